@@ -1,0 +1,51 @@
+/// Time-sortable identifiers (UUIDv7, RFC 9562) for records, users, sessions, files and requests.
+public enum Identifier {
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A new UUIDv7 in lowercase canonical form: 48 bits of Unix milliseconds, then randomness.
+    public static func uuidV7(milliseconds: Int64) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let time = UInt64(max(0, milliseconds))
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
+        let random1 = generator.next() as UInt64
+        let random2 = generator.next() as UInt64
+        for index in 6..<16 {
+            let source = index < 14 ? random1 : random2
+            bytes[index] = UInt8(truncatingIfNeeded: source >> (8 * UInt64(index % 8)))
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(45) }
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// A short random request id (16 hex characters).
+    public static func requestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        var text = [UInt8](repeating: 0, count: 16)
+        for index in 0..<16 { text[index] = hexDigits[Int((value >> (60 - 4 * UInt64(index))) & 0xF)] }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// True when `text` has the canonical lowercase UUID shape (any version).
+    public static func isUUID(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                if byte != 45 { return false }
+            } else if !((48...57).contains(byte) || (97...102).contains(byte)) {
+                return false
+            }
+        }
+        return true
+    }
+}
