@@ -70,31 +70,35 @@ public enum JSONParser {
         guard let base = buffer.baseAddress, !buffer.isEmpty else {
             throw JSONParseError(offset: 0, message: "unexpected end of input")
         }
-        var parser = ByteParser(base: base, count: buffer.count, maxDepth: maxDepth)
+        var parser = JSONByteParser(base: base, count: buffer.count, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         if parser.pos < parser.count {
-            throw parser.fail(parser.pos, "unexpected \(ByteParser.describe(base[parser.pos])) after the JSON value")
+            throw parser.fail(parser.pos, "unexpected \(JSONByteParser.describe(base[parser.pos])) after the JSON value")
         }
         return value
     }
 }
-
-/// Exact powers of ten representable in a `Double` (the Clinger fast path).
-private let exactPowersOfTen: [Double] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-]
-
 /// The recursive-descent state over one contiguous input buffer.
-struct ByteParser {
+///
+/// Elements and members of open containers accumulate on shared stacks and are moved into
+/// exactly-sized storage when the container closes, so each array or object costs one
+/// allocation (two for objects) instead of one per growth step.
+struct JSONByteParser {
     let base: UnsafePointer<UInt8>
     let count: Int
     let maxDepth: Int
     var pos = 0
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
+    /// Values of the open arrays and objects, innermost last.
+    var values: [JSONValue] = []
+    /// Keys of the open objects, innermost last (parallel to their entries in `values`).
+    var keys: [String] = []
+
+    /// Objects with more keys than this check duplicates with a hash set instead of a scan.
+    static let linearKeyCheckLimit = 12
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base
@@ -155,13 +159,14 @@ struct ByteParser {
         if depth > maxDepth { throw fail(pos, "nesting deeper than \(maxDepth)") }
         pos += 1
         skipWhitespace()
-        var elements: [JSONValue] = []
         if pos < count && base[pos] == UInt8(ascii: "]") {
             pos += 1
-            return .array(elements)
+            return .array([])
         }
+        let first = values.count
         while true {
-            elements.append(try parseValue(depth: depth))
+            let element = try parseValue(depth: depth)
+            values.append(element)
             skipWhitespace()
             guard pos < count else { throw fail(pos, "unexpected end of input") }
             switch base[pos] {
@@ -171,6 +176,8 @@ struct ByteParser {
                 if pos < count && base[pos] == UInt8(ascii: "]") { throw fail(pos, "trailing comma") }
             case UInt8(ascii: "]"):
                 pos += 1
+                let elements = Array(values[first...])
+                values.removeSubrange(first...)
                 return .array(elements)
             default:
                 throw unexpected(expecting: "',' or ']'")
@@ -182,27 +189,25 @@ struct ByteParser {
         if depth > maxDepth { throw fail(pos, "nesting deeper than \(maxDepth)") }
         pos += 1
         skipWhitespace()
-        var members = OrderedDictionary<String, JSONValue>()
         if pos < count && base[pos] == UInt8(ascii: "}") {
             pos += 1
-            return .object(members)
+            return .object([:])
         }
+        let firstKey = keys.count
+        let firstValue = values.count
+        var seen: Set<String> = []
         while true {
             guard pos < count, base[pos] == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string key") }
             let keyOffset = pos
             let key = try parseString()
-            // Insert a placeholder now so a duplicate is reported at its key, in document order.
-            if members.updateValue(.null, forKey: key) != nil {
-                var quoted: [UInt8] = []
-                JSONText.appendEscapedString(key, to: &quoted)
-                throw fail(keyOffset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
-            }
-            let index = members.count - 1
+            try checkUnique(key, at: keyOffset, firstKey: firstKey, seen: &seen)
+            keys.append(key)
             skipWhitespace()
             guard pos < count, base[pos] == UInt8(ascii: ":") else { throw unexpected(expecting: "':'") }
             pos += 1
             skipWhitespace()
-            members.values[index] = try parseValue(depth: depth)
+            let value = try parseValue(depth: depth)
+            values.append(value)
             skipWhitespace()
             guard pos < count else { throw fail(pos, "unexpected end of input") }
             switch base[pos] {
@@ -212,6 +217,9 @@ struct ByteParser {
                 if pos < count && base[pos] == UInt8(ascii: "}") { throw fail(pos, "trailing comma") }
             case UInt8(ascii: "}"):
                 pos += 1
+                let members = OrderedDictionary(uncheckedUniqueKeys: keys[firstKey...], values: values[firstValue...])
+                keys.removeSubrange(firstKey...)
+                values.removeSubrange(firstValue...)
                 return .object(members)
             default:
                 throw unexpected(expecting: "',' or '}'")
@@ -219,228 +227,28 @@ struct ByteParser {
         }
     }
 
-    // MARK: Strings
-
-    /// Parses a string starting at its opening quote; validates UTF-8 while scanning.
-    mutating func parseString() throws(JSONParseError) -> String {
-        let quote = pos
-        pos += 1
-        var segmentStart = pos
-        var escaped = false
-        while pos < count {
-            let byte = base[pos]
-            if byte == UInt8(ascii: "\"") {
-                let segment = UnsafeBufferPointer(start: base + segmentStart, count: pos - segmentStart)
-                pos += 1
-                if !escaped { return String(decoding: segment, as: UTF8.self) }
-                scratch.append(contentsOf: segment)
-                return String(decoding: scratch, as: UTF8.self)
-            } else if byte == UInt8(ascii: "\\") {
-                if !escaped {
-                    escaped = true
-                    scratch.removeAll(keepingCapacity: true)
-                }
-                scratch.append(contentsOf: UnsafeBufferPointer(start: base + segmentStart, count: pos - segmentStart))
-                try parseEscape()
-                segmentStart = pos
-            } else if byte < 0x20 {
-                throw fail(pos, "unescaped control character \(Self.describe(byte)) in string")
-            } else if byte < 0x80 {
-                pos += 1
-            } else {
-                try skipUTF8Sequence(lead: byte)
+    /// Throws if `key` is already a key of the object whose keys start at `firstKey`.
+    ///
+    /// Uses `String` equality, which is canonical equivalence: keys that differ only in Unicode
+    /// normalization cannot both live in one `OrderedDictionary`, so they are duplicates too.
+    mutating func checkUnique(
+        _ key: String, at offset: Int, firstKey: Int, seen: inout Set<String>
+    ) throws(JSONParseError) {
+        let existing = keys.count - firstKey
+        var duplicate = false
+        if existing <= Self.linearKeyCheckLimit {
+            for index in firstKey..<keys.count where keys[index] == key {
+                duplicate = true
+                break
             }
-        }
-        throw fail(quote, "unterminated string")
-    }
-
-    /// Validates one multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
-    @inline(__always)
-    mutating func skipUTF8Sequence(lead: UInt8) throws(JSONParseError) {
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE, 0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: throw fail(pos, "invalid UTF-8")
-        }
-        guard count - pos >= length else { throw fail(pos, "invalid UTF-8") }
-        let second = base[pos + 1]
-        guard second >= low && second <= high else { throw fail(pos, "invalid UTF-8") }
-        if length > 2 {
-            guard base[pos + 2] & 0xC0 == 0x80 else { throw fail(pos, "invalid UTF-8") }
-            if length > 3 {
-                guard base[pos + 3] & 0xC0 == 0x80 else { throw fail(pos, "invalid UTF-8") }
-            }
-        }
-        pos += length
-    }
-
-    /// Decodes the escape at `pos` (a backslash) into `scratch`.
-    mutating func parseEscape() throws(JSONParseError) {
-        let start = pos
-        guard pos + 1 < count else { throw fail(start, "invalid escape") }
-        let decoded: UInt8
-        switch base[pos + 1] {
-        case UInt8(ascii: "\""): decoded = 0x22
-        case UInt8(ascii: "\\"): decoded = 0x5C
-        case UInt8(ascii: "/"): decoded = 0x2F
-        case UInt8(ascii: "b"): decoded = 0x08
-        case UInt8(ascii: "f"): decoded = 0x0C
-        case UInt8(ascii: "n"): decoded = 0x0A
-        case UInt8(ascii: "r"): decoded = 0x0D
-        case UInt8(ascii: "t"): decoded = 0x09
-        case UInt8(ascii: "u"):
-            pos += 2
-            let unit = try readHex4()
-            var scalar = UInt32(unit)
-            if unit >= 0xDC00 && unit <= 0xDFFF {
-                throw fail(start, "unpaired surrogate in \\u escape")
-            } else if unit >= 0xD800 && unit <= 0xDBFF {
-                guard count - pos >= 2, base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
-                    throw fail(start, "unpaired surrogate in \\u escape")
-                }
-                pos += 2
-                let trail = try readHex4()
-                guard trail >= 0xDC00 && trail <= 0xDFFF else { throw fail(start, "unpaired surrogate in \\u escape") }
-                scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(trail) - 0xDC00)
-            }
-            appendUTF8(scalar)
-            return
-        default:
-            throw fail(start, "invalid escape")
-        }
-        scratch.append(decoded)
-        pos += 2
-    }
-
-    /// Reads four hex digits at `pos`.
-    mutating func readHex4() throws(JSONParseError) -> UInt16 {
-        guard count - pos >= 4 else { throw fail(pos - 2, "invalid \\u escape") }
-        var value: UInt16 = 0
-        for index in 0..<4 {
-            let byte = base[pos + index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
-            default: throw fail(pos - 2, "invalid \\u escape")
-            }
-            value = value << 4 | UInt16(digit)
-        }
-        pos += 4
-        return value
-    }
-
-    mutating func appendUTF8(_ scalar: UInt32) {
-        switch scalar {
-        case 0..<0x80:
-            scratch.append(UInt8(truncatingIfNeeded: scalar))
-        case 0x80..<0x800:
-            scratch.append(UInt8(truncatingIfNeeded: 0xC0 | scalar >> 6))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(truncatingIfNeeded: 0xE0 | scalar >> 12))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
-        default:
-            scratch.append(UInt8(truncatingIfNeeded: 0xF0 | scalar >> 18))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 12 & 0x3F))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
-        }
-    }
-
-    // MARK: Numbers
-
-    @inline(__always)
-    func isDigit(at index: Int) -> Bool {
-        index < count && base[index] &- UInt8(ascii: "0") < 10
-    }
-
-    /// Parses `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
-    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
-        let start = pos
-        let negative = base[pos] == UInt8(ascii: "-")
-        if negative { pos += 1 }
-        guard isDigit(at: pos) else { throw unexpected(expecting: "a digit") }
-        // Integer accumulated as a negative value so Int64.min fits.
-        var integer: Int64 = 0
-        var integerOverflow = false
-        // Significand for the double fast path: at most 19 significant digits.
-        var significand: UInt64 = 0
-        var significantDigits = 0
-        var exponent = 0
-        var isInteger = true
-
-        if base[pos] == UInt8(ascii: "0") {
-            pos += 1
-            if isDigit(at: pos) { throw fail(start, "leading zeros are not allowed") }
         } else {
-            while isDigit(at: pos) {
-                let digit = base[pos] &- UInt8(ascii: "0")
-                let (shifted, overflow1) = integer.multipliedReportingOverflow(by: 10)
-                let (next, overflow2) = shifted.subtractingReportingOverflow(Int64(digit))
-                integerOverflow = integerOverflow || overflow1 || overflow2
-                integer = next
-                significantDigits += 1
-                if significantDigits <= 19 { significand = significand &* 10 &+ UInt64(digit) }
-                pos += 1
-            }
+            if seen.isEmpty { seen = Set(keys[firstKey...]) }
+            duplicate = !seen.insert(key).inserted
         }
-        if pos < count && base[pos] == UInt8(ascii: ".") {
-            isInteger = false
-            pos += 1
-            guard isDigit(at: pos) else { throw unexpected(expecting: "a digit after '.'") }
-            while isDigit(at: pos) {
-                let digit = base[pos] &- UInt8(ascii: "0")
-                if significand != 0 || digit != 0 { significantDigits += 1 }
-                if significantDigits <= 19 { significand = significand &* 10 &+ UInt64(digit) }
-                exponent -= 1
-                pos += 1
-            }
+        if duplicate {
+            var quoted: [UInt8] = []
+            JSONText.appendEscapedString(key, to: &quoted)
+            throw fail(offset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
         }
-        if pos < count && (base[pos] | 0x20) == UInt8(ascii: "e") {
-            isInteger = false
-            pos += 1
-            var exponentNegative = false
-            if pos < count && (base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-")) {
-                exponentNegative = base[pos] == UInt8(ascii: "-")
-                pos += 1
-            }
-            guard isDigit(at: pos) else { throw unexpected(expecting: "a digit in the exponent") }
-            var explicit = 0
-            while isDigit(at: pos) {
-                if explicit < 1_000_000 { explicit = explicit * 10 + Int(base[pos] &- UInt8(ascii: "0")) }
-                pos += 1
-            }
-            exponent += exponentNegative ? -explicit : explicit
-        }
-
-        if isInteger && !integerOverflow {
-            if negative { return .int(integer) }
-            if integer != .min { return .int(-integer) }
-        }
-        let value: Double
-        if significantDigits <= 19 && significand <= 1 << 53 && exponent >= -22 && exponent <= 22 {
-            // Both operands are exact, so one IEEE operation rounds correctly.
-            let magnitude = Double(significand)
-            let scaled = exponent < 0
-                ? magnitude / exactPowersOfTen[-exponent] : magnitude * exactPowersOfTen[exponent]
-            value = negative ? -scaled : scaled
-        } else {
-            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
-            guard let parsed = Double(text) else { throw fail(start, "invalid number") }
-            value = parsed
-        }
-        guard value.isFinite else { throw fail(start, "number out of range") }
-        return .double(value)
     }
 }

@@ -1,0 +1,207 @@
+import AppBaseCore
+import CLibUV
+import DequeModule
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The libuv event loop, running on its own thread, and the executor that lets Swift
+/// code run on it.
+///
+/// Bridge design (see docs/adr/0002-libuv-bridge.md): libuv handles are touched only on the
+/// loop thread. Other threads hand work to the loop through `execute(_:)` or by enqueueing
+/// jobs (the loop is a `SerialExecutor` and `TaskExecutor`), which wakes it with one
+/// `uv_async_send`; the async callback drains the whole queue per loop turn, so many wake-ups
+/// cost one. Request handlers run as tasks whose executor preference is this loop, so a
+/// handler that needs no other actor never leaves the loop thread.
+public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
+    private enum Work: Sendable {
+        case job(UnownedJob)
+        case closure(@Sendable () -> Void)
+    }
+
+    private struct Queue: Sendable {
+        var work = Deque<Work>()
+        var stopped = false
+    }
+
+    /// The libuv loop and async handle. Only dereferenced on the loop thread, after `init`
+    /// has finished initialising them; freed after the thread exits.
+    let raw: LoopHandles
+    private let queue = Mutex(Queue())
+    private let threadID = Mutex<pthread_t?>(nil)
+    private let started = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+    private let turnHooks = Mutex<[@Sendable () -> Void]>([])
+
+    /// Creates the loop and starts its thread.
+    public init(name: String = "appbase-loop") {
+        raw = LoopHandles()
+        let box = Unmanaged.passRetained(LoopThreadStart(body: { [self] in self.threadMain() }))
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<LoopThreadStart>.fromOpaque(context).takeRetainedValue().body()
+            return nil
+        }, box.toOpaque())
+        precondition(result == 0, "pthread_create failed for the event loop: \(result)")
+        pthread_detach(thread)
+        started.wait()
+    }
+
+    /// True on the loop thread.
+    public var isCurrent: Bool {
+        guard let thread = threadID.withLock({ $0 }) else { return false }
+        return pthread_equal(pthread_self(), thread) != 0
+    }
+
+    /// Runs `work` on the loop thread during its next turn.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        push(.closure(work))
+    }
+
+    /// Runs `body` on the loop and returns its result.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if isCurrent { return try body() }
+        return try await withCheckedThrowingContinuation { continuation in
+            push(.closure { continuation.resume(with: Result { try body() }) })
+        }
+    }
+
+    /// Registers a hook run once per loop turn, after I/O callbacks (batched log flushing).
+    public func addTurnHook(_ hook: @escaping @Sendable () -> Void) {
+        turnHooks.withLock { $0.append(hook) }
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        push(.job(UnownedJob(job)))
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func checkIsolated() {
+        precondition(isCurrent, "expected to run on the event loop thread")
+    }
+
+    /// Stops the loop after closing every handle still open, and waits for its thread to exit.
+    public func stop() {
+        guard !isCurrent else { preconditionFailure("EventLoop.stop() called on the loop thread") }
+        let first = queue.withLock { queue -> Bool in
+            guard !queue.stopped else { return false }
+            queue.stopped = true
+            uv_async_send(raw.async)
+            return true
+        }
+        guard first else { return }
+        exited.wait()
+    }
+
+    /// Queues work and wakes the loop. The send happens under the queue lock so it can never
+    /// race with the loop closing its async handle after it has seen `stopped`.
+    private func push(_ work: Work) {
+        queue.withLock { queue in
+            guard !queue.stopped else { return }
+            queue.work.append(work)
+            uv_async_send(raw.async)
+        }
+    }
+
+    private func threadMain() {
+        threadID.withLock { $0 = pthread_self() }
+        uv_loop_init(raw.loop)
+        raw.loop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        uv_async_init(raw.loop, raw.async) { handle in
+            guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
+            loop.drain()
+        }
+        raw.async.pointee.data = raw.loop.pointee.data
+        uv_check_init(raw.loop, raw.check)
+        uv_check_start(raw.check) { handle in
+            guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
+            for hook in loop.turnHooks.withLock({ $0 }) { hook() }
+        }
+        started.signal()
+        uv_run(raw.loop, UV_RUN_DEFAULT)
+        uv_loop_close(raw.loop)
+        exited.signal()
+    }
+
+    /// Runs every queued job; on stop, closes all handles so `uv_run` returns.
+    private func drain() {
+        let executor = asUnownedSerialExecutor()
+        let taskExecutor = asUnownedTaskExecutor()
+        while true {
+            let (batch, stopped) = queue.withLock { queue -> (Deque<Work>, Bool) in
+                defer { queue.work.removeAll(keepingCapacity: true) }
+                return (queue.work, queue.stopped)
+            }
+            if batch.isEmpty {
+                if stopped { closeAllHandles() }
+                return
+            }
+            for work in batch {
+                switch work {
+                case .job(let job): job.runSynchronously(isolatedTo: executor, taskExecutor: taskExecutor)
+                case .closure(let body): body()
+                }
+            }
+        }
+    }
+
+    private func closeAllHandles() {
+        for hook in turnHooks.withLock({ $0 }) { hook() }
+        uv_walk(raw.loop, { handle, _ in
+            guard let handle, uv_is_closing(handle) == 0 else { return }
+            uv_close(handle, nil)
+        }, nil)
+    }
+
+    static func from(_ loop: UnsafeMutablePointer<uv_loop_t>?) -> EventLoop? {
+        guard let data = loop?.pointee.data else { return nil }
+        return Unmanaged<EventLoop>.fromOpaque(data).takeUnretainedValue()
+    }
+}
+
+/// The loop's C structs.
+///
+/// `@unchecked Sendable` is the libuv bridge: the pointers are created once, read from
+/// other threads only to call `uv_async_send` (which libuv documents as thread-safe), and
+/// dereferenced otherwise only on the loop thread.
+final class LoopHandles: @unchecked Sendable {
+    let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+    let async = UnsafeMutablePointer<uv_async_t>.allocate(capacity: 1)
+    let check = UnsafeMutablePointer<uv_check_t>.allocate(capacity: 1)
+    deinit {
+        loop.deallocate()
+        async.deallocate()
+        check.deallocate()
+    }
+}
+
+/// Carries the loop thread's body through `pthread_create`.
+private final class LoopThreadStart: Sendable {
+    let body: @Sendable () -> Void
+    init(body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// A value that lives on the event loop thread and is only touched there.
+///
+/// `@unchecked Sendable` is the libuv bridge: it lets a request task (which runs on the
+/// loop by executor preference) carry a reference to its connection. Every access goes
+/// through `value`, which asserts that the caller is on the loop thread.
+struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+    private let wrapped: Value
+    let loop: EventLoop
+    init(_ value: Value, loop: EventLoop) {
+        wrapped = value
+        self.loop = loop
+    }
+    var value: Value {
+        assert(loop.isCurrent, "loop-bound value touched off the loop thread")
+        return wrapped
+    }
+}

@@ -1,0 +1,42 @@
+import AppBaseCore
+
+/// Writes a streamed response body. Each `write` is framed (chunked) and queued on the
+/// connection; it returns once the connection's queue is below its limit, so a producer can
+/// never run ahead of a slow client by more than that limit.
+public final class ResponseBodyWriter: Sendable {
+    private let connection: LoopBound<HTTPConnection>
+
+    init(connection: LoopBound<HTTPConnection>) { self.connection = connection }
+
+    /// Queues `bytes` and waits while the connection's write queue is over its limit.
+    /// - Throws: `ConnectionClosedError` when the client has gone.
+    public func write(_ bytes: [UInt8]) async throws {
+        guard !bytes.isEmpty else { return }
+        let connection = self.connection
+        let mustWait = try await connection.loop.run { try connection.value.writeBodyChunk(bytes) }
+        if mustWait { try await waitForDrain() }
+    }
+
+    /// Queues `bytes` without waiting. Returns false when the queue is over its limit (the
+    /// caller should treat the client as too slow).
+    public func tryWrite(_ bytes: [UInt8]) async throws -> Bool {
+        let connection = self.connection
+        return try await connection.loop.run { try !connection.value.writeBodyChunk(bytes) }
+    }
+
+    /// Bytes queued on the connection and not yet written to the socket.
+    public func queuedBytes() async -> Int {
+        let connection = self.connection
+        return (try? await connection.loop.run { connection.value.pendingWriteBytes }) ?? 0
+    }
+
+    private func waitForDrain() async throws {
+        let connection = self.connection
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            connection.loop.execute { connection.value.whenDrained(continuation) }
+        }
+    }
+}
+
+/// Thrown to a response producer whose client has disconnected.
+public struct ConnectionClosedError: Error, Sendable {}

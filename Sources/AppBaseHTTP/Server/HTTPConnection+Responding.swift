@@ -1,0 +1,163 @@
+import AppBaseCore
+import CHTTPParser
+
+/// Running handlers and writing responses, in request order.
+extension HTTPConnection {
+    func startHandler(_ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse, request: HTTPRequest) {
+        let bound = LoopBound(self, loop: server.loop)
+        task = Task(executorPreference: server.loop) {
+            let response = await handler(request)
+            await HTTPConnection.deliver(response, to: bound)
+        }
+    }
+
+    /// Hands a handler's response to its connection on the loop and runs a streamed body's
+    /// producer in the same task, so cancelling the task stops the producer too.
+    static func deliver(_ response: HTTPResponse, to bound: LoopBound<HTTPConnection>) async {
+        let producer: (@Sendable (ResponseBodyWriter) async throws -> Void)?
+        if bound.loop.isCurrent {
+            producer = bound.value.respond(response)
+        } else {
+            producer = try? await bound.loop.run { bound.value.respond(response) }
+        }
+        guard let producer else { return }
+        let writer = ResponseBodyWriter(connection: bound)
+        let succeeded: Bool
+        do {
+            try await producer(writer)
+            succeeded = true
+        } catch {
+            succeeded = false
+        }
+        if bound.loop.isCurrent {
+            bound.value.finishStream(succeeded: succeeded)
+        } else {
+            bound.loop.execute { bound.value.finishStream(succeeded: succeeded) }
+        }
+    }
+
+    func respondWithError(_ error: AppBaseError) {
+        let requestID = request?.requestID ?? Identifier.requestID()
+        _ = respond(ErrorRenderer.response(for: error, requestID: requestID))
+    }
+
+    /// Writes the head (and a fixed body, or starts a file transfer). For a streamed body it
+    /// returns the producer, which the caller's task runs.
+    @discardableResult
+    func respond(_ response: HTTPResponse) -> (@Sendable (ResponseBodyWriter) async throws -> Void)? {
+        guard phase == .handling, !responseInProgress else { return nil }
+        responseInProgress = true
+        responseStatus = response.status
+        if !messageComplete {
+            // The rest of the body would have to be read and thrown away; close instead.
+            keepAlive = false
+            pauseReading()
+        }
+        var head = ResponseHead(status: response.status, headers: response.headers, keepAlive: keepAlive,
+                                http10: request.map { $0.versionMajor == 1 && $0.versionMinor == 0 } ?? false,
+                                requestID: request?.requestID, date: server.currentDate())
+        switch response.body {
+        case .empty:
+            head.setContentLength(0, omitForStatus: true)
+            writeRaw(head.encoded()) { [weak self] _ in self?.responseFinished() }
+            return nil
+        case .bytes(let bytes):
+            head.setContentLength(Int64(bytes.count), omitForStatus: false)
+            var buffer = head.encoded()
+            if !headOnly { buffer.append(contentsOf: bytes) }
+            writeRaw(buffer) { [weak self] _ in self?.responseFinished() }
+            return nil
+        case .file(let file):
+            head.setContentLength(file.length, omitForStatus: false)
+            writeRaw(head.encoded()) { [weak self] ok in
+                guard let self, ok else { return }
+                if self.headOnly || file.length == 0 {
+                    self.responseFinished()
+                } else {
+                    self.startSendfile(file)
+                }
+            }
+            return nil
+        case .stream(let contentLength, let producer):
+            if let contentLength {
+                head.setContentLength(contentLength, omitForStatus: false)
+                streamingChunked = false
+            } else if request.map({ $0.versionMajor == 1 && $0.versionMinor == 0 }) == true {
+                keepAlive = false
+                head.keepAlive = false
+                streamingChunked = false
+            } else {
+                head.setChunked()
+                streamingChunked = true
+            }
+            writeRaw(head.encoded()) { _ in }
+            if headOnly {
+                finishStream(succeeded: true)
+                return nil
+            }
+            return producer
+        }
+    }
+
+    /// Queues one piece of a streamed body. Returns true when the producer should wait for
+    /// the queue to drain.
+    func writeBodyChunk(_ bytes: [UInt8]) throws -> Bool {
+        guard phase == .handling, responseInProgress else { throw ConnectionClosedError() }
+        if streamingChunked {
+            var framed = Array(String(bytes.count, radix: 16).utf8)
+            framed.reserveCapacity(framed.count + bytes.count + 4)
+            framed.append(13)
+            framed.append(10)
+            framed.append(contentsOf: bytes)
+            framed.append(13)
+            framed.append(10)
+            writeRaw(framed) { _ in }
+        } else {
+            writeRaw(bytes) { _ in }
+        }
+        return transport.queuedBytes > server.limits.writeBufferBytes
+    }
+
+    /// Ends a streamed body: the last chunk on success, an abortive close on failure.
+    func finishStream(succeeded: Bool) {
+        guard phase == .handling, responseInProgress else { return }
+        if !succeeded {
+            close(reason: "stream producer failed")
+        } else if streamingChunked && !headOnly {
+            writeRaw(Array("0\r\n\r\n".utf8)) { [weak self] _ in self?.responseFinished() }
+        } else {
+            responseFinished()
+        }
+    }
+
+    /// The response is fully written: log it, then read the next request or close.
+    func responseFinished() {
+        guard phase == .handling else { return }
+        if let request {
+            server.accessLog.record(request: request, status: responseStatus, bytes: bytesSent)
+        }
+        task = nil
+        request = nil
+        body = nil
+        deferredResponse = nil
+        sendfileCancel = nil
+        responseInProgress = false
+        streamingChunked = false
+        bytesSent = 0
+        guard keepAlive, messageComplete, !server.draining else {
+            close(reason: "response complete", graceful: true)
+            return
+        }
+        phase = .idle
+        phaseStartedAt = server.nowMillis()
+        parserPaused = false
+        http_parser_pause(parser, 0)
+        if !pending.isEmpty {
+            phase = .readingHead
+            let buffered = pending
+            pending = []
+            buffered.withUnsafeBytes { parse($0) }
+        }
+        if phase != .closed && !parserPaused { resumeReading() }
+    }
+}

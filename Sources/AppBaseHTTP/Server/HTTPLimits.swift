@@ -1,0 +1,36 @@
+/// Every limit, timeout and buffer size of the HTTP layer, with documented defaults.
+/// Tests shrink the timeouts instead of waiting for wall time.
+public struct HTTPLimits: Sendable, Hashable {
+    /// Largest request head (request line plus header fields) → 431 beyond.
+    public var maxHeaderBytes = 16 * 1024
+    /// Longest request target → 414 beyond.
+    public var maxURLBytes = 8 * 1024
+    /// Time allowed from a request's first byte until its head is complete (slowloris).
+    public var headerTimeoutMillis: Int64 = 10_000
+    /// Time allowed without a body byte while the server is reading a body.
+    public var bodyStallTimeoutMillis: Int64 = 30_000
+    /// Time an idle keep-alive connection stays open.
+    public var idleTimeoutMillis: Int64 = 60_000
+    /// Time allowed without progress writing a response to a client that does not read.
+    public var writeStallTimeoutMillis: Int64 = 60_000
+    /// Open connections per server; beyond, new connections get 503 `server_busy` and are closed.
+    public var maxConnections = 4096
+    /// Request-body bytes buffered before the server stops reading the socket.
+    public var bodyBufferBytes = 256 * 1024
+    /// Response bytes queued on a connection before streaming producers must wait.
+    public var writeBufferBytes = 256 * 1024
+    /// Default request-body limit for routes that don't set one.
+    public var defaultBodyLimit = 1024 * 1024
+    /// Bodies this small are read and discarded after an early response, keeping the connection.
+    public var discardableBodyBytes = 64 * 1024
+    /// Time in-flight requests get to finish on shutdown.
+    public var shutdownGraceMillis: Int64 = 10_000
+
+    public init() {}
+
+    /// How often the sweeper checks deadlines: a quarter of the shortest timeout, at most 1 s.
+    var sweepIntervalMillis: UInt64 {
+        let shortest = min(headerTimeoutMillis, bodyStallTimeoutMillis, idleTimeoutMillis, writeStallTimeoutMillis)
+        return UInt64(max(10, min(1000, shortest / 4)))
+    }
+}

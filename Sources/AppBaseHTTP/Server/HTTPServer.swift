@@ -1,0 +1,66 @@
+import AppBaseCore
+
+/// The HTTP listener: any number of ports on one event loop, each with its dispatcher.
+///
+/// All connection state lives on the loop thread; this type is the thread-safe front door.
+public final class HTTPServer: Sendable {
+    /// The loop the server runs on.
+    public let loop: EventLoop
+    public let limits: HTTPLimits
+    private let state: LoopBound<ServerState>
+
+    public init(loop: EventLoop, limits: HTTPLimits = HTTPLimits(), accessLog: AccessLog = AccessLog()) {
+        self.loop = loop
+        self.limits = limits
+        state = LoopBound(ServerState(loop: loop, limits: limits, accessLog: accessLog), loop: loop)
+        loop.addTurnHook { accessLog.flush() }
+    }
+
+    /// Listens on `host:port` (port 0 picks a free one) and returns the bound port.
+    /// - Throws: `ListenError` (e.g. the port is taken by another process).
+    public func listen(host: String, port: Int, dispatcher: any HTTPDispatcher) async throws -> Int {
+        let state = self.state
+        return try await loop.run {
+            let listener = try Listener(state: state.value, host: host, port: port, dispatcher: dispatcher)
+            state.value.addListener(listener)
+            return listener.port
+        }
+    }
+
+    /// Stops listening on `port`; open connections carry on.
+    public func stopListening(port: Int) async {
+        let state = self.state
+        _ = try? await loop.run { state.value.removeListener(port: port) }
+    }
+
+    /// Open connections right now.
+    public func connectionCount() async -> Int {
+        let state = self.state
+        return (try? await loop.run { state.value.connectionCount }) ?? 0
+    }
+
+    /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
+    /// for up to the grace period, then close whatever is left (streams included).
+    public func shutdown() async {
+        let state = self.state
+        _ = try? await loop.run { state.value.beginDraining() }
+        let grace = limits.shutdownGraceMillis
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    state.loop.execute { state.value.whenDrained(continuation) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(grace))
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        _ = try? await loop.run { state.value.closeAll() }
+        // Let the close callbacks run before the loop is stopped.
+        await withCheckedContinuation { continuation in
+            state.loop.execute { state.value.whenDrained(continuation) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import AppBaseCore
+import CLibUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening TCP socket on the loop. Owns its `uv_tcp_t` until the close callback.
+final class Listener {
+    let port: Int
+    private let handle: UnsafeMutablePointer<uv_tcp_t>
+    private unowned let state: ServerState
+    private let dispatcher: any HTTPDispatcher
+    private var closed = false
+
+    /// Binds and listens. - Throws: `ListenError` naming the address and the system's reason.
+    init(state: ServerState, host: String, port: Int, backlog: Int32 = 1024, dispatcher: any HTTPDispatcher) throws(ListenError) {
+        self.state = state
+        self.dispatcher = dispatcher
+        let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
+        self.handle = handle
+        uv_tcp_init(state.loop.raw.loop, handle)
+        var storage = sockaddr_storage()
+        let parsed = withUnsafeMutablePointer(to: &storage) { pointer -> Int32 in
+            if host.contains(":") {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { uv_ip6_addr(host, Int32(port), $0) }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { uv_ip4_addr(host, Int32(port), $0) }
+        }
+        var result = parsed
+        if result == 0 {
+            result = withUnsafePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_bind(handle, $0, 0) }
+            }
+        }
+        if result == 0 {
+            result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+                uv_listen(stream, backlog) { server, status in
+                    guard status == 0, let server, let data = server.pointee.data else { return }
+                    Unmanaged<Listener>.fromOpaque(data).takeUnretainedValue().acceptOne()
+                }
+            }
+        }
+        guard result == 0 else {
+            let reason = String(cString: uv_strerror(result))
+            handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in
+                uv_close(raw) { $0?.deallocate() }
+            }
+            throw ListenError(host: host, port: port, reason: reason, addressInUse: result == UV_EADDRINUSE.rawValue)
+        }
+        var boundPort = port
+        var bound = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &bound) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(handle, $0, &length) }
+        }
+        if named == 0 {
+            boundPort = withUnsafePointer(to: &bound) { pointer in
+                pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        }
+        self.port = boundPort
+        handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    private func acceptOne() {
+        let client = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
+        uv_tcp_init(state.loop.raw.loop, client)
+        let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { server in
+            client.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_accept(server, $0) }
+        }
+        guard result == 0 else {
+            client.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in uv_close(raw) { $0?.deallocate() } }
+            return
+        }
+        state.accept(TCPTransport(acceptedHandle: client), dispatcher: dispatcher, port: port)
+    }
+
+    /// Stops listening; the handle is freed in its close callback.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in
+            uv_close(raw) { $0?.deallocate() }
+        }
+    }
+}
+
+/// Binding or listening failed.
+public struct ListenError: Error, Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let reason: String
+    /// True when another process (or app) holds the port.
+    public let addressInUse: Bool
+    public var description: String { "cannot listen on \(host):\(port): \(reason)" }
+}

@@ -1,0 +1,121 @@
+/// Serialises a status line and header block into one buffer.
+///
+/// The connection adds the framing fields (`Content-Length` or `Transfer-Encoding`,
+/// `Connection`), `Date`, `X-Request-Id` and `Referrer-Policy`; everything else comes from the
+/// response.
+struct ResponseHead {
+    var status: Int
+    var headers: HTTPHeaders
+    var keepAlive: Bool
+    var http10: Bool
+    var requestID: String?
+    var date: [UInt8]
+    private var framing: [UInt8] = []
+
+    init(status: Int, headers: HTTPHeaders, keepAlive: Bool, http10: Bool, requestID: String?, date: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.keepAlive = keepAlive
+        self.http10 = http10
+        self.requestID = requestID
+        self.date = date
+    }
+
+    /// Sets `Content-Length`; for 1xx, 204 and 304 no length is sent when `omitForStatus`.
+    mutating func setContentLength(_ length: Int64, omitForStatus: Bool) {
+        if omitForStatus && (status == 204 || status == 304 || status < 200) {
+            framing = []
+            return
+        }
+        framing = Array("Content-Length: \(length)\r\n".utf8)
+    }
+
+    mutating func setChunked() {
+        framing = Array("Transfer-Encoding: chunked\r\n".utf8)
+    }
+
+    func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: StatusLine.bytes(for: status))
+        for field in headers.fields {
+            out.append(contentsOf: field.name.utf8)
+            out.append(58)
+            out.append(32)
+            for byte in field.value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+            out.append(13)
+            out.append(10)
+        }
+        out.append(contentsOf: framing)
+        if let requestID {
+            out.append(contentsOf: StatusLine.requestIDPrefix)
+            out.append(contentsOf: requestID.utf8)
+            out.append(13)
+            out.append(10)
+        }
+        out.append(contentsOf: StatusLine.fixedFields)
+        out.append(contentsOf: date)
+        if !keepAlive {
+            out.append(contentsOf: StatusLine.connectionClose)
+        } else if http10 {
+            out.append(contentsOf: StatusLine.connectionKeepAlive)
+        }
+        out.append(13)
+        out.append(10)
+        return out
+    }
+}
+
+/// Pre-encoded status lines and fixed fields.
+enum StatusLine {
+    static let requestIDPrefix = Array("X-Request-Id: ".utf8)
+    static let fixedFields = Array("Referrer-Policy: no-referrer\r\n".utf8)
+    static let connectionClose = Array("Connection: close\r\n".utf8)
+    static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+
+    private static let common: [Int: [UInt8]] = {
+        var table: [Int: [UInt8]] = [:]
+        for status in [100, 200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 409, 412, 413, 414, 415,
+                       416, 417, 422, 429, 431, 499, 500, 501, 503] {
+            table[status] = Array("HTTP/1.1 \(status) \(reason(for: status))\r\n".utf8)
+        }
+        return table
+    }()
+
+    static func bytes(for status: Int) -> [UInt8] {
+        common[status] ?? Array("HTTP/1.1 \(status) \(reason(for: status))\r\n".utf8)
+    }
+
+    static func reason(for status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 204: return "No Content"
+        case 206: return "Partial Content"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 304: return "Not Modified"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 409: return "Conflict"
+        case 412: return "Precondition Failed"
+        case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
+        case 415: return "Unsupported Media Type"
+        case 416: return "Range Not Satisfiable"
+        case 417: return "Expectation Failed"
+        case 422: return "Unprocessable Content"
+        case 429: return "Too Many Requests"
+        case 431: return "Request Header Fields Too Large"
+        case 499: return "Client Closed Request"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 503: return "Service Unavailable"
+        default: return "Status"
+        }
+    }
+}

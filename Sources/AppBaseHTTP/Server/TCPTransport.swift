@@ -1,0 +1,215 @@
+import CLibUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A libuv TCP stream as a `ByteStreamTransport`.
+///
+/// Ownership: the transport owns its `uv_tcp_t`; `handle.data` points at the transport
+/// (unretained — the connection keeps the transport alive until the close callback ran).
+/// The one read buffer is shared by all transports of a loop: libuv calls `read_cb` right
+/// after `alloc_cb`, on the loop thread, so one buffer suffices.
+final class TCPTransport: ByteStreamTransport {
+    let handle: UnsafeMutablePointer<uv_tcp_t>
+    weak var delegate: (any ByteStreamDelegate)?
+    private(set) var queuedBytes = 0
+    private var reading = false
+    private var closed = false
+    private var closeCompletion: (() -> Void)?
+    private var selfRetain: Unmanaged<TCPTransport>?
+    let peerAddress: String
+
+    /// Takes ownership of an accepted, initialised handle.
+    init(acceptedHandle: UnsafeMutablePointer<uv_tcp_t>) {
+        handle = acceptedHandle
+        peerAddress = TCPTransport.peerAddress(of: acceptedHandle)
+        handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        uv_tcp_nodelay(handle, 1)
+    }
+
+    var rawDescriptor: Int32? {
+        var fd = uv_os_fd_t()
+        let result = handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { uv_fileno($0, &fd) }
+        return result == 0 ? fd : nil
+    }
+
+    func startReading() {
+        guard !reading, !closed else { return }
+        reading = true
+        let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+            uv_read_start(stream, { handle, suggested, buffer in
+                guard let handle, let buffer, let loop = EventLoop.from(handle.pointee.loop) else { return }
+                let shared = ReadBuffer.shared(for: loop)
+                buffer.pointee = uv_buf_init(shared.base, UInt32(shared.capacity))
+                _ = suggested
+            }, { stream, count, buffer in
+                guard let stream, let data = stream.pointee.data else { return }
+                let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
+                if count < 0 {
+                    transport.delegate?.transportDidClose()
+                    return
+                }
+                guard count > 0, let base = buffer?.pointee.base else { return }
+                transport.delegate?.transportDidRead(UnsafeRawBufferPointer(start: base, count: count))
+            })
+        }
+        if result != 0 {
+            reading = false
+            delegate?.transportDidClose()
+        }
+    }
+
+    func stopReading() {
+        guard reading else { return }
+        reading = false
+        handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { _ = uv_read_stop($0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, completion: @escaping (Bool) -> Void) {
+        guard !closed, bytes.count > 0 else {
+            completion(!closed)
+            return
+        }
+        let request = WriteRequest(copying: bytes, completion: completion, transport: self)
+        queuedBytes += bytes.count
+        let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+            uv_write(request.request, stream, &request.buffer, 1) { raw, status in
+                guard let raw, let context = raw.pointee.data else { return }
+                let request = Unmanaged<WriteRequest>.fromOpaque(context).takeRetainedValue()
+                request.transport.queuedBytes -= Int(request.buffer.len)
+                request.completion(status == 0)
+            }
+        }
+        if result != 0 {
+            queuedBytes -= bytes.count
+            request.release()
+            completion(false)
+        }
+    }
+
+    func close(graceful: Bool, completion: @escaping () -> Void) {
+        guard !closed else { return }
+        stopReading()
+        closed = true
+        closeCompletion = completion
+        selfRetain = Unmanaged.passRetained(self)
+        if graceful && queuedBytes > 0 {
+            let shutdown = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+            shutdown.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+            let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+                uv_shutdown(shutdown, stream) { request, _ in
+                    guard let request, let data = request.pointee.data else { return }
+                    let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
+                    request.deallocate()
+                    transport.closeHandle()
+                }
+            }
+            if result == 0 { return }
+            shutdown.deallocate()
+        }
+        closeHandle()
+    }
+
+    private func closeHandle() {
+        handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in
+            uv_close(raw) { raw in
+                guard let raw, let data = raw.pointee.data else { return }
+                let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
+                transport.didClose()
+            }
+        }
+    }
+
+    private func didClose() {
+        let completion = closeCompletion
+        closeCompletion = nil
+        handle.deallocate()
+        completion?()
+        selfRetain?.release()
+        selfRetain = nil
+    }
+
+    private static func peerAddress(of handle: UnsafeMutablePointer<uv_tcp_t>) -> String {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(handle, $0, &length) }
+        }
+        guard result == 0 else { return "unknown" }
+        return SocketAddress.ipString(of: &storage)
+    }
+}
+
+/// One `uv_write` in flight: owns a copy of the bytes until the write callback.
+private final class WriteRequest {
+    let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
+    var buffer: uv_buf_t
+    let completion: (Bool) -> Void
+    let transport: TCPTransport
+    private let storage: UnsafeMutableRawPointer
+
+    init(copying bytes: UnsafeRawBufferPointer, completion: @escaping (Bool) -> Void, transport: TCPTransport) {
+        storage = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
+        if let base = bytes.baseAddress { storage.copyMemory(from: base, byteCount: bytes.count) }
+        buffer = uv_buf_init(storage.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        self.completion = completion
+        self.transport = transport
+        request.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    /// Drops the self-retain when `uv_write` refused the request (no callback will come).
+    func release() {
+        if let data = request.pointee.data { Unmanaged<WriteRequest>.fromOpaque(data).release() }
+    }
+
+    deinit {
+        storage.deallocate()
+        request.deallocate()
+    }
+}
+
+/// The per-loop read buffer.
+final class ReadBuffer {
+    let base: UnsafeMutablePointer<CChar>
+    let capacity = 64 * 1024
+    private init() { base = .allocate(capacity: capacity) }
+    deinit { base.deallocate() }
+
+    // One buffer per loop thread, created on first use on that thread.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<ReadBuffer>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    static func shared(for loop: EventLoop) -> ReadBuffer {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<ReadBuffer>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let buffer = ReadBuffer()
+        pthread_setspecific(key, Unmanaged.passRetained(buffer).toOpaque())
+        _ = loop
+        return buffer
+    }
+}
+
+/// Socket address formatting.
+enum SocketAddress {
+    static func ipString(of storage: inout sockaddr_storage) -> String {
+        var text = [CChar](repeating: 0, count: 64)
+        let family = Int32(storage.ss_family)
+        let ok: Bool = withUnsafePointer(to: &storage) { pointer in
+            if family == AF_INET {
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { uv_ip4_name($0, &text, 64) == 0 }
+            } else if family == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { uv_ip6_name($0, &text, 64) == 0 }
+            }
+            return false
+        }
+        guard ok else { return "unknown" }
+        let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return address.hasPrefix("::ffff:") ? String(address.dropFirst(7)) : address
+    }
+}

@@ -1,0 +1,141 @@
+import AppBaseCore
+
+/// A borrowed view of the SQL value SQLite would produce for a field: no copies of strings,
+/// and containers are serialised only when their text is actually needed.
+enum FieldValue {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(Substring)
+    /// An object or array; SQLite yields its compact JSON text.
+    case container(JSONValue)
+
+    /// The value of a member of `data` as `json_extract` returns it.
+    @inline(__always)
+    init(json value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .int(flag ? 1 : 0)
+        case .int(let number): self = .int(number)
+        // The serializer writes non-finite reals as `null`.
+        case .double(let number): self = number.isFinite ? .double(number) : .null
+        case .string(let text):
+            // SQLite's JSON string decoder stops at an escaped U+0000.
+            if let nul = text.utf8.firstIndex(of: 0) { self = .text(text[..<nul]) } else { self = .text(text[...]) }
+        case .array, .object: self = .container(value)
+        }
+    }
+
+    /// The value of a system column as the record object carries it.
+    @inline(__always)
+    init(column value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .int(flag ? 1 : 0)
+        case .int(let number): self = .int(number)
+        case .double(let number): self = number.isFinite ? .double(number) : .null
+        case .string(let text): self = .text(text[...])
+        case .array, .object: self = .container(value)
+        }
+    }
+
+    /// Resolves `path` in a full record object (system fields as top-level members).
+    @inline(__always)
+    init(path: FieldPath, in record: JSONValue) {
+        guard case .object(let members) = record else {
+            self = .null
+            return
+        }
+        if path.systemField != nil {
+            self = members[path.segments[0]].map(FieldValue.init(column:)) ?? .null
+            return
+        }
+        guard var current = members[path.segments[0]] else {
+            self = .null
+            return
+        }
+        var index = 1
+        let count = path.segments.count
+        while index < count {
+            guard case .object(let inner) = current, let next = inner[path.segments[index]] else {
+                self = .null
+                return
+            }
+            current = next
+            index += 1
+        }
+        self = FieldValue(json: current)
+    }
+
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The owned SQL value.
+    var sqlValue: SQLValue {
+        switch self {
+        case .null: return .null
+        case .int(let number): return .int(number)
+        case .double(let number): return .double(number)
+        case .text(let text): return .text(String(text))
+        case .container(let value): return .text(value.jsonText)
+        }
+    }
+
+    /// SQLite's ordering against a non-NULL value: `nil` when either side is NULL.
+    func compare(to other: SQLValue) -> Int? {
+        switch (self, other) {
+        case (.null, _), (_, .null): return nil
+        case (.int(let a), .int(let b)): return a < b ? -1 : (a == b ? 0 : 1)
+        case (.int(let a), .double(let b)): return SQLOrdering.compare(a, b)
+        case (.double(let a), .int(let b)): return -SQLOrdering.compare(b, a)
+        case (.double(let a), .double(let b)): return a < b ? -1 : (a == b ? 0 : 1)
+        case (.int, .text), (.double, .text): return -1
+        case (.text, .int), (.text, .double), (.container, .int), (.container, .double): return 1
+        case (.text(let a), .text(let b)): return SQLOrdering.compareBytes(a.utf8, b.utf8)
+        case (.container(let value), .text(let b)): return SQLOrdering.compareBytes(value.serialized(), b.utf8)
+        }
+    }
+}
+
+/// SQLite's value ordering: NULL < INTEGER/REAL (numerically) < TEXT (by bytes, binary collation).
+enum SQLOrdering {
+    /// Exact comparison of an integer with a real, as SQLite does it (no rounding of the integer).
+    static func compare(_ integer: Int64, _ real: Double) -> Int {
+        if real.isNaN { return 1 }
+        if real < -9_223_372_036_854_775_808.0 { return 1 }
+        if real >= 9_223_372_036_854_775_808.0 { return -1 }
+        let whole = Int64(real.rounded(.down))
+        if integer < whole { return -1 }
+        if integer > whole { return 1 }
+        return Double(whole) < real ? -1 : 0
+    }
+
+    /// Lexicographic comparison of byte sequences (memcmp, then length).
+    static func compareBytes<A: Sequence<UInt8>, B: Sequence<UInt8>>(_ a: A, _ b: B) -> Int {
+        var left = a.makeIterator()
+        var right = b.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case (let x?, let y?):
+                if x != y { return x < y ? -1 : 1 }
+            }
+        }
+    }
+
+    /// Full SQLite ordering of two owned values; NULL sorts first and equals NULL.
+    static func compare(_ a: SQLValue, _ b: SQLValue) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return -1
+        case (_, .null): return 1
+        case (.int(let x), _): return FieldValue.int(x).compare(to: b) ?? 0
+        case (.double(let x), _): return FieldValue.double(x).compare(to: b) ?? 0
+        case (.text(let x), _): return FieldValue.text(x[...]).compare(to: b) ?? 0
+        }
+    }
+}
