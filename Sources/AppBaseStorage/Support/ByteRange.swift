@@ -86,6 +86,7 @@ public enum ByteRange: Sendable, Equatable {
         return value
     }
 
+    /// Strips SP/HTAB from both ends.
     private static func trimmed(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var lower = slice.startIndex
         var upper = slice.endIndex

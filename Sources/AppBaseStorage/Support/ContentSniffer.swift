@@ -60,8 +60,11 @@ public enum ContentSniffer {
 
     // MARK: - Binary signatures
 
+    /// Matches the binary signatures, most specific first.
     private static func sniffBinary(_ bytes: [UInt8]) -> String? {
+        /// Whether the ASCII `signature` occurs at `offset`.
         func has(_ signature: String, at offset: Int = 0) -> Bool { matches(bytes, Array(signature.utf8), at: offset) }
+        /// Whether the bytes of `signature` occur at `offset`.
         func has(_ signature: [UInt8], at offset: Int = 0) -> Bool { matches(bytes, signature, at: offset) }
 
         if has([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
@@ -139,6 +142,8 @@ public enum ContentSniffer {
         "b", "br", "p", "img", "object", "embed", "meta", "link", "form", "base",
     ].map { Array($0.utf8) }
 
+    /// Skips a BOM, whitespace, comments, processing instructions and non-HTML/SVG doctypes,
+    /// then classifies the first element.
     private static func sniffMarkup(_ bytes: [UInt8]) -> String? {
         var index = matches(bytes, [0xEF, 0xBB, 0xBF], at: 0) ? 3 : 0
         var sawXMLDeclaration = false
@@ -176,6 +181,7 @@ public enum ContentSniffer {
         isTag(bytes, Array(name.utf8), at: offset)
     }
 
+    /// Byte-pattern form of `isTag(_:_:at:)`; `name` must be lowercase ASCII.
     private static func isTag(_ bytes: [UInt8], _ name: [UInt8], at offset: Int) -> Bool {
         guard matchesCaseInsensitive(bytes, name, at: offset) else { return false }
         let next = offset + name.count
@@ -184,10 +190,12 @@ public enum ContentSniffer {
 
     // MARK: - Byte helpers
 
+    /// Whether `signature` occurs exactly at `offset`.
     private static func matches(_ bytes: [UInt8], _ signature: [UInt8], at offset: Int) -> Bool {
         offset + signature.count <= bytes.count && bytes[offset..<offset + signature.count].elementsEqual(signature)
     }
 
+    /// ASCII case-insensitive match of lowercase `text` at `offset`.
     private static func matchesCaseInsensitive(_ bytes: [UInt8], _ text: String, at offset: Int) -> Bool {
         matchesCaseInsensitive(bytes, Array(text.utf8), at: offset)
     }

@@ -72,6 +72,7 @@ package enum ExtendedParameterValue {
         }
     }
 
+    /// The value of an ASCII hex digit, or `nil`.
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")

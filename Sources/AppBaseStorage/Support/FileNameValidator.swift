@@ -41,6 +41,7 @@ public enum FileNameValidator {
         /// Same as `message`.
         public var description: String { message }
 
+        /// At least four uppercase hex digits, as in `U+0000`.
         private func hex(_ value: UInt32) -> String {
             let digits = String(value, radix: 16, uppercase: true)
             return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

@@ -31,8 +31,10 @@ public enum HTTPDate {
     /// case-sensitive as the grammar specifies; the day of the month must exist, the time must
     /// be valid (second 60 is accepted for leap seconds) and the day name must match the date.
     public static func parse(_ text: String) -> Int64? {
-        let trimmed = text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-        let bytes = Array(String(trimmed).utf8)
+        var trimmed = Array(text.utf8)[...]
+        while let first = trimmed.first, first == 0x20 || first == 0x09 { trimmed.removeFirst() }
+        while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
+        let bytes = Array(trimmed)
         return parseIMFFixdate(bytes) ?? parseRFC850(bytes) ?? parseAsctime(bytes)
     }
 
@@ -106,6 +108,7 @@ public enum HTTPDate {
         return days * 86_400 + Int64(secondOfDay)
     }
 
+    /// Days in a Gregorian month (leap years: divisible by 4, except centuries not divisible by 400).
     private static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -114,6 +117,7 @@ public enum HTTPDate {
         }
     }
 
+    /// Division rounding toward negative infinity (for dates before 1970).
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         let quotient = value / divisor
         return value % divisor < 0 ? quotient - 1 : quotient
@@ -130,6 +134,7 @@ public enum HTTPDate {
         return hour * 3600 + minute * 60 + second
     }
 
+    /// The decimal value of `b[start..<end]`, or `nil` unless it is all ASCII digits.
     private static func digits(_ b: [UInt8], _ start: Int, _ end: Int) -> Int? {
         guard start < end, end <= b.count else { return nil }
         var value = 0
@@ -140,11 +145,13 @@ public enum HTTPDate {
         return value
     }
 
+    /// `b[start..<end]` as a string (empty if out of bounds).
     private static func text(_ b: [UInt8], _ start: Int, _ end: Int) -> String {
         guard start <= end, end <= b.count else { return "" }
         return String(decoding: b[start..<end], as: UTF8.self)
     }
 
+    /// `value` in decimal, zero-padded to `width` digits.
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits

@@ -94,14 +94,17 @@ package struct HeaderParameters: Sendable, Equatable {
         return nil
     }
 
+    /// SP or HTAB.
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
+    /// Advances `index` past SP/HTAB.
     private static func skipWhitespace(_ bytes: [UInt8], _ index: inout Int) {
         while index < bytes.count, isWhitespace(bytes[index]) { index += 1 }
     }
 
+    /// The slice without surrounding SP/HTAB, as a string.
     private static func string(trimming slice: ArraySlice<UInt8>) -> String {
         var lower = slice.startIndex
         var upper = slice.endIndex

@@ -58,6 +58,7 @@ public struct MultipartParser: Sendable {
     private var partCount = 0
     private var failure: MultipartError?
 
+    /// Where the parser is in the body grammar.
     private enum State: Sendable {
         case preamble
         case delimiterLine(DelimiterStep)
@@ -123,6 +124,7 @@ public struct MultipartParser: Sendable {
         guard bytes.last != UInt8(ascii: " ") else { throw .invalidBoundary("ends with a space") }
     }
 
+    /// RFC 2046 `bchars`.
     private static func isBoundaryCharacter(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -243,6 +245,7 @@ public struct MultipartParser: Sendable {
         return count
     }
 
+    /// Ends the current part (if any) and starts reading the rest of the delimiter line.
     private mutating func delimiterFound(emitting: Bool, into events: inout [MultipartEvent]) {
         if emitting { events.append(.partEnd) }
         state = .delimiterLine(.start)

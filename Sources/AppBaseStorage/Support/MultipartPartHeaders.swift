@@ -101,6 +101,7 @@ public struct MultipartPartHeaders: Sendable, Equatable {
         return lines
     }
 
+    /// RFC 9110 `tchar`, the characters of a header name.
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -114,6 +115,7 @@ public struct MultipartPartHeaders: Sendable, Equatable {
         }
     }
 
+    /// The slice without surrounding SP/HTAB.
     private static func trimWhitespace(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var lower = slice.startIndex
         var upper = slice.endIndex
@@ -122,6 +124,7 @@ public struct MultipartPartHeaders: Sendable, Equatable {
         return slice[lower..<upper]
     }
 
+    /// The string without surrounding SP/HTAB.
     private static func trimWhitespace(_ text: String) -> String {
         String(decoding: trimWhitespace(ArraySlice(text.utf8)), as: UTF8.self)
     }

@@ -1,0 +1,55 @@
+/// Who is making a request, as established by the API key and (optionally) a user token.
+///
+/// Produced by the auth layer on the loop thread from an immutable snapshot; services only read it.
+public struct Identity: Sendable, Hashable {
+    /// The kind of API key presented.
+    public enum KeyKind: String, Sendable, Hashable, Codable {
+        /// Ships in apps; needs a user token for data.
+        case client
+        /// Server-to-server and dashboard; may call `/admin/*` and act on any record.
+        case admin
+    }
+
+    /// A signed-in user, from a verified access token.
+    public struct User: Sendable, Hashable {
+        public var id: String
+        public var sessionID: String
+        /// Token expiry, seconds since the epoch.
+        public var expiresAt: Int64
+        public init(id: String, sessionID: String, expiresAt: Int64) {
+            self.id = id
+            self.sessionID = sessionID
+            self.expiresAt = expiresAt
+        }
+    }
+
+    public var keyID: String?
+    public var keyKind: KeyKind?
+    public var user: User?
+
+    public init(keyID: String? = nil, keyKind: KeyKind? = nil, user: User? = nil) {
+        self.keyID = keyID
+        self.keyKind = keyKind
+        self.user = user
+    }
+
+    /// No key, no user (health checks, signed URLs).
+    public static let anonymous = Identity()
+
+    public var isAdmin: Bool { keyKind == .admin }
+
+    /// Whether `rule` lets this identity act on a resource owned by `ownerID` (nil when the
+    /// resource does not exist yet, e.g. create).
+    public func satisfies(_ rule: AccessRule, ownerID: String?) -> Bool {
+        if isAdmin { return true }
+        guard keyKind != nil else { return false }
+        switch rule {
+        case .admin: return false
+        case .public: return true
+        case .authenticated: return user != nil
+        case .owner:
+            guard let user else { return false }
+            return ownerID == nil || ownerID == user.id
+        }
+    }
+}

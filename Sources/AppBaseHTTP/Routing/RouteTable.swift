@@ -1,0 +1,53 @@
+import AppBaseCore
+
+/// An async route handler: throws `AppBaseError` for clients, anything else becomes a 500.
+public typealias RouteHandler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+/// A handler that answers on the loop thread without a task (no I/O, no awaiting).
+public typealias InlineRouteHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+
+/// One registered route.
+public struct Route: Sendable {
+    public enum Handler: Sendable {
+        case async(RouteHandler)
+        case inline(InlineRouteHandler)
+    }
+    public let method: HTTPMethod
+    public let pattern: String
+    let segments: [PathSegment]
+    public let auth: RouteAuth
+    public let bodyLimit: Int?
+    public let handler: Handler
+}
+
+enum PathSegment: Sendable, Hashable {
+    case literal(String)
+    case parameter(String)
+}
+
+/// Routes collected at start-up (each service adds its own family), then frozen into a `Router`.
+public struct RouteTable: Sendable {
+    public private(set) var routes: [Route] = []
+
+    public init() {}
+
+    /// Adds a route. `pattern` segments starting with `:` are parameters (percent-decoded,
+    /// never empty). `bodyLimit` nil means the server default.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .apiKey,
+                             bodyLimit: Int? = nil, _ handler: @escaping RouteHandler) {
+        routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
+                            bodyLimit: bodyLimit, handler: .async(handler)))
+    }
+
+    /// Adds a route answered on the loop thread (cheap, non-blocking handlers only).
+    public mutating func addInline(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .none,
+                                   _ handler: @escaping InlineRouteHandler) {
+        routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
+                            bodyLimit: 0, handler: .inline(handler)))
+    }
+
+    static func segments(of pattern: String) -> [PathSegment] {
+        pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
+        }
+    }
+}

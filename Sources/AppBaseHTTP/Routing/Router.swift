@@ -1,0 +1,143 @@
+import AppBaseCore
+import Logging
+
+/// Matches requests to routes for one app (or the master), runs authentication on the loop,
+/// answers preflights and 404/405, and wraps handlers so every error is rendered as JSON with
+/// CORS headers.
+public final class Router: HTTPDispatcher {
+    public let app: String
+    private let routes: [Route]
+    private let cors: CORSPolicy
+    private let limits: HTTPLimits
+    private let authenticator: (any RequestAuthenticator)?
+    private let logger: Logger
+
+    public init(app: String, routes: RouteTable, cors: CORSPolicy, limits: HTTPLimits,
+                authenticator: (any RequestAuthenticator)?, logger: Logger) {
+        self.app = app
+        self.routes = routes.routes
+        self.cors = cors
+        self.limits = limits
+        self.authenticator = authenticator
+        self.logger = logger
+    }
+
+    public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
+        let origin = request.headers["origin"]
+        let pathSegments = request.path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: Set<HTTPMethod> = []
+        var matched: (Route, [String: String])?
+        for route in routes {
+            guard let parameters = Self.match(route.segments, pathSegments) else { continue }
+            allowed.insert(route.method)
+            if route.method == .GET { allowed.insert(.HEAD) }
+            if matched == nil, let method = request.method,
+               route.method == method || (method == .HEAD && route.method == .GET) {
+                matched = (route, parameters)
+            }
+        }
+        if request.method == .OPTIONS, !allowed.isEmpty, matched == nil {
+            return .respond(preflight(request, allowed: allowed, origin: origin))
+        }
+        guard let (route, parameters) = matched else {
+            let error: AppBaseError
+            if allowed.isEmpty {
+                error = AppBaseError(status: 404, code: .notFound, message: "No route for \(Self.safe(request.path)).")
+            } else {
+                let list = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+                error = AppBaseError(status: 405, code: .methodNotAllowed,
+                                     message: "\(Self.safe(request.methodName)) is not allowed here.",
+                                     headers: [("Allow", list)])
+            }
+            return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin))
+        }
+        let identity: Identity
+        let clientIP = authenticator?.clientIP(for: request) ?? request.remoteAddress
+        do {
+            identity = try authenticator?.authenticate(request, auth: route.auth) ?? .anonymous
+        } catch {
+            return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin))
+        }
+        var contextLogger = logger
+        contextLogger[metadataKey: "rid"] = .string(request.requestID)
+        let context = RequestContext(app: app, requestID: request.requestID, logger: contextLogger, clientIP: clientIP,
+                                     identity: identity, parameters: parameters, route: route.pattern)
+        switch route.handler {
+        case .inline(let handler):
+            return .respond(finish(Self.run(handler, request, context), origin: origin))
+        case .async(let handler):
+            let cors = self.cors
+            return .handle(bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit) { request in
+                var response: HTTPResponse
+                do {
+                    response = try await handler(request, context)
+                } catch {
+                    response = Self.render(error, context: context)
+                }
+                cors.decorate(&response.headers, origin: origin)
+                return response
+            }
+        }
+    }
+
+    private static func run(_ handler: InlineRouteHandler, _ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
+        do {
+            return try handler(request, context)
+        } catch {
+            return render(error, context: context)
+        }
+    }
+
+    private static func render(_ error: any Error, context: RequestContext) -> HTTPResponse {
+        if let appError = error as? AppBaseError {
+            if appError.status >= 500 {
+                context.logger.error("request failed: \(appError)")
+            }
+        } else {
+            context.logger.error("unexpected error: \(String(describing: error))")
+        }
+        return ErrorRenderer.response(for: error, requestID: context.requestID)
+    }
+
+    private func finish(_ response: HTTPResponse, origin: String?) -> HTTPResponse {
+        var response = response
+        cors.decorate(&response.headers, origin: origin)
+        return response
+    }
+
+    private func preflight(_ request: HTTPRequest, allowed: Set<HTTPMethod>, origin: String?) -> HTTPResponse {
+        let methods = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+        var headers = HTTPHeaders([("Allow", methods)])
+        if let origin, let allowOrigin = cors.allowOrigin(for: origin) {
+            headers.add("Access-Control-Allow-Origin", allowOrigin)
+            if allowOrigin != "*" { headers.add("Vary", "Origin") }
+            headers.add("Access-Control-Allow-Methods", methods)
+            headers.add("Access-Control-Allow-Headers", CORSPolicy.allowedRequestHeaders)
+            headers.add("Access-Control-Max-Age", String(cors.maxAgeSeconds))
+        } else if origin != nil {
+            let error = AppBaseError(status: 403, code: .forbidden, message: "Origin not allowed.")
+            return ErrorRenderer.response(for: error, requestID: request.requestID)
+        }
+        return HTTPResponse(status: 204, headers: headers)
+    }
+
+    static func match(_ pattern: [PathSegment], _ path: [Substring]) -> [String: String]? {
+        guard pattern.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(pattern, path) {
+            switch segment {
+            case .literal(let literal):
+                guard part == literal else { return nil }
+            case .parameter(let name):
+                guard let decoded = QueryString.percentDecode(part), !decoded.isEmpty else { return nil }
+                parameters[name] = decoded
+            }
+        }
+        return parameters
+    }
+
+    /// A path or method safe to echo in a message (bounded, printable).
+    static func safe(_ text: String) -> String {
+        String(text.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    }
+}
