@@ -1,0 +1,185 @@
+import AppBaseCore
+import DequeModule
+import Synchronization
+
+/// What a write closure gets: the write connection, and a way to run code after the commit.
+public final class WriteContext {
+    public let connection: SQLiteConnection
+    var pendingActions: [@Sendable () -> Void] = []
+
+    init(connection: SQLiteConnection) { self.connection = connection }
+
+    /// Runs `action` on the writer thread after the transaction holding this write commits, in
+    /// commit order (the change feed publishes here). Dropped if the write rolls back.
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) { pendingActions.append(action) }
+}
+
+/// The single writer of one database: every write of an app (auth, records, change log,
+/// files, audit) goes through it, on its own thread, so writers never queue on SQLite's lock.
+///
+/// Group commit: writes that arrive while a transaction is being written join the next
+/// one — up to `maxBatch` writes share one `BEGIN IMMEDIATE … COMMIT` (one fsync), each in its
+/// own savepoint so a failing write rolls back alone. A caller resumes only after the commit
+/// that holds its write, so an acknowledged write is durable.
+public final class DatabaseWriter: Sendable {
+    private struct Job: Sendable {
+        /// Runs the body inside the current savepoint; returns whether it succeeded.
+        let run: @Sendable (WriteContext) -> Bool
+        /// Resumes the caller: with the body's error if it failed, else with the commit's
+        /// outcome (`nil` = committed). Jobs that never ran resume with the commit error.
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    private struct State: Sendable {
+        var queue = Deque<Job>()
+        var flushScheduled = false
+        var closed = false
+    }
+
+    private let thread: DedicatedThread
+    private let connection: Mutex<SQLiteConnection?>
+    private let state = Mutex(State())
+    private let maxQueued: Int
+    private let maxBatch: Int
+    /// Commits so far (for tests and metrics).
+    private let commitCounter = Atomic<Int>(0)
+
+    /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
+    public static func open(path: String, pragmas: [String], migrations: [Migration], maxQueued: Int = 4096,
+                            maxBatch: Int = 256) async throws -> DatabaseWriter {
+        let thread = DedicatedThread(name: "sqlite-writer")
+        return try await thread.run {
+            let connection = try SQLiteConnection(path: path, mode: .readWrite)
+            for pragma in pragmas { try connection.execute(pragma) }
+            try Migrator.migrate(connection, migrations)
+            return DatabaseWriter(thread: thread, connection: connection, maxQueued: maxQueued, maxBatch: maxBatch)
+        }
+    }
+
+    private init(thread: DedicatedThread, connection: sending SQLiteConnection, maxQueued: Int, maxBatch: Int) {
+        self.thread = thread
+        self.connection = Mutex(connection)
+        self.maxQueued = maxQueued
+        self.maxBatch = maxBatch
+    }
+
+    /// Number of transactions committed.
+    public var commitCount: Int { commitCounter.load(ordering: .relaxed) }
+
+    /// Runs `body` inside the next group transaction and returns its result once committed.
+    /// - Throws: `server_busy` when `maxQueued` writes are already waiting; what `body` throws
+    ///   (its changes are rolled back); `SQLiteError` if the commit fails.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let result = Mutex<Result<T, any Error>?>(nil)
+            let job = Job(
+                run: { context in
+                    do {
+                        let value = try body(context)
+                        result.withLock { $0 = .success(value) }
+                        return true
+                    } catch {
+                        result.withLock { $0 = .failure(error) }
+                        return false
+                    }
+                },
+                finish: { commitError in
+                    switch result.withLock({ $0 }) {
+                    case .failure(let error)?: continuation.resume(throwing: error)
+                    case .success(let value)?:
+                        if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(returning: value) }
+                    case nil:
+                        continuation.resume(throwing: commitError ?? SQLiteError(code: 21, message: "write not run"))
+                    }
+                })
+            let outcome = state.withLock { state -> (accepted: Bool, schedule: Bool) in
+                guard !state.closed else { return (false, false) }
+                guard state.queue.count < maxQueued else { return (false, false) }
+                state.queue.append(job)
+                let schedule = !state.flushScheduled
+                state.flushScheduled = true
+                return (true, schedule)
+            }
+            guard outcome.accepted else {
+                continuation.resume(throwing: AppBaseError.serverBusy(retryAfterSeconds: 1, "Too many writes queued; retry later."))
+                return
+            }
+            if outcome.schedule { thread.execute { [self] in flush() } }
+        }
+    }
+
+    /// Runs `body` with the write connection outside any transaction (checkpoints, VACUUM,
+    /// start-up cleanup). Serialised with writes.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await thread.run { [self] in
+            try connection.withLock { connection in
+                guard let connection else { throw SQLiteError(code: 21, message: "database closed") }
+                return try body(connection)
+            }
+        }
+    }
+
+    /// Flushes queued writes, checkpoints the WAL and closes the connection. Later writes fail.
+    public func close() async {
+        state.withLock { $0.closed = true }
+        _ = try? await thread.run { [self] in
+            flush()
+            connection.withLock { connection in
+                try? connection?.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                connection = nil
+            }
+        }
+        thread.shutdown()
+    }
+
+    /// On the writer thread: one group transaction per batch, until the queue is empty.
+    private func flush() {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                let count = min(maxBatch, state.queue.count)
+                let batch = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                if batch.isEmpty { state.flushScheduled = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        var actions: [@Sendable () -> Void] = []
+        let commitError: (any Error)? = connection.withLock { connection -> (any Error)? in
+            guard let connection else { return SQLiteError(code: 21, message: "database closed") }
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                return error
+            }
+            let context = WriteContext(connection: connection)
+            do {
+                for job in batch {
+                    try connection.run("SAVEPOINT write_job")
+                    context.pendingActions = []
+                    if job.run(context) {
+                        try connection.run("RELEASE write_job")
+                        actions.append(contentsOf: context.pendingActions)
+                    } else {
+                        try connection.run("ROLLBACK TO write_job")
+                        try connection.run("RELEASE write_job")
+                    }
+                }
+                try connection.execute("COMMIT")
+                return nil
+            } catch {
+                try? connection.execute("ROLLBACK")
+                return error
+            }
+        }
+        if commitError == nil {
+            commitCounter.add(1, ordering: .relaxed)
+            for action in actions { action() }
+        }
+        for job in batch { job.finish(commitError) }
+    }
+}

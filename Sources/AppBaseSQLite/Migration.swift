@@ -1,0 +1,49 @@
+/// One versioned schema change. Versions start at 1 and increase by one.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Applies migrations in order, each in its own transaction, recording progress in
+/// `PRAGMA user_version`, so a database is never left half-migrated.
+public enum Migrator {
+    /// Brings `connection` up to the last migration. Returns the versions applied.
+    /// - Throws: `SQLiteError`, or `MigrationError` when the database is newer than this binary.
+    @discardableResult
+    public static func migrate(_ connection: SQLiteConnection, _ migrations: [Migration]) throws -> [Int] {
+        let current = Int(try connection.queryOne("PRAGMA user_version") { $0.int64(0) } ?? 0)
+        let latest = migrations.map(\.version).max() ?? 0
+        guard current <= latest else { throw MigrationError(path: connection.path, found: current, supported: latest) }
+        var applied: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute(migration.sql)
+                try connection.execute("PRAGMA user_version = \(migration.version)")
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}
+
+/// The database was written by a newer AppBase.
+public struct MigrationError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let found: Int
+    public let supported: Int
+    public var description: String {
+        "\(path) has schema version \(found), newer than this binary supports (\(supported)); upgrade AppBase"
+    }
+}

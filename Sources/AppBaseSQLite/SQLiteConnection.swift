@@ -1,0 +1,134 @@
+import CSQLite
+
+/// One SQLite connection with its prepared-statement cache.
+///
+/// Not thread-safe by design: each connection is owned by exactly one writer or reader slot
+/// and only used on that slot's thread (the cache is touched only there).
+public final class SQLiteConnection {
+    /// How the connection is opened.
+    public enum Mode: Sendable {
+        case readWrite
+        case readOnly
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: SQLiteStatement] = [:]
+    private let progress = ProgressBudget()
+
+    /// Opens (creating if needed, unless read-only) the database at `path`.
+    public init(path: String, mode: Mode) throws(SQLiteError) {
+        var database: OpaquePointer?
+        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let result = sqlite3_open_v2(path, &database, flags, nil)
+        guard result == SQLITE_OK, let database else {
+            let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let database { sqlite3_close_v2(database) }
+            throw SQLiteError(code: result, message: message, sql: nil)
+        }
+        handle = database
+        self.path = path
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, 5000)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without results (schema, pragmas).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let result = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard result == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// Runs `body` with the cached prepared statement for `sql`; resets it afterwards on every path.
+    public func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
+        let statement = try prepared(sql)
+        defer { statement.reset() }
+        return try body(statement)
+    }
+
+    /// Runs a statement with `bindings`; returns the number of rows changed.
+    @discardableResult
+    public func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
+        try withStatement(sql) { statement in
+            statement.bind(bindings)
+            while try statement.step() {}
+            return Int(sqlite3_changes(handle))
+        }
+    }
+
+    /// Runs a query and maps each row.
+    public func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], row: (SQLiteStatement) throws -> T) throws -> [T] {
+        try withStatement(sql) { statement in
+            statement.bind(bindings)
+            var rows: [T] = []
+            while try statement.step() { rows.append(try row(statement)) }
+            return rows
+        }
+    }
+
+    /// The first row mapped, or nil.
+    public func queryOne<T>(_ sql: String, _ bindings: [SQLiteValue] = [], row: (SQLiteStatement) throws -> T) throws -> T? {
+        try withStatement(sql) { statement in
+            statement.bind(bindings)
+            return try statement.step() ? try row(statement) : nil
+        }
+    }
+
+    /// The rowid of the last insert on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` with a budget of virtual-machine steps; beyond it the running statement is
+    /// interrupted and fails with `SQLITE_INTERRUPT` (`SQLiteError.isInterrupted`).
+    public func withWorkBudget<T>(steps: Int, _ body: () throws -> T) rethrows -> T {
+        progress.remaining = max(1, steps / ProgressBudget.granularity)
+        let context = Unmanaged.passUnretained(progress).toOpaque()
+        sqlite3_progress_handler(handle, Int32(ProgressBudget.granularity), { context in
+            guard let context else { return 0 }
+            let budget = Unmanaged<ProgressBudget>.fromOpaque(context).takeUnretainedValue()
+            budget.remaining -= 1
+            return budget.remaining < 0 ? 1 : 0
+        }, context)
+        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        return try body()
+    }
+
+    /// `PRAGMA data_version`: changes when another connection commits.
+    public func dataVersion() throws -> Int64 {
+        try queryOne("PRAGMA data_version") { $0.int64(0) } ?? 0
+    }
+
+    /// Drops every cached statement (after schema changes that may invalidate plans).
+    public func clearStatementCache() { cache.removeAll() }
+
+    private func prepared(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = cache[sql] { return cached }
+        var statement: OpaquePointer?
+        let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard result == SQLITE_OK, let statement else {
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+        let wrapped = SQLiteStatement(handle: statement, sql: sql)
+        if cache.count >= 256 { cache.removeAll() }
+        cache[sql] = wrapped
+        return wrapped
+    }
+}
+
+/// The progress handler's counter; touched only on the connection's thread.
+final class ProgressBudget {
+    static let granularity = 1000
+    var remaining = 0
+}
