@@ -57,13 +57,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The contract between the platform and an app's services: environment, service protocol,
+        // cross-service hooks (change recording, rule lookups, identity revalidation).
+        .target(
+            name: "AppBaseRuntime",
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Filter language: lexer → AST → SQL, in-memory evaluator, rule predicates. No I/O.
         .target(name: "AppBaseQuery", dependencies: ["AppBaseCore"], swiftSettings: swiftSettings),
         // AuthActor: users, sessions, tokens, API keys, throttling.
         .target(
             name: "AppBaseAuth",
             dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "CSodium",
+                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -71,20 +79,20 @@ let package = Package(
         // CollectionActor: JSON records, rules, queries, indexes, batches.
         .target(
             name: "AppBaseCollections",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseQuery"],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseQuery"],
             swiftSettings: swiftSettings
         ),
         // ChangeFeedActor: change log, SSE subscriptions with resume.
         .target(
             name: "AppBaseChangeFeed",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseQuery"],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseQuery"],
             swiftSettings: swiftSettings
         ),
         // StorageActor: buckets, streaming uploads, versions, signed URLs.
         .target(
             name: "AppBaseStorage",
             dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "CLibUV",
+                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "CLibUV",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -93,7 +101,7 @@ let package = Package(
         .target(
             name: "AppBasePlatform",
             dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseAuth",
+                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseAuth",
                 "AppBaseCollections", "AppBaseChangeFeed", "AppBaseStorage",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

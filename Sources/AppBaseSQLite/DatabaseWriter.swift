@@ -45,13 +45,14 @@ public final class DatabaseWriter: Sendable {
     private let commitCounter = Atomic<Int>(0)
 
     /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
-    public static func open(path: String, pragmas: [String], migrations: [Migration], maxQueued: Int = 4096,
+    public static func open(path: String, pragmas: [String], migrations: [(namespace: String, migrations: [Migration])],
+                            maxQueued: Int = 4096,
                             maxBatch: Int = 256) async throws -> DatabaseWriter {
         let thread = DedicatedThread(name: "sqlite-writer")
         return try await thread.run {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
             for pragma in pragmas { try connection.execute(pragma) }
-            try Migrator.migrate(connection, migrations)
+            for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
             return DatabaseWriter(thread: thread, connection: connection, maxQueued: maxQueued, maxBatch: maxBatch)
         }
     }

@@ -11,22 +11,32 @@ public struct Migration: Sendable {
     }
 }
 
-/// Applies migrations in order, each in its own transaction, recording progress in
-/// `PRAGMA user_version`, so a database is never left half-migrated.
+/// Applies migrations in order, each in its own transaction, recording progress per
+/// namespace in `_migrations`, so several services share one database and a database is
+/// never left half-migrated.
 public enum Migrator {
-    /// Brings `connection` up to the last migration. Returns the versions applied.
+    /// Brings `namespace` in `connection` up to its last migration. Returns the versions applied.
     /// - Throws: `SQLiteError`, or `MigrationError` when the database is newer than this binary.
     @discardableResult
-    public static func migrate(_ connection: SQLiteConnection, _ migrations: [Migration]) throws -> [Int] {
-        let current = Int(try connection.queryOne("PRAGMA user_version") { $0.int64(0) } ?? 0)
+    public static func migrate(_ connection: SQLiteConnection, namespace: String, _ migrations: [Migration]) throws -> [Int] {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS _migrations (
+                namespace TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
+                PRIMARY KEY (namespace, version)) WITHOUT ROWID
+            """)
+        let current = Int(try connection.queryOne(
+            "SELECT COALESCE(MAX(version), 0) FROM _migrations WHERE namespace = ?", [.text(namespace)]) { $0.int64(0) } ?? 0)
         let latest = migrations.map(\.version).max() ?? 0
-        guard current <= latest else { throw MigrationError(path: connection.path, found: current, supported: latest) }
+        guard current <= latest else {
+            throw MigrationError(path: connection.path, namespace: namespace, found: current, supported: latest)
+        }
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
             try connection.execute("BEGIN IMMEDIATE")
             do {
                 try connection.execute(migration.sql)
-                try connection.execute("PRAGMA user_version = \(migration.version)")
+                try connection.run("INSERT INTO _migrations (namespace, version, name) VALUES (?, ?, ?)",
+                                   [.text(namespace), .integer(Int64(migration.version)), .text(migration.name)])
                 try connection.execute("COMMIT")
             } catch {
                 try? connection.execute("ROLLBACK")
@@ -41,9 +51,10 @@ public enum Migrator {
 /// The database was written by a newer AppBase.
 public struct MigrationError: Error, Sendable, CustomStringConvertible {
     public let path: String
+    public let namespace: String
     public let found: Int
     public let supported: Int
     public var description: String {
-        "\(path) has schema version \(found), newer than this binary supports (\(supported)); upgrade AppBase"
+        "\(path): schema \(namespace) is at version \(found), newer than this binary supports (\(supported)); upgrade AppBase"
     }
 }

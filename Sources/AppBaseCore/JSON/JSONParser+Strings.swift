@@ -7,6 +7,8 @@ extension JSONByteParser {
         var segmentStart = pos
         var escaped = false
         while pos < count {
+            skipPlainBytes()
+            guard pos < count else { break }
             let byte = base[pos]
             if byte == UInt8(ascii: "\"") {
                 let segment = UnsafeBufferPointer(start: base + segmentStart, count: pos - segmentStart)
@@ -31,6 +33,28 @@ extension JSONByteParser {
             }
         }
         throw fail(quote, "unterminated string")
+    }
+
+    /// Advances `pos` over printable ASCII other than `"` and `\`, eight bytes at a time,
+    /// stopping at the first byte that needs attention.
+    @inline(__always)
+    mutating func skipPlainBytes() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while count - pos >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // High bit set in a byte that is a quote, a backslash, below 0x20, or non-ASCII;
+            // borrows can only mark bytes above the first hit, so the lowest mark is exact.
+            let marks = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash
+                | (word &- ones &* 0x20) & ~word | word) & highs
+            if marks != 0 {
+                pos += marks.trailingZeroBitCount >> 3
+                return
+            }
+            pos += 8
+        }
     }
 
     /// Validates one multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).

@@ -35,6 +35,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 ///
 /// Duplicate keys are rejected (rather than "last one wins") because SQLite's JSON
 /// functions return the *first* occurrence; rejecting keeps storage and evaluation in agreement.
+/// Keys are compared as Swift strings (canonical equivalence), so `"é"` and `"e\u0301"` in one
+/// object are duplicates too: an `OrderedDictionary<String, _>` could not hold both.
 public enum JSONParser {
     /// Parses one JSON value from raw UTF-8 bytes.
     ///
@@ -80,6 +82,7 @@ public enum JSONParser {
         return value
     }
 }
+
 /// The recursive-descent state over one contiguous input buffer.
 ///
 /// Elements and members of open containers accumulate on shared stacks and are moved into
@@ -176,9 +179,7 @@ struct JSONByteParser {
                 if pos < count && base[pos] == UInt8(ascii: "]") { throw fail(pos, "trailing comma") }
             case UInt8(ascii: "]"):
                 pos += 1
-                let elements = Array(values[first...])
-                values.removeSubrange(first...)
-                return .array(elements)
+                return .array(Self.takeSuffix(of: &values, from: first, placeholder: .null))
             default:
                 throw unexpected(expecting: "',' or ']'")
             }
@@ -217,9 +218,9 @@ struct JSONByteParser {
                 if pos < count && base[pos] == UInt8(ascii: "}") { throw fail(pos, "trailing comma") }
             case UInt8(ascii: "}"):
                 pos += 1
-                let members = OrderedDictionary(uncheckedUniqueKeys: keys[firstKey...], values: values[firstValue...])
-                keys.removeSubrange(firstKey...)
-                values.removeSubrange(firstValue...)
+                let members = OrderedDictionary(
+                    uncheckedUniqueKeys: Self.takeSuffix(of: &keys, from: firstKey, placeholder: ""),
+                    values: Self.takeSuffix(of: &values, from: firstValue, placeholder: .null))
                 return .object(members)
             default:
                 throw unexpected(expecting: "',' or '}'")
@@ -227,11 +228,26 @@ struct JSONByteParser {
         }
     }
 
+    /// Moves `stack[first...]` into a new exactly-sized array and truncates `stack`, without
+    /// the retain/release pair per element that copying and then removing would cost.
+    @inline(__always)
+    static func takeSuffix<Element>(of stack: inout [Element], from first: Int, placeholder: Element) -> [Element] {
+        var result: [Element] = []
+        result.reserveCapacity(stack.count - first)
+        for index in first..<stack.count {
+            var element = placeholder
+            swap(&element, &stack[index])
+            result.append(element)
+        }
+        stack.removeSubrange(first...)
+        return result
+    }
+
     /// Throws if `key` is already a key of the object whose keys start at `firstKey`.
     ///
     /// Uses `String` equality, which is canonical equivalence: keys that differ only in Unicode
     /// normalization cannot both live in one `OrderedDictionary`, so they are duplicates too.
-    mutating func checkUnique(
+    func checkUnique(
         _ key: String, at offset: Int, firstKey: Int, seen: inout Set<String>
     ) throws(JSONParseError) {
         let existing = keys.count - firstKey
@@ -246,8 +262,10 @@ struct JSONByteParser {
             duplicate = !seen.insert(key).inserted
         }
         if duplicate {
+            // Keep the message bounded however long the key is.
+            let shown = key.utf8.count > 64 ? String(key.prefix(64)) + "…" : key
             var quoted: [UInt8] = []
-            JSONText.appendEscapedString(key, to: &quoted)
+            JSONText.appendEscapedString(shown, to: &quoted)
             throw fail(offset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
         }
     }
