@@ -124,6 +124,8 @@ let package = Package(
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseHTTP", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseQuery", "CSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",

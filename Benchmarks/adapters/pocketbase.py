@@ -5,7 +5,9 @@ Set-up a careful PocketBase user would do for the same app:
     autodate `created` / `updated`; list/view/create/update/delete rule
     `owner = @request.auth.id`; indexes on owner, n, created, (owner, created), (owner, n);
   * base collection `files` with one `file` field (maxSize 64 MiB) for the transfer test;
-  * one user, 10,000 seeded notes owned by it (seeded through /api/batch, enabled in settings).
+  * one user, 10,000 seeded notes owned by it (seeded through /api/batch, enabled in settings);
+  * request logging off (settings logs.maxDays = 0) unless request_logs=True: by default
+    PocketBase writes every request to its logs database.
 Everything lives in a private --dir with its own migrations/hooks dirs and --automigrate=false.
 """
 
@@ -35,8 +37,9 @@ class PocketBase:
     key = "pocketbase"
     label = f"PocketBase {PB_VERSION}"
 
-    def __init__(self, bench_dir: str, workdir: str, log=print):
+    def __init__(self, bench_dir: str, workdir: str, log=print, request_logs: bool = False):
         self.bench_dir = bench_dir
+        self.request_logs = request_logs
         self.venv = os.path.join(bench_dir, ".venv-pb")
         self.binary = os.path.join(self.venv, "bin", "pocketbase")
         self.dir = os.path.join(workdir, "pb")
@@ -102,10 +105,14 @@ class PocketBase:
                          json={"identity": SUPERUSER[0], "password": SUPERUSER[1]}))
         self.admin_token = r["token"]
 
-        # Batch API (off by default) for seeding.
-        check(s.patch(f"{b}/api/settings", headers=self._admin(),
-                      json={"batch": {"enabled": True, "maxRequests": 100, "timeout": 30,
-                                      "maxBodySize": 0}}))
+        # Batch API (off by default) for seeding. Request logs: PocketBase stores every
+        # request in its logs database by default (maxDays 5), which cuts its throughput
+        # several-fold on this machine; off unless --pb-request-logs (AppBase keeps none).
+        settings: dict = {"batch": {"enabled": True, "maxRequests": 100, "timeout": 30,
+                                    "maxBodySize": 0}}
+        if not self.request_logs:
+            settings["logs"] = {"maxDays": 0}
+        check(s.patch(f"{b}/api/settings", headers=self._admin(), json=settings))
 
         users = check(s.get(f"{b}/api/collections/users", headers=self._admin()))
         rule = "owner = @request.auth.id"

@@ -45,11 +45,13 @@ bench_install_trap() {
     trap 'exit 143' TERM
 }
 
+# bench_mktemp VAR — creates a temporary dir (removed on exit) and stores its path in VAR.
+# (Not "$(bench_mktemp)": a subshell could not record the dir for the cleanup.)
 bench_mktemp() {
     local d
-    d="$(mktemp -d "${TMPDIR:-/tmp}/appbase-bench.XXXXXX")"
+    d="$(mktemp -d "${TMPDIR:-/tmp}/appbase-bench.XXXXXX")" || bench_die "mktemp failed"
     BENCH_TMPDIRS+=("$d")
-    printf '%s\n' "$d"
+    printf -v "$1" '%s' "$d"
 }
 
 # bench_start LOGFILE CMD ARGS...   → sets BENCH_LAST_PID

@@ -9,6 +9,10 @@ public enum SystemField: String, Sendable, Hashable, CaseIterable {
     /// Whether the column holds text (`id`, `ownerId`, `createdAt`, `updatedAt`) rather than an integer (`version`).
     public var isText: Bool { self != .version }
 
+    /// Whether the server always sets this field (all but `ownerId`), so its column is never NULL.
+    /// Keyset predicates rely on this to give SQLite index range bounds for descending keys.
+    public var isNeverNull: Bool { self != .ownerId }
+
     /// The `records` column holding this field.
     public var column: String {
         switch self {

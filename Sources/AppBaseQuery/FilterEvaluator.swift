@@ -23,8 +23,8 @@ public enum FilterEvaluator {
         case .compare(let path, let op, let literal):
             return compare(FieldValue(path: path, in: record), op, literal.sqlValue)
         case .contains(let path, let pattern):
-            guard case .text(let text) = FieldValue(path: path, in: record) else { return false }
-            return containsFolded(text, pattern.foldedUTF8)
+            guard case .text(let text, let cut) = FieldValue(path: path, in: record) else { return false }
+            return containsFolded(text, cutAtNUL: cut, pattern.foldedUTF8)
         case .oneOf(let path, let literals):
             let value = FieldValue(path: path, in: record)
             if value.isNull { return literals.contains(.null) }
@@ -61,23 +61,26 @@ public enum FilterEvaluator {
 
     /// `json_type(data, path) IS NOT NULL` for data paths; `column IS NOT NULL` for system fields.
     private static func exists(_ path: FieldPath, in record: JSONValue) -> Bool {
-        guard case .object(let members) = record, var current = members[path.segments[0]] else { return false }
+        guard var current = record.member(path.segments[0]) else { return false }
         if path.systemField != nil { return !FieldValue(column: current).isNull }
         var index = 1
         while index < path.segments.count {
-            guard case .object(let inner) = current, let next = inner[path.segments[index]] else { return false }
+            guard let next = current.member(path.segments[index]) else { return false }
             current = next
             index += 1
         }
         return true
     }
 
-    /// `instr(lower(text), needle) > 0` where `needle` is already ASCII-lowercased.
-    static func containsFolded(_ text: Substring, _ needle: [UInt8]) -> Bool {
+    /// `instr(lower(text), needle) > 0` where `needle` is already ASCII-lowercased; with
+    /// `cutAtNUL`, only the bytes before the first NUL of `text` are searched.
+    static func containsFolded(_ text: String, cutAtNUL: Bool, _ needle: [UInt8]) -> Bool {
         if needle.isEmpty { return true }
         var text = text
-        return text.withUTF8 { haystack in
+        return text.withUTF8 { whole in
             needle.withUnsafeBufferPointer { needle in
+                var haystack = whole
+                if cutAtNUL, let nul = whole.firstIndex(of: 0) { haystack = UnsafeBufferPointer(rebasing: whole[..<nul]) }
                 let count = needle.count
                 guard haystack.count >= count else { return false }
                 let first = needle[0]

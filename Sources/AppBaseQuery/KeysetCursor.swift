@@ -45,7 +45,7 @@ extension FilterCompiler {
         for index in stride(from: keys.count - 1, through: 0, by: -1) {
             let key = keys[index]
             let value = values[index]
-            let strict = strictlyAfter(key.expression, descending: key.descending, value: value)
+            let strict = strictlyAfter(key.expression, descending: key.descending, value: value, neverNull: key.neverNull)
             guard let rest = tail else {
                 tail = strict ?? .alwaysFalse
                 continue
@@ -54,25 +54,32 @@ extension FilterCompiler {
             tail = strict.map { SQLFragment.disjunction([$0, equalAndRest]) } ?? equalAndRest
         }
         guard var predicate = tail else { return nil }
-        // A redundant lower bound lets SQLite range-scan an index on an ascending first key.
-        if let first = keys.first, !first.descending, values[0] != .null, keys.count > 1 {
-            predicate = SQLFragment.conjunction([SQLFragment(sql: "\(first.expression) >= ?", bindings: [values[0]]), predicate])
+        // A redundant bound on the first key lets SQLite range-scan an index instead of skipping
+        // rows one by one (descending only when NULLs, which sort last there, cannot occur).
+        if let first = keys.first, values[0] != .null, keys.count > 1, !first.descending || first.neverNull {
+            let bound = SQLFragment(sql: "\(first.expression) \(first.descending ? "<=" : ">=") ?", bindings: [values[0]])
+            predicate = SQLFragment.conjunction([bound, predicate])
         }
         return predicate
     }
 
-    private static func orderKeys(_ sort: SortSpec) -> [(expression: String, descending: Bool)] {
-        var keys = sort.keys.map { (expression: sqlExpression(forPath: $0.path), descending: $0.descending) }
-        if !sort.endsWithID { keys.append((expression: SystemField.id.column, descending: sort.tiebreakDescending)) }
+    private static func orderKeys(_ sort: SortSpec) -> [(expression: String, descending: Bool, neverNull: Bool)] {
+        var keys = sort.keys.map {
+            (expression: sqlExpression(forPath: $0.path), descending: $0.descending, neverNull: $0.path.systemField?.isNeverNull ?? false)
+        }
+        if !sort.endsWithID {
+            keys.append((expression: SystemField.id.column, descending: sort.tiebreakDescending, neverNull: true))
+        }
         return keys
     }
 
     /// Rows whose key is strictly after `value`; `nil` when there are none (descending after NULL).
-    private static func strictlyAfter(_ expression: String, descending: Bool, value: SQLValue) -> SQLFragment? {
+    private static func strictlyAfter(_ expression: String, descending: Bool, value: SQLValue, neverNull: Bool) -> SQLFragment? {
         switch (descending, value) {
         case (false, .null): return SQLFragment(sql: "\(expression) IS NOT NULL")
         case (false, _): return SQLFragment(sql: "\(expression) > ?", bindings: [value])
         case (true, .null): return nil
+        case (true, _) where neverNull: return SQLFragment(sql: "\(expression) < ?", bindings: [value])
         case (true, _): return SQLFragment(sql: "(\(expression) < ? OR \(expression) IS NULL)", bindings: [value])
         }
     }

@@ -1,8 +1,12 @@
 /// A value bound to a `?` parameter, or produced by SQLite for a sort expression.
 public enum SQLValue: Sendable, Hashable {
+    /// SQL NULL.
     case null
+    /// An INTEGER (JSON booleans are 1 and 0).
     case int(Int64)
+    /// A REAL.
     case double(Double)
+    /// TEXT (objects and arrays appear as their compact JSON text).
     case text(String)
 }
 

@@ -6,7 +6,9 @@ enum FieldValue {
     case null
     case int(Int64)
     case double(Double)
-    case text(Substring)
+    /// Text. `cutAtNUL` marks a JSON string: SQLite's JSON decoder stops at an escaped U+0000, so
+    /// only the bytes before the first NUL count. The cut is applied lazily while comparing.
+    case text(String, cutAtNUL: Bool)
     /// An object or array; SQLite yields its compact JSON text.
     case container(JSONValue)
 
@@ -19,9 +21,7 @@ enum FieldValue {
         case .int(let number): self = .int(number)
         // The serializer writes non-finite reals as `null`.
         case .double(let number): self = number.isFinite ? .double(number) : .null
-        case .string(let text):
-            // SQLite's JSON string decoder stops at an escaped U+0000.
-            if let nul = text.utf8.firstIndex(of: 0) { self = .text(text[..<nul]) } else { self = .text(text[...]) }
+        case .string(let text): self = .text(text, cutAtNUL: true)
         case .array, .object: self = .container(value)
         }
     }
@@ -34,7 +34,7 @@ enum FieldValue {
         case .bool(let flag): self = .int(flag ? 1 : 0)
         case .int(let number): self = .int(number)
         case .double(let number): self = number.isFinite ? .double(number) : .null
-        case .string(let text): self = .text(text[...])
+        case .string(let text): self = .text(text, cutAtNUL: false)
         case .array, .object: self = .container(value)
         }
     }
@@ -42,22 +42,18 @@ enum FieldValue {
     /// Resolves `path` in a full record object (system fields as top-level members).
     @inline(__always)
     init(path: FieldPath, in record: JSONValue) {
-        guard case .object(let members) = record else {
+        guard var current = record.member(path.segments[0]) else {
             self = .null
             return
         }
         if path.systemField != nil {
-            self = members[path.segments[0]].map(FieldValue.init(column:)) ?? .null
-            return
-        }
-        guard var current = members[path.segments[0]] else {
-            self = .null
+            self = FieldValue(column: current)
             return
         }
         var index = 1
         let count = path.segments.count
         while index < count {
-            guard case .object(let inner) = current, let next = inner[path.segments[index]] else {
+            guard let next = current.member(path.segments[index]) else {
                 self = .null
                 return
             }
@@ -78,12 +74,14 @@ enum FieldValue {
         case .null: return .null
         case .int(let number): return .int(number)
         case .double(let number): return .double(number)
-        case .text(let text): return .text(String(text))
+        case .text(let text, let cut):
+            guard cut, let nul = text.utf8.firstIndex(of: 0) else { return .text(text) }
+            return .text(String(text[..<nul]))
         case .container(let value): return .text(value.jsonText)
         }
     }
 
-    /// SQLite's ordering against a non-NULL value: `nil` when either side is NULL.
+    /// SQLite's ordering against a value: `nil` when either side is NULL.
     func compare(to other: SQLValue) -> Int? {
         switch (self, other) {
         case (.null, _), (_, .null): return nil
@@ -93,9 +91,28 @@ enum FieldValue {
         case (.double(let a), .double(let b)): return a < b ? -1 : (a == b ? 0 : 1)
         case (.int, .text), (.double, .text): return -1
         case (.text, .int), (.text, .double), (.container, .int), (.container, .double): return 1
-        case (.text(let a), .text(let b)): return SQLOrdering.compareBytes(a.utf8, b.utf8)
+        case (.text(let a, let cut), .text(let b)): return SQLOrdering.compareText(a, cutAtNUL: cut, b)
         case (.container(let value), .text(let b)): return SQLOrdering.compareBytes(value.serialized(), b.utf8)
         }
+    }
+}
+
+extension JSONValue {
+    /// `self[key]` for objects, tuned for small objects (which OrderedDictionary searches linearly
+    /// with `==`): comparing UTF-8 lengths first skips the costly string comparison for most keys.
+    @inline(__always)
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        guard members.count <= 16 else { return members[key] }
+        let length = key.utf8.count
+        let keys = members.keys
+        var index = keys.startIndex
+        while index < keys.endIndex {
+            let candidate = keys[index]
+            if candidate.utf8.count == length && candidate == key { return members.values[index] }
+            index += 1
+        }
+        return nil
     }
 }
 
@@ -110,6 +127,35 @@ enum SQLOrdering {
         if integer < whole { return -1 }
         if integer > whole { return 1 }
         return Double(whole) < real ? -1 : 0
+    }
+
+    /// Byte-wise comparison (binary collation) of `a`, optionally ending at its first NUL, with `b`.
+    @inline(__always)
+    static func compareText(_ a: String, cutAtNUL: Bool, _ b: String) -> Int {
+        let fast = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in compareBuffers(left, cutAtNUL: cutAtNUL, right) }
+        }
+        if let result = fast ?? nil { return result }
+        return compareBytes(a.utf8.prefix { !cutAtNUL || $0 != 0 }, b.utf8)
+    }
+
+    @inline(__always)
+    static func compareBuffers(_ left: UnsafeBufferPointer<UInt8>, cutAtNUL: Bool, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        let count = min(left.count, right.count)
+        var index = 0
+        while index < count {
+            let x = left[index]
+            // A NUL ends the left text here; anything left in `right` makes it greater.
+            if x == 0 && cutAtNUL { return -1 }
+            let y = right[index]
+            if x != y { return x < y ? -1 : 1 }
+            index += 1
+        }
+        if left.count > count {
+            // `right` is a prefix of `left`; equal when `left` ends at a NUL right here.
+            return cutAtNUL && left[count] == 0 ? 0 : 1
+        }
+        return left.count == right.count ? 0 : -1
     }
 
     /// Lexicographic comparison of byte sequences (memcmp, then length).
@@ -135,7 +181,7 @@ enum SQLOrdering {
         case (_, .null): return 1
         case (.int(let x), _): return FieldValue.int(x).compare(to: b) ?? 0
         case (.double(let x), _): return FieldValue.double(x).compare(to: b) ?? 0
-        case (.text(let x), _): return FieldValue.text(x[...]).compare(to: b) ?? 0
+        case (.text(let x), _): return FieldValue.text(x, cutAtNUL: false).compare(to: b) ?? 0
         }
     }
 }

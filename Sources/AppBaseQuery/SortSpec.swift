@@ -8,6 +8,8 @@ import AppBaseCore
 /// JSON null) first when ascending and last when descending, then numbers (booleans as 1/0), then
 /// text by UTF-8 bytes (objects and arrays as their JSON text). The record `id` is always the final
 /// tiebreaker, in the direction of the last key, so the order is total and pages are stable.
+/// The system fields `id`, `createdAt`, `updatedAt` and `version` are assumed never NULL (the
+/// server always sets them), which lets keyset predicates use index range scans.
 public struct SortSpec: Sendable, Hashable, CustomStringConvertible {
     /// One sort key.
     public struct Key: Sendable, Hashable {

@@ -3,7 +3,7 @@ import Testing
 @testable import AppBaseCore
 
 /// One merge-patch example: original, patch and expected result, as JSON text.
-struct MergePatchCase: Sendable, CustomTestStringConvertible {
+struct JSONMergePatchCase: Sendable, CustomTestStringConvertible {
     let original: String
     let patch: String
     let result: String
@@ -18,24 +18,24 @@ struct MergePatchCase: Sendable, CustomTestStringConvertible {
 @Suite("JSONMergePatch")
 struct JSONMergePatchTests {
     /// RFC 7396, Appendix A, every row.
-    static let appendixA: [MergePatchCase] = [
-        MergePatchCase(#"{"a":"b"}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
-        MergePatchCase(#"{"a":"b"}"#, #"{"b":"c"}"#, #"{"a":"b","b":"c"}"#),
-        MergePatchCase(#"{"a":"b"}"#, #"{"a":null}"#, #"{}"#),
-        MergePatchCase(#"{"a":"b","b":"c"}"#, #"{"a":null}"#, #"{"b":"c"}"#),
-        MergePatchCase(#"{"a":["b"]}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
-        MergePatchCase(#"{"a":"c"}"#, #"{"a":["b"]}"#, #"{"a":["b"]}"#),
-        MergePatchCase(#"{"a":{"b":"c"}}"#, #"{"a":{"b":"d","c":null}}"#, #"{"a":{"b":"d"}}"#),
-        MergePatchCase(#"{"a":[{"b":"c"}]}"#, #"{"a":[1]}"#, #"{"a":[1]}"#),
-        MergePatchCase(#"["a","b"]"#, #"["c","d"]"#, #"["c","d"]"#),
-        MergePatchCase(#"{"a":"b"}"#, #"["c"]"#, #"["c"]"#),
-        MergePatchCase(#"{"a":"foo"}"#, #"null"#, #"null"#),
-        MergePatchCase(#"{"a":"foo"}"#, #""bar""#, #""bar""#),
-        MergePatchCase(#"{"e":null}"#, #"{"a":1}"#, #"{"e":null,"a":1}"#),
-        MergePatchCase(#"[1,2]"#, #"{"a":"b","c":null}"#, #"{"a":"b"}"#),
-        MergePatchCase(#"{}"#, #"{"a":{"bb":{"ccc":null}}}"#, #"{"a":{"bb":{}}}"#),
+    static let appendixA: [JSONMergePatchCase] = [
+        JSONMergePatchCase(#"{"a":"b"}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+        JSONMergePatchCase(#"{"a":"b"}"#, #"{"b":"c"}"#, #"{"a":"b","b":"c"}"#),
+        JSONMergePatchCase(#"{"a":"b"}"#, #"{"a":null}"#, #"{}"#),
+        JSONMergePatchCase(#"{"a":"b","b":"c"}"#, #"{"a":null}"#, #"{"b":"c"}"#),
+        JSONMergePatchCase(#"{"a":["b"]}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+        JSONMergePatchCase(#"{"a":"c"}"#, #"{"a":["b"]}"#, #"{"a":["b"]}"#),
+        JSONMergePatchCase(#"{"a":{"b":"c"}}"#, #"{"a":{"b":"d","c":null}}"#, #"{"a":{"b":"d"}}"#),
+        JSONMergePatchCase(#"{"a":[{"b":"c"}]}"#, #"{"a":[1]}"#, #"{"a":[1]}"#),
+        JSONMergePatchCase(#"["a","b"]"#, #"["c","d"]"#, #"["c","d"]"#),
+        JSONMergePatchCase(#"{"a":"b"}"#, #"["c"]"#, #"["c"]"#),
+        JSONMergePatchCase(#"{"a":"foo"}"#, #"null"#, #"null"#),
+        JSONMergePatchCase(#"{"a":"foo"}"#, #""bar""#, #""bar""#),
+        JSONMergePatchCase(#"{"e":null}"#, #"{"a":1}"#, #"{"e":null,"a":1}"#),
+        JSONMergePatchCase(#"[1,2]"#, #"{"a":"b","c":null}"#, #"{"a":"b"}"#),
+        JSONMergePatchCase(#"{}"#, #"{"a":{"bb":{"ccc":null}}}"#, #"{"a":{"bb":{}}}"#),
         // Section 3's worked example.
-        MergePatchCase(
+        JSONMergePatchCase(
             #"{"title":"Goodbye!","author":{"givenName":"John","familyName":"Doe"},"tags":["example","sample"],"content":"This will be unchanged"}"#,
             #"{"title":"Hello!","phoneNumber":"+01-123-456-7890","author":{"familyName":null},"tags":["example"]}"#,
             #"{"title":"Hello!","author":{"givenName":"John"},"tags":["example"],"content":"This will be unchanged","phoneNumber":"+01-123-456-7890"}"#
@@ -43,7 +43,7 @@ struct JSONMergePatchTests {
     ]
 
     @Test(arguments: appendixA)
-    func rfc7396(_ example: MergePatchCase) throws {
+    func rfc7396(_ example: JSONMergePatchCase) throws {
         let original = try JSONParser.parse(example.original)
         let patch = try JSONParser.parse(example.patch)
         let expected = try JSONParser.parse(example.result)

@@ -23,7 +23,7 @@ private func parseError(_ bytes: [UInt8]) -> JSONParseError? {
 }
 
 /// One rejected document with the expected byte offset and message.
-struct RejectCase: Sendable, CustomTestStringConvertible {
+struct JSONRejectCase: Sendable, CustomTestStringConvertible {
     let input: String
     let offset: Int
     let message: String
@@ -148,7 +148,7 @@ struct JSONParserTests {
 
     /// The Clinger fast path and the stdlib fallback must agree with `Double(String)` everywhere.
     @Test func realsAgreeWithStdlib() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = JSONTestRNG(seed: 7)
         for _ in 0..<5000 {
             let digits = String(rng.next() % 100_000_000_000_000_000)
             let cut = Int(rng.next() % UInt64(digits.count))
@@ -189,87 +189,138 @@ struct JSONParserTests {
 
     // MARK: Errors
 
-    static let rejected: [RejectCase] = [
+    static let rejected: [JSONRejectCase] = [
         // End of input.
-        RejectCase("", 0, "unexpected end of input"),
-        RejectCase("   ", 3, "unexpected end of input"),
-        RejectCase("[1,", 3, "unexpected end of input"),
-        RejectCase("[1", 2, "unexpected end of input"),
-        RejectCase(#"{"a":1"#, 6, "unexpected end of input"),
-        RejectCase(#"{"a""#, 4, "unexpected end of input"),
-        RejectCase("{", 1, "unexpected end of input"),
+        JSONRejectCase("", 0, "unexpected end of input"),
+        JSONRejectCase("   ", 3, "unexpected end of input"),
+        JSONRejectCase("[1,", 3, "unexpected end of input"),
+        JSONRejectCase("[1", 2, "unexpected end of input"),
+        JSONRejectCase(#"{"a":1"#, 6, "unexpected end of input"),
+        JSONRejectCase(#"{"a""#, 4, "unexpected end of input"),
+        JSONRejectCase("{", 1, "unexpected end of input"),
         // Structure.
-        RejectCase("[1,]", 3, "trailing comma"),
-        RejectCase("[1 , ]", 5, "trailing comma"),
-        RejectCase(#"{"a":1,}"#, 7, "trailing comma"),
-        RejectCase("[1 2]", 3, "expected ',' or ']', found '2'"),
-        RejectCase(#"{"a":1 "b":2}"#, 7, "expected ',' or '}', found '\"'"),
-        RejectCase(#"{"a" 1}"#, 5, "expected ':', found '1'"),
-        RejectCase("{1:2}", 1, "expected a string key, found '1'"),
-        RejectCase("{'a':1}", 1, "expected a string key, found '''"),
-        RejectCase("[,1]", 1, "unexpected ','"),
-        RejectCase("]", 0, "unexpected ']'"),
-        RejectCase("1 2", 2, "unexpected '2' after the JSON value"),
-        RejectCase("{} {}", 3, "unexpected '{' after the JSON value"),
-        RejectCase("nulll", 4, "unexpected 'l' after the JSON value"),
+        JSONRejectCase("[1,]", 3, "trailing comma"),
+        JSONRejectCase("[1 , ]", 5, "trailing comma"),
+        JSONRejectCase(#"{"a":1,}"#, 7, "trailing comma"),
+        JSONRejectCase("[1 2]", 3, "expected ',' or ']', found '2'"),
+        JSONRejectCase(#"{"a":1 "b":2}"#, 7, "expected ',' or '}', found '\"'"),
+        JSONRejectCase(#"{"a" 1}"#, 5, "expected ':', found '1'"),
+        JSONRejectCase("{1:2}", 1, "expected a string key, found '1'"),
+        JSONRejectCase("{'a':1}", 1, "expected a string key, found '''"),
+        JSONRejectCase("[,1]", 1, "unexpected ','"),
+        JSONRejectCase("]", 0, "unexpected ']'"),
+        JSONRejectCase("1 2", 2, "unexpected '2' after the JSON value"),
+        JSONRejectCase("{} {}", 3, "unexpected '{' after the JSON value"),
+        JSONRejectCase("nulll", 4, "unexpected 'l' after the JSON value"),
         // Comments.
-        RejectCase("// c\n1", 0, "unexpected '/'"),
-        RejectCase("/* c */ 1", 0, "unexpected '/'"),
-        RejectCase("[1] // c", 4, "unexpected '/' after the JSON value"),
+        JSONRejectCase("// c\n1", 0, "unexpected '/'"),
+        JSONRejectCase("/* c */ 1", 0, "unexpected '/'"),
+        JSONRejectCase("[1] // c", 4, "unexpected '/' after the JSON value"),
         // Literals.
-        RejectCase("tru", 0, "invalid literal"),
-        RejectCase("[trUe]", 1, "invalid literal"),
-        RejectCase("nul", 0, "invalid literal"),
-        RejectCase("fals e", 0, "invalid literal"),
-        RejectCase("NaN", 0, "unexpected 'N'"),
-        RejectCase("Infinity", 0, "unexpected 'I'"),
-        RejectCase("-Infinity", 1, "expected a digit, found 'I'"),
-        RejectCase("undefined", 0, "unexpected 'u'"),
+        JSONRejectCase("tru", 0, "invalid literal"),
+        JSONRejectCase("[trUe]", 1, "invalid literal"),
+        JSONRejectCase("nul", 0, "invalid literal"),
+        JSONRejectCase("fals e", 0, "invalid literal"),
+        JSONRejectCase("NaN", 0, "unexpected 'N'"),
+        JSONRejectCase("Infinity", 0, "unexpected 'I'"),
+        JSONRejectCase("-Infinity", 1, "expected a digit, found 'I'"),
+        JSONRejectCase("undefined", 0, "unexpected 'u'"),
         // Numbers.
-        RejectCase("01", 0, "leading zeros are not allowed"),
-        RejectCase("[-012]", 1, "leading zeros are not allowed"),
-        RejectCase("+1", 0, "unexpected '+'"),
-        RejectCase(".5", 0, "unexpected '.'"),
-        RejectCase("-", 1, "unexpected end of input"),
-        RejectCase("- 1", 1, "expected a digit, found byte 0x20"),
-        RejectCase("1.", 2, "unexpected end of input"),
-        RejectCase("1.e5", 2, "expected a digit after '.', found 'e'"),
-        RejectCase("1e", 2, "unexpected end of input"),
-        RejectCase("1e+", 3, "unexpected end of input"),
-        RejectCase("1e+x", 3, "expected a digit in the exponent, found 'x'"),
-        RejectCase("0x10", 1, "unexpected 'x' after the JSON value"),
-        RejectCase("1e309", 0, "number out of range"),
-        RejectCase("-1e309", 0, "number out of range"),
-        RejectCase("[1, 1e400]", 4, "number out of range"),
-        RejectCase("1" + String(repeating: "0", count: 309), 0, "number out of range"),
+        JSONRejectCase("01", 0, "leading zeros are not allowed"),
+        JSONRejectCase("[-012]", 1, "leading zeros are not allowed"),
+        JSONRejectCase("+1", 0, "unexpected '+'"),
+        JSONRejectCase(".5", 0, "unexpected '.'"),
+        JSONRejectCase("-", 1, "unexpected end of input"),
+        JSONRejectCase("- 1", 1, "expected a digit, found byte 0x20"),
+        JSONRejectCase("1.", 2, "unexpected end of input"),
+        JSONRejectCase("1.e5", 2, "expected a digit after '.', found 'e'"),
+        JSONRejectCase("1e", 2, "unexpected end of input"),
+        JSONRejectCase("1e+", 3, "unexpected end of input"),
+        JSONRejectCase("1e+x", 3, "expected a digit in the exponent, found 'x'"),
+        JSONRejectCase("0x10", 1, "unexpected 'x' after the JSON value"),
+        JSONRejectCase("1e309", 0, "number out of range"),
+        JSONRejectCase("-1e309", 0, "number out of range"),
+        JSONRejectCase("[1, 1e400]", 4, "number out of range"),
+        JSONRejectCase("1" + String(repeating: "0", count: 309), 0, "number out of range"),
         // Strings.
-        RejectCase(#""abc"#, 0, "unterminated string"),
-        RejectCase(#"["a", "b]"#, 6, "unterminated string"),
-        RejectCase("\"a\u{01}b\"", 2, "unescaped control character byte 0x01 in string"),
-        RejectCase("\"a\nb\"", 2, "unescaped control character byte 0x0A in string"),
-        RejectCase("\"tab\there\"", 4, "unescaped control character byte 0x09 in string"),
-        RejectCase(#""\x""#, 1, "invalid escape"),
-        RejectCase(#""ab\'""#, 3, "invalid escape"),
-        RejectCase(#""\""#, 0, "unterminated string"),
-        RejectCase("\"\\", 1, "invalid escape"),
-        RejectCase(#""\u12G4""#, 1, "invalid \\u escape"),
-        RejectCase(#""\u12""#, 1, "invalid \\u escape"),
-        RejectCase(#""\uD800""#, 1, "unpaired surrogate in \\u escape"),
-        RejectCase(#""\uDC00""#, 1, "unpaired surrogate in \\u escape"),
-        RejectCase(#""\uD800\u0041""#, 1, "unpaired surrogate in \\u escape"),
-        RejectCase(#""ab\uD83Dx""#, 3, "unpaired surrogate in \\u escape"),
-        RejectCase(#""\uDE00\uD83D""#, 1, "unpaired surrogate in \\u escape"),
-        RejectCase(#""\uD83D\n""#, 1, "unpaired surrogate in \\u escape"),
-        RejectCase(#""\uD83D\uZZZZ""#, 7, "invalid \\u escape"),
+        JSONRejectCase(#""abc"#, 0, "unterminated string"),
+        JSONRejectCase(#"["a", "b]"#, 6, "unterminated string"),
+        JSONRejectCase("\"a\u{01}b\"", 2, "unescaped control character byte 0x01 in string"),
+        JSONRejectCase("\"a\nb\"", 2, "unescaped control character byte 0x0A in string"),
+        JSONRejectCase("\"tab\there\"", 4, "unescaped control character byte 0x09 in string"),
+        JSONRejectCase(#""\x""#, 1, "invalid escape"),
+        JSONRejectCase(#""ab\'""#, 3, "invalid escape"),
+        JSONRejectCase(#""\""#, 0, "unterminated string"),
+        JSONRejectCase("\"\\", 1, "invalid escape"),
+        JSONRejectCase(#""\u12G4""#, 1, "invalid \\u escape"),
+        JSONRejectCase(#""\u12""#, 1, "invalid \\u escape"),
+        JSONRejectCase(#""\uD800""#, 1, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""\uDC00""#, 1, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""\uD800\u0041""#, 1, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""ab\uD83Dx""#, 3, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""\uDE00\uD83D""#, 1, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""\uD83D\n""#, 1, "unpaired surrogate in \\u escape"),
+        JSONRejectCase(#""\uD83D\uZZZZ""#, 7, "invalid \\u escape"),
         // Duplicate keys (also when spelled differently).
-        RejectCase(#"{"a":1,"a":2}"#, 7, #"duplicate key "a""#),
-        RejectCase(#"{"a":1,"\u0061":2}"#, 7, #"duplicate key "a""#),
-        RejectCase(#"{"x":{"q\n":1,"q\n":{}}}"#, 14, #"duplicate key "q\n""#),
+        JSONRejectCase(#"{"a":1,"a":2}"#, 7, #"duplicate key "a""#),
+        JSONRejectCase(#"{"a":1,"\u0061":2}"#, 7, #"duplicate key "a""#),
+        JSONRejectCase(#"{"x":{"q\n":1,"q\n":{}}}"#, 14, #"duplicate key "q\n""#),
     ]
 
     @Test(arguments: rejected)
-    func rejects(_ reject: RejectCase) {
+    func rejects(_ reject: JSONRejectCase) {
         #expect(parseError(reject.input) == JSONParseError(offset: reject.offset, message: reject.message))
+    }
+
+    @Test func canonicallyEquivalentKeysAreDuplicates() {
+        // "é" precomposed and "e" + U+0301 are equal Swift strings, so one dictionary can't hold both.
+        let error = parseError("{\"\u{E9}\":1,\"e\u{301}\":2}")
+        #expect(error?.offset == 8)
+        #expect(error?.message.hasPrefix("duplicate key") == true)
+        #expect(parseError(#"{"\u00e9":1,"e\u0301":2}"#)?.offset == 12)
+    }
+
+    @Test func largeObjectsKeepOrderAndCatchDuplicates() throws {
+        let members = (0..<100).map { "\"k\($0)\":\($0)" }
+        let text = "{" + members.joined(separator: ",") + "}"
+        let value = try JSONParser.parse(text)
+        #expect(value.objectValue?.keys.elements == (0..<100).map { "k\($0)" })
+        #expect(value["k99"] == .int(99))
+        #expect(value.jsonText == text)
+
+        let duplicated = "{" + members.joined(separator: ",") + ",\"k50\":0}"
+        #expect(parseError(duplicated) == JSONParseError(offset: text.utf8.count, message: #"duplicate key "k50""#))
+        // Just past the linear-scan limit, and a duplicate of the first key.
+        for size in [12, 13, 14, 40] {
+            let keys = (0..<size).map { "\"k\($0)\":0" }.joined(separator: ",")
+            let dup = "{" + keys + ",\"k0\":1}"
+            #expect(parseError(dup)?.offset == keys.utf8.count + 2, "\(size)")
+        }
+    }
+
+    @Test func nestedContainersInsideObjectsAndArrays() throws {
+        let text = #"[{"a":[1,{"b":[]}],"c":{"d":[[],[{}]]}},[],{"e":{}},[[1],[2,[3]]]]"#
+        let value = try JSONParser.parse(text)
+        #expect(value.jsonText == text)
+        #expect(value == [["a": [1, ["b": []]], "c": ["d": [[], [[:]]]]], [], ["e": [:]], [[1], [2, [3]]]])
+    }
+
+    /// The eight-bytes-at-a-time scanner must find special bytes at every position exactly.
+    @Test func specialBytesAtEveryPosition() throws {
+        for length in 0..<40 {
+            for position in 0..<length {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                bytes[position] = 0x01
+                #expect(parseError([0x22] + bytes + [0x22])?.offset == position + 1)
+                bytes[position] = 0xFF
+                #expect(parseError([0x22] + bytes + [0x22]) == JSONParseError(offset: position + 1, message: "invalid UTF-8"))
+                bytes[position] = UInt8(ascii: "\"")
+                #expect(parseError([0x22] + bytes + [0x22])?.offset == position + 2)
+                let before = String(repeating: "a", count: position)
+                let after = String(repeating: "b", count: length - position)
+                #expect(try JSONParser.parse("\"\(before)é\\n\(after)\"") == .string(before + "é\n" + after))
+            }
+        }
     }
 
     @Test func sameKeyInDifferentObjectsIsFine() throws {
@@ -321,7 +372,7 @@ struct JSONParserTests {
 }
 
 /// Deterministic generator for reproducible randomized tests.
-struct SplitMix64: RandomNumberGenerator {
+struct JSONTestRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

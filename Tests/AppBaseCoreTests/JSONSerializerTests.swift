@@ -82,6 +82,40 @@ struct JSONSerializerTests {
         #expect(escaped("x\u{2029}") == #""x\u2029""#)
     }
 
+    /// The eight-bytes-at-a-time scanner must catch every escapable character at every position.
+    @Test func escapesAtEveryPosition() throws {
+        let specials: [(String, String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#),
+            ("\u{2028}", #"\u2028"#), ("\u{2029}", #"\u2029"#), ("€", "€"), ("\u{2027}", "\u{2027}"),
+        ]
+        for length in 0..<24 {
+            for position in 0...length {
+                let before = String(repeating: "a", count: position)
+                let after = String(repeating: "b", count: length - position)
+                for (raw, escapedForm) in specials {
+                    let string = before + raw + after
+                    #expect(escaped(string) == "\"" + before + escapedForm + after + "\"")
+                    #expect(try JSONParser.parse(escaped(string)) == .string(string))
+                }
+            }
+        }
+        // A truncated-looking E2 near the end must not be misread.
+        #expect(escaped("abcdefgh\u{E9}\u{2028}") == "\"abcdefgh\u{E9}\\u2028\"")
+    }
+
+    @Test func appendEscapedStringAppends() {
+        var buffer = Array("x=".utf8)
+        JSONText.appendEscapedString("a\"b", to: &buffer)
+        #expect(String(decoding: buffer, as: UTF8.self) == #"x="a\"b""#)
+    }
+
+    @Test func largeOutputGrowsTheWriter() throws {
+        let big = JSONValue.array((0..<5000).map { .string("item \($0) \u{2028} \"q\"") })
+        let bytes = big.serialized()
+        #expect(try JSONParser.parse(bytes) == big)
+        #expect(big.jsonText.utf8.count == bytes.count)
+    }
+
     @Test func slashAndNonASCIIPassThrough() {
         #expect(escaped("a/b") == #""a/b""#)
         #expect(escaped("héllo 日本 😀") == "\"héllo 日本 😀\"")
@@ -117,7 +151,7 @@ struct JSONSerializerTests {
     }
 
     @Test func roundTripRandom() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = JSONTestRNG(seed: 42)
         for _ in 0..<500 {
             let value = randomValue(depth: 0, using: &rng)
             let bytes = value.serialized()
@@ -127,7 +161,7 @@ struct JSONSerializerTests {
         }
     }
 
-    private func randomValue(depth: Int, using rng: inout SplitMix64) -> JSONValue {
+    private func randomValue(depth: Int, using rng: inout JSONTestRNG) -> JSONValue {
         let kind = depth >= 4 ? Int.random(in: 0..<5, using: &rng) : Int.random(in: 0..<7, using: &rng)
         switch kind {
         case 0: return .null
@@ -151,7 +185,7 @@ struct JSONSerializerTests {
         }
     }
 
-    private func randomString(using rng: inout SplitMix64) -> String {
+    private func randomString(using rng: inout JSONTestRNG) -> String {
         let pool: [Unicode.Scalar] = [
             "a", "Z", "0", " ", "\"", "\\", "/", "\u{0}", "\u{8}", "\n", "\u{1F}", "\u{7F}", "é", "€",
             "\u{2028}", "\u{2029}", "\u{FFFF}", "😀", "\u{10FFFF}",

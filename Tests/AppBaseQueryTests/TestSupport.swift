@@ -83,10 +83,12 @@ final class TestDatabase {
             case .int(let number): rc = sqlite3_bind_int64(statement, index, number)
             case .double(let number): rc = sqlite3_bind_double(statement, index, number)
             case .text(let text):
-                let bytes = Array(text.utf8)
+                // Explicit byte length so embedded NULs are bound too; never a NULL pointer (that binds NULL).
+                let bytes = Array(text.utf8) + [0]
                 rc = bytes.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) {
-                        sqlite3_bind_text(statement, index, $0.baseAddress ?? "", Int32($0.count), transient)
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        guard let base = chars.baseAddress else { return SQLITE_MISUSE }
+                        return sqlite3_bind_text(statement, index, base, Int32(chars.count - 1), transient)
                     }
                 }
             }

@@ -18,9 +18,12 @@ struct FlatJSONObjectParser {
     /// The most members one object may have (bounds the duplicate check, which is quadratic).
     static let maximumMembers = 32
 
+    /// The bytes being parsed; borrowed for the duration of `parse`.
     private let input: UnsafeBufferPointer<UInt8>
+    /// Index of the next unread byte.
     private var position = 0
 
+    /// A parser positioned at the start of `input`.
     private init(_ input: UnsafeBufferPointer<UInt8>) {
         self.input = input
     }
@@ -37,6 +40,8 @@ struct FlatJSONObjectParser {
         }
     }
 
+    /// The whole input: one object, then only whitespace. `seenNames` holds the ranges of the names
+    /// read so far (stack memory from `parse`), for the duplicate check.
     private mutating func parseObject(
         seenNames: UnsafeMutableBufferPointer<Range<Int>>,
         _ visit: (UnsafeBufferPointer<UInt8>, Value) -> Bool
@@ -87,6 +92,7 @@ struct FlatJSONObjectParser {
         return nil
     }
 
+    /// A string or an integer; any other JSON value is refused.
     private mutating func parseValue() -> Value? {
         guard position < input.count else { return nil }
         switch input[position] {
@@ -100,20 +106,24 @@ struct FlatJSONObjectParser {
         }
     }
 
-    /// The rest of a string after its opening quote. The common case (no escapes) is validated and
-    /// copied straight from the input.
+    /// The rest of a string after its opening quote. The common case (no escapes) is copied straight
+    /// from the input; pure ASCII, which all ids are, needs no UTF-8 validation (`String(validating:)` is
+    /// unspecialised generic code costing more than the rest of the parse, so it is kept for non-ASCII).
     private mutating func parseStringBody() -> String? {
         let start = position
+        var union: UInt8 = 0
         while position < input.count {
             let byte = input[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
-                return String(validating: UnsafeBufferPointer(rebasing: input[start..<(position - 1)]), as: UTF8.self)
+                let bytes = UnsafeBufferPointer(rebasing: input[start..<(position - 1)])
+                return union < 0x80 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") {
                 return parseEscapedString(from: start)
             }
             guard byte >= 0x20 else { return nil }
+            union |= byte
             position += 1
         }
         return nil
@@ -169,6 +179,7 @@ struct FlatJSONObjectParser {
         }
     }
 
+    /// Exactly four hex digits (either case) as a code unit.
     private mutating func parseHex4() -> UInt32? {
         guard position + 4 <= input.count else { return nil }
         var value: UInt32 = 0
@@ -221,6 +232,7 @@ struct FlatJSONObjectParser {
         return overflow ? nil : positive
     }
 
+    /// Skips JSON whitespace: space, tab, line feed, carriage return.
     @inline(__always)
     private mutating func skipWhitespace() {
         while position < input.count {
@@ -231,6 +243,7 @@ struct FlatJSONObjectParser {
         }
     }
 
+    /// Steps over `byte` if it is next; says whether it was.
     @inline(__always)
     private mutating func consume(_ byte: UInt8) -> Bool {
         guard position < input.count, input[position] == byte else { return false }

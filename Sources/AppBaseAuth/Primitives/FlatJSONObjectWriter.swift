@@ -6,6 +6,7 @@
 struct FlatJSONObjectWriter {
     /// The object written so far; complete after `finish()`.
     private(set) var bytes: [UInt8]
+    /// False once a member has been written (the next one needs a comma).
     private var isFirstMember = true
 
     /// Starts an object, reserving `capacity` bytes.
@@ -68,6 +69,7 @@ struct FlatJSONObjectWriter {
         return bytes
     }
 
+    /// The separating comma if needed, then `"name":`.
     private mutating func appendName(_ name: StaticString) {
         if !isFirstMember { bytes.append(UInt8(ascii: ",")) }
         isFirstMember = false
@@ -77,6 +79,7 @@ struct FlatJSONObjectWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    /// A two-character escape such as `\n`.
     private mutating func appendShortEscape(_ letter: UInt8) {
         bytes.append(UInt8(ascii: "\\"))
         bytes.append(letter)

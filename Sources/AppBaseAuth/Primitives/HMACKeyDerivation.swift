@@ -21,7 +21,7 @@ package enum HMACKeyDerivation {
         return HKDF<SHA256>.deriveKey(
             inputKeyMaterial: master,
             salt: salt,
-            info: Array("appbase/" .utf8) + Array(purpose.utf8),
+            info: Array("appbase/\(purpose)".utf8),
             outputByteCount: byteCount
         )
     }

@@ -21,6 +21,11 @@ package enum JWT {
 
     /// Signs `claims` with `secret` and returns the compact token `header.payload.signature`.
     package static func sign(claims: AccessTokenClaims, secret: SymmetricKey) -> String {
+        sign(claims: claims, key: HS256Key(secret))
+    }
+
+    /// Signs `claims` with a prepared key; same output as `sign(claims:secret:)`.
+    package static func sign(claims: AccessTokenClaims, key: HS256Key) -> String {
         let payload = claims.jsonBytes()
         var token: [UInt8] = []
         let headerCount = encodedHeader.utf8CodeUnitCount
@@ -30,10 +35,19 @@ package enum JWT {
         token.append(contentsOf: UnsafeBufferPointer(start: encodedHeader.utf8Start, count: headerCount))
         token.append(UInt8(ascii: "."))
         appendBase64URL(payload, to: &token)
-        let signature = token.withUnsafeBytes { HMAC<SHA256>.authenticationCode(for: $0, using: secret) }
+        let signature = token.withUnsafeBytes { key.authenticationCode(for: $0) }
         token.append(UInt8(ascii: "."))
         signature.withUnsafeBytes { appendBase64URL(Array($0), to: &token) }
         return String(decoding: token, as: UTF8.self)
+    }
+
+    /// Verifies `token` with a bare secret; see `verify(_:key:expectedApp:now:leeway:)`, which the
+    /// per-request path should use with an `HS256Key` kept per app.
+    package static func verify(
+        _ token: String, secret: SymmetricKey, expectedApp: String, now: Int64, leeway: Int64 = 0
+    ) throws(JWTError) -> AccessTokenClaims {
+        guard token.utf8.count <= maximumTokenLength else { throw .invalid }
+        return try verify(token, key: HS256Key(secret), expectedApp: expectedApp, now: now, leeway: leeway)
     }
 
     /// Verifies `token` and returns its claims.
@@ -41,18 +55,18 @@ package enum JWT {
     /// Order of checks: size and shape, header, signature (constant-time), claims, `app`, then expiry —
     /// so `.expired` is only ever reported for a genuine token of this app.
     /// - Parameters:
-    ///   - secret: the app's JWT key (`HMACKeyDerivation.jwtKey(master:)`).
+    ///   - key: the app's prepared JWT key (from `HMACKeyDerivation.jwtKey(master:)`).
     ///   - expectedApp: the app receiving the request; a token of any other app is `.invalid`.
     ///   - now: the current time, Unix seconds.
     ///   - leeway: seconds of clock skew tolerated after `exp` (negative counts as 0).
     /// - Throws: `JWTError.invalid` or `JWTError.expired` (expired when `now >= exp + leeway`).
     package static func verify(
-        _ token: String, secret: SymmetricKey, expectedApp: String, now: Int64, leeway: Int64 = 0
+        _ token: String, key: HS256Key, expectedApp: String, now: Int64, leeway: Int64 = 0
     ) throws(JWTError) -> AccessTokenClaims {
         guard token.utf8.count <= maximumTokenLength else { throw .invalid }
         var token = token
         let parsed = token.withUTF8 { bytes in
-            withAuthenticatedPayload(of: bytes, secret: secret) { AccessTokenClaims(json: $0) }
+            withAuthenticatedPayload(of: bytes, key: key) { AccessTokenClaims(json: $0) }
         }
         guard let parsed, let claims = parsed, claims.app == expectedApp else { throw .invalid }
         let (deadline, overflow) = claims.exp.addingReportingOverflow(max(0, leeway))
@@ -63,27 +77,38 @@ package enum JWT {
     /// Checks the token's shape, header and signature; if all hold, decodes the payload into stack memory
     /// and returns `body(payload)`. Returns nil for any failure. The payload is not interpreted here.
     static func withAuthenticatedPayload<Result>(
-        of token: UnsafeBufferPointer<UInt8>, secret: SymmetricKey,
+        of token: UnsafeBufferPointer<UInt8>, key: HS256Key,
         _ body: (UnsafeBufferPointer<UInt8>) -> Result
     ) -> Result? {
-        let dot = UInt8(ascii: ".")
-        guard token.count <= maximumTokenLength,
-              let firstDot = token.firstIndex(of: dot),
-              let secondDot = token[(firstDot + 1)...].firstIndex(of: dot),
-              !token[(secondDot + 1)...].contains(dot)
-        else { return nil }
+        guard token.count <= maximumTokenLength, let (firstDot, secondDot) = dotPositions(in: token) else { return nil }
         let header = UnsafeBufferPointer(rebasing: token[..<firstDot])
         let payload = UnsafeBufferPointer(rebasing: token[(firstDot + 1)..<secondDot])
         let signature = UnsafeBufferPointer(rebasing: token[(secondDot + 1)...])
         let signingInput = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(token)[..<secondDot])
 
-        guard isAcceptedHeader(header), hasValidSignature(signature, over: signingInput, secret: secret),
+        guard isAcceptedHeader(header), hasValidSignature(signature, over: signingInput, key: key),
               let payloadCount = Base64URL.decodedCount(forEncodedCount: payload.count)
         else { return nil }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(payloadCount, 1)) { buffer in
             guard let written = Base64URL.decode(payload, into: buffer) else { return nil }
             return body(UnsafeBufferPointer(rebasing: buffer[..<written]))
         }
+    }
+
+    /// The positions of the two dots of a compact token in one pass; nil unless there are exactly two.
+    private static func dotPositions(in token: UnsafeBufferPointer<UInt8>) -> (Int, Int)? {
+        var first = -1
+        var second = -1
+        for index in token.indices where token[index] == UInt8(ascii: ".") {
+            if first < 0 {
+                first = index
+            } else if second < 0 {
+                second = index
+            } else {
+                return nil
+            }
+        }
+        return second < 0 ? nil : (first, second)
     }
 
     /// True for our own encoded header verbatim, or for any header object whose members are exactly
@@ -117,14 +142,14 @@ package enum JWT {
     }
 
     /// Decodes the signature segment (exactly 32 bytes) and compares it in constant time with the
-    /// HMAC-SHA256 of `signingInput` under `secret`.
+    /// HMAC-SHA256 of `signingInput` under `key`.
     private static func hasValidSignature(
-        _ encoded: UnsafeBufferPointer<UInt8>, over signingInput: UnsafeRawBufferPointer, secret: SymmetricKey
+        _ encoded: UnsafeBufferPointer<UInt8>, over signingInput: UnsafeRawBufferPointer, key: HS256Key
     ) -> Bool {
         guard encoded.count == Base64URL.encodedCount(forByteCount: signatureByteCount) else { return false }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: signatureByteCount) { presented in
             guard Base64URL.decode(encoded, into: presented) == signatureByteCount else { return false }
-            let expected = HMAC<SHA256>.authenticationCode(for: signingInput, using: secret)
+            let expected = key.authenticationCode(for: signingInput)
             return expected.withUnsafeBytes { expectedBytes in
                 ConstantTime.equals(
                     expectedBytes.assumingMemoryBound(to: UInt8.self),

@@ -17,6 +17,13 @@ public struct Route: Sendable {
     public let auth: RouteAuth
     public let bodyLimit: Int?
     public let handler: Handler
+
+    var parameterCount: Int {
+        segments.reduce(0) { count, segment in
+            if case .parameter = segment { return count + 1 }
+            return count
+        }
+    }
 }
 
 enum PathSegment: Sendable, Hashable {

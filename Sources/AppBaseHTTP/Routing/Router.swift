@@ -15,7 +15,11 @@ public final class Router: HTTPDispatcher {
     public init(app: String, routes: RouteTable, cors: CORSPolicy, limits: HTTPLimits,
                 authenticator: (any RequestAuthenticator)?, logger: Logger) {
         self.app = app
-        self.routes = routes.routes
+        // Literal segments win over parameters: `/c/:name/subscribe` before `/c/:name/:id`.
+        self.routes = routes.routes.enumerated().sorted { lhs, rhs in
+            let left = lhs.element.parameterCount, right = rhs.element.parameterCount
+            return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
         self.cors = cors
         self.limits = limits
         self.authenticator = authenticator
