@@ -47,8 +47,7 @@ struct SortAndFingerprintTests {
         let predicate = FilterCompiler.keysetPredicate(sort, after: SortCursor(values: [.text("m"), .int(3)], id: "r9"))
         #expect(predicate == SQLFragment(
             sql: "(json_extract(data, '$.title') >= ? AND (json_extract(data, '$.title') > ? OR "
-                + "(json_extract(data, '$.title') = ? AND ((version < ? OR version IS NULL) OR "
-                + "(version = ? AND id < ?)))))",
+                + "(json_extract(data, '$.title') = ? AND (version < ? OR (version = ? AND id < ?)))))",
             bindings: [.text("m"), .text("m"), .text("m"), .int(3), .int(3), .text("r9")]))
         // NULL cursor values: ascending after NULL is "IS NOT NULL"; descending after NULL has nothing strictly after.
         let nulls = FilterCompiler.keysetPredicate(try SortSpec.parse("a,-b"), after: SortCursor(values: [.null, .null], id: "x"))
