@@ -68,7 +68,8 @@ package enum JWT {
         let parsed = token.withUTF8 { bytes in
             withAuthenticatedPayload(of: bytes, key: key) { AccessTokenClaims(json: $0) }
         }
-        guard let parsed, let claims = parsed, claims.app == expectedApp else { throw .invalid }
+        // Byte comparison: `==` on String would also accept a canonically equivalent spelling.
+        guard let parsed, let claims = parsed, claims.app.utf8.elementsEqual(expectedApp.utf8) else { throw .invalid }
         let (deadline, overflow) = claims.exp.addingReportingOverflow(max(0, leeway))
         if !overflow, now >= deadline { throw .expired }
         return claims
@@ -76,10 +77,10 @@ package enum JWT {
 
     /// Checks the token's shape, header and signature; if all hold, decodes the payload into stack memory
     /// and returns `body(payload)`. Returns nil for any failure. The payload is not interpreted here.
-    static func withAuthenticatedPayload<Result>(
+    static func withAuthenticatedPayload<Output>(
         of token: UnsafeBufferPointer<UInt8>, key: HS256Key,
-        _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result? {
+        _ body: (UnsafeBufferPointer<UInt8>) -> Output
+    ) -> Output? {
         guard token.count <= maximumTokenLength, let (firstDot, secondDot) = dotPositions(in: token) else { return nil }
         let header = UnsafeBufferPointer(rebasing: token[..<firstDot])
         let payload = UnsafeBufferPointer(rebasing: token[(firstDot + 1)..<secondDot])

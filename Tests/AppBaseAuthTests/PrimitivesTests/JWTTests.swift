@@ -99,6 +99,17 @@ struct JWTTests {
         #expect(Fixture.verify(token, now: claims.exp + 10) == .failure(.invalid))
     }
 
+    @Test("the app must match byte for byte, not merely be canonically equivalent")
+    func appComparedAsBytes() throws {
+        var claims = Fixture.claims
+        claims.app = "caf\u{E9}"  // precomposed é
+        let token = JWT.sign(claims: claims, secret: Fixture.secret)
+        #expect(try JWT.verify(token, secret: Fixture.secret, expectedApp: "caf\u{E9}", now: Fixture.now) == claims)
+        #expect(throws: JWTError.invalid) {
+            try JWT.verify(token, secret: Fixture.secret, expectedApp: "cafe\u{301}", now: Fixture.now)  // e + combining acute
+        }
+    }
+
     @Test("expiry boundaries: exp - 1 valid, exp and later expired")
     func expiryBoundaries() throws {
         let token = JWT.sign(claims: Fixture.claims, secret: Fixture.secret)
