@@ -19,7 +19,7 @@ struct ConfigTable {
         }
     }
 
-    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func keyPath(_ key: String) -> String { key.isEmpty ? path : (path.isEmpty ? key : "\(path).\(key)") }
 
     func error(_ key: String, _ problem: String) -> ConfigError { ConfigError(file: file, key: keyPath(key), problem: problem) }
 

@@ -1,0 +1,16 @@
+import AppBaseSQLite
+
+/// Where an app's data lives, for commands that work on it without a running server.
+public enum AppDataLocation {
+    /// Creates `data/<app>/` and brings `app.sqlite` to the current schema (a no-op when it
+    /// already is); returns the database path. Safe while the server runs (WAL, one short write).
+    public static func prepareDatabase(dataDirectory: String, app: String) async throws -> String {
+        try Directories.create("\(dataDirectory)/\(app)/storage")
+        let path = AppSupervisor.databasePath(dataRoot: dataDirectory, app: app)
+        let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
+                                                   migrations: AppSupervisor.migrationSets)
+        _ = try await AppMetadata.masterSecret(writer: writer)
+        await writer.close()
+        return path
+    }
+}

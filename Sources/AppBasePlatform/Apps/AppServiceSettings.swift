@@ -1,0 +1,14 @@
+import AppBaseAuth
+import AppBaseChangeFeed
+import AppBaseCollections
+import AppBaseStorage
+
+/// The per-app settings of each service, from `[apps.<name>.auth]`, `.database`, `.realtime`
+/// and `.storage`.
+public struct AppServiceSettings: Sendable {
+    public var auth = AuthSettings()
+    public var collections = CollectionSettings()
+    public var changeFeed = ChangeFeedSettings()
+    public var storage = StorageSettings()
+    public init() {}
+}

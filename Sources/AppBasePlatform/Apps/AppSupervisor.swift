@@ -1,0 +1,173 @@
+import AppBaseAuth
+import AppBaseChangeFeed
+import AppBaseCollections
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseRuntime
+import AppBaseSQLite
+import AppBaseStorage
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One app's subtree: its database (one writer, readers), its services and its port.
+///
+/// Owns `data/<app>/` and nothing else. Start order: directories → database and every
+/// service's migrations → services → port. Stop order is the reverse.
+actor AppSupervisor {
+    private enum State {
+        case initial
+        case starting
+        case running(Running)
+        case stopping
+        case stopped
+        case failed(String)
+    }
+
+    private struct Running {
+        let environment: AppEnvironment
+        let services: [any AppService]
+        let auth: AuthService
+        let router: Router
+        let port: Int
+    }
+
+    let configuration: AppConfiguration
+    private let dataRoot: String
+    private let bus: EventBus
+    private let clock: any WallClock
+    private let logger: Logger
+    private let hashPool: BlockingWorkPool
+    private let limits: HTTPLimits
+    private var state = State.initial
+
+    init(configuration: AppConfiguration, dataRoot: String, bus: EventBus, clock: any WallClock, logger: Logger,
+         hashPool: BlockingWorkPool, limits: HTTPLimits) {
+        self.configuration = configuration
+        self.dataRoot = dataRoot
+        self.bus = bus
+        self.clock = clock
+        self.logger = logger
+        self.hashPool = hashPool
+        self.limits = limits
+    }
+
+    nonisolated var name: String { configuration.name }
+
+    /// The migrations every app database carries, by namespace.
+    static let migrationSets: [(namespace: String, migrations: [Migration])] = [
+        ("platform", AppMetadata.migrations),
+        (AuthService.migrations.namespace, AuthService.migrations.migrations),
+        (CollectionService.migrations.namespace, CollectionService.migrations.migrations),
+        (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
+        (StorageService.migrations.namespace, StorageService.migrations.migrations),
+    ]
+
+    /// `data/<app>/app.sqlite`.
+    static func databasePath(dataRoot: String, app: String) -> String { "\(dataRoot)/\(app)/app.sqlite" }
+
+    /// Opens the database, runs migrations, starts the services and builds the router.
+    /// The port is bound by the caller (`bind`), after this returns.
+    func prepare() async throws -> Router {
+        guard case .initial = state else { preconditionFailure("AppSupervisor.prepare called twice") }
+        state = .starting
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .starting)))
+        do {
+            let directory = "\(dataRoot)/\(name)"
+            let storage = "\(directory)/storage"
+            try Directories.create(directory)
+            try Directories.create(storage)
+            let path = Self.databasePath(dataRoot: dataRoot, app: name)
+            let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
+                                                       migrations: Self.migrationSets)
+            let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas)
+            let secret = try await AppMetadata.masterSecret(writer: writer)
+            var appLogger = logger
+            appLogger[metadataKey: "app"] = .string(name)
+            let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
+                                             readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret)
+            let settings = configuration.services
+            let auth = AuthService(environment: environment, settings: settings.auth, hashPool: hashPool)
+            let feed = ChangeFeedService(environment: environment, settings: settings.changeFeed, identities: auth)
+            let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
+            feed.attach(rules: collections)
+            let storageService = StorageService(environment: environment, settings: settings.storage)
+            let services: [any AppService] = [auth, collections, feed, storageService]
+            for service in services { try await service.start() }
+
+            var routes = RouteTable()
+            HealthRoute.register(on: &routes, app: name)
+            for service in services { service.registerRoutes(on: &routes) }
+            let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
+                                limits: limits, authenticator: auth, logger: appLogger)
+            state = .running(Running(environment: environment, services: services, auth: auth, router: router, port: 0))
+            return router
+        } catch {
+            state = .failed(String(describing: error))
+            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .failed, message: String(describing: error))))
+            throw error
+        }
+    }
+
+    /// Records the bound port and announces the app as running.
+    func markBound(port: Int) async {
+        guard case .running(let running) = state else { return }
+        state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
+                                 router: running.router, port: port))
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .running, message: "port \(port)")))
+    }
+
+    /// The app's port while running.
+    var port: Int? {
+        if case .running(let running) = state { return running.port }
+        return nil
+    }
+
+    /// Re-reads API keys after the CLI changed them.
+    func reloadKeys() async throws {
+        guard case .running(let running) = state else { throw AppBaseError.notFound("App \(name) is not running.") }
+        try await running.auth.reloadKeys()
+    }
+
+    /// Ends the services' long-lived work (SSE streams) so in-flight requests can finish.
+    func stopServices() async {
+        guard case .running(let running) = state else { return }
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopping)))
+        for service in running.services.reversed() { await service.shutdown() }
+    }
+
+    /// Closes the database (checkpointing the WAL). Call after the listener has drained.
+    func close() async {
+        guard case .running(let running) = state else {
+            state = .stopped
+            return
+        }
+        state = .stopping
+        await running.environment.writer.close()
+        await running.environment.readers.close()
+        state = .stopped
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopped)))
+    }
+}
+
+/// `GET /health` on every port, answered on the loop without a task.
+enum HealthRoute {
+    static func register(on routes: inout RouteTable, app: String) {
+        let body = JSONValue.object(["status": "ok", "app": .string(app), "version": .string(AppBaseVersion.current)]).serialized()
+        routes.addInline(.GET, "/health", auth: .none) { _, _ in HTTPResponse.json(200, body) }
+    }
+}
+
+/// Directory creation (start-up only).
+enum Directories {
+    static func create(_ path: String) throws {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/\(component)"
+            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
+                throw AppBaseError.internalError(cause: "mkdir \(partial): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import AppBaseCore
+import AppBaseHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads and validates `appbase.toml`. Unknown keys, bad values and duplicate ports are
+/// rejected with a message naming the file, the key and the problem.
+public enum ConfigLoader {
+    /// Loads the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> ServerConfiguration {
+        guard let text = readFile(path) else {
+            throw ConfigError(file: path, key: "", problem: "cannot read the file (\(String(cString: strerror(errno))))")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses configuration text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
+        var root = try ConfigTable(file: file, path: "", value: try TOMLConversion.parse(text, file: file))
+        var configuration = ServerConfiguration(sourceFile: file)
+
+        var server = try root.table("server")
+        configuration.host = try server.string("host", default: "127.0.0.1") ?? "127.0.0.1"
+        guard isIPAddress(configuration.host) else { throw server.error("host", "must be an IPv4 or IPv6 address") }
+        configuration.port = try server.int("port", default: 8080, range: 0...65535) ?? 8080
+        configuration.logFormat = try server.choice("log_format", ["text", "json"], default: "text") == "json" ? .json : .text
+        configuration.accessLog = try server.bool("access_log", default: true) ?? true
+        try server.rejectUnknownKeys()
+
+        var ports = try root.table("ports")
+        let first = try ports.int("first", default: 3100, range: 1...65535) ?? 3100
+        let last = try ports.int("last", default: 3999, range: 1...65535) ?? 3999
+        guard first <= last else { throw ports.error("last", "must not be below ports.first (\(first))") }
+        configuration.portRange = first...last
+        try ports.rejectUnknownKeys()
+
+        var limits = try root.table("limits")
+        configuration.limits = try parseLimits(&limits)
+        try limits.rejectUnknownKeys()
+
+        var auth = try root.table("auth")
+        configuration.hashThreads = try auth.int("hash_threads", default: 1, range: 1...16) ?? 1
+        configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000) ?? 64
+        try auth.rejectUnknownKeys()
+
+        var appsTable = try root.table("apps")
+        var usedPorts: [Int: String] = [configuration.port: "server.port"]
+        for name in appsTable.keys {
+            var app = try appsTable.table(name)
+            guard AppConfiguration.isValidName(name) else {
+                throw app.error("", "app name must match ^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$ and not be \"master\"")
+            }
+            var appConfiguration = AppConfiguration(name: name)
+            appConfiguration.port = try app.int("port", range: 1...65535)
+            if let port = appConfiguration.port {
+                if let owner = usedPorts[port] {
+                    throw app.error("port", "port \(port) is already used by \(owner)")
+                }
+                usedPorts[port] = "apps.\(name).port"
+            }
+            appConfiguration.corsOrigins = try app.strings("cors_origins", default: ["*"]) ?? ["*"]
+            appConfiguration.services = try ServiceSettingsLoader.parse(&app)
+            try app.rejectUnknownKeys()
+            configuration.apps.append(appConfiguration)
+        }
+        try root.rejectUnknownKeys()
+        return configuration
+    }
+
+    private static func parseLimits(_ table: inout ConfigTable) throws(ConfigError) -> HTTPLimits {
+        var limits = HTTPLimits()
+        limits.maxHeaderBytes = try table.int("max_header_bytes", default: limits.maxHeaderBytes, range: 1024...1_048_576) ?? limits.maxHeaderBytes
+        limits.maxURLBytes = try table.int("max_url_bytes", default: limits.maxURLBytes, range: 256...1_048_576) ?? limits.maxURLBytes
+        limits.maxConnections = try table.int("max_connections", default: limits.maxConnections, range: 1...1_000_000) ?? limits.maxConnections
+        limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 0...Int(Int32.max)) ?? limits.defaultBodyLimit
+        func millis(_ key: String, _ current: Int64) throws(ConfigError) -> Int64 {
+            Int64(try table.int(key, default: Int(current), range: 1...86_400_000) ?? Int(current))
+        }
+        limits.headerTimeoutMillis = try millis("header_timeout_ms", limits.headerTimeoutMillis)
+        limits.bodyStallTimeoutMillis = try millis("body_stall_timeout_ms", limits.bodyStallTimeoutMillis)
+        limits.idleTimeoutMillis = try millis("idle_timeout_ms", limits.idleTimeoutMillis)
+        limits.writeStallTimeoutMillis = try millis("write_stall_timeout_ms", limits.writeStallTimeoutMillis)
+        limits.shutdownGraceMillis = try millis("shutdown_grace_ms", limits.shutdownGraceMillis)
+        return limits
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
+    static func readFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > 4 << 20 { return nil }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

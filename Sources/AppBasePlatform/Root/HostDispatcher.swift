@@ -1,0 +1,40 @@
+import AppBaseCore
+import AppBaseHTTP
+
+/// The control plane's port: routes by `Host` to an app (`api.<app>.appbase.local` →
+/// the app's API; `dashboard.<app>.appbase.local` → its dashboard routes) and answers
+/// everything else itself.
+final class HostDispatcher: HTTPDispatcher {
+    private let master: Router
+    private let apps: SnapshotCell<[String: Router]>
+    private let dashboards: SnapshotCell<[String: Router]>
+    static let domain = ".appbase.local"
+
+    init(master: Router, apps: SnapshotCell<[String: Router]>, dashboards: SnapshotCell<[String: Router]>) {
+        self.master = master
+        self.apps = apps
+        self.dashboards = dashboards
+    }
+
+    func dispatch(_ request: HTTPRequest) -> DispatchDecision {
+        guard let host = request.hostName, host.hasSuffix(Self.domain) else { return master.dispatch(request) }
+        let label = host.dropLast(Self.domain.count)
+        if label.hasPrefix("api.") {
+            let app = String(label.dropFirst(4))
+            if let router = apps.value[app] { return router.dispatch(request) }
+            return unknownApp(app, request)
+        }
+        if label.hasPrefix("dashboard.") {
+            let app = String(label.dropFirst(10))
+            if let router = dashboards.value[app] { return router.dispatch(request) }
+            return unknownApp(app, request)
+        }
+        return master.dispatch(request)
+    }
+
+    private func unknownApp(_ app: String, _ request: HTTPRequest) -> DispatchDecision {
+        let safe = String(app.unicodeScalars.prefix(64).map { $0.value < 0x20 ? "?" : Character($0) })
+        let error = AppBaseError(status: 404, code: .notFound, message: "No app named \(safe) on this server.")
+        return .respond(ErrorRenderer.response(for: error, requestID: request.requestID))
+    }
+}

@@ -1,0 +1,93 @@
+import AppBaseAuth
+import AppBaseCore
+import AppBasePlatform
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `appbase keys create|list|revoke`: manage an app's API keys, with or without a running server.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage an app's API keys.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    /// `appbase keys create --app NAME --name LABEL [--admin]`: prints the new key alone on stdout.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key; prints it once, alone on stdout.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The app.") var app: String
+        @Option(help: "A label for the key.") var name: String
+        @Flag(help: "An admin key (server-to-server and dashboard) instead of a client key.") var admin = false
+
+        func run() async throws {
+            _ = try common.registeredApp(app)
+            let path = try await KeysCommand.databasePath(common, app)
+            let (key, record) = try APIKeyAdmin.create(databasePath: path, name: name, kind: admin ? .admin : .client,
+                                                        clock: SystemWallClock())
+            try KeysCommand.notifyServer(common, app)
+            print(key)
+            KeysCommand.note("created \(record.kind.rawValue) key \(record.id) (\(record.prefix)…) for \(app)")
+        }
+    }
+
+    /// `appbase keys list --app NAME`.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an app's keys (never the secrets).")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The app.") var app: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            _ = try common.registeredApp(app)
+            let records = try APIKeyAdmin.list(databasePath: try await KeysCommand.databasePath(common, app))
+            if json {
+                print(JSONValue.array(records.map { $0.json() }).jsonText)
+                return
+            }
+            for record in records {
+                let status = record.revokedAt.map { "revoked \($0)" } ?? "active"
+                print("\(record.id)  \(record.prefix)…  \(record.kind.rawValue)  \(record.name)  \(status)")
+            }
+        }
+    }
+
+    /// `appbase keys revoke --app NAME --id ID`.
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by id or display prefix.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The app.") var app: String
+        @Option(help: "The key's id or its display prefix.") var id: String
+
+        func run() async throws {
+            _ = try common.registeredApp(app)
+            let record = try APIKeyAdmin.revoke(databasePath: try await KeysCommand.databasePath(common, app), idOrPrefix: id,
+                                                clock: SystemWallClock())
+            try KeysCommand.notifyServer(common, app)
+            KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
+        }
+    }
+
+    static func databasePath(_ common: CommonOptions, _ app: String) async throws -> String {
+        try await AppDataLocation.prepareDatabase(dataDirectory: common.dataDir, app: app)
+    }
+
+    /// Tells a running server to reload the app's keys and waits for it; silent when none runs.
+    static func notifyServer(_ common: CommonOptions, _ app: String) throws {
+        let socket = ControlClient.socketPath(dataDirectory: common.dataDir)
+        guard let reply = try ControlClient.send("reload-keys \(app)", socketPath: socket) else { return }
+        guard reply == "ok" else { throw ValidationError("the running server did not reload keys: \(reply)") }
+    }
+
+    static func note(_ message: String) {
+        var standardError = StandardError()
+        print(message, to: &standardError)
+    }
+}
+
+/// Writes to stderr, so stdout carries only the key.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        for byte in string.utf8 { putc(Int32(byte), stderr) }
+    }
+}

@@ -1,0 +1,38 @@
+import AppBaseHTTP
+import AppBasePlatform
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `appbase serve`: starts the control plane and every app in the configuration.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("log-format"), help: "Access-log format: text or json (overrides [server] log_format).")
+    var logFormat: String?
+
+    func run() async throws {
+        var configuration = try common.loadConfiguration()
+        if let logFormat {
+            guard let format = AccessLog.Format(rawValue: logFormat) else { throw ValidationError("--log-format must be text or json") }
+            configuration.logFormat = format
+        }
+        // File responses are sent with sendfile on libuv's pool; give it room for slow clients.
+        setenv("UV_THREADPOOL_SIZE", "16", 0)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "appbase")
+        let root = RootSupervisor(configuration: configuration, dataDirectory: common.dataDir, logger: logger)
+        let service = AppBaseLifecycleService(root: root)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
