@@ -66,7 +66,7 @@ public actor RootSupervisor {
         let masterDatabase = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
         master = masterDatabase
         var reserved: Set<Int> = [configuration.port]
-        for app in configuration.apps { if let port = app.port { reserved.insert(port) } }
+        for app in configuration.apps { if let port = app.port, port != 0 { reserved.insert(port) } }
         let allocator = PortAllocator(database: masterDatabase, range: configuration.portRange, reserved: reserved, clock: clock)
         try await allocator.load()
 
@@ -113,6 +113,10 @@ public actor RootSupervisor {
     /// Binds an app's port; a port taken by another process is reported for a fixed port, or
     /// skipped for an assigned one.
     private func bind(_ app: AppConfiguration, router: Router, allocator: PortAllocator, server: HTTPServer) async throws -> Int {
+        if app.port == 0 {
+            // Ephemeral port (tests): nothing to remember.
+            return try await server.listen(host: configuration.host, port: 0, dispatcher: router)
+        }
         var busy: Set<Int> = []
         while true {
             let port = try await allocator.port(for: app.name, fixed: app.port, avoiding: busy)
