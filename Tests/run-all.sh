@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: every Swift Testing target (unit, raw-socket HTTP, service and live
-# API scenario tests).
+# The whole test suite: every Swift Testing target (unit, raw-socket HTTP, service and live API
+# scenario tests), then the Python tests that drive the real binary (SIGKILL durability, CLI key
+# revocation mid-run, login storm, signals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 swift build --build-tests
 swift test --skip-build
+python3 -m pip install -q pytest requests >/dev/null 2>&1 || true
+APPBASE_BIN="$(swift build --show-bin-path)/appbase" python3 -m pytest -q Tests/python
