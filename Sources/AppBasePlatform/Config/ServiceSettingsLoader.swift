@@ -1,0 +1,96 @@
+import AppBaseAuth
+import AppBaseChangeFeed
+import AppBaseCollections
+import AppBaseStorage
+
+/// Reads `[apps.<name>.auth]`, `.database`, `.realtime` and `.storage` into each service's
+/// settings. Every key is optional; docs/CONFIGURATION.md lists them with their defaults.
+enum ServiceSettingsLoader {
+    static func parse(_ app: inout ConfigTable) throws(ConfigError) -> AppServiceSettings {
+        var settings = AppServiceSettings()
+        var auth = try app.table("auth")
+        settings.auth = try parseAuth(&auth)
+        try auth.rejectUnknownKeys()
+        var database = try app.table("database")
+        settings.collections = try parseDatabase(&database)
+        try database.rejectUnknownKeys()
+        var realtime = try app.table("realtime")
+        settings.changeFeed = try parseRealtime(&realtime)
+        try realtime.rejectUnknownKeys()
+        var storage = try app.table("storage")
+        settings.storage = try parseStorage(&storage)
+        try storage.rejectUnknownKeys()
+        return settings
+    }
+
+    private static let day = 86_400
+
+    private static func parseAuth(_ table: inout ConfigTable) throws(ConfigError) -> AuthSettings {
+        var auth = AuthSettings()
+        auth.registration = try table.choice("registration", ["open", "closed"], default: "open") == "closed" ? .closed : .open
+        auth.accessTokenTTLSeconds = Int64(try table.int("access_token_ttl", default: Int(auth.accessTokenTTLSeconds), range: 30...day) ?? 900)
+        auth.refreshTokenTTLSeconds = Int64(try table.int("refresh_token_ttl", default: Int(auth.refreshTokenTTLSeconds), range: 30...(365 * day)) ?? 0)
+        auth.refreshGraceSeconds = Int64(try table.int("refresh_grace", default: Int(auth.refreshGraceSeconds), range: 0...300) ?? 10)
+        auth.argon2MemoryKiB = try table.int("argon2_memory_kib", default: auth.argon2MemoryKiB, range: 8...4_194_304) ?? auth.argon2MemoryKiB
+        auth.argon2Iterations = try table.int("argon2_iterations", default: auth.argon2Iterations, range: 1...64) ?? auth.argon2Iterations
+        auth.loginPerIPAndEmail = try rateLimit(&table, "login_per_ip_and_email", auth.loginPerIPAndEmail)
+        auth.loginPerIP = try rateLimit(&table, "login_per_ip", auth.loginPerIP)
+        auth.registerPerIP = try rateLimit(&table, "register_per_ip", auth.registerPerIP)
+        auth.trustedProxies = try table.strings("trusted_proxies", default: []) ?? []
+        do {
+            try auth.validate()
+        } catch {
+            throw table.error(error.field, error.problem)
+        }
+        return auth
+    }
+
+    private static func rateLimit(_ table: inout ConfigTable, _ key: String, _ current: RateLimit) throws(ConfigError) -> RateLimit {
+        var limit = try table.table(key)
+        let value = RateLimit(limit: try limit.int("limit", default: current.limit, range: 1...1_000_000) ?? current.limit,
+                              windowSeconds: try limit.int("window", default: current.windowSeconds, range: 1...(7 * day)) ?? current.windowSeconds)
+        try limit.rejectUnknownKeys()
+        return value
+    }
+
+    private static func parseDatabase(_ table: inout ConfigTable) throws(ConfigError) -> CollectionSettings {
+        var database = CollectionSettings()
+        database.implicitCollections = try table.bool("implicit_collections", default: true) ?? true
+        database.maxBodyBytes = try table.int("max_body_bytes", default: database.maxBodyBytes, range: 1024...(64 << 20)) ?? database.maxBodyBytes
+        database.maxDepth = try table.int("max_depth", default: database.maxDepth, range: 1...64) ?? database.maxDepth
+        database.defaultPageSize = try table.int("default_page_size", default: database.defaultPageSize, range: 1...10_000) ?? database.defaultPageSize
+        database.maxPageSize = try table.int("max_page_size", default: database.maxPageSize, range: 1...10_000) ?? database.maxPageSize
+        database.queryBudgetSteps = try table.int("query_budget_steps", default: database.queryBudgetSteps, range: 10_000...1_000_000_000) ?? database.queryBudgetSteps
+        database.batchMaxOperations = try table.int("batch_max_operations", default: database.batchMaxOperations, range: 1...1000) ?? database.batchMaxOperations
+        return database
+    }
+
+    private static func parseRealtime(_ table: inout ConfigTable) throws(ConfigError) -> ChangeFeedSettings {
+        var feed = ChangeFeedSettings()
+        feed.maxAgeSeconds = Int64(try table.int("log_max_age_seconds", default: Int(feed.maxAgeSeconds), range: 60...(365 * day)) ?? 0)
+        feed.maxEvents = try table.int("log_max_events", default: feed.maxEvents, range: 100...100_000_000) ?? feed.maxEvents
+        feed.maxBytes = Int64(try table.int("log_max_bytes", default: Int(feed.maxBytes), range: 1 << 20...(1 << 40)) ?? 0)
+        feed.heartbeatSeconds = try table.int("heartbeat_seconds", default: feed.heartbeatSeconds, range: 1...3600) ?? feed.heartbeatSeconds
+        feed.retryMilliseconds = try table.int("retry_ms", default: feed.retryMilliseconds, range: 100...600_000) ?? feed.retryMilliseconds
+        feed.subscriberBuffer = try table.int("subscriber_buffer", default: feed.subscriberBuffer, range: 16...1_000_000) ?? feed.subscriberBuffer
+        feed.maxStreamsPerUser = try table.int("max_streams_per_user", default: feed.maxStreamsPerUser, range: 1...100_000) ?? feed.maxStreamsPerUser
+        feed.maxStreamsPerIP = try table.int("max_streams_per_ip", default: feed.maxStreamsPerIP, range: 1...1_000_000) ?? feed.maxStreamsPerIP
+        return feed
+    }
+
+    private static func parseStorage(_ table: inout ConfigTable) throws(ConfigError) -> StorageSettings {
+        var storage = StorageSettings()
+        storage.appQuotaBytes = try table.int("app_quota_bytes", range: 0...Int.max).map(Int64.init)
+        storage.userQuotaBytes = try table.int("user_quota_bytes", range: 0...Int.max).map(Int64.init)
+        storage.signedURLDefaultSeconds = Int64(try table.int("signed_url_default_seconds", default: Int(storage.signedURLDefaultSeconds), range: 1...(365 * day)) ?? 3600)
+        storage.signedURLMaxSeconds = Int64(try table.int("signed_url_max_seconds", default: Int(storage.signedURLMaxSeconds), range: 1...(365 * day)) ?? 0)
+        storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...Int.max) ?? 0)
+        storage.defaultVersionsKept = try table.int("default_versions_kept", default: storage.defaultVersionsKept, range: 1...1000) ?? storage.defaultVersionsKept
+        storage.ioThreads = try table.int("io_threads", default: storage.ioThreads, range: 1...32) ?? storage.ioThreads
+        storage.maxConcurrentUploads = try table.int("max_concurrent_uploads", default: storage.maxConcurrentUploads, range: 1...10_000) ?? storage.maxConcurrentUploads
+        guard storage.signedURLDefaultSeconds <= storage.signedURLMaxSeconds else {
+            throw table.error("signed_url_default_seconds", "must not exceed signed_url_max_seconds")
+        }
+        return storage
+    }
+}
