@@ -88,6 +88,7 @@ struct KeysCommand: ParsableCommand {
 /// Writes to stderr, so stdout carries only the key.
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
-        for byte in string.utf8 { putc(Int32(byte), stderr) }
+        var bytes = Array(string.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -47,11 +47,12 @@ final class ControlSocket: Sendable {
 
     private func serve(_ handler: @escaping @Sendable (String) async -> String) {
         while !closed.load(ordering: .relaxed) {
-            let client = accept4(descriptor, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            let client = accept(descriptor, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
                 return
             }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             if let line = Self.readLine(client) {

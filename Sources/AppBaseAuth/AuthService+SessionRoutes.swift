@@ -1,0 +1,62 @@
+import AppBaseCore
+import AppBaseHTTP
+
+/// `/auth/refresh`, `/auth/logout`, `/auth/me`.
+extension AuthService {
+    /// `POST /auth/refresh {refreshToken}` → 200 `{user, accessToken, refreshToken, expiresIn}`.
+    ///
+    /// Rotation and reuse detection follow `RefreshRotation`. Refusals: 401 `invalid_refresh_token`
+    /// (unknown, malformed, expired), `session_revoked`, `user_disabled`, `refresh_token_reused`
+    /// (after which the session is revoked and its access tokens refused on the next request).
+    func refresh(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let body = try await AuthRequestBody.read(request)
+        let presented = try body.string("refreshToken")
+        guard OpaqueToken.isWellFormedRefreshToken(presented) else { throw AuthError.invalidRefreshToken.appBaseError }
+        let now = environment.clock.nowMilliseconds()
+        let rotation = RefreshRotation(now: now, graceMillis: settings.refreshGraceSeconds * 1000,
+                                       lifetimeMillis: settings.refreshTokenTTLSeconds * 1000)
+        let digest = OpaqueToken.hash(presented)
+        let replacement = OpaqueToken.generateRefreshToken()
+        let outcome = try await environment.writer.write { [self] write -> RefreshOutcome in
+            let outcome = try rotation.apply(presented: digest, replacement: replacement, on: write.connection)
+            if case .reuseDetected(_, let sessionID) = outcome {
+                write.afterCommit { [self] in publish { $0.revokeSessions([sessionID], at: now) } }
+            }
+            return outcome
+        }
+        switch outcome {
+        case .issued(let user, let sessionID, let refreshToken, let withinGrace):
+            await audit(AuthAuditAction.refresh, request: request, context: context, userID: user.id, target: sessionID,
+                        details: withinGrace ? ["grace": "true"] : [:])
+            return sessionResponse(status: 200, user: user, sessionID: sessionID, refreshToken: refreshToken)
+        case .reuseDetected(let userID, let sessionID):
+            await audit(AuthAuditAction.refreshReuseDetected, request: request, context: context, userID: userID,
+                        target: sessionID)
+            throw AuthError.refreshTokenReused.appBaseError
+        case .refused(let reason, _, _):
+            throw reason.appBaseError
+        }
+    }
+
+    /// `POST /auth/logout` (bearer) → 204. Revokes the token's session: its refresh tokens stop
+    /// working and its access tokens get 401 `session_revoked` from the next request on.
+    func logout(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let now = environment.clock.nowMilliseconds()
+        try await environment.writer.write { [self] write in
+            try AuthStore.revokeSession(user.sessionID, reason: "logout", now: now, on: write.connection)
+            write.afterCommit { [self] in publish { $0.revokeSessions([user.sessionID], at: now) } }
+        }
+        await audit(AuthAuditAction.logout, request: request, context: context, target: user.sessionID)
+        return .noContent()
+    }
+
+    /// `GET /auth/me` (bearer) → 200 `{"user":{id,email,createdAt}}`.
+    func me(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try context.requireUser()
+        guard let found = try await environment.readers.read({ try AuthStore.user(id: user.id, on: $0) }) else {
+            throw AuthError.invalidToken.appBaseError
+        }
+        return .json(200, ["user": found.json()])
+    }
+}

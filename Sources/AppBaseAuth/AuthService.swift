@@ -1,0 +1,163 @@
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseRuntime
+import AppBaseSQLite
+import Crypto
+
+/// One app's users, sessions, tokens and API keys (the "AuthActor" of the design).
+///
+/// Two halves:
+/// - **On the loop, synchronous:** `authenticate(_:auth:)`, `clientIP(for:)` and `revalidate(_:nowSeconds:)`
+///   read one immutable `AuthSnapshot` from a `SnapshotCell` — no database, no hop.
+/// - **In handlers, async:** register, login, refresh, logout, me and the admin user routes write
+///   through the app's single `DatabaseWriter`, hash passwords on `hashPool` (dedicated threads,
+///   bounded queue) and publish audit events.
+///
+/// Every change that affects the per-request checks (session revoked, user disabled, keys reloaded)
+/// is applied to the snapshot in the write's `afterCommit` — on the writer thread, right after the
+/// commit and before the caller resumes — so the response that reports a change is never sent before
+/// the next request sees it. `changes` then fires for live streams (`IdentityValidator`).
+public final class AuthService: AppService, RequestAuthenticator, IdentityValidator {
+    /// The auth schema (namespace `auth`): `auth_users`, `auth_sessions`, `auth_refresh_tokens`,
+    /// `auth_api_keys`, `auth_meta`.
+    public static let migrations = MigrationSet(namespace: AuthMigrations.namespace, migrations: AuthMigrations.all)
+
+    let environment: AppEnvironment
+    let settings: AuthSettings
+    let hashPool: BlockingWorkPool
+    /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
+    let jwtKey: HS256Key
+    let snapshots = SnapshotCell(AuthSnapshot())
+    let throttle: LoginThrottle
+    let ipResolver: ClientIPResolver
+    let state = AuthState()
+
+    /// Fires after every change of keys, sessions or users that the snapshot reflects.
+    public let changes = Broadcast<Void>()
+
+    /// - Parameters:
+    ///   - environment: the app's writer, readers, bus, clock, logger and master secret.
+    ///   - settings: validated by `start()` (call `AuthSettings.validate()` earlier to report config errors).
+    ///   - hashPool: dedicated threads for Argon2id (see `AuthSettings.makeHashPool`); may be shared by apps.
+    public init(environment: AppEnvironment, settings: AuthSettings, hashPool: BlockingWorkPool) {
+        self.environment = environment
+        self.settings = settings
+        self.hashPool = hashPool
+        jwtKey = HS256Key(HMACKeyDerivation.jwtKey(master: SymmetricKey(data: environment.masterSecret)))
+        throttle = LoginThrottle(settings: settings, clock: environment.clock)
+        ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
+    }
+
+    // MARK: Lifecycle
+
+    /// Validates the settings, makes the password hasher (one Argon2 run, on `hashPool`), loads the
+    /// snapshot and starts the periodic upkeep (lastUsedAt flush, pruning).
+    /// - Throws: `AuthSettingsError`, SQLite errors, `server_busy` if the hash pool is full; 503
+    ///   `unavailable` if already started or stopped.
+    public func start() async throws {
+        try settings.validate()
+        let parameters = try settings.argon2Parameters()
+        try await state.beginStarting()
+        do {
+            let hasher = try await hashPool.run { () throws -> PasswordHasher in try PasswordHasher(parameters: parameters) }
+            try await loadSnapshot()
+            let interval = settings.lastUsedFlushSeconds
+            let upkeep = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(interval))
+                    guard !Task.isCancelled, let self else { return }
+                    await self.runUpkeep()
+                }
+            }
+            try await state.finishStarting(hasher: hasher, upkeep: upkeep)
+        } catch {
+            await state.failStarting()
+            throw error
+        }
+    }
+
+    /// Stops the upkeep and writes pending `lastUsedAt` values. Call before the database closes.
+    public func shutdown() async {
+        let (proceed, upkeep) = await state.beginStopping()
+        guard proceed else { return }
+        upkeep?.cancel()
+        await upkeep?.value
+        await flushKeyUsage()
+        await state.finishStopping()
+    }
+
+    /// Re-reads the API keys from the database and publishes them. The platform calls it when the CLI
+    /// reports a key change, before answering the CLI, so the very next request sees the change.
+    /// A reload that read an older key set than the published one (two reloads racing) changes nothing.
+    /// - Throws: SQLite errors; `server_busy` when the readers are saturated.
+    public func reloadKeys() async throws {
+        let loaded = try await environment.readers.read { try AuthStore.loadKeys(on: $0) }
+        if snapshots.update({ $0.replaceKeys(loaded.keys, generation: loaded.generation) }) {
+            changes.send(())
+        }
+    }
+
+    // MARK: Snapshot
+
+    /// Sessions revoked earlier than this many milliseconds ago have no unexpired access token left
+    /// (one lifetime plus a minute for clock steps).
+    var revocationMemoryMillis: Int64 { (settings.accessTokenTTLSeconds + 60) * 1000 }
+
+    private func loadSnapshot() async throws {
+        let since = environment.clock.nowMilliseconds() - revocationMemoryMillis
+        let keys = try await environment.readers.read { try AuthStore.loadKeys(on: $0) }
+        let (revoked, disabled) = try await environment.readers.read { connection in
+            (try AuthStore.sessionsRevoked(since: since, on: connection), try AuthStore.disabledUserIDs(on: connection))
+        }
+        snapshots.update { snapshot in
+            _ = snapshot.replaceKeys(keys.keys, generation: keys.generation)
+            for session in revoked { snapshot.revokeSessions([session.id], at: session.revokedAt) }
+            snapshot.replaceDisabledUsers(disabled)
+        }
+        changes.send(())
+    }
+
+    /// Applies `change` to the snapshot and signals listeners. Called from `afterCommit` actions.
+    func publish(_ change: (inout AuthSnapshot) -> Void) {
+        snapshots.update(change)
+        changes.send(())
+    }
+
+    // MARK: Upkeep
+
+    /// One round of periodic upkeep: flush key usage, prune throttles, revoked sessions and stale
+    /// refresh tokens, and reload keys if their generation moved without a notification.
+    func runUpkeep() async {
+        await flushKeyUsage()
+        throttle.prune()
+        let now = environment.clock.nowMilliseconds()
+        let cutoff = now - revocationMemoryMillis
+        _ = snapshots.update { $0.pruneRevokedSessions(before: cutoff) }
+        do {
+            _ = try await environment.writer.write { context in
+                try AuthStore.deleteStaleRefreshTokens(now: now, revokedBefore: cutoff, on: context.connection)
+            }
+            let generation = try await environment.readers.read { try AuthStore.meta("keys_generation", on: $0) }
+            if generation != snapshots.value.keysGeneration { try await reloadKeys() }
+        } catch {
+            environment.logger.warning("auth upkeep failed: \(error)")
+        }
+    }
+
+    /// Writes the in-memory `lastUsedAt` of every key used since the last flush, in one transaction.
+    func flushKeyUsage() async {
+        let pending = snapshots.value.keysByID.values.compactMap { entry in
+            entry.usage.unflushed.map { (id: entry.id, at: $0, usage: entry.usage) }
+        }
+        guard !pending.isEmpty else { return }
+        let updates = pending.map { (id: $0.id, at: $0.at) }
+        do {
+            try await environment.writer.write { context in
+                for update in updates { try AuthStore.recordKeyUse(id: update.id, at: update.at, on: context.connection) }
+            }
+            for item in pending { item.usage.markFlushed(item.at) }
+        } catch {
+            environment.logger.warning("auth: flushing API key lastUsedAt failed: \(error)")
+        }
+    }
+}

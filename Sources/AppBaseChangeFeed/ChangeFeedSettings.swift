@@ -1,0 +1,31 @@
+/// The change feed's limits for one app, with their documented defaults
+/// (`[apps.<name>.realtime]` in the configuration file).
+public struct ChangeFeedSettings: Sendable, Hashable {
+    /// Change-log entries older than this are pruned. Default 24 h.
+    public var maxAgeSeconds: Int64 = 24 * 3600
+    /// The log keeps at most this many entries. Default 100,000.
+    public var maxEvents = 100_000
+    /// The log keeps at most this many bytes of record images. Default 256 MiB.
+    public var maxBytes: Int64 = 256 << 20
+    /// A stream with nothing to send gets `event: heartbeat` (carrying the sequence evaluated so
+    /// far) this often. Default 15 s.
+    public var heartbeatSeconds = 15
+    /// The `retry:` hint sent to clients. Default 2000 ms.
+    public var retryMilliseconds = 2000
+    /// Events buffered per stream; a stream whose client falls further behind is closed (it can
+    /// resume with `Last-Event-ID`) so it slows nobody else. Default 1024.
+    public var subscriberBuffer = 1024
+    /// Open streams per user → 429 `rate_limited` beyond. Default 16.
+    public var maxStreamsPerUser = 16
+    /// Open streams per client IP → 429 `rate_limited` beyond. Default 256.
+    public var maxStreamsPerIP = 256
+    /// How often the log is pruned. Default 60 s.
+    public var pruneIntervalSeconds = 60
+    /// Change-log rows read per replay step. Default 256.
+    public var replayPageSize = 256
+    /// Rows deleted per prune transaction, so pruning never holds the writer long. Default 5000.
+    public var pruneBatchRows = 5000
+
+    /// The defaults above.
+    public init() {}
+}

@@ -1,0 +1,65 @@
+import AppBaseCore
+import AppBaseSQLite
+import Synchronization
+
+/// Keeps the change log within its bounds (count, age, bytes) by deleting its oldest entries,
+/// through the app's writer, in bounded transactions. The newest entry is never deleted, so
+/// `max(seq)` stays the current sequence.
+///
+/// Totals are kept in memory (read once at start, then adjusted after each commit) so pruning
+/// never scans the log to learn its size.
+final class ChangeLogPruner: Sendable {
+    private let totals = Mutex<(count: Int64, bytes: Int64)>((0, 0))
+    private let settings: ChangeFeedSettings
+
+    init(settings: ChangeFeedSettings) { self.settings = settings }
+
+    /// Sets the totals from the database.
+    func load(count: Int64, bytes: Int64) { totals.withLock { $0 = (count, bytes) } }
+
+    /// After a commit that appended an entry of `bytes`.
+    func added(bytes: Int64) { totals.withLock { $0.count += 1; $0.bytes += bytes } }
+
+    /// Entries and bytes in the log, as far as this process knows.
+    var current: (count: Int64, bytes: Int64) { totals.withLock { $0 } }
+
+    /// Deletes entries beyond the bounds; returns how many.
+    func prune(writer: DatabaseWriter, nowMilliseconds: Int64) async throws -> Int {
+        var deleted = 0
+        while true {
+            let (count, bytes) = current
+            let excessCount = max(0, count - Int64(settings.maxEvents))
+            let excessBytes = max(0, bytes - settings.maxBytes)
+            let cutoff = nowMilliseconds - settings.maxAgeSeconds * 1000
+            let batch = Int64(settings.pruneBatchRows)
+            let removed = try await writer.write { write in
+                try Self.deleteOldest(write.connection, excessCount: excessCount, excessBytes: excessBytes,
+                                      cutoff: cutoff, batch: batch)
+            }
+            guard removed.count > 0 else { return deleted }
+            totals.withLock { $0.count -= removed.count; $0.bytes -= removed.bytes }
+            deleted += Int(removed.count)
+            if removed.count < batch { return deleted }
+        }
+    }
+
+    /// Inside a write: walks the oldest entries while any bound is exceeded (at most `batch`,
+    /// never the newest) and deletes them with one range delete.
+    private static func deleteOldest(_ connection: SQLiteConnection, excessCount: Int64, excessBytes: Int64,
+                                     cutoff: Int64, batch: Int64) throws -> (count: Int64, bytes: Int64) {
+        let head = try connection.queryOne("SELECT max(seq) FROM change_log") { $0.isNull(0) ? 0 : $0.int64(0) } ?? 0
+        var count: Int64 = 0, bytes: Int64 = 0, through: Int64 = 0
+        try connection.withStatement("SELECT seq, size, created_at FROM change_log WHERE seq < ? ORDER BY seq LIMIT ?") { row in
+            row.bind([.integer(head), .integer(batch)])
+            while try row.step() {
+                guard count < excessCount || bytes < excessBytes || row.int64(2) < cutoff else { break }
+                through = row.int64(0)
+                count += 1
+                bytes += row.int64(1)
+            }
+        }
+        guard count > 0 else { return (0, 0) }
+        try connection.run("DELETE FROM change_log WHERE seq <= ?", [.integer(through)])
+        return (count, bytes)
+    }
+}

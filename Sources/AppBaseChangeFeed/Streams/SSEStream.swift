@@ -1,0 +1,128 @@
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseSQLite
+import Synchronization
+
+/// Thrown to the HTTP layer to close a stream's connection abortively (slow consumer, write
+/// failure): the client sees the connection end and resumes with `Last-Event-ID`.
+struct StreamAborted: Error {}
+
+/// One SSE response: replay from the log (when resuming), then live delivery, heartbeats and a
+/// final event.
+///
+/// Handoff without gap or duplicate: the subscriber is registered with the hub (and buffers
+/// every change from then on) *before* the log is read. Any change is therefore either committed
+/// before the registration — and found by the replay, whose reads start later — or handed to the
+/// hub after it — and buffered; changes in both are told apart by sequence (`goLive` skips what
+/// the replay already evaluated).
+///
+/// Two tasks: the *pump* replays and writes frames (waiting on the socket's backpressure), and
+/// the response producer waits for the outcome. An overflow is acted on at once — the producer
+/// throws, the connection closes and the pump's pending write fails — even when the pump is
+/// stuck behind a client that stopped reading.
+final class SSEStream: Sendable {
+    private let subscriber: Subscriber
+    private let hub: SubscriptionHub
+    private let readers: DatabaseReaders
+    private let since: Int64?
+    private let settings: ChangeFeedSettings
+    private let started = Atomic<Bool>(false)
+
+    init(subscriber: Subscriber, hub: SubscriptionHub, readers: DatabaseReaders, since: Int64?, settings: ChangeFeedSettings) {
+        self.subscriber = subscriber
+        self.hub = hub
+        self.readers = readers
+        self.since = since
+        self.settings = settings
+    }
+
+    /// If the response was dropped before its producer ran (client gone), free the slot.
+    deinit {
+        guard !started.load(ordering: .relaxed) else { return }
+        let hub = self.hub, id = subscriber.id
+        Task { await hub.unregister(id) }
+    }
+
+    /// The response producer.
+    func run(_ writer: ResponseBodyWriter) async throws {
+        started.store(true, ordering: .relaxed)
+        let pump = Task { await self.pump(writer) }
+        let outcome = await subscriber.outcome()
+        await hub.unregister(subscriber.id)
+        switch outcome {
+        case .pumpFinished(let succeeded):
+            if !succeeded { throw StreamAborted() }
+        case .overflow:
+            pump.cancel()
+            throw StreamAborted()
+        case .clientGone:
+            pump.cancel()
+        }
+    }
+
+    private func pump(_ writer: ResponseBodyWriter) async {
+        do {
+            try await writer.write(SSEFrames.retry(settings.retryMilliseconds))
+            try await catchUp(writer)
+            while true {
+                switch await subscriber.next() {
+                case .frames(let bytes):
+                    try await writer.write(bytes)
+                case .end(let reason):
+                    if let frame = reason.finalFrame { try await writer.write(frame) }
+                    subscriber.pumpFinished(succeeded: true)
+                    return
+                }
+            }
+        } catch {
+            subscriber.pumpFinished(succeeded: false)
+        }
+    }
+
+    /// Replays from `since` (or starts at the head), switches the subscriber to live and writes
+    /// `ready`. A position outside the log's window gets `reset` and continues from the head.
+    private func catchUp(_ writer: ResponseBodyWriter) async throws {
+        let collection = subscriber.subscription.collection
+        let pageSize = settings.replayPageSize
+        var position = try await readers.read { connection in try ChangeLog.position(connection) }
+        var reached = position.head
+        if let since {
+            if since > position.head || since < position.horizon {
+                try await writer.write(SSEFrames.reset(reason: since > position.head ? "future" : "expired", since: since,
+                                                       seq: position.head))
+            } else {
+                reached = since
+                while !subscriber.isEnded {
+                    let after = reached
+                    let (current, events) = try await readers.read { connection in
+                        try ChangeLog.page(of: collection, after: after, limit: pageSize, connection)
+                    }
+                    position = current
+                    if position.horizon > reached {
+                        // Pruned while replaying: what is left is no longer complete.
+                        try await writer.write(SSEFrames.reset(reason: "expired", since: since, seq: position.head))
+                        reached = position.head
+                        break
+                    }
+                    try await writer.write(frames(for: events))
+                    if events.count < pageSize {
+                        reached = max(events.last?.seq ?? reached, position.head)
+                        break
+                    }
+                    reached = events.last?.seq ?? reached
+                }
+            }
+        }
+        subscriber.goLive(after: reached)
+        try await writer.write(SSEFrames.ready(seq: reached, retry: settings.retryMilliseconds))
+    }
+
+    private func frames(for events: [ChangeEvent]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for event in events {
+            var candidate = ChangeCandidate(event)
+            if let delivery = subscriber.subscription.classify(&candidate) { bytes.append(contentsOf: candidate.frame(delivery)) }
+        }
+        return bytes
+    }
+}

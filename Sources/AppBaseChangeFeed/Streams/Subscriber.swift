@@ -1,0 +1,230 @@
+import AppBaseCore
+import Synchronization
+
+/// One open stream's queue between the hub (which evaluates changes and enqueues frames) and
+/// the stream's pump (which writes them to the socket).
+///
+/// Phases: *replaying* — the stream catches up from the log while the hub buffers raw changes
+/// here (`pending`); then `goLive` evaluates the buffer, skipping what the replay already sent,
+/// and from then on the hub enqueues frames directly. Both queues are bounded by `capacity`:
+/// overflowing either ends this stream (and only it) with `.overflow`.
+///
+/// Invariants: `evaluatedSeq` only grows; every change with a sequence ≤ `evaluatedSeq` has been
+/// enqueued (or found invisible), so a heartbeat may carry it as a resumable position.
+/// Continuations are resumed outside the lock.
+final class Subscriber: Sendable {
+    /// What the pump gets next.
+    enum PumpItem: Sendable {
+        /// Frames to write, already concatenated.
+        case frames([UInt8])
+        /// The stream is over; write `reason.finalFrame` (if any) and stop.
+        case end(EndReason)
+    }
+
+    /// How the stream as a whole finished, as its response producer learns it.
+    enum Outcome: Sendable, Equatable {
+        case pumpFinished(succeeded: Bool)
+        /// Closed at once (abortively), even if the pump is still blocked on a full socket.
+        case overflow
+        case clientGone
+    }
+
+    private struct State {
+        var live = false
+        var pending: [ChangeEvent] = []
+        var frames: [[UInt8]] = []
+        var evaluatedSeq: Int64 = 0
+        var end: EndReason?
+        var pumpWaiter: CheckedContinuation<PumpItem, Never>?
+        var outcome: Outcome?
+        var outcomeWaiter: CheckedContinuation<Outcome, Never>?
+    }
+
+    /// Continuations to resume once the lock is released.
+    private struct Wakeups {
+        var pump: (CheckedContinuation<PumpItem, Never>, PumpItem)?
+        var outcome: (CheckedContinuation<Outcome, Never>, Outcome)?
+
+        func resume() {
+            if let (continuation, item) = pump { continuation.resume(returning: item) }
+            if let (continuation, outcome) = outcome { continuation.resume(returning: outcome) }
+        }
+    }
+
+    let id: Int
+    let subscription: Subscription
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(id: Int, subscription: Subscription, capacity: Int) {
+        self.id = id
+        self.subscription = subscription
+        self.capacity = max(1, capacity)
+    }
+
+    // MARK: Hub side
+
+    /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
+    /// live it is evaluated for this subscriber and its frame enqueued.
+    func deliver(_ candidate: inout ChangeCandidate) {
+        let isLive = state.withLock { state -> Bool? in
+            guard state.end == nil else { return nil }
+            if state.live { return true }
+            state.pending.append(candidate.event)
+            return false
+        }
+        switch isLive {
+        case true?:
+            let delivery = subscription.classify(&candidate)
+            enqueue(seq: candidate.event.seq, frame: delivery.map { candidate.frame($0) })
+        case false?:
+            if state.withLock({ $0.pending.count > capacity }) { end(.overflow) }
+        case nil:
+            return
+        }
+    }
+
+    /// Enqueues a heartbeat carrying the evaluated sequence, if the stream is live and idle.
+    func heartbeat() {
+        let wakeups = state.withLock { state -> Wakeups in
+            guard state.live, state.end == nil, state.frames.isEmpty else { return Wakeups() }
+            state.frames.append(SSEFrames.heartbeat(seq: state.evaluatedSeq))
+            return Self.wakePump(&state)
+        }
+        wakeups.resume()
+    }
+
+    /// Ends the stream (the first reason wins); queued frames are dropped.
+    func end(_ reason: EndReason) {
+        let wakeups = state.withLock { state -> Wakeups in
+            if state.end == nil {
+                state.end = reason
+                state.frames = []
+                state.pending = []
+            }
+            var wakeups = Self.wakePump(&state)
+            switch reason {
+            case .overflow: wakeups.outcome = Self.settle(&state, .overflow)
+            case .clientGone: wakeups.outcome = Self.settle(&state, .clientGone)
+            default: break
+            }
+            return wakeups
+        }
+        wakeups.resume()
+    }
+
+    /// Whether the stream has ended.
+    var isEnded: Bool { state.withLock { $0.end != nil } }
+
+    // MARK: Stream side
+
+    /// After the replay reached `seq`: evaluates the buffered changes newer than it and switches
+    /// to live delivery. Loops because the hub may buffer more while the batch is evaluated.
+    func goLive(after seq: Int64) {
+        state.withLock { $0.evaluatedSeq = max($0.evaluatedSeq, seq) }
+        while true {
+            let batch = state.withLock { state -> [ChangeEvent]? in
+                guard state.end == nil, !state.pending.isEmpty else {
+                    state.live = true
+                    return nil
+                }
+                defer { state.pending = [] }
+                return state.pending
+            }
+            guard let batch else { return }
+            for event in batch {
+                var candidate = ChangeCandidate(event)
+                let delivery = subscription.classify(&candidate)
+                enqueue(seq: event.seq, frame: delivery.map { candidate.frame($0) })
+            }
+        }
+    }
+
+    /// The next frames to write, or the end. Cancellation ends the stream as `.clientGone`.
+    func next() async -> PumpItem {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let item = state.withLock { state -> PumpItem? in
+                    if let end = state.end { return .end(end) }
+                    if !state.frames.isEmpty { return .frames(Self.takeFrames(&state)) }
+                    state.pumpWaiter = continuation
+                    return nil
+                }
+                if let item { continuation.resume(returning: item) }
+            }
+        } onCancel: {
+            end(.clientGone)
+        }
+    }
+
+    /// Waits until the stream is over: the pump finished, the buffer overflowed, or the client
+    /// left (including cancellation of the waiting task).
+    func outcome() async -> Outcome {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let outcome = state.withLock { state -> Outcome? in
+                    if let outcome = state.outcome { return outcome }
+                    state.outcomeWaiter = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(returning: outcome) }
+            }
+        } onCancel: {
+            end(.clientGone)
+        }
+    }
+
+    /// Called by the pump when it stops.
+    func pumpFinished(succeeded: Bool) {
+        let wakeups = state.withLock { state -> Wakeups in
+            Wakeups(outcome: Self.settle(&state, .pumpFinished(succeeded: succeeded)))
+        }
+        wakeups.resume()
+    }
+
+    // MARK: Private
+
+    private func enqueue(seq: Int64, frame: [UInt8]?) {
+        let (wakeups, overflowed) = state.withLock { state -> (Wakeups, Bool) in
+            guard state.end == nil, seq > state.evaluatedSeq else { return (Wakeups(), false) }
+            state.evaluatedSeq = seq
+            guard let frame else { return (Wakeups(), false) }
+            state.frames.append(frame)
+            if state.frames.count > capacity { return (Wakeups(), true) }
+            return (Self.wakePump(&state), false)
+        }
+        wakeups.resume()
+        if overflowed { end(.overflow) }
+    }
+
+    private static func wakePump(_ state: inout State) -> Wakeups {
+        guard let waiter = state.pumpWaiter else { return Wakeups() }
+        if let end = state.end {
+            state.pumpWaiter = nil
+            return Wakeups(pump: (waiter, .end(end)))
+        }
+        guard !state.frames.isEmpty else { return Wakeups() }
+        state.pumpWaiter = nil
+        return Wakeups(pump: (waiter, .frames(takeFrames(&state))))
+    }
+
+    private static func takeFrames(_ state: inout State) -> [UInt8] {
+        if state.frames.count == 1, let only = state.frames.first {
+            state.frames = []
+            return only
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(state.frames.reduce(0) { $0 + $1.count })
+        for frame in state.frames { bytes.append(contentsOf: frame) }
+        state.frames = []
+        return bytes
+    }
+
+    private static func settle(_ state: inout State, _ outcome: Outcome) -> (CheckedContinuation<Outcome, Never>, Outcome)? {
+        guard state.outcome == nil else { return nil }
+        state.outcome = outcome
+        guard let waiter = state.outcomeWaiter else { return nil }
+        state.outcomeWaiter = nil
+        return (waiter, outcome)
+    }
+}

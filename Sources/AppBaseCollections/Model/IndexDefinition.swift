@@ -1,0 +1,85 @@
+import AppBaseCore
+import AppBaseQuery
+
+/// One index an admin declared on a collection: JSON paths (or system fields) in order, and
+/// whether their combination must be unique within the collection.
+struct IndexDefinition: Sendable, Hashable {
+    var fields: [FieldPath]
+    var unique: Bool
+
+    /// `{"fields":["status","createdAt"],"unique":false}`.
+    var json: JSONValue {
+        .object(["fields": .array(fields.map { .string($0.description) }), "unique": .bool(unique)])
+    }
+
+    /// Reads one declaration from an admin request (or the stored catalog).
+    /// - Throws: 400 `validation_failed` naming `indexes[position]`.
+    static func parse(_ value: JSONValue, position: Int, maxFields: Int) throws(AppBaseError) -> IndexDefinition {
+        let field = "indexes[\(position)]"
+        guard let members = value.objectValue, let list = members["fields"]?.arrayValue, !list.isEmpty else {
+            throw .validation("An index needs a non-empty \"fields\" array.", field: field)
+        }
+        guard list.count <= maxFields else {
+            throw .validation("An index may cover at most \(maxFields) fields.", field: field)
+        }
+        for key in members.keys where key != "fields" && key != "unique" {
+            throw .validation("Unknown index property \"\(key)\".", field: field)
+        }
+        var paths: [FieldPath] = []
+        for element in list {
+            guard let text = element.stringValue else { throw .validation("Index fields are strings.", field: field) }
+            let path: FieldPath
+            do {
+                path = try FieldPath(text)
+            } catch {
+                throw .validation("Invalid field path \"\(text)\": \(error.message).", field: field)
+            }
+            guard !paths.contains(path) else { throw .validation("Field \"\(text)\" is repeated.", field: field) }
+            paths.append(path)
+        }
+        var unique = false
+        if let flag = members["unique"] {
+            guard let value = flag.boolValue else { throw .validation("\"unique\" is a boolean.", field: field) }
+            unique = value
+        }
+        return IndexDefinition(fields: paths, unique: unique)
+    }
+
+    /// The SQLite index that implements this declaration for `collection`.
+    ///
+    /// Non-unique indexes are composite, `(collection, <expr>…, id)`, and named by a hash of their
+    /// expressions only, so two collections declaring the same fields share one index and no
+    /// collection name appears in the DDL. The expressions are exactly
+    /// `FilterCompiler.sqlExpression(forPath:)`, the text filters and sorts compile to, which is
+    /// what lets SQLite match them; the trailing `id` serves the keyset tiebreaker.
+    ///
+    /// Unique indexes must be per collection, so they are partial:
+    /// `… ON records (<expr>…) WHERE collection = '<name>'`. The name is a string literal there,
+    /// which the collection-name grammar makes safe (no quotes); it is checked again here.
+    func physicalIndex(collection: String) -> PhysicalIndex {
+        let expressions = fields.map { FilterCompiler.sqlExpression(forPath: $0) }
+        var hash = FNV1a()
+        hash.add(expressions.joined(separator: "\u{1}"))
+        if unique {
+            precondition(CollectionName.isValid(collection), "collection name reached index DDL unvalidated")
+            hash.add("\u{0}unique\u{0}" + collection)
+            let name = "rxu_" + hash.hexDigest
+            return PhysicalIndex(
+                name: name,
+                ddl: "CREATE UNIQUE INDEX \"\(name)\" ON records (\(expressions.joined(separator: ", "))) WHERE collection = '\(collection)'")
+        }
+        let name = "rx_" + hash.hexDigest
+        var columns = ["collection"] + expressions
+        if !fields.contains(where: { $0.systemField == .id }) { columns.append("id") }
+        return PhysicalIndex(name: name, ddl: "CREATE INDEX \"\(name)\" ON records (\(columns.joined(separator: ", ")))")
+    }
+}
+
+/// A concrete SQLite index: its name (`rx_<hash>` or `rxu_<hash>`) and its `CREATE` statement.
+struct PhysicalIndex: Sendable, Hashable {
+    var name: String
+    var ddl: String
+
+    /// Whether `name` is one of ours (only those are ever dropped).
+    static func isManaged(_ name: String) -> Bool { name.hasPrefix("rx_") || name.hasPrefix("rxu_") }
+}

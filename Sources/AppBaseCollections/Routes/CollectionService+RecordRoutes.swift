@@ -1,0 +1,106 @@
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseRuntime
+
+/// `POST /db/collections/:collection`, `GET|PUT|PATCH|DELETE /db/collections/:collection/:id`.
+extension CollectionService {
+    func registerRecordRoutes(on routes: inout RouteTable) {
+        let limit = settings.maxBodyBytes
+        routes.add(.POST, "/db/collections/:collection", auth: .apiKey, bodyLimit: limit) { [self] request, context in
+            try await createRecord(request, context)
+        }
+        routes.add(.GET, "/db/collections/:collection/:id", auth: .apiKey) { [self] request, context in
+            try await getRecord(request, context)
+        }
+        routes.add(.PUT, "/db/collections/:collection/:id", auth: .apiKey, bodyLimit: limit) { [self] request, context in
+            try await updateRecord(request, context, merge: false)
+        }
+        routes.add(.PATCH, "/db/collections/:collection/:id", auth: .apiKey, bodyLimit: limit) { [self] request, context in
+            try await updateRecord(request, context, merge: true)
+        }
+        routes.add(.DELETE, "/db/collections/:collection/:id", auth: .apiKey) { [self] request, context in
+            try await deleteRecord(request, context)
+        }
+    }
+
+    /// 201 with the new record, `ETag`, `Location` and `X-Change-Seq`.
+    private func createRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let collection = try CollectionName.validated(context.parameter("collection"))
+        // Fail fast, before reading the body; the transaction checks again against its own view.
+        try AccessCheck.gate(registry.rules(for: collection).create, .create, context.identity)
+        let data = try await recordData(request)
+        let outcome = try await transaction(context) { write in try write.create(in: collection, data: data) }
+        await audit(outcome, request, context)
+        var response = Self.recordResponse(outcome)
+        response.headers.add("Location", "/db/collections/\(collection)/\(outcome.id)")
+        return response
+    }
+
+    /// 200 with the record (or its `fields` projection) and `ETag`; 304 for a matching
+    /// `If-None-Match`; 404 when it is missing or the read rule hides it.
+    private func getRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let collection = try CollectionName.validated(context.parameter("collection"))
+        let id = try context.parameter("id")
+        let rule = try registry.rules(for: collection).read
+        let identity = context.identity
+        try AccessCheck.gate(rule, .read, identity)
+        let projection = try request.queryValue("fields").map { text throws(AppBaseError) in
+            try Projection(parsing: text, maxFields: settings.maxProjectedFields)
+        }
+        let notModifiedIf = request.headers["if-none-match"].map(IfMatch.init(header:))
+        let found = try await environment.readers.read { connection -> (body: [UInt8]?, version: Int64)? in
+            try RecordStore.withRow(collection, id, connection) { row -> (body: [UInt8]?, version: Int64)? in
+                guard AccessCheck.allows(rule, ownerID: row.optionalText(1), identity) else { return nil }
+                let version = row.int64(4)
+                if let notModifiedIf, notModifiedIf.matches(version) { return (nil, version) }
+                var body: [UInt8] = []
+                if let projection { projection.appendRow(row, to: &body) } else { RecordJSON.appendRow(row, to: &body) }
+                return (body, version)
+            } ?? nil
+        }
+        guard let found else { throw AppBaseError.notFound("Record not found.") }
+        let etag = HTTPHeaders([("ETag", "\"\(found.version)\"")])
+        guard let body = found.body else { return HTTPResponse(status: 304, headers: etag) }
+        return .json(200, body, headers: etag)
+    }
+
+    /// PUT replaces the data; PATCH merges an RFC 7396 patch. 200 with the record.
+    private func updateRecord(_ request: HTTPRequest, _ context: RequestContext, merge: Bool) async throws -> HTTPResponse {
+        let collection = try CollectionName.validated(context.parameter("collection"))
+        let id = try context.parameter("id")
+        try AccessCheck.gate(registry.rules(for: collection).update, .update, context.identity)
+        let ifMatch = request.headers["if-match"].map(IfMatch.init(header:))
+        let data = try await recordData(request)
+        let outcome = try await transaction(context) { write in
+            merge ? try write.patch(in: collection, id: id, patch: data, ifMatch: ifMatch)
+                : try write.replace(in: collection, id: id, data: data, ifMatch: ifMatch)
+        }
+        await audit(outcome, request, context)
+        return Self.recordResponse(outcome)
+    }
+
+    /// 204.
+    private func deleteRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let collection = try CollectionName.validated(context.parameter("collection"))
+        let id = try context.parameter("id")
+        let ifMatch = request.headers["if-match"].map(IfMatch.init(header:))
+        let outcome = try await transaction(context) { write in try write.delete(in: collection, id: id, ifMatch: ifMatch) }
+        await audit(outcome, request, context)
+        return Self.recordResponse(outcome)
+    }
+
+    /// The request body as stored data text (system fields dropped, reserved keys refused).
+    private func recordData(_ request: HTTPRequest) async throws -> [UInt8] {
+        try await readBody(request, limit: settings.maxBodyBytes, maxDepth: settings.maxDepth) { value in
+            try RecordValidator.dataText(value)
+        }
+    }
+
+    /// A write's response: the record (or 204), its `ETag` and the change sequence of the write.
+    static func recordResponse(_ outcome: WriteOutcome) -> HTTPResponse {
+        var headers = HTTPHeaders([("X-Change-Seq", String(outcome.sequence))])
+        guard let record = outcome.record else { return .noContent(headers: headers) }
+        headers.add("ETag", "\"\(outcome.version)\"")
+        return .json(outcome.status, record, headers: headers)
+    }
+}

@@ -1,0 +1,75 @@
+import AppBaseCore
+import AppBaseQuery
+import AppBaseSQLite
+
+/// Runs a `ListQuery` on a reader connection and writes the response body directly from the
+/// rows: `{"items":[…],"nextCursor":…,"total":…}`.
+enum ListPage {
+    /// The body and the change sequence it reflects.
+    struct Result: Sendable {
+        var body: [UInt8]
+        var changeSequence: Int64
+    }
+
+    /// Reads the page, the total (when asked) and the change log's sequence in one read
+    /// transaction, so `X-Change-Seq` names exactly the state the items show.
+    /// - Throws: 400 `query_too_expensive` when the query exceeds `budget` VM steps.
+    static func run(_ query: ListQuery, budget: Int, on connection: SQLiteConnection) throws -> Result {
+        try connection.run("BEGIN")
+        defer { _ = try? connection.run("COMMIT") }
+        let sequence = try RecordStore.changeSequence(connection)
+        do {
+            return try connection.withWorkBudget(steps: budget) {
+                var body: [UInt8] = []
+                body.reserveCapacity(4096)
+                RecordJSON.appendLiteral(#"{"items":["#, to: &body)
+                let last = try appendItems(query, to: &body, connection)
+                RecordJSON.appendLiteral(#"],"nextCursor":"#, to: &body)
+                if let last {
+                    RecordJSON.appendString(PageCursor.encode(last, fingerprint: query.fingerprint), to: &body)
+                } else {
+                    RecordJSON.appendLiteral("null", to: &body)
+                }
+                if query.includeTotal {
+                    let (sql, bindings) = query.countStatement
+                    let total = try connection.queryOne(sql, bindings) { $0.int64(0) } ?? 0
+                    RecordJSON.appendLiteral(#","total":"#, to: &body)
+                    body.append(contentsOf: String(total).utf8)
+                }
+                body.append(UInt8(ascii: "}"))
+                return Result(body: body, changeSequence: sequence)
+            }
+        } catch let error as SQLiteError where error.isInterrupted {
+            throw AppBaseError(status: 400, code: .queryTooExpensive,
+                               message: "The query would scan too much; narrow the filter or declare an index for it.",
+                               cause: error.description)
+        }
+    }
+
+    /// Appends up to `limit` items; returns the cursor after the last one when more follow.
+    private static func appendItems(_ query: ListQuery, to body: inout [UInt8],
+                                    _ connection: SQLiteConnection) throws -> SortCursor? {
+        let (sql, bindings) = query.pageStatement
+        return try connection.withStatement(sql) { statement in
+            statement.bind(bindings)
+            var count = 0
+            var last: SortCursor?
+            while try statement.step() {
+                if count == query.limit { return last }
+                if count > 0 { body.append(UInt8(ascii: ",")) }
+                if let projection = query.projection {
+                    projection.appendRow(statement, to: &body)
+                } else {
+                    RecordJSON.appendRow(statement, to: &body)
+                }
+                count += 1
+                if count == query.limit {
+                    // Only the page's last row needs its sort values, for the cursor.
+                    let values = (0..<query.sort.keys.count).map { ListQuery.sqlValue(statement.value(Int32(6 + $0))) }
+                    last = SortCursor(values: values, id: statement.text(0))
+                }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// The storage service's limits and defaults for one app (`[apps.<name>.storage]` in the config file).
+///
+/// Every limit is named here with its default, so tests and operators change one value, not code.
+public struct StorageSettings: Sendable, Hashable {
+    /// Bytes all files of the app may use (every kept version counts); nil = unlimited.
+    public var appQuotaBytes: Int64? = nil
+    /// Bytes the versions one user uploaded may use; nil = unlimited. Uploads made with an admin
+    /// key and no user token count against the app quota only.
+    public var userQuotaBytes: Int64? = nil
+    /// Lifetime of a signed URL when the request does not say (`expiresIn`).
+    public var signedURLDefaultSeconds: Int64 = 3600
+    /// The longest lifetime a signed URL may ask for; beyond → 400.
+    public var signedURLMaxSeconds: Int64 = 7 * 86_400
+    /// The largest file a bucket accepts unless an admin sets its own limit.
+    public var defaultMaxFileBytes: Int64 = 1 << 30
+    /// The largest per-bucket limit an admin may set. The upload routes' body limit is this plus
+    /// `multipartOverheadBytes`; each bucket's own limit is enforced while the body streams.
+    public var maxFileBytesCeiling: Int64 = 16 << 30
+    /// Room for multipart framing and small form fields on top of the file itself.
+    public var multipartOverheadBytes: Int64 = 1 << 20
+    /// Versions kept per file unless a bucket says otherwise (the oldest are pruned).
+    public var defaultVersionsKept = 10
+    /// The most versions a bucket may keep.
+    public var maxVersionsKept = 1000
+    /// Dedicated threads for blocking file I/O (writes, fsync, rename, unlink).
+    public var ioThreads = 2
+    /// Uploads streaming at once; beyond → 503 `server_busy` (each holds about 1 MiB of buffers).
+    public var maxConcurrentUploads = 32
+    /// Items per page of a file list when `limit` is absent, and the largest `limit` accepted.
+    public var listDefaultLimit = 100
+    public var listMaxLimit = 1000
+
+    public init() {}
+}

@@ -1,0 +1,120 @@
+import AppBaseCore
+import AppBaseRuntime
+import AppBaseSQLite
+import Logging
+@testable import AppBaseCollections
+@testable import AppBaseHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One app's collections service over a fresh temporary database, called through its router
+/// in-process (the authentication step is `TestAuthenticator`).
+final class TestApp: Sendable {
+    let directory: String
+    let writer: DatabaseWriter
+    let readers: DatabaseReaders
+    let bus: EventBus
+    let clock: ManualWallClock
+    let recorder: TestRecorder
+    let service: CollectionService
+    let router: Router
+
+    static func make(_ configure: (inout CollectionSettings) -> Void = { _ in }) async throws -> TestApp {
+        var settings = CollectionSettings()
+        configure(&settings)
+        var template = Array("/tmp/appbase-collections-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw TestAppError("mkdtemp failed") }
+        let directory = String(cString: created)
+        let path = directory + "/app.sqlite"
+        let writer = try await DatabaseWriter.open(
+            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"],
+            migrations: [(CollectionService.migrations.namespace, CollectionService.migrations.migrations),
+                         ("test-changelog", TestRecorder.migrations)])
+        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let bus = EventBus()
+        let clock = ManualWallClock()
+        let environment = AppEnvironment(app: "test", dataDirectory: directory, storageDirectory: directory + "/storage",
+                                         writer: writer, readers: readers, bus: bus, clock: clock,
+                                         logger: Logger(label: "test"), masterSecret: [UInt8](repeating: 7, count: 32))
+        let recorder = TestRecorder()
+        let service = CollectionService(environment: environment, settings: settings, recorder: recorder)
+        try await service.start()
+        var routes = RouteTable()
+        service.registerRoutes(on: &routes)
+        let router = Router(app: "test", routes: routes, cors: CORSPolicy(), limits: HTTPLimits(),
+                            authenticator: TestAuthenticator(), logger: Logger(label: "test"))
+        return TestApp(directory: directory, writer: writer, readers: readers, bus: bus, clock: clock, recorder: recorder,
+                       service: service, router: router)
+    }
+
+    private init(directory: String, writer: DatabaseWriter, readers: DatabaseReaders, bus: EventBus, clock: ManualWallClock,
+                 recorder: TestRecorder, service: CollectionService, router: Router) {
+        self.directory = directory
+        self.writer = writer
+        self.readers = readers
+        self.bus = bus
+        self.clock = clock
+        self.recorder = recorder
+        self.service = service
+        self.router = router
+    }
+
+    /// Sends one request as `caller` and returns the finished response.
+    func request(_ method: String, _ target: String, as caller: TestCaller, body: String? = nil,
+                 headers: [(String, String)] = []) async -> TestResponse {
+        await request(method, target, as: caller, bytes: body.map { Array($0.utf8) }, headers: headers)
+    }
+
+    func request(_ method: String, _ target: String, as caller: TestCaller, bytes: [UInt8]?,
+                 headers: [(String, String)] = []) async -> TestResponse {
+        let request = requestValue(method, target, as: caller, bytes: bytes, headers: headers)
+        let response: HTTPResponse
+        switch router.dispatch(request) {
+        case .respond(let immediate): response = immediate
+        case .handle(_, let handler): response = await handler(request)
+        }
+        var body: [UInt8] = []
+        if case .bytes(let bytes) = response.body { body = bytes }
+        return TestResponse(status: response.status, headers: response.headers, body: body)
+    }
+
+    /// The request value the server would build for `target`.
+    func requestValue(_ method: String, _ target: String, as caller: TestCaller = .admin, bytes: [UInt8]? = nil,
+                      headers: [(String, String)] = []) -> HTTPRequest {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var fields = headers.map { (name: $0.0.lowercased(), value: $0.1) }
+        if caller != .none { fields.append((name: "x-test-caller", value: caller.rawValue)) }
+        let request = HTTPRequest(
+            methodName: method, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+            headers: HTTPHeaders(fields), versionMajor: 1, versionMinor: 1, keepAlive: true, remoteAddress: "127.0.0.1",
+            localPort: 0, requestID: Identifier.requestID(), contentLength: bytes.map { Int64($0.count) }, isChunked: false,
+            body: bytes.map { RequestBody.bytes($0) } ?? RequestBody.empty(), startedAt: 0)
+        return request
+    }
+
+    /// Creates a record as `caller` and returns it (fails the test on a non-201).
+    func create(_ collection: String, _ json: String, as caller: TestCaller = .alice) async throws -> JSONValue {
+        let response = await request("POST", "/db/collections/\(collection)", as: caller, body: json)
+        guard response.status == 201 else { throw TestAppError("create failed: \(response.status) \(response.text)") }
+        return response.json
+    }
+
+    /// Runs SQL on a reader connection.
+    func query<T: Sendable>(_ sql: String, _ row: @escaping @Sendable (SQLiteStatement) -> T) async throws -> [T] {
+        try await readers.read { connection in try connection.query(sql, row: row) }
+    }
+
+    /// Closes the database and removes the directory.
+    func close() async {
+        await readers.close()
+        await writer.close()
+        for suffix in ["", "-wal", "-shm"] { unlink(directory + "/app.sqlite" + suffix) }
+        rmdir(directory)
+    }
+}
+
+struct TestAppError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

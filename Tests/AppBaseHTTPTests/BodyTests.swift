@@ -1,0 +1,228 @@
+import AppBaseHTTP
+import AppBaseTestSupport
+import Testing
+
+@Suite("Request bodies", .timeLimit(.minutes(1)))
+struct BodyTests {
+    @Test("Content-Length body")
+    func contentLengthBody() async throws {
+        try await withTestServer { server in
+            let body = RawRequest.bytes(String(repeating: "0123456789", count: 100))
+            let response = try await server.exchange(RawRequest.make("POST", "/collect", body: body), method: "POST")
+            #expect(response.status == 200)
+            #expect(response.body == body)
+            #expect(response.header("X-Body-Length") == "1000")
+        }
+    }
+
+    @Test("chunked body with chunk extensions and a trailer-free end")
+    func chunkedBody() async throws {
+        try await withTestServer { server in
+            let chunks = ["Hello", ", ", "chunked", " world", "!"].map(RawRequest.bytes)
+            let request = RawRequest.chunked("POST", "/collect", chunks: chunks,
+                                             extensions: ["name=value", nil, "a=1;b=\"two\"", "x", nil])
+            let client = try await server.connect()
+            try await client.send(request)
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 200)
+            #expect(response.bodyText == "Hello, chunked world!")
+            // The connection stays usable after a chunked body.
+            try await client.send(RawRequest.make("GET", "/health"))
+            #expect(try await client.readResponse().status == 200)
+            await client.close()
+        }
+    }
+
+    @Test("body split across many writes")
+    func fragmentedBody() async throws {
+        try await withTestServer { server in
+            let body = (0..<1000).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            let request = RawRequest.make("POST", "/collect", body: body)
+            let pieces = stride(from: 0, to: request.count, by: 37).map { Array(request[$0..<min($0 + 37, request.count)]) }
+            let client = try await server.connect()
+            try await client.send(pieces: pieces, pause: .milliseconds(1))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 200)
+            #expect(response.body == body)
+            await client.close()
+        }
+    }
+
+    @Test("chunked body split inside chunk-size lines and data")
+    func fragmentedChunkedBody() async throws {
+        try await withTestServer { server in
+            let chunks = (0..<20).map { Array(repeating: UInt8(ascii: "a") + UInt8($0), count: 30) }
+            let request = RawRequest.chunked("POST", "/collect", chunks: chunks)
+            let pieces = stride(from: 0, to: request.count, by: 7).map { Array(request[$0..<min($0 + 7, request.count)]) }
+            let client = try await server.connect()
+            try await client.send(pieces: pieces, pause: .microseconds(300))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 200)
+            #expect(response.body == chunks.flatMap { $0 })
+            await client.close()
+        }
+    }
+
+    @Test("Content-Length over the route limit → 413 before the body is sent")
+    func contentLengthOverLimit() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            // Only the head: the server must answer without waiting for the body.
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "5000")]))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 413)
+            #expect(response.errorCode == "payload_too_large")
+            #expect(response.header("Content-Type") == "application/json")
+            #expect(response.closesConnection)
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
+
+    @Test("chunked body over the limit → 413 and close")
+    func chunkedOverLimit() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            let chunks = (0..<10).map { _ in [UInt8](repeating: UInt8(ascii: "z"), count: 300) }
+            try await client.send(RawRequest.chunked("POST", "/collect", chunks: chunks))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 413)
+            #expect(response.errorCode == "payload_too_large")
+            #expect(response.closesConnection)
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
+
+    @Test("Expect: 100-continue → 100 Continue once the handler reads, then the final response")
+    func expectContinue() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "11"),
+                                                                               ("Expect", "100-continue")]))
+            let interim = try await client.readResponse(method: "POST")
+            #expect(interim.status == 100)
+            #expect(interim.reason == "Continue")
+            try await client.send("hello world")
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 200)
+            #expect(response.bodyText == "hello world")
+            // Keep-alive still works afterwards.
+            try await client.send(RawRequest.make("GET", "/health"))
+            #expect(try await client.readResponse().status == 200)
+            await client.close()
+        }
+    }
+
+    @Test("Expect: 100-continue with a Content-Length over the limit → 413 without 100")
+    func expectContinueTooLarge() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "1000000"),
+                                                                               ("Expect", "100-continue")]))
+            let (interim, response) = try await client.readFinalResponse(method: "POST")
+            #expect(interim.isEmpty)
+            #expect(response.status == 413)
+            #expect(response.errorCode == "payload_too_large")
+            guard case .closed(_, let trailing) = await client.waitForClose() else {
+                Issue.record("connection stayed open after 413")
+                return
+            }
+            #expect(trailing.isEmpty)
+        }
+    }
+
+    @Test("Expect: 100-continue to a route answered inline gets its answer without sending the body")
+    func expectContinueInlineRoute() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/nowhere", headers: [("Content-Length", "10"),
+                                                                               ("Expect", "100-continue")]))
+            let (interim, response) = try await client.readFinalResponse(method: "POST", timeout: .seconds(2))
+            #expect(interim.isEmpty)
+            #expect(response.status == 404)
+            await client.close()
+        }
+    }
+
+    @Test("Expect: 100-continue to a streaming echo never puts 100 Continue inside the response")
+    func expectContinueStreamingEcho() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/echo", headers: [("Content-Length", "9"),
+                                                                            ("Expect", "100-continue")]))
+            // /echo answers before reading: the head comes first (possibly after a 100).
+            var head = try await client.readHead()
+            if head.status == 100 { head = try await client.readHead() }
+            #expect(head.status == 200)
+            try await client.send("echo body")
+            let response = try await client.readBody(of: head, method: "POST")
+            #expect(response.bodyText == "echo body")
+            await client.close()
+        }
+    }
+
+    @Test("a streaming echo returns the body as it arrives")
+    func streamingEcho() async throws {
+        try await withTestServer { server in
+            var generator = SeededGenerator(seed: 7)
+            let body = generator.bytes(300_000)
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/echo", body: body))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 200)
+            #expect(response.body == body)
+            await client.close()
+        }
+    }
+
+    @Test("a handler that reads the first chunk, then streams the rest back")
+    func peekThenStream() async throws {
+        try await withTestServer { server in
+            var generator = SeededGenerator(seed: 11)
+            let body = generator.bytes(200_000)
+            let request = RawRequest.make("POST", "/echo-peek", body: body)
+            let head = request.count - body.count
+            let client = try await server.connect()
+            // The head and a first piece, then the rest later: the handler has answered by then.
+            try await client.send(Array(request[..<(head + 1000)]))
+            let responseHead = try await client.readHead()
+            #expect(responseHead.status == 200)
+            try await client.send(pieces: stride(from: head + 1000, to: request.count, by: 50_000).map {
+                Array(request[$0..<min($0 + 50_000, request.count)])
+            }, pause: .milliseconds(5))
+            let response = try await client.readBody(of: responseHead, method: "POST")
+            #expect(response.body == body)
+            await client.close()
+        }
+    }
+
+    @Test("a chunked echo comes back chunked")
+    func chunkedEcho() async throws {
+        try await withTestServer { server in
+            let chunks = (0..<8).map { Array(repeating: UInt8(ascii: "A") + UInt8($0), count: 1000) }
+            let response = try await server.exchange(RawRequest.chunked("POST", "/echo", chunks: chunks), method: "POST")
+            #expect(response.status == 200)
+            #expect(response.isChunked)
+            #expect(response.body == chunks.flatMap { $0 })
+        }
+    }
+
+    @Test("a slow handler holds back the upload (request-body backpressure)")
+    func uploadBackpressure() async throws {
+        try await withTestServer { server in
+            let total = 64 << 20
+            let client = try await server.connect(sendBufferSize: 64 * 1024)
+            try await client.send(RawRequest.make("POST", "/slow-upload", headers: [("Content-Length", String(total))]))
+            #expect(await server.events.wait(for: "slow-upload-started"))
+            let body = [UInt8](repeating: UInt8(ascii: "u"), count: total)
+            let accepted = try await client.sendUntilStalled(body[...], stall: .milliseconds(300))
+            // Socket buffers absorb some megabytes; the server itself holds ~64 KiB.
+            #expect(accepted < total / 2, "the server kept reading a body nobody consumed (\(accepted) bytes)")
+            server.gate.open()
+            try await client.send(Array(body[accepted...]), timeout: .seconds(20))
+            let response = try await client.readResponse(method: "POST", timeout: .seconds(10))
+            #expect(response.status == 200)
+            #expect(response.json?["bytes"]?.intValue == Int64(total))
+            await client.close()
+        }
+    }
+}

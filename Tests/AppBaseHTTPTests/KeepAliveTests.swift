@@ -1,0 +1,125 @@
+import AppBaseHTTP
+import AppBaseTestSupport
+import Testing
+
+@Suite("Keep-alive and pipelining", .timeLimit(.minutes(1)))
+struct KeepAliveTests {
+    @Test("several requests on one connection")
+    func sequentialRequests() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            for index in 0..<5 {
+                try await client.send(RawRequest.make("GET", "/items/\(index)"))
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.json?["id"]?.stringValue == String(index))
+                #expect(!response.closesConnection)
+            }
+            try await client.send(RawRequest.make("GET", "/health"))
+            #expect(try await client.readResponse().status == 200)
+            #expect(await server.connectionCount() == 1)
+            await client.close()
+        }
+    }
+
+    @Test("pipelined requests with mixed methods are answered in order")
+    func pipelining() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            let batch = RawRequest.make("GET", "/items/1")
+                + RawRequest.make("POST", "/collect", body: RawRequest.bytes("abc"))
+                + RawRequest.make("DELETE", "/items/7")
+                + RawRequest.make("HEAD", "/health")
+                + RawRequest.make("GET", "/health")
+            try await client.send(batch)
+            let responses = try await client.readResponses(methods: ["GET", "POST", "DELETE", "HEAD", "GET"])
+            #expect(responses.map(\.status) == [200, 200, 200, 200, 200])
+            #expect(responses[0].json?["id"]?.stringValue == "1")
+            #expect(responses[1].bodyText == "abc")
+            #expect(responses[2].json?["deleted"]?.stringValue == "7")
+            #expect(responses[3].body.isEmpty)
+            #expect(responses[3].header("Content-Length") == responses[4].header("Content-Length"))
+            #expect(responses[4].json?["status"]?.stringValue == "ok")
+            // Every response got its own request id.
+            #expect(Set(responses.compactMap { $0.header("X-Request-Id") }).count == 5)
+            await client.close()
+        }
+    }
+
+    @Test("three pipelined requests in one write, the last one closing")
+    func pipelinedThenClose() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/health")
+                + RawRequest.make("POST", "/collect", body: RawRequest.bytes("hello"))
+                + RawRequest.make("GET", "/items/3", headers: [("Connection", "close")]))
+            let responses = try await client.readResponses(methods: ["GET", "POST", "GET"])
+            #expect(responses.map(\.status) == [200, 200, 200])
+            #expect(responses[1].bodyText == "hello")
+            #expect(responses[2].closesConnection)
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
+
+    @Test("Connection: close closes after the response")
+    func connectionClose() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/health", headers: [("Connection", "close")]))
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.header("Connection")?.lowercased() == "close")
+            guard case .closed(_, let trailing) = await client.waitForClose() else {
+                Issue.record("connection stayed open")
+                return
+            }
+            #expect(trailing.isEmpty)
+        }
+    }
+
+    @Test("HTTP/1.0 gets a response, then the connection closes")
+    func http10Closes() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/health", version: "HTTP/1.0", host: nil))
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.closesConnection)
+            #expect(response.json?["status"]?.stringValue == "ok")
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
+
+    @Test("HTTP/1.0 with Connection: keep-alive stays open")
+    func http10KeepAlive() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            for _ in 0..<3 {
+                try await client.send(RawRequest.make("GET", "/health", version: "HTTP/1.0",
+                                                      headers: [("Connection", "keep-alive")]))
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.header("Connection")?.lowercased() == "keep-alive")
+                #expect(response.header("Content-Length") != nil)
+            }
+            if case .closed = await client.waitForClose(timeout: .milliseconds(200)) {
+                Issue.record("HTTP/1.0 keep-alive connection was closed")
+            }
+            await client.close()
+        }
+    }
+
+    @Test("a request head and body trickled byte by byte")
+    func byteByByte() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            let request = RawRequest.make("POST", "/collect", headers: [("X-Long-Header", String(repeating: "v", count: 40))],
+                                          body: RawRequest.bytes("trickle"))
+            try await client.send(pieces: request.map { [$0] }, pause: .microseconds(200))
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.bodyText == "trickle")
+            await client.close()
+        }
+    }
+}

@@ -1,0 +1,319 @@
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseTestSupport
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension HTTPLimits {
+    /// Limits for tests: timeouts long enough never to fire by accident (5 s), small body and
+    /// write buffers (64 KiB) so backpressure shows with modest sizes, a 1 s shutdown grace.
+    static func test(_ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
+        var limits = HTTPLimits()
+        limits.headerTimeoutMillis = 5_000
+        limits.bodyStallTimeoutMillis = 5_000
+        limits.idleTimeoutMillis = 5_000
+        limits.writeStallTimeoutMillis = 5_000
+        limits.shutdownGraceMillis = 1_000
+        limits.bodyBufferBytes = 64 * 1024
+        limits.writeBufferBytes = 64 * 1024
+        configure(&limits)
+        return limits
+    }
+
+    /// Test limits with the slowloris timeouts (header, idle, body stall) at 300 ms.
+    static func shortTimeouts(_ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
+        test { limits in
+            limits.headerTimeoutMillis = 300
+            limits.idleTimeoutMillis = 300
+            limits.bodyStallTimeoutMillis = 300
+            configure(&limits)
+        }
+    }
+}
+
+/// A server on an ephemeral port of 127.0.0.1 with its own event loop and the test routes:
+///
+/// - `GET /health` — inline, `{"status":"ok"}`.
+/// - `POST /echo` — streams the body back from the response producer (limit 1 MiB).
+/// - `POST /echo-peek` — reads the first body chunk in the handler, then streams it and the rest back.
+/// - `POST /collect` — collects the body with a 1 KiB limit and returns it (`X-Body-Length`).
+/// - `GET|DELETE /items/:id` — small JSON answers (405 and pipelining tests).
+/// - `GET /wait` — records `wait-started`, parks on `gate`, answers 200 once it opens.
+/// - `GET /stream?chunks=N` — a chunked `.stream` of `part-i\n` lines.
+/// - `GET /sse?n=N&hold=1` — N Server-Sent Events; with `hold`, parks on `gate` after the first.
+/// - `GET /sse-forever` — one event, then parks until cancelled.
+/// - `GET /firehose?mib=N` — N MiB in 64 KiB writes, publishing progress in `firehoseBytes`.
+/// - `POST /slow-upload` — parks on `gate` before reading the body, then counts it.
+/// - `POST /watch-upload` — counts the body; records `upload-aborted cancelled=<bool>` on failure.
+/// - `GET /file` — the test file with `.file` (sendfile), when the server was made with one.
+final class TestServer: Sendable {
+    let loop: EventLoop
+    let server: HTTPServer
+    let port: Int
+    /// What the handlers did, in order.
+    let events: EventLog
+    /// Released by the test: `/wait`, `/slow-upload`, `/sse?hold=1`.
+    let gate: Gate
+    /// Bytes the `/firehose` producer has had accepted by `write` so far.
+    let firehoseBytes: Counter
+    /// The content behind `/file` (empty when the server has no file).
+    let fileContent: [UInt8]
+    private let filePath: String?
+
+    private init(loop: EventLoop, server: HTTPServer, port: Int, events: EventLog, gate: Gate, firehoseBytes: Counter,
+                 fileContent: [UInt8], filePath: String?) {
+        self.loop = loop
+        self.server = server
+        self.port = port
+        self.events = events
+        self.gate = gate
+        self.firehoseBytes = firehoseBytes
+        self.fileContent = fileContent
+        self.filePath = filePath
+    }
+
+    /// Starts a server. `fileSize` > 0 creates a temp file of seeded random bytes for `/file`.
+    static func start(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(), fileSize: Int = 0) async throws -> TestServer {
+        let events = EventLog()
+        let gate = Gate()
+        var fileContent: [UInt8] = []
+        var filePath: String?
+        if fileSize > 0 {
+            var generator = SeededGenerator(seed: UInt64(fileSize))
+            fileContent = generator.bytes(fileSize)
+            filePath = try writeTempFile(fileContent)
+        }
+        let progress = Counter()
+        let routes = makeRoutes(events: events, gate: gate, progress: progress, filePath: filePath,
+                                fileSize: Int64(fileSize))
+        let loop = EventLoop(name: "test-loop")
+        let server = HTTPServer(loop: loop, limits: limits, accessLog: AccessLog(enabled: false))
+        let router = Router(app: "test", routes: routes, cors: cors, limits: limits, authenticator: nil,
+                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port: Int
+        do {
+            port = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
+        } catch {
+            loop.stop()
+            throw error
+        }
+        return TestServer(loop: loop, server: server, port: port, events: events, gate: gate, firehoseBytes: progress,
+                          fileContent: fileContent, filePath: filePath)
+    }
+
+    /// Opens the gate (so parked handlers finish), shuts the server down and stops the loop.
+    func stop() async {
+        gate.open()
+        await server.shutdown()
+        loop.stop()
+        if let filePath { unlink(filePath) }
+    }
+
+    /// A new raw connection to this server.
+    func connect(receiveBufferSize: Int? = nil, sendBufferSize: Int? = nil) async throws -> RawHTTPClient {
+        try await RawHTTPClient.connect(port: port, receiveBufferSize: receiveBufferSize, sendBufferSize: sendBufferSize)
+    }
+
+    /// One request on a fresh connection; returns the response.
+    func exchange(_ request: [UInt8], method: String = "GET") async throws -> RawHTTPResponse {
+        let client = try await connect()
+        defer { Task { await client.close() } }
+        try await client.send(request)
+        return try await client.readResponse(method: method)
+    }
+
+    /// `GET path` on a fresh connection.
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> RawHTTPResponse {
+        try await exchange(RawRequest.make("GET", path, headers: headers))
+    }
+
+    func connectionCount() async -> Int { await server.connectionCount() }
+
+    /// Waits until the server's connection count is `expected`.
+    func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(3)) async -> Bool {
+        await eventually(timeout: timeout) { await self.connectionCount() == expected }
+    }
+
+    private static func writeTempFile(_ bytes: [UInt8]) throws -> String {
+        var template = Array("/tmp/appbase-httptests-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { throw AppBaseError.internalError(cause: "mkstemp failed: \(errno)") }
+        defer { close(fd) }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                raw.baseAddress.map { write(fd, $0 + offset, raw.count - offset) } ?? -1
+            }
+            guard written > 0 else { throw AppBaseError.internalError(cause: "write failed: \(errno)") }
+            offset += written
+        }
+        return path
+    }
+}
+
+/// A counter shared between a handler and the test.
+final class Counter: Sendable {
+    private let storage = Atomic<Int>(0)
+    var value: Int { storage.load(ordering: .relaxed) }
+    func store(_ value: Int) { storage.store(value, ordering: .relaxed) }
+}
+
+/// Runs `body` against a fresh server and always stops it afterwards.
+func withTestServer(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(), fileSize: Int = 0,
+                    _ body: (TestServer) async throws -> Void) async throws {
+    let server = try await TestServer.start(limits: limits, cors: cors, fileSize: fileSize)
+    do {
+        try await body(server)
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+}
+
+private func json(_ text: String, status: Int = 200) -> HTTPResponse {
+    .json(status, Array(text.utf8))
+}
+
+private func streamResponse(contentType: String, contentLength: Int64? = nil,
+                            _ producer: @escaping @Sendable (ResponseBodyWriter) async throws -> Void) -> HTTPResponse {
+    HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", contentType)]),
+                 body: .stream(contentLength: contentLength, producer: producer))
+}
+
+private func makeRoutes(events: EventLog, gate: Gate, progress: Counter, filePath: String?,
+                        fileSize: Int64) -> RouteTable {
+    var routes = RouteTable()
+    routes.addInline(.GET, "/health") { _, _ in json(#"{"status":"ok"}"#) }
+
+    routes.add(.POST, "/echo", auth: .none, bodyLimit: 1 << 20) { request, _ in
+        let body = request.body
+        return streamResponse(contentType: "application/octet-stream", contentLength: request.contentLength) { writer in
+            for try await chunk in body { try await writer.write(chunk) }
+        }
+    }
+
+    routes.add(.POST, "/echo-peek", auth: .none, bodyLimit: 1 << 20) { request, _ in
+        let body = request.body
+        let first = try await body.next() ?? []
+        return streamResponse(contentType: "application/octet-stream", contentLength: request.contentLength) { writer in
+            try await writer.write(first)
+            for try await chunk in body { try await writer.write(chunk) }
+        }
+    }
+
+    routes.add(.POST, "/collect", auth: .none, bodyLimit: 1024) { request, _ in
+        let bytes = try await request.body.collect(upTo: 1024)
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream"),
+                                                                ("X-Body-Length", String(bytes.count))]),
+                            body: .bytes(bytes))
+    }
+
+    routes.add(.GET, "/items/:id", auth: .none) { _, context in
+        json(#"{"id":"\#(try context.parameter("id"))"}"#)
+    }
+    routes.add(.DELETE, "/items/:id", auth: .none) { _, context in
+        json(#"{"deleted":"\#(try context.parameter("id"))"}"#)
+    }
+
+    routes.add(.GET, "/wait", auth: .none) { _, _ in
+        events.record("wait-started")
+        let opened = await gate.wait()
+        events.record(opened ? "wait-released" : "wait-cancelled")
+        return json(#"{"released":true}"#)
+    }
+
+    routes.add(.GET, "/stream", auth: .none) { request, _ in
+        let count = Int(request.queryValue("chunks") ?? "") ?? 5
+        return streamResponse(contentType: "text/plain") { writer in
+            for index in 0..<count {
+                try await writer.write(Array("part-\(index)\n".utf8))
+                await Task.yield()
+            }
+        }
+    }
+
+    routes.add(.GET, "/sse", auth: .none) { request, _ in
+        let count = Int(request.queryValue("n") ?? "") ?? 3
+        let hold = request.queryValue("hold") == "1"
+        var response = streamResponse(contentType: "text/event-stream") { writer in
+            try await writer.write(ServerSentEvent.comment("hello"))
+            for index in 1...count {
+                if hold && index == 2 {
+                    events.record("sse-holding")
+                    guard await gate.wait() else { throw CancellationError() }
+                }
+                let event = ServerSentEvent(event: "tick", id: String(index),
+                                            data: Array("{\"n\":\(index)}\nline two".utf8),
+                                            retryMilliseconds: index == 1 ? 1500 : nil)
+                try await writer.write(event.encoded())
+            }
+        }
+        response.headers.set("Cache-Control", "no-cache")
+        return response
+    }
+
+    routes.add(.GET, "/sse-forever", auth: .none) { _, _ in
+        streamResponse(contentType: "text/event-stream") { writer in
+            try await writer.write(ServerSentEvent(event: "hello", data: Array("{}".utf8)).encoded())
+            events.record("forever-started")
+            await Gate().wait()  // never opened: returns only when the request is cancelled
+            events.record("forever-ended cancelled=\(Task.isCancelled)")
+        }
+    }
+
+    routes.add(.GET, "/firehose", auth: .none) { request, _ in
+        let total = (Int(request.queryValue("mib") ?? "") ?? 32) << 20
+        return streamResponse(contentType: "application/octet-stream") { writer in
+            let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 * 1024)
+            var written = 0
+            do {
+                while written < total {
+                    try await writer.write(chunk)
+                    written += chunk.count
+                    progress.store(written)
+                }
+            } catch {
+                events.record("firehose-failed")
+                throw error
+            }
+            events.record("firehose-done")
+        }
+    }
+
+    routes.add(.POST, "/slow-upload", auth: .none, bodyLimit: 256 << 20) { request, _ in
+        events.record("slow-upload-started")
+        await gate.wait()
+        var total = 0
+        for try await chunk in request.body { total += chunk.count }
+        return json(#"{"bytes":\#(total)}"#)
+    }
+
+    routes.add(.POST, "/watch-upload", auth: .none, bodyLimit: 256 << 20) { request, _ in
+        var total = 0
+        do {
+            for try await chunk in request.body {
+                if total == 0 { events.record("upload-chunk") }
+                total += chunk.count
+            }
+        } catch {
+            events.record("upload-aborted cancelled=\(Task.isCancelled)")
+            throw error
+        }
+        events.record("upload-complete")
+        return json(#"{"bytes":\#(total)}"#)
+    }
+
+    routes.add(.GET, "/file", auth: .none) { _, _ in
+        guard let filePath else { throw AppBaseError.notFound("No test file.") }
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AppBaseError.internalError(cause: "open failed: \(errno)") }
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: .file(FileBody(descriptor: OwnedFileDescriptor(fd), offset: 0, length: fileSize)))
+    }
+    return routes
+}

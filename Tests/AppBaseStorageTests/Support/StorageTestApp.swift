@@ -1,0 +1,208 @@
+import AppBaseCore
+import AppBaseHTTP
+import AppBaseRuntime
+import AppBaseSQLite
+import AppBaseStorage
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who a test request is: the test authenticator maps `X-Test-As` to an identity.
+enum Caller: String, Sendable {
+    /// A client key and no user.
+    case anonymous
+    /// A client key with user A's token.
+    case alice
+    /// A client key with user B's token.
+    case bob
+    /// An admin key, no user.
+    case admin
+    /// No key at all.
+    case nobody
+}
+
+/// Maps `X-Test-As` to an identity; a route that needs a key refuses requests without one.
+struct TestAuthenticator: RequestAuthenticator {
+    func authenticate(_ request: HTTPRequest, auth: RouteAuth) throws(AppBaseError) -> Identity {
+        guard auth != .none else { return .anonymous }
+        let caller = request.headers["x-test-as"].flatMap(Caller.init(rawValue:)) ?? .nobody
+        switch caller {
+        case .nobody: throw AppBaseError.unauthorized(.missingAPIKey, "missing key")
+        case .anonymous: return Identity(keyID: "client", keyKind: .client)
+        case .alice: return Identity(keyID: "client", keyKind: .client, user: .init(id: "user-alice", sessionID: "s1", expiresAt: .max))
+        case .bob: return Identity(keyID: "client", keyKind: .client, user: .init(id: "user-bob", sessionID: "s2", expiresAt: .max))
+        case .admin: return Identity(keyID: "admin", keyKind: .admin)
+        }
+    }
+
+    func clientIP(for request: HTTPRequest) -> String { request.remoteAddress }
+}
+
+/// One app's storage service over a fresh temp dir, served by a real HTTP server on port 0.
+final class StorageTestApp: Sendable {
+    let app: String
+    let root: String
+    let environment: AppEnvironment
+    let service: StorageService
+    let clock: ManualWallClock
+    let loop: EventLoop
+    let server: HTTPServer
+    let client: TestHTTPClient
+    let audit: BusSubscription
+
+    /// Starts an app. `root` reuses a data directory (a restart); otherwise a new temp dir.
+    static func start(app: String = "notes", settings: StorageSettings = StorageSettings(), root: String? = nil,
+                      clock: ManualWallClock = ManualWallClock(), secret: [UInt8]? = nil,
+                      beforeStart: (@Sendable (String) throws -> Void)? = nil) async throws -> StorageTestApp {
+        let root = try root ?? TempDirectory.make()
+        let storage = root + "/storage"
+        let path = root + "/app.sqlite"
+        let writer = try await DatabaseWriter.open(
+            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"],
+            migrations: [(StorageService.migrations.namespace, StorageService.migrations.migrations)])
+        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let bus = EventBus()
+        let audit = bus.subscribe(name: "test-audit", capacity: 10_000, policy: .backpressure) {
+            if case .audit = $0 { return true }
+            return false
+        }
+        var logger = Logger(label: "storage-test")
+        logger.logLevel = .critical
+        let masterSecret = secret ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let environment = AppEnvironment(app: app, dataDirectory: root, storageDirectory: storage, writer: writer,
+                                         readers: readers, bus: bus, clock: clock, logger: logger, masterSecret: masterSecret)
+        try beforeStart?(storage)
+        let service = StorageService(environment: environment, settings: settings)
+        try await service.start()
+        var routes = RouteTable()
+        service.registerRoutes(on: &routes)
+        let router = Router(app: app, routes: routes, cors: CORSPolicy(), limits: HTTPLimits(),
+                            authenticator: TestAuthenticator(), logger: logger)
+        let loop = EventLoop(name: "storage-test-loop")
+        let server = HTTPServer(loop: loop, accessLog: AccessLog(enabled: false))
+        let port = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
+        return StorageTestApp(app: app, root: root, environment: environment, service: service, clock: clock, loop: loop,
+                              server: server, client: TestHTTPClient(port: port), audit: audit)
+    }
+
+    private init(app: String, root: String, environment: AppEnvironment, service: StorageService, clock: ManualWallClock,
+                 loop: EventLoop, server: HTTPServer, client: TestHTTPClient, audit: BusSubscription) {
+        self.app = app
+        self.root = root
+        self.environment = environment
+        self.service = service
+        self.clock = clock
+        self.loop = loop
+        self.server = server
+        self.client = client
+        self.audit = audit
+    }
+
+    /// Stops the server and the service, closes the database; `removeFiles` deletes the data dir.
+    func stop(removeFiles: Bool = true) async {
+        await server.shutdown()
+        loop.stop()
+        await service.shutdown()
+        await environment.readers.close()
+        await environment.writer.close()
+        audit.cancel()
+        if removeFiles { TempDirectory.remove(root) }
+    }
+
+    // MARK: Requests
+
+    /// Sends one request with a `Content-Length` body.
+    func request(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
+                 body: [UInt8] = []) async throws -> TestResponse {
+        let head = Self.head(method, path, caller: caller, headers: headers + [("Content-Length", "\(body.count)")])
+        return try await client.exchange([head + body], method: method)
+    }
+
+    /// Sends one request with a chunked body, each chunk in its own segment.
+    func chunked(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
+                 chunks: [[UInt8]]) async throws -> TestResponse {
+        var pieces = [Self.head(method, path, caller: caller, headers: headers + [("Transfer-Encoding", "chunked")])]
+        for chunk in chunks where !chunk.isEmpty {
+            pieces.append(Array(String(chunk.count, radix: 16).utf8) + [13, 10] + chunk + [13, 10])
+        }
+        pieces.append(Array("0\r\n\r\n".utf8))
+        return try await client.exchange(pieces, method: method, pauseMicros: 2_000)
+    }
+
+    /// Sends head and body split at `splits` (offsets into the body), one segment each.
+    func split(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
+               body: [UInt8], at splits: [Int]) async throws -> TestResponse {
+        var pieces = [Self.head(method, path, caller: caller, headers: headers + [("Content-Length", "\(body.count)")])]
+        var start = 0
+        for split in splits + [body.count] where split > start {
+            pieces.append(Array(body[start..<split]))
+            start = split
+        }
+        return try await client.exchange(pieces, method: method, pauseMicros: 2_000)
+    }
+
+    static func head(_ method: String, _ path: String, caller: Caller, headers: [(String, String)]) -> [UInt8] {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        if caller != .nobody { text += "X-Test-As: \(caller.rawValue)\r\n" }
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        return Array((text + "\r\n").utf8)
+    }
+
+    /// Uploads `bytes` raw; returns the response.
+    func upload(_ bytes: [UInt8], to bucket: String = "docs", as caller: Caller = .alice,
+                contentType: String? = "application/octet-stream", name: String? = nil) async throws -> TestResponse {
+        var path = "/storage/buckets/\(bucket)/upload"
+        if let name { path += "?name=\(QueryString.percentEncode(name))" }
+        return try await request("POST", path, as: caller, headers: contentType.map { [("Content-Type", $0)] } ?? [],
+                                 body: bytes)
+    }
+
+    /// Uploads and returns the new file's id (fails the test on anything but 201).
+    func uploadID(_ bytes: [UInt8], to bucket: String = "docs", as caller: Caller = .alice,
+                  contentType: String? = "application/octet-stream", name: String? = nil) async throws -> String {
+        let response = try await upload(bytes, to: bucket, as: caller, contentType: contentType, name: name)
+        guard response.status == 201, let id = response.json["id"]?.stringValue else {
+            throw TestHTTPClient.ClientError(description: "upload failed: \(response.status) \(response.text)")
+        }
+        return id
+    }
+
+    // MARK: Inspection
+
+    /// Audit events published so far (and not yet taken).
+    func auditEvents() async -> [AuditEvent] {
+        var events: [AuditEvent] = []
+        var iterator = audit.makeAsyncIterator()
+        for _ in 0..<audit.pendingCount {
+            if case .event(.audit(let event))? = await iterator.next() { events.append(event) }
+        }
+        return events
+    }
+
+    /// Names in `storage/tmp` and `storage/blobs`.
+    var temporaryFiles: [String] { TempDirectory.list(root + "/storage/tmp") }
+    var blobFiles: [String] { TempDirectory.list(root + "/storage/blobs") }
+
+    /// Waits (bounded) until no upload is streaming: a refused or abandoned upload's cleanup
+    /// may still be running when its response (or the disconnect) reaches the test.
+    func waitForUploadsToEnd() async throws {
+        try await waitUntil("no upload is active") { await $0.service.activeUploadCount == 0 }
+    }
+
+    /// Polls `condition` every 10 ms for up to 5 s (the service publishes no event for it).
+    func waitUntil(_ what: String, _ condition: @Sendable (StorageTestApp) async -> Bool) async throws {
+        for _ in 0..<500 {
+            if await condition(self) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestHTTPClient.ClientError(description: "timed out waiting until \(what)")
+    }
+
+    /// Rows in a storage table.
+    func count(_ table: String) async throws -> Int {
+        try await environment.readers.read { connection in
+            Int(try connection.queryOne("SELECT COUNT(*) FROM \(table)") { $0.int64(0) } ?? 0)
+        }
+    }
+}
