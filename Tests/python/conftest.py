@@ -22,7 +22,7 @@ def free_port():
 class Server:
     """One `appbase serve` process with its own config, data dir and ports."""
 
-    def __init__(self, apps=("notes",), extra=""):
+    def __init__(self, apps=("notes",), extra="", app_extra=""):
         self.dir = tempfile.mkdtemp(prefix="appbase-py-")
         self.data = os.path.join(self.dir, "data")
         self.config = os.path.join(self.dir, "appbase.toml")
@@ -31,6 +31,8 @@ class Server:
         lines = ['[server]', 'host = "127.0.0.1"', f"port = {self.master_port}", "access_log = false", extra]
         for app, port in self.ports.items():
             lines += [f"[apps.{app}]", f"port = {port}"]
+            if app_extra:
+                lines += [line.replace("{app}", app) for line in app_extra.splitlines()]
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None
