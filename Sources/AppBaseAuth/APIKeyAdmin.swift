@@ -107,6 +107,7 @@ public enum APIKeyAdminError: Error, Sendable, Hashable, CustomStringConvertible
     /// Several keys have that prefix: give more characters, or the id.
     case ambiguous(String, matches: Int)
 
+    /// A one-line message for the CLI.
     public var description: String {
         switch self {
         case .invalidName:

@@ -2,11 +2,13 @@ import AppBaseCore
 
 /// An API key as stored and listed: everything but the key itself, which is shown once, at creation.
 public struct APIKeyRecord: Sendable, Hashable {
+    /// A UUIDv7.
     public var id: String
     /// A label chosen at creation ("ios app", "dashboard").
     public var name: String
     /// The first characters of the key (`hs_live_AbCd`), to recognise it in listings.
     public var prefix: String
+    /// `client` (ships in apps) or `admin` (server-to-server, dashboard, `/admin/*`).
     public var kind: Identity.KeyKind
     /// Unix milliseconds.
     public var createdAt: Int64
@@ -16,6 +18,7 @@ public struct APIKeyRecord: Sendable, Hashable {
     /// Unix milliseconds; nil while the key is valid.
     public var revokedAt: Int64?
 
+    /// A record from its fields (the platform's tests and dashboards build them; the store loads them).
     public init(id: String, name: String, prefix: String, kind: Identity.KeyKind, createdAt: Int64,
                 lastUsedAt: Int64? = nil, revokedAt: Int64? = nil) {
         self.id = id

@@ -101,6 +101,7 @@ public struct RateLimit: Sendable, Hashable {
     /// The window in seconds (≥ 1).
     public var windowSeconds: Int
 
+    /// `limit` events per `windowSeconds`; `AuthSettings.validate()` checks the bounds.
     public init(limit: Int, windowSeconds: Int) {
         self.limit = limit
         self.windowSeconds = windowSeconds
@@ -114,10 +115,13 @@ public struct RateLimit: Sendable, Hashable {
 public struct AuthSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The setting's key, as in the config file (`refresh_grace`, `trusted_proxies`…).
     public let field: String
+    /// What is wrong, e.g. "must be between 0 and 300 seconds".
     public let problem: String
+    /// An error for `field`.
     public init(field: String, problem: String) {
         self.field = field
         self.problem = problem
     }
+    /// `auth setting <field>: <problem>`.
     public var description: String { "auth setting \(field): \(problem)" }
 }

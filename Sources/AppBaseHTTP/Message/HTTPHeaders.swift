@@ -6,19 +6,30 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
 
-    /// The first value of `name` (case-insensitive).
+    /// The first value of `name` (ASCII case-insensitive, without allocating).
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
-        for field in fields where field.name == wanted || field.name.lowercased() == wanted {
-            return field.value
-        }
+        for field in fields where Self.namesMatch(field.name, name) { return field.value }
         return nil
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        let wanted = name.lowercased()
-        return fields.filter { $0.name.lowercased() == wanted }.map(\.value)
+        fields.filter { Self.namesMatch($0.name, name) }.map(\.value)
+    }
+
+    /// ASCII case-insensitive comparison of header names.
+    static func namesMatch(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a != b && (a | 0x20) != (b | 0x20) { return false }
+                if a != b && !((a | 0x20) >= 97 && (a | 0x20) <= 122) { return false }
+            default: return false
+            }
+        }
     }
 
     /// Appends a field (duplicates allowed).
@@ -32,8 +43,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Removes every field called `name`.
     public mutating func remove(_ name: String) {
-        let wanted = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == wanted }
+        fields.removeAll { Self.namesMatch($0.name, name) }
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }

@@ -31,6 +31,27 @@ public struct HTTPRequest: Sendable {
     /// Monotonic start time (nanoseconds), for the access log.
     public var startedAt: UInt64
 
+    /// A request built in code (tests, internal re-dispatch).
+    public init(methodName: String, path: String, query: String = "", headers: HTTPHeaders = HTTPHeaders(),
+                versionMajor: Int = 1, versionMinor: Int = 1, keepAlive: Bool = true, remoteAddress: String = "127.0.0.1",
+                localPort: Int = 0, requestID: String = "test", contentLength: Int64? = nil, isChunked: Bool = false,
+                body: RequestBody = .empty(), startedAt: UInt64 = 0) {
+        self.methodName = methodName
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.versionMajor = versionMajor
+        self.versionMinor = versionMinor
+        self.keepAlive = keepAlive
+        self.remoteAddress = remoteAddress
+        self.localPort = localPort
+        self.requestID = requestID
+        self.contentLength = contentLength
+        self.isChunked = isChunked
+        self.body = body
+        self.startedAt = startedAt
+    }
+
     /// The `Host` header without its port, lowercased.
     public var hostName: String? {
         guard let host = headers["host"] else { return nil }

@@ -56,8 +56,10 @@ public final class HTTPServer: Sendable {
             }
             await group.next()
             group.cancelAll()
+            // Close what is left while still in the group: the group only returns once the
+            // drained-waiter task has resumed, which needs every connection closed.
+            _ = try? await loop.run { state.value.closeAll() }
         }
-        _ = try? await loop.run { state.value.closeAll() }
         // Let the close callbacks run before the loop is stopped.
         await withCheckedContinuation { continuation in
             state.loop.execute { state.value.whenDrained(continuation) }

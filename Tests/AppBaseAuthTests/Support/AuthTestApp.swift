@@ -41,7 +41,12 @@ final class AuthTestApp: Sendable {
     /// Creates the directory and keys, opens the database, starts the service.
     static func make(name: String = "notes", settings: AuthSettings = fastSettings(),
                      clock: ManualWallClock = ManualWallClock(), hashPool: BlockingWorkPool? = nil,
-                     directory: String? = nil, masterSecret: [UInt8]? = nil) async throws -> AuthTestApp {
+                     directory: String? = nil, masterSecret: [UInt8]? = nil,
+                     logs: LogCapture? = nil) async throws -> AuthTestApp {
+        func logger(_ label: String) -> Logger {
+            guard let logs else { return Logger(label: label) }
+            return Logger(label: label) { _ in CapturingLogHandler(capture: logs) }
+        }
         let directory = directory ?? makeTemporaryDirectory()
         let path = directory + "/app.sqlite"
         let client = try APIKeyAdmin.create(databasePath: path, name: "client", kind: .client, clock: clock)
@@ -57,7 +62,7 @@ final class AuthTestApp: Sendable {
         }
         let environment = AppEnvironment(
             app: name, dataDirectory: directory, storageDirectory: directory + "/storage", writer: writer, readers: readers,
-            bus: bus, clock: clock, logger: Logger(label: "test.\(name)"),
+            bus: bus, clock: clock, logger: logger("test.\(name)"),
             masterSecret: masterSecret ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
         let pool = hashPool ?? settings.makeHashPool(name: "test-hash")
         let service = AuthService(environment: environment, settings: settings, hashPool: pool)
@@ -65,7 +70,7 @@ final class AuthTestApp: Sendable {
         var routes = RouteTable()
         service.registerRoutes(on: &routes)
         let router = Router(app: name, routes: routes, cors: CORSPolicy(), limits: HTTPLimits(), authenticator: service,
-                            logger: Logger(label: "test.router"))
+                            logger: logger("test.router"))
         return AuthTestApp(name: name, directory: directory, databasePath: path, clock: clock, environment: environment,
                            service: service, router: router, hashPool: pool, audit: audit,
                            clientKey: client.key, adminKey: admin.key)
