@@ -7,7 +7,16 @@ import Logging
 public struct RequestContext: Sendable {
     public let app: String
     public let requestID: String
-    public var logger: Logger
+    private var baseLogger: Logger
+    /// A logger tagged with the request id (built on use, not per request).
+    public var logger: Logger {
+        get {
+            var logger = baseLogger
+            logger[metadataKey: "rid"] = .string(requestID)
+            return logger
+        }
+        set { baseLogger = newValue }
+    }
     /// The client's address (the socket peer, or the first untrusted `X-Forwarded-For` hop).
     public var clientIP: String
     public var identity: Identity
@@ -19,7 +28,7 @@ public struct RequestContext: Sendable {
                 parameters: [String: String], route: String) {
         self.app = app
         self.requestID = requestID
-        self.logger = logger
+        self.baseLogger = logger
         self.clientIP = clientIP
         self.identity = identity
         self.parameters = parameters

@@ -29,31 +29,18 @@ public final class Router: HTTPDispatcher {
     public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         let origin = request.headers["origin"]
         let pathSegments = request.path.split(separator: "/", omittingEmptySubsequences: true)
-        var allowed: Set<HTTPMethod> = []
+        let method = request.method
         var matched: (Route, [String: String])?
-        for route in routes {
-            guard let parameters = Self.match(route.segments, pathSegments) else { continue }
-            allowed.insert(route.method)
-            if route.method == .GET { allowed.insert(.HEAD) }
-            if matched == nil, let method = request.method,
-               route.method == method || (method == .HEAD && route.method == .GET) {
-                matched = (route, parameters)
+        if let method, method != .OPTIONS {
+            for route in routes where route.method == method || (method == .HEAD && route.method == .GET) {
+                if let parameters = Self.match(route.segments, pathSegments) {
+                    matched = (route, parameters)
+                    break
+                }
             }
-        }
-        if request.method == .OPTIONS, !allowed.isEmpty, matched == nil {
-            return .respond(preflight(request, allowed: allowed, origin: origin))
         }
         guard let (route, parameters) = matched else {
-            let error: AppBaseError
-            if allowed.isEmpty {
-                error = AppBaseError(status: 404, code: .notFound, message: "No route for \(Self.safe(request.path)).")
-            } else {
-                let list = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
-                error = AppBaseError(status: 405, code: .methodNotAllowed,
-                                     message: "\(Self.safe(request.methodName)) is not allowed here.",
-                                     headers: [("Allow", list)])
-            }
-            return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin))
+            return .respond(unmatched(request, pathSegments, origin: origin))
         }
         let identity: Identity
         let clientIP = authenticator?.clientIP(for: request) ?? request.remoteAddress
@@ -62,9 +49,7 @@ public final class Router: HTTPDispatcher {
         } catch {
             return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin))
         }
-        var contextLogger = logger
-        contextLogger[metadataKey: "rid"] = .string(request.requestID)
-        let context = RequestContext(app: app, requestID: request.requestID, logger: contextLogger, clientIP: clientIP,
+        let context = RequestContext(app: app, requestID: request.requestID, logger: logger, clientIP: clientIP,
                                      identity: identity, parameters: parameters, route: route.pattern)
         switch route.handler {
         case .inline(let handler):
@@ -82,6 +67,28 @@ public final class Router: HTTPDispatcher {
                 return response
             }
         }
+    }
+
+    /// No route for this method: a preflight, a 405 with `Allow`, or a 404.
+    private func unmatched(_ request: HTTPRequest, _ pathSegments: [Substring], origin: String?) -> HTTPResponse {
+        var allowed: Set<HTTPMethod> = []
+        for route in routes where Self.match(route.segments, pathSegments) != nil {
+            allowed.insert(route.method)
+            if route.method == .GET { allowed.insert(.HEAD) }
+        }
+        if request.method == .OPTIONS, !allowed.isEmpty {
+            return preflight(request, allowed: allowed, origin: origin)
+        }
+        let error: AppBaseError
+        if allowed.isEmpty {
+            error = AppBaseError(status: 404, code: .notFound, message: "No route for \(Self.safe(request.path)).")
+        } else {
+            let list = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+            error = AppBaseError(status: 405, code: .methodNotAllowed,
+                                 message: "\(Self.safe(request.methodName)) is not allowed here.",
+                                 headers: [("Allow", list)])
+        }
+        return finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin)
     }
 
     private static func run(_ handler: InlineRouteHandler, _ request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {

@@ -101,8 +101,26 @@ extension HTTPConnection {
             headErrorStatus = 431
             return 1
         }
+        // http_parser (non-strict build) lets spaces into field names; RFC 9112 §5.1 requires
+        // 400 for whitespace before the colon (`Transfer-Encoding : chunked` is a smuggling vector).
+        if let at, !UnsafeRawBufferPointer(start: at, count: length).allSatisfy(HTTPConnection.isTokenByte) {
+            headErrorStatus = 400
+            return 1
+        }
         append(at, length, to: &fieldBuffer)
         return 0
+    }
+
+    /// RFC 9110 `tchar`.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case 33, 35...39, 42, 43, 45, 46, 94...96, 124, 126:  // ! # $ % & ' * + - . ^ _ ` | ~
+            return true
+        default:
+            return false
+        }
     }
 
     func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
@@ -175,7 +193,8 @@ extension HTTPConnection {
         switch dispatcher.dispatch(request) {
         case .respond(let response):
             discardingBody = true
-            if hasBody && (isChunked || (contentLength ?? 0) > Int64(server.limits.discardableBodyBytes)) {
+            // A client waiting for 100 Continue sends no body: answer now rather than wait for it.
+            if hasBody && (isChunked || expectsContinue || (contentLength ?? 0) > Int64(server.limits.discardableBodyBytes)) {
                 keepAlive = false
                 respond(response)
             } else {

@@ -38,7 +38,11 @@ extension HTTPConnection {
 
     func respondWithError(_ error: AppBaseError) {
         let requestID = request?.requestID ?? Identifier.requestID()
-        _ = respond(ErrorRenderer.response(for: error, requestID: requestID))
+        var response = ErrorRenderer.response(for: error, requestID: requestID)
+        // Without a parsed request (bad head, connection refused) the head would carry no
+        // X-Request-Id; send the one the body names.
+        if request == nil { response.headers.add("X-Request-Id", requestID) }
+        _ = respond(response)
     }
 
     /// Writes the head (and a fixed body, or starts a file transfer). For a streamed body it
@@ -51,7 +55,9 @@ extension HTTPConnection {
         if !messageComplete {
             // The rest of the body would have to be read and thrown away; close instead.
             keepAlive = false
-            pauseReading()
+            // Stop reading unless the handler is consuming the body: a streamed response may go
+            // on reading it, and nothing would resume the socket for a reader already waiting.
+            if body?.wasDemanded != true { pauseReading() }
         }
         var head = ResponseHead(status: response.status, headers: response.headers, keepAlive: keepAlive,
                                 http10: request.map { $0.versionMajor == 1 && $0.versionMinor == 0 } ?? false,

@@ -124,7 +124,8 @@ final class HTTPConnection: ByteStreamDelegate {
     /// client asked for it, then resume parsing what is buffered and reading the socket.
     func bodyDemanded() {
         guard phase == .handling else { return }
-        if expectsContinue && !continueSent && !messageComplete {
+        // Never after the final response's head: 100 would land inside its body.
+        if expectsContinue && !continueSent && !messageComplete && !responseInProgress {
             continueSent = true
             writeRaw(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) { _ in }
         }

@@ -1,4 +1,7 @@
 import AppBaseCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The HTTP listener: any number of ports on one event loop, each with its dispatcher.
 ///
@@ -12,6 +15,10 @@ public final class HTTPServer: Sendable {
     public init(loop: EventLoop, limits: HTTPLimits = HTTPLimits(), accessLog: AccessLog = AccessLog()) {
         self.loop = loop
         self.limits = limits
+        // libuv writes with write(2) and responses use sendfile(2): neither can pass
+        // MSG_NOSIGNAL, so a write to a socket the client has reset would raise SIGPIPE and
+        // kill the process. Ignored, the write fails with EPIPE and only that connection closes.
+        signal(SIGPIPE, SIG_IGN)
         state = LoopBound(ServerState(loop: loop, limits: limits, accessLog: accessLog), loop: loop)
         loop.addTurnHook { accessLog.flush() }
     }
