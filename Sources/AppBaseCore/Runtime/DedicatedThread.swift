@@ -42,7 +42,6 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
             return nil
         }, box.toOpaque())
         precondition(result == 0, "pthread_create failed: \(result)")
-        pthread_setname_np(thread, String(name.prefix(15)))
         pthread_detach(thread)
         state.withLock { $0.threadID = thread }
     }

@@ -47,7 +47,6 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
             return nil
         }, box.toOpaque())
         precondition(result == 0, "pthread_create failed for the event loop: \(result)")
-        pthread_setname_np(thread, String(name.prefix(15)))
         pthread_detach(thread)
         started.wait()
     }
