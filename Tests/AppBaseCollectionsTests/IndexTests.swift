@@ -40,75 +40,75 @@ struct IndexTests {
 
     @Test("a filtered, sorted list on indexed paths uses the declared index (EXPLAIN QUERY PLAN)")
     func planUsesIndex() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        let created = await app.request("POST", "/admin/collections", as: .admin, body: """
-            {"name":"tasks","rules":{"read":"authenticated"},"indexes":[{"fields":["status","createdAt"]},{"fields":["p.q"]}]}
-            """)
-        try #require(created.status == 201, "\(created.text)")
-        try await Self.seed(app)
-        let index = IndexDefinition(fields: [try FieldPath("status"), try FieldPath("createdAt")], unique: false)
-            .physicalIndex(collection: "tasks").name
-        let filtered = try await Self.plan(app, "filter=status%3D%22open%22&sort=-createdAt")
-        #expect(filtered.contains("USING INDEX \(index)"), "\(filtered)")
-        #expect(!filtered.contains("TEMP B-TREE"), "\(filtered)")
-        let nested = try await Self.plan(app, "filter=p.q%3E3&sort=p.q")
-        #expect(nested.contains("USING INDEX rx_"), "\(nested)")
-        #expect(!nested.contains("TEMP B-TREE"), "\(nested)")
-        // The next page too: the keyset predicate is a range on the same index.
-        let page = await app.request("GET", "/db/collections/tasks?filter=status%3D%22open%22&limit=5", as: .alice)
-        let cursor = try #require(page.json["nextCursor"]?.stringValue)
-        let next = try await Self.plan(app, "filter=status%3D%22open%22&limit=5&cursor=\(cursor)")
-        #expect(next.contains("USING INDEX \(index)"), "\(next)")
-        // Without a declared index the same filter scans the collection's default index.
-        let unindexed = try await Self.plan(app, "filter=n%3D3")
-        #expect(!unindexed.contains("rx_"), "\(unindexed)")
-        // The default listing and the owner rule use the built-in composite indexes.
-        #expect(try await Self.plan(app, "").contains("records_by_created"))
-        _ = await app.request("PATCH", "/admin/collections/tasks", as: .admin, body: #"{"rules":{"read":"owner"}}"#)
-        #expect(try await Self.plan(app, "", caller: .alice).contains("records_by_owner_created"))
+        try await TestApp.with { app in
+            let created = await app.request("POST", "/admin/collections", as: .admin, body: """
+                {"name":"tasks","rules":{"read":"authenticated"},"indexes":[{"fields":["status","createdAt"]},{"fields":["p.q"]}]}
+                """)
+            try #require(created.status == 201, "\(created.text)")
+            try await Self.seed(app)
+            let index = IndexDefinition(fields: [try FieldPath("status"), try FieldPath("createdAt")], unique: false)
+                .physicalIndex(collection: "tasks").name
+            let filtered = try await Self.plan(app, "filter=status%3D%22open%22&sort=-createdAt")
+            #expect(filtered.contains("USING INDEX \(index)"), "\(filtered)")
+            #expect(!filtered.contains("TEMP B-TREE"), "\(filtered)")
+            let nested = try await Self.plan(app, "filter=p.q%3E3&sort=p.q")
+            #expect(nested.contains("USING INDEX rx_"), "\(nested)")
+            #expect(!nested.contains("TEMP B-TREE"), "\(nested)")
+            // The next page too: the keyset predicate is a range on the same index.
+            let page = await app.request("GET", "/db/collections/tasks?filter=status%3D%22open%22&limit=5", as: .alice)
+            let cursor = try #require(page.json["nextCursor"]?.stringValue)
+            let next = try await Self.plan(app, "filter=status%3D%22open%22&limit=5&cursor=\(cursor)")
+            #expect(next.contains("USING INDEX \(index)"), "\(next)")
+            // Without a declared index the same filter scans the collection's default index.
+            let unindexed = try await Self.plan(app, "filter=n%3D3")
+            #expect(!unindexed.contains("rx_"), "\(unindexed)")
+            // The default listing and the owner rule use the built-in composite indexes.
+            #expect(try await Self.plan(app, "").contains("records_by_created"))
+            _ = await app.request("PATCH", "/admin/collections/tasks", as: .admin, body: #"{"rules":{"read":"owner"}}"#)
+            #expect(try await Self.plan(app, "", caller: .alice).contains("records_by_owner_created"))
+        }
     }
 
     @Test("declaring and removing indexes creates and drops the SQLite indexes; shared ones survive")
     func lifecycle() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        let managed: @Sendable () async throws -> [String] = {
-            try await app.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'rx%' ORDER BY name") { $0.text(0) }
+        try await TestApp.with { app in
+            let managed: @Sendable () async throws -> [String] = {
+                try await app.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'rx%' ORDER BY name") { $0.text(0) }
+            }
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a","indexes":[{"fields":["x"]}]}"#).status == 201)
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","indexes":[{"fields":["x"]}]}"#).status == 201)
+            #expect(try await managed().count == 1, "same expressions, one shared index")
+            let patched = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["y","x"]}]}"#)
+            #expect(patched.json["indexes"] == JSONValue.parse(#"[{"fields":["y","x"],"unique":false}]"#))
+            #expect(try await managed().count == 2)
+            #expect(await app.request("DELETE", "/admin/collections/b", as: .admin).status == 204)
+            #expect(try await managed().count == 1)
+            let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name LIKE 'rx%'") { $0.text(0) }
+            #expect(ddl.first?.contains("json_extract(data, '$.y'), json_extract(data, '$.x'), id") == true, "\(ddl)")
+            #expect(ddl.first?.contains("'a'") == false, "no collection name in shared index DDL")
         }
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a","indexes":[{"fields":["x"]}]}"#).status == 201)
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","indexes":[{"fields":["x"]}]}"#).status == 201)
-        #expect(try await managed().count == 1, "same expressions, one shared index")
-        let patched = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["y","x"]}]}"#)
-        #expect(patched.json["indexes"] == JSONValue.parse(#"[{"fields":["y","x"],"unique":false}]"#))
-        #expect(try await managed().count == 2)
-        #expect(await app.request("DELETE", "/admin/collections/b", as: .admin).status == 204)
-        #expect(try await managed().count == 1)
-        let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name LIKE 'rx%'") { $0.text(0) }
-        #expect(ddl.first?.contains("json_extract(data, '$.y'), json_extract(data, '$.x'), id") == true, "\(ddl)")
-        #expect(ddl.first?.contains("'a'") == false, "no collection name in shared index DDL")
     }
 
     @Test("unique indexes are per collection and refuse duplicates with 409")
     func unique() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        let body = #"{"name":"users","rules":{"read":"authenticated"},"indexes":[{"fields":["email"],"unique":true}]}"#
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: body).status == 201)
-        _ = try await app.create("users", #"{"email":"a@x"}"#)
-        let duplicate = await app.request("POST", "/db/collections/users", as: .bob, body: #"{"email":"a@x"}"#)
-        #expect(duplicate.status == 409)
-        #expect(duplicate.errorCode == "conflict")
-        _ = try await app.create("other", #"{"email":"a@x"}"#)
-        _ = try await app.create("users", #"{"name":"no email"}"#)
-        _ = try await app.create("users", #"{"name":"no email either"}"#)
-        // Declaring a unique index over existing duplicates fails and changes nothing.
-        _ = try await app.create("dups", #"{"k":1}"#)
-        _ = try await app.create("dups", #"{"k":1}"#)
-        let conflict = await app.request("PATCH", "/admin/collections/dups", as: .admin,
-                                          body: #"{"indexes":[{"fields":["k"],"unique":true}]}"#)
-        #expect(conflict.status == 409)
-        #expect(await app.request("GET", "/admin/collections/dups", as: .admin).json["indexes"] == .array([]))
+        try await TestApp.with { app in
+            let body = #"{"name":"users","rules":{"read":"authenticated"},"indexes":[{"fields":["email"],"unique":true}]}"#
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: body).status == 201)
+            _ = try await app.create("users", #"{"email":"a@x"}"#)
+            let duplicate = await app.request("POST", "/db/collections/users", as: .bob, body: #"{"email":"a@x"}"#)
+            #expect(duplicate.status == 409)
+            #expect(duplicate.errorCode == "conflict")
+            _ = try await app.create("other", #"{"email":"a@x"}"#)
+            _ = try await app.create("users", #"{"name":"no email"}"#)
+            _ = try await app.create("users", #"{"name":"no email either"}"#)
+            // Declaring a unique index over existing duplicates fails and changes nothing.
+            _ = try await app.create("dups", #"{"k":1}"#)
+            _ = try await app.create("dups", #"{"k":1}"#)
+            let conflict = await app.request("PATCH", "/admin/collections/dups", as: .admin,
+                                              body: #"{"indexes":[{"fields":["k"],"unique":true}]}"#)
+            #expect(conflict.status == 409)
+            #expect(await app.request("GET", "/admin/collections/dups", as: .admin).json["indexes"] == .array([]))
+        }
     }
 
     @Test("index declarations are validated", arguments: [
@@ -124,45 +124,45 @@ struct IndexTests {
         #"{"rules":{}}"#,
     ])
     func validation(_ body: String) async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        let response = await app.request("POST", "/admin/collections", as: .admin, body: body)
-        #expect(response.status == 400, "\(response.text)")
+        try await TestApp.with { app in
+            let response = await app.request("POST", "/admin/collections", as: .admin, body: body)
+            #expect(response.status == 400, "\(response.text)")
+        }
     }
 
     @Test("admin list shows rules, indexes and counts; delete removes the records")
     func adminList() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        _ = try await app.create("a", "{}")
-        _ = try await app.create("a", "{}")
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 201)
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 409)
-        let list = await app.request("GET", "/admin/collections", as: .admin)
-        #expect(list.items.map { $0["name"] } == [.string("a"), .string("b")])
-        #expect(list.items.map { $0["count"] } == [.int(2), .int(0)])
-        var changes = app.service.ruleChanges.listen().makeAsyncIterator()
-        #expect(await app.request("DELETE", "/admin/collections/a", as: .admin).status == 204)
-        #expect(await changes.next() == "a")
-        #expect(await app.request("GET", "/admin/collections/a", as: .admin).status == 404)
-        #expect(try await app.query("SELECT count(*) FROM records") { $0.int64(0) } == [0])
-        #expect(await app.request("DELETE", "/admin/collections/a", as: .admin).status == 404)
+        try await TestApp.with { app in
+            _ = try await app.create("a", "{}")
+            _ = try await app.create("a", "{}")
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 201)
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 409)
+            let list = await app.request("GET", "/admin/collections", as: .admin)
+            #expect(list.items.map { $0["name"] } == [.string("a"), .string("b")])
+            #expect(list.items.map { $0["count"] } == [.int(2), .int(0)])
+            var changes = app.service.ruleChanges.listen().makeAsyncIterator()
+            #expect(await app.request("DELETE", "/admin/collections/a", as: .admin).status == 204)
+            #expect(await changes.next() == "a")
+            #expect(await app.request("GET", "/admin/collections/a", as: .admin).status == 404)
+            #expect(try await app.query("SELECT count(*) FROM records") { $0.int64(0) } == [0])
+            #expect(await app.request("DELETE", "/admin/collections/a", as: .admin).status == 404)
+        }
     }
 
     @Test("changing the read rule signals ruleChanges; other changes do not")
     func ruleChangeSignal() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a"}"#).status == 201)
-        #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 201)
-        var changes = app.service.ruleChanges.listen().makeAsyncIterator()
-        _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"rules":{"create":"admin"}}"#)
-        _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["z"]}]}"#)
-        _ = await app.request("PATCH", "/admin/collections/b", as: .admin, body: #"{"rules":{"read":"owner"}}"#)
-        _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"rules":{"read":"public"}}"#)
-        // Only the last PATCH changed a read rule.
-        #expect(await changes.next() == "a")
-        #expect(app.service.rules(for: "a")?.read == .public)
-        #expect(app.service.rules(for: "a")?.create == .admin)
+        try await TestApp.with { app in
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a"}"#).status == 201)
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b"}"#).status == 201)
+            var changes = app.service.ruleChanges.listen().makeAsyncIterator()
+            _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"rules":{"create":"admin"}}"#)
+            _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["z"]}]}"#)
+            _ = await app.request("PATCH", "/admin/collections/b", as: .admin, body: #"{"rules":{"read":"owner"}}"#)
+            _ = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"rules":{"read":"public"}}"#)
+            // Only the last PATCH changed a read rule.
+            #expect(await changes.next() == "a")
+            #expect(app.service.rules(for: "a")?.read == .public)
+            #expect(app.service.rules(for: "a")?.create == .admin)
+        }
     }
 }

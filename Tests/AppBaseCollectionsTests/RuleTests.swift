@@ -82,27 +82,27 @@ struct RuleTests {
 
     @Test("rule scenario", arguments: scenarios)
     func scenario(_ scenario: RuleScenario) async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        let created = await app.request("POST", "/admin/collections", as: .admin,
-                                        body: #"{"name":"c","rules":\#(scenario.rules)}"#)
-        try #require(created.status == 201, "\(created.text)")
-        // Alice's record, written directly so that the create rule does not get in the way.
-        let id = try await seedRecord(app)
-        let response: TestResponse
-        switch scenario.operation {
-        case .get: response = await app.request("GET", "/db/collections/c/\(id)", as: scenario.caller)
-        case .list: response = await app.request("GET", "/db/collections/c", as: scenario.caller)
-        case .create: response = await app.request("POST", "/db/collections/c", as: scenario.caller, body: #"{"x":1}"#)
-        case .patch: response = await app.request("PATCH", "/db/collections/c/\(id)", as: scenario.caller, body: #"{"x":2}"#)
-        case .delete: response = await app.request("DELETE", "/db/collections/c/\(id)", as: scenario.caller)
-        }
-        #expect(response.status == scenario.status, "\(response.text)")
-        if let code = scenario.code { #expect(response.errorCode == code) }
-        if let visible = scenario.visible { #expect(response.items.count == visible) }
-        if scenario.operation == .create && scenario.status == 201 {
-            let owner: JSONValue = scenario.caller.identity?.user.map { .string($0.id) } ?? .null
-            #expect(response.json["ownerId"] == owner)
+        try await TestApp.with { app in
+            let created = await app.request("POST", "/admin/collections", as: .admin,
+                                            body: #"{"name":"c","rules":\#(scenario.rules)}"#)
+            try #require(created.status == 201, "\(created.text)")
+            // Alice's record, written directly so that the create rule does not get in the way.
+            let id = try await seedRecord(app)
+            let response: TestResponse
+            switch scenario.operation {
+            case .get: response = await app.request("GET", "/db/collections/c/\(id)", as: scenario.caller)
+            case .list: response = await app.request("GET", "/db/collections/c", as: scenario.caller)
+            case .create: response = await app.request("POST", "/db/collections/c", as: scenario.caller, body: #"{"x":1}"#)
+            case .patch: response = await app.request("PATCH", "/db/collections/c/\(id)", as: scenario.caller, body: #"{"x":2}"#)
+            case .delete: response = await app.request("DELETE", "/db/collections/c/\(id)", as: scenario.caller)
+            }
+            #expect(response.status == scenario.status, "\(response.text)")
+            if let code = scenario.code { #expect(response.errorCode == code) }
+            if let visible = scenario.visible { #expect(response.items.count == visible) }
+            if scenario.operation == .create && scenario.status == 201 {
+                let owner: JSONValue = scenario.caller.identity?.user.map { .string($0.id) } ?? .null
+                #expect(response.json["ownerId"] == owner)
+            }
         }
     }
 
@@ -119,32 +119,32 @@ struct RuleTests {
 
     @Test("public is refused for writes")
     func publicWritesRefused() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        for operation in ["create", "update", "delete"] {
-            let response = await app.request("POST", "/admin/collections", as: .admin,
-                                             body: #"{"name":"c","rules":{"\#(operation)":"public"}}"#)
-            #expect(response.status == 400)
-            #expect(response.errorCode == "validation_failed")
+        try await TestApp.with { app in
+            for operation in ["create", "update", "delete"] {
+                let response = await app.request("POST", "/admin/collections", as: .admin,
+                                                 body: #"{"name":"c","rules":{"\#(operation)":"public"}}"#)
+                #expect(response.status == 400)
+                #expect(response.errorCode == "validation_failed")
+            }
         }
     }
 
     @Test("admin routes refuse client keys")
     func adminRoutesNeedAdminKey() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        #expect(await app.request("GET", "/admin/collections", as: .alice).status == 403)
-        #expect(await app.request("POST", "/admin/collections", as: .anonymous, body: #"{"name":"x"}"#).status == 403)
-        #expect(await app.request("DELETE", "/admin/collections/x", as: .bob).status == 403)
+        try await TestApp.with { app in
+            #expect(await app.request("GET", "/admin/collections", as: .alice).status == 403)
+            #expect(await app.request("POST", "/admin/collections", as: .anonymous, body: #"{"name":"x"}"#).status == 403)
+            #expect(await app.request("DELETE", "/admin/collections/x", as: .bob).status == 403)
+        }
     }
 
     @Test("an implicitly created collection gets the default rules")
     func implicitDefaults() async throws {
-        let app = try await TestApp.make()
-        defer { Task { await app.close() } }
-        _ = try await app.create("fresh", "{}")
-        let listed = await app.request("GET", "/admin/collections/fresh", as: .admin)
-        #expect(listed.json["rules"] == JSONValue.parse(#"{"read":"owner","create":"authenticated","update":"owner","delete":"owner"}"#))
-        #expect(listed.json["count"] == .int(1))
+        try await TestApp.with { app in
+            _ = try await app.create("fresh", "{}")
+            let listed = await app.request("GET", "/admin/collections/fresh", as: .admin)
+            #expect(listed.json["rules"] == JSONValue.parse(#"{"read":"owner","create":"authenticated","update":"owner","delete":"owner"}"#))
+            #expect(listed.json["count"] == .int(1))
+        }
     }
 }

@@ -53,7 +53,7 @@ struct BodyTests {
         try await withTestServer { server in
             let chunks = (0..<20).map { Array(repeating: UInt8(ascii: "a") + UInt8($0), count: 30) }
             let request = RawRequest.chunked("POST", "/collect", chunks: chunks)
-            let pieces = stride(from: 0, to: request.count, by: 7).map { Array(request[$0..<min($0 + 7, request.count)]) }
+            let pieces = stride(from: 0, to: request.count, by: 13).map { Array(request[$0..<min($0 + 13, request.count)]) }
             let client = try await server.connect()
             try await client.send(pieces: pieces, pause: .microseconds(300))
             let response = try await client.readResponse(method: "POST")
@@ -209,14 +209,14 @@ struct BodyTests {
     @Test("a slow handler holds back the upload (request-body backpressure)")
     func uploadBackpressure() async throws {
         try await withTestServer { server in
-            let total = 64 << 20
+            let total = 16 << 20
             let client = try await server.connect(sendBufferSize: 64 * 1024)
             try await client.send(RawRequest.make("POST", "/slow-upload", headers: [("Content-Length", String(total))]))
             #expect(await server.events.wait(for: "slow-upload-started"))
             let body = [UInt8](repeating: UInt8(ascii: "u"), count: total)
             let accepted = try await client.sendUntilStalled(body[...], stall: .milliseconds(300))
-            // Socket buffers absorb some megabytes; the server itself holds ~64 KiB.
-            #expect(accepted < total / 2, "the server kept reading a body nobody consumed (\(accepted) bytes)")
+            // Socket buffers absorb a few hundred KiB; the server itself holds ~64 KiB.
+            #expect(accepted < 8 << 20, "the server kept reading a body nobody consumed (\(accepted) bytes)")
             server.gate.open()
             try await client.send(Array(body[accepted...]), timeout: .seconds(20))
             let response = try await client.readResponse(method: "POST", timeout: .seconds(10))

@@ -15,7 +15,12 @@ struct FuzzTests {
     /// server closed, or that nothing happened before the deadline.
     static func run(_ bytes: [UInt8], port: Int) async -> Outcome {
         guard let client = try? await RawHTTPClient.connect(port: port) else { return .closed }
-        defer { Task { await client.close() } }
+        let outcome = await exchange(bytes, on: client)
+        await client.close()
+        return outcome
+    }
+
+    private static func exchange(_ bytes: [UInt8], on client: RawHTTPClient) async -> Outcome {
         do {
             try await client.send(bytes)
         } catch RawHTTPClientError.sendFailed {

@@ -75,7 +75,7 @@ struct LimitsTests {
 
     @Test("malformed request lines → 400 bad_request", arguments: [
         "BREW /health HTTP/1.1\r\nHost: x\r\n\r\n",
-        "GET /health HTTQ/1.1\r\nHost: x\r\n\r\n",
+        "GET /health XTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /health HTTP/x.1\r\nHost: x\r\n\r\n",
         "GET\r\n\r\n",
         "GET health HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -97,6 +97,8 @@ struct LimitsTests {
     @Test("malformed header fields → 400 bad_request", arguments: [
         "Host localhost\r\n",
         "Bad Header: x\r\n",
+        "Transfer-Encoding : chunked\r\n",
+        "Content-Length\t: 3\r\n",
         "Content-Length: abc\r\n",
         "Content-Length: 1\r\nContent-Length: 2\r\n",
         "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",

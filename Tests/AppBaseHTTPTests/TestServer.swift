@@ -120,9 +120,15 @@ final class TestServer: Sendable {
     /// One request on a fresh connection; returns the response.
     func exchange(_ request: [UInt8], method: String = "GET") async throws -> RawHTTPResponse {
         let client = try await connect()
-        defer { Task { await client.close() } }
-        try await client.send(request)
-        return try await client.readResponse(method: method)
+        do {
+            try await client.send(request)
+            let response = try await client.readResponse(method: method)
+            await client.close()
+            return response
+        } catch {
+            await client.close()
+            throw error
+        }
     }
 
     /// `GET path` on a fresh connection.

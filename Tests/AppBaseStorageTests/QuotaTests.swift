@@ -45,6 +45,19 @@ struct QuotaTests {
         await app.stop()
     }
 
+    /// A form's framing is bounded, so a declared length beyond quota + that bound cannot fit.
+    @Test func declaredFormLengthOverQuotaIsRefusedBeforeTheBody() async throws {
+        let app = try await StorageTestApp.start(settings: Self.settings(app: 1000))
+        let head = StorageTestApp.head("POST", "/storage/buckets/docs/upload", caller: .alice,
+                                       headers: [("Content-Length", "\(1000 + 256 * 1024 + 1)"),
+                                                 ("Content-Type", MultipartBody.contentType)])
+        let response = try await app.client.exchange([head], method: "POST")
+        #expect(response.status == 413)
+        #expect(response.errorCode == "quota_exceeded")
+        try await Self.expectNothingLeft(app, blobs: 0, rows: 0)
+        await app.stop()
+    }
+
     @Test func chunkedUploadIsStoppedAsSoonAsItExceeds() async throws {
         let app = try await StorageTestApp.start(settings: Self.settings(app: 100_000))
         let chunk = Array(repeating: UInt8(5), count: 30_000)

@@ -149,11 +149,13 @@ struct UploadTests {
         let twoFiles = MultipartBody.make([.file(filename: "a", contentType: nil, bytes: [1]),
                                            .file(filename: "b", contentType: nil, bytes: [2])])
         let longName = MultipartBody.make([.file(filename: String(repeating: "n", count: 256), contentType: nil, bytes: [1])])
+        let bulkyForm = MultipartBody.make([.field(name: "junk", value: String(repeating: "j", count: 300_000)),
+                                            .file(filename: "a", contentType: nil, bytes: [1])])
         return [(noFile, 400, "validation_failed"), (unterminated, 400, "bad_request"), (twoFiles, 400, "bad_request"),
-                (longName, 400, "validation_failed")]
+                (longName, 400, "validation_failed"), (bulkyForm, 400, "bad_request")]
     }()
 
-    @Test(arguments: 0..<4)
+    @Test(arguments: 0..<5)
     func malformedMultipartIsRefusedAndLeavesNothing(index: Int) async throws {
         let (body, status, code) = Self.malformedBodies[index]
         let app = try await StorageTestApp.start()

@@ -38,9 +38,13 @@ public final class EventLog: Sendable {
     /// True when `event` has been recorded.
     public func contains(_ event: String) -> Bool { state.withLock { $0.events.contains(event) } }
 
-    /// Waits until `event` is (or was already) recorded. Returns false at the deadline.
-    public func wait(for event: String, timeout: Duration = .seconds(3)) async -> Bool {
-        await wait(timeout: timeout) { $0 == event }
+    /// How many times `event` has been recorded.
+    public func count(of event: String) -> Int { state.withLock { $0.events.count { $0 == event } } }
+
+    /// Waits until `event` is (or was already) recorded `occurrences` times. Returns false at the deadline.
+    public func wait(for event: String, occurrences: Int = 1, timeout: Duration = .seconds(3)) async -> Bool {
+        if occurrences <= 1 { return await wait(timeout: timeout) { $0 == event } }
+        return await eventually(timeout: timeout) { self.count(of: event) >= occurrences }
     }
 
     /// Waits until an event matching `matches` is (or was already) recorded. Returns false at the deadline.
@@ -128,7 +132,7 @@ public final class Gate: Sendable {
 /// Polls `condition` every `interval` until it holds or `timeout` passes; returns its last value.
 /// For states that have no event to await (a connection count settling after a close).
 public func eventually(timeout: Duration = .seconds(3), interval: Duration = .milliseconds(10),
-                       _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+                       _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return true }
@@ -153,14 +157,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// `count` random bytes.
     public mutating func bytes(_ count: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 8)
-        while out.count < count {
-            let word = next()
-            for shift in stride(from: 0, to: 64, by: 8) where out.count < count {
-                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
-        }
-        return out
+        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
+        for index in words.indices { words[index] = next() }
+        return words.withUnsafeBytes { Array($0.prefix(count)) }
     }
 }

@@ -113,6 +113,8 @@ final class SSEStream: Sendable {
                 }
             }
         }
+        // Ended while replaying (token expired, revoked, shutdown): the pump writes the final event.
+        guard !subscriber.isEnded else { return }
         subscriber.goLive(after: reached)
         try await writer.write(SSEFrames.ready(seq: reached, retry: settings.retryMilliseconds))
     }

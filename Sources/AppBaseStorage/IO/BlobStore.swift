@@ -61,16 +61,6 @@ final class BlobStore: Sendable {
         }
     }
 
-    /// Moves a complete, fsynced temp file to `blobs/<blobID>` and makes the rename durable.
-    func publish(temporaryPath: String, asBlob blobID: String) async throws {
-        let destination = try path(forBlob: blobID)
-        let directory = blobDirectory
-        try await run {
-            try FileIO.rename(temporaryPath, to: destination)
-            try FileIO.syncDirectory(directory)
-        }
-    }
-
     /// Gives an existing blob a second, durable name (restoring a version without copying).
     /// - Throws: `FileIOError` with `isNotFound` when the source is gone.
     func link(blob source: String, as destination: String) async throws {

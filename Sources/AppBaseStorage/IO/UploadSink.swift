@@ -69,18 +69,24 @@ final class UploadSink: Sendable {
         thread.execute { [self] in write(chunks) }
     }
 
-    /// Waits for the queued writes, fsyncs and closes the file.
-    /// - Throws: the first write error, or the fsync's.
-    func finish() async throws -> Written {
+    /// Waits for the queued writes, then — in one visit to the I/O thread — fsyncs and closes the
+    /// file, renames it to `destination` and fsyncs `directory`, so the blob is durable under its
+    /// final name before any row can point at it.
+    /// - Throws: the first write error, or that of fsync or rename (the caller then aborts the
+    ///   sink and discards `destination`, which a failed directory fsync may leave behind).
+    func finish(publishingAs destination: String, in directory: String) async throws -> Written {
         try await thread.run { [self] () throws -> Written in
             if let failure = flow.withLock({ $0.failure }) { throw failure }
             let path = temporaryPath
-            return try disk.withLock { disk throws(FileIOError) -> Written in
+            let written = try disk.withLock { disk throws(FileIOError) -> Written in
                 try FileIO.sync(disk.descriptor, path: path)
                 FileIO.closeDescriptor(disk.descriptor)
                 disk.descriptor = -1
                 return Written(size: disk.written, sha256: Self.hex(disk.hasher.finalize()))
             }
+            try FileIO.rename(path, to: destination)
+            try FileIO.syncDirectory(directory)
+            return written
         }
     }
 

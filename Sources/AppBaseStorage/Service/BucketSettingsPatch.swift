@@ -35,7 +35,7 @@ struct BucketSettingsPatch: Sendable {
             }
         }
         if let value = body["maxFileBytes"] {
-            maxFileBytes = try Self.optionalInteger(value, field: "maxFileBytes", range: 1...settings.maxFileBytesCeiling)
+            maxFileBytes = try Self.optionalInteger(value, field: "maxFileBytes", range: 1...settings.largestFileBytes)
         }
         if let value = body["versionsKept"] {
             versionsKept = try Self.optionalInteger(value, field: "versionsKept", range: 1...Int64(settings.maxVersionsKept))

@@ -60,7 +60,8 @@ enum StorageRequest {
         let contentType = request.headers["content-type"]
         if let contentType, ContentSniffer.essence(contentType) == "multipart/form-data" {
             do throws(MultipartError) {
-                return .multipart(boundary: try MultipartParser.boundary(fromContentType: contentType))
+                return .multipart(boundary: try MultipartParser.boundary(fromContentType: contentType),
+                                  declaredLength: request.contentLength)
             } catch {
                 throw StorageErrors.multipart(error)
             }

@@ -8,6 +8,8 @@ extension StorageService {
     /// (default rules) on its first upload.
     func upload(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let bucketName = try StorageRequest.bucket(context)
+        let format = try StorageRequest.uploadFormat(request)
+        let queryName = try StorageRequest.nameQuery(request)
         let identity = context.identity
         let user = identity.user?.id
         let (bucketRow, usage) = try await environment.readers.read { connection in
@@ -15,8 +17,6 @@ extension StorageService {
         }
         let bucket = bucketRow ?? Bucket.implicit(bucketName, now: now)
         try StorageAccess.requireBucket(identity, bucket.rules.create)
-        let format = try StorageRequest.uploadFormat(request)
-        let queryName = try StorageRequest.nameQuery(request)
         let fileID = Identifier.uuidV7(milliseconds: now)
         let quota = quota
         let settings = settings
@@ -33,10 +33,10 @@ extension StorageService {
     func putVersion(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let bucketName = try StorageRequest.bucket(context)
         let fileID = try StorageRequest.fileID(context)
-        let user = context.identity.user?.id
-        let (bucket, usage) = try await existingFile(fileID, in: bucketName, for: .update, context: context, user: user)
         let format = try StorageRequest.uploadFormat(request)
         let queryName = try StorageRequest.nameQuery(request)
+        let user = context.identity.user?.id
+        let (bucket, usage) = try await existingFile(fileID, in: bucketName, for: .update, context: context, user: user)
         let quota = quota
         let settings = settings
         let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user) {
@@ -142,10 +142,16 @@ extension StorageService {
         let blobID = Identifier.uuidV7(milliseconds: now)
         do {
             received = try await receiver.receive(request.body, into: sink)
-            written = try await sink.finish()
-            try await store.publish(temporaryPath: sink.temporaryPath, asBlob: blobID)
         } catch {
             await sink.abort()
+            throw error
+        }
+        do {
+            written = try await sink.finish(publishingAs: try store.path(forBlob: blobID), in: store.blobDirectory)
+        } catch {
+            await sink.abort()
+            // A rename that happened before a failed directory fsync leaves the blob behind.
+            await discard(blobs: [blobID])
             throw error
         }
         let version = FileVersion(version: 1, blobID: blobID, size: written.size, sha256: written.sha256,

@@ -37,7 +37,7 @@ public final class StorageService: AppService {
     /// Adds every storage route: files under `/storage/buckets`, signed downloads under
     /// `/storage/signed` (no key: the URL's signature is the credential) and `/admin/buckets`.
     public func registerRoutes(on routes: inout RouteTable) {
-        let uploadLimit = Int(clamping: settings.maxFileBytesCeiling + settings.multipartOverheadBytes)
+        let uploadLimit = Int(clamping: settings.largestFileBytes + Int64(MultipartUpload.maxOverheadBytes))
         let json = StorageRequest.maxJSONBytes
         routes.add(.POST, "/storage/buckets/:bucket/upload", bodyLimit: uploadLimit) { [self] in try await upload($0, $1) }
         routes.add(.GET, "/storage/buckets/:bucket", bodyLimit: 0) { [self] in try await list($0, $1) }

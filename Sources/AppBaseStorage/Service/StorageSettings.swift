@@ -13,11 +13,10 @@ public struct StorageSettings: Sendable, Hashable {
     public var signedURLMaxSeconds: Int64 = 7 * 86_400
     /// The largest file a bucket accepts unless an admin sets its own limit.
     public var defaultMaxFileBytes: Int64 = 1 << 30
-    /// The largest per-bucket limit an admin may set. The upload routes' body limit is this plus
-    /// `multipartOverheadBytes`; each bucket's own limit is enforced while the body streams.
+    /// The largest per-bucket limit an admin may set. The upload routes' body limit is this (or
+    /// `defaultMaxFileBytes` when larger) plus the framing a form may carry; each bucket's own
+    /// limit is enforced while the body streams.
     public var maxFileBytesCeiling: Int64 = 16 << 30
-    /// Room for multipart framing and small form fields on top of the file itself.
-    public var multipartOverheadBytes: Int64 = 1 << 20
     /// Versions kept per file unless a bucket says otherwise (the oldest are pruned).
     public var defaultVersionsKept = 10
     /// The most versions a bucket may keep.
@@ -26,9 +25,15 @@ public struct StorageSettings: Sendable, Hashable {
     public var ioThreads = 2
     /// Uploads streaming at once; beyond → 503 `server_busy` (each holds about 1 MiB of buffers).
     public var maxConcurrentUploads = 32
-    /// Items per page of a file list when `limit` is absent, and the largest `limit` accepted.
+    /// Items per page of a file list when `limit` is absent.
     public var listDefaultLimit = 100
+    /// The largest `limit` a file list accepts; beyond → 400.
     public var listMaxLimit = 1000
 
     public init() {}
+}
+
+extension StorageSettings {
+    /// The largest file any bucket may accept: the ceiling, or the default if set above it.
+    var largestFileBytes: Int64 { max(maxFileBytesCeiling, defaultMaxFileBytes) }
 }

@@ -2,8 +2,8 @@ import AppBaseCore
 import AppBaseRuntime
 import AppBaseSQLite
 import Logging
-@testable import AppBaseCollections
-@testable import AppBaseHTTP
+import AppBaseCollections
+import AppBaseHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +19,19 @@ final class TestApp: Sendable {
     let recorder: TestRecorder
     let service: CollectionService
     let router: Router
+
+    /// Runs `body` with a fresh app and closes it (database and directory) afterwards.
+    static func with(_ configure: (inout CollectionSettings) -> Void = { _ in },
+                     _ body: (TestApp) async throws -> Void) async throws {
+        let app = try await make(configure)
+        do {
+            try await body(app)
+        } catch {
+            await app.close()
+            throw error
+        }
+        await app.close()
+    }
 
     static func make(_ configure: (inout CollectionSettings) -> Void = { _ in }) async throws -> TestApp {
         var settings = CollectionSettings()

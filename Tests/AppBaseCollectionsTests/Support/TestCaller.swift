@@ -1,5 +1,5 @@
 import AppBaseCore
-@testable import AppBaseHTTP
+import AppBaseHTTP
 
 /// The callers every scenario uses: two users on a client key, a client key without a user,
 /// an admin key, and no key at all.

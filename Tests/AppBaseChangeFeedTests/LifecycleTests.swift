@@ -1,0 +1,147 @@
+import AppBaseCore
+import AppBaseRuntime
+import Testing
+
+@Suite("Stream endings: revocation, expiry, rule changes, slow consumers, caps, heartbeats, shutdown")
+struct LifecycleTests {
+    @Test("a revoked session ends its streams with auth_revoked; other users' streams go on")
+    func sessionRevoked() async throws {
+        try await FeedTestApp.with { app in
+            let (alice, _) = try await app.subscribeReady(as: .alice)
+            let (bob, _) = try await app.subscribeReady(as: .bob)
+            app.identities.revoke("s-alice", code: .sessionRevoked)
+            let last = try await alice.drain()
+            #expect(last.map(\.event) == ["auth_revoked"])
+            #expect(last.first?.json == JSONValue.parse(#"{"code":"session_revoked"}"#))
+            let (seq, _) = try await app.create("b", owner: TestCaller.bobID)
+            #expect(try await bob.next()?.seq == seq)
+            bob.close()
+        }
+    }
+
+    @Test("a disabled user and a revoked key end their streams too", arguments: [
+        ("user:user-alice", ErrorCode.userDisabled), ("key:key-client", ErrorCode.invalidAPIKey),
+    ])
+    func otherRevocations(_ what: String, _ code: ErrorCode) async throws {
+        try await FeedTestApp.with { app in
+            let (alice, _) = try await app.subscribeReady(as: .alice)
+            let (admin, _) = try await app.subscribeReady(as: .admin)
+            app.identities.revoke(what, code: code)
+            let last = try await alice.drain()
+            #expect(last.map(\.event) == ["auth_revoked"])
+            #expect(last.first?.json["code"] == .string(code.rawValue))
+            try await app.create("still")
+            #expect(try await admin.next()?.event == "create")
+            admin.close()
+        }
+    }
+
+    @Test("a stream ends with auth_expired when its token expires")
+    func tokenExpiry() async throws {
+        try await FeedTestApp.with { app in
+            let expiresAt = app.clock.nowSeconds() + 30
+            let (alice, _) = try await app.subscribeReady(headers: [("X-Test-Expires", String(expiresAt))])
+            try await app.create("before")
+            #expect(try await alice.next()?.event == "create")
+            app.clock.advance(seconds: 31)
+            let last = try await alice.drain(timeout: 5)
+            #expect(last.map(\.event) == ["auth_expired"])
+            #expect(last.first?.json == JSONValue.parse(#"{"code":"token_expired"}"#))
+        }
+    }
+
+    @Test("changing the collection's read rule ends its streams with auth_revoked")
+    func ruleChange() async throws {
+        try await FeedTestApp.with { app in
+            let (notes, _) = try await app.subscribeReady(as: .alice)
+            let (other, _) = try await app.subscribeReady("other", as: .alice)
+            app.rules.set(AccessRules(create: .admin), for: "notes")   // read rule unchanged
+            app.rules.set(AccessRules(read: .authenticated), for: "notes")
+            let last = try await notes.drain()
+            #expect(last.map(\.event) == ["auth_revoked"])
+            #expect(last.first?.json["code"] == .string("rules_changed"))
+            try await app.create("o", collection: "other")
+            #expect(try await other.next()?.event == "create")
+            other.close()
+        }
+    }
+
+    @Test("a slow consumer's stream is closed; everyone else gets every event")
+    func slowConsumer() async throws {
+        try await FeedTestApp.with({ $0.subscriberBuffer = 8 }) { app in
+            let slow = try await app.subscribe(receiveBuffer: 4096)
+            #expect(slow.status == 200)
+            let (fast, _) = try await app.subscribeReady(as: .alice)
+            // 120 × 64 KiB is about twice what the socket buffers, the connection's queue and the
+            // subscriber's 8-event buffer hold for a client that stopped reading.
+            let events = 120
+            let pad = String(repeating: "x", count: 64 * 1024)
+            var fastSeen = 0
+            for index in 0..<events {
+                let seq = try await app.create("r\(index)", #""pad":"\#(pad)""#).seq
+                // The fast client keeps up with the writer; the slow one never reads.
+                if try await fast.next(timeout: 10)?.seq == seq { fastSeen += 1 }
+            }
+            #expect(fastSeen == events)
+            // The slow stream was closed by the server: reading what reached its socket ends early.
+            let slowEvents = try await slow.drain(timeout: 10)
+            let delivered = slowEvents.filter { $0.event == "create" }.count
+            #expect(delivered < events)
+            #expect(await app.service.openStreamCount() == 1)
+            // It can resume from its last event and get the rest.
+            let lastID = try #require(slowEvents.last(where: { $0.id != nil })?.id)
+            let (resumed, replay) = try await app.subscribeReady(headers: [("Last-Event-ID", lastID)])
+            #expect(replay.filter { $0.event == "create" }.count == events - delivered)
+            resumed.close()
+            fast.close()
+        }
+    }
+
+    @Test("streams per user and per IP are capped → 429 rate_limited")
+    func caps() async throws {
+        try await FeedTestApp.with({ $0.maxStreamsPerUser = 2; $0.maxStreamsPerIP = 3 }) { app in
+            let first = try await app.subscribe(as: .alice)
+            let second = try await app.subscribe(as: .alice)
+            let third = try await app.subscribe(as: .alice)
+            #expect(first.status == 200 && second.status == 200)
+            #expect(third.status == 429)
+            #expect(third.headers["retry-after"] != nil)
+            #expect(try await third.errorBody()["error"]?["code"] == .string("rate_limited"))
+            let bobs = try await app.subscribe(as: .bob)
+            #expect(bobs.status == 200)
+            #expect(try await app.subscribe(as: .admin).status == 429, "fourth from this address")
+            #expect(try await app.subscribe(as: .admin, headers: [("X-Test-IP", "10.0.0.9")]).status == 200)
+            // Closing a stream frees its place.
+            first.close()
+            var reopened = 0
+            for _ in 0..<50 where reopened == 0 {
+                let again = try await app.subscribe(as: .alice)
+                if again.status == 200 { reopened = 1 } else { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(reopened == 1)
+        }
+    }
+
+    @Test("a quiet, filtered stream gets heartbeats carrying the sequence evaluated so far")
+    func heartbeats() async throws {
+        try await FeedTestApp.with({ $0.heartbeatSeconds = 1 }) { app in
+            let (client, _) = try await app.subscribeReady(query: "?filter=" + Percent.encode(#"n = "never""#))
+            var last: Int64 = 0
+            for index in 0..<3 { last = try await app.create("r\(index)", #""n":1"#).seq }
+            let heartbeat = try #require(try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }, timeout: 4).last)
+            #expect(heartbeat.json == JSONValue.parse(#"{"seq":\#(last)}"#))
+            client.close()
+        }
+    }
+
+    @Test("shutdown ends every stream; new subscriptions are refused")
+    func shutdown() async throws {
+        try await FeedTestApp.with { app in
+            let (client, _) = try await app.subscribeReady()
+            await app.service.shutdown()
+            #expect(try await client.drain().isEmpty)
+            #expect(await app.service.openStreamCount() == 0)
+            #expect(try await app.subscribe().status == 503)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import AppBaseHTTP
+import AppBaseTestSupport
+import Testing
+
+@Suite("Connection cap and disconnects", .timeLimit(.minutes(1)))
+struct ConnectionTests {
+    @Test("the connection past the cap gets 503 server_busy and is closed; capacity returns")
+    func connectionCap() async throws {
+        try await withTestServer(limits: .test { $0.maxConnections = 3 }) { server in
+            var clients: [RawHTTPClient] = []
+            for _ in 0..<3 {
+                let client = try await server.connect()
+                try await client.send(RawRequest.make("GET", "/health"))
+                #expect(try await client.readResponse().status == 200)
+                clients.append(client)
+            }
+            #expect(await server.connectionCount() == 3)
+
+            let extra = try await server.connect()
+            let busy = try await extra.readResponse()
+            #expect(busy.status == 503)
+            #expect(busy.errorCode == "server_busy")
+            #expect(busy.header("Retry-After") == "1")
+            #expect(busy.header("X-Request-Id") == busy.errorRequestID)
+            #expect(busy.closesConnection)
+            #expect(await extra.waitForClose().isClosed)
+
+            // A refused client that had already sent its request gets the same answer.
+            let eager = try await server.connect()
+            try? await eager.send(RawRequest.make("GET", "/health"))
+            #expect(try await eager.readResponse().status == 503)
+
+            // The existing connections are unaffected.
+            try await clients[0].send(RawRequest.make("GET", "/health"))
+            #expect(try await clients[0].readResponse().status == 200)
+
+            await clients[1].close()
+            #expect(await server.waitForConnectionCount(2))
+            let fresh = try await server.connect()
+            try await fresh.send(RawRequest.make("GET", "/health"))
+            #expect(try await fresh.readResponse().status == 200)
+            for client in clients { await client.close() }
+            await fresh.close()
+        }
+    }
+
+    @Test("a client that vanishes mid-body cancels the handler and frees the connection", arguments: [false, true])
+    func disconnectMidBody(abortive: Bool) async throws {
+        try await withTestServer { server in
+            let before = await server.connectionCount()
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "1000000")])
+                + [UInt8](repeating: 7, count: 10_000))
+            #expect(await server.events.wait(for: "upload-chunk"))
+            if abortive { await client.reset() } else { await client.close() }
+            #expect(await server.events.wait(for: "upload-aborted cancelled=true"),
+                    "handler saw: \(server.events.events)")
+            #expect(await server.waitForConnectionCount(before))
+        }
+    }
+
+    @Test("a client that disconnects while its handler waits cancels the handler")
+    func disconnectWhileWaiting() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/wait"))
+            #expect(await server.events.wait(for: "wait-started"))
+            await client.close()
+            #expect(await server.events.wait(for: "wait-cancelled"))
+            #expect(await server.waitForConnectionCount(0))
+        }
+    }
+
+    @Test("a client that disconnects during a streamed response stops the producer")
+    func disconnectDuringStream() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect(receiveBufferSize: 32 * 1024)
+            try await client.send(RawRequest.make("GET", "/firehose?mib=64"))
+            let head = try await client.readHead()
+            #expect(head.status == 200)
+            _ = try await client.readChunk()
+            await client.reset()
+            #expect(await server.events.wait(for: "firehose-failed"))
+            #expect(await server.waitForConnectionCount(0))
+            let health = try await server.get("/health")
+            #expect(health.status == 200)
+        }
+    }
+
+    @Test("a pipelining client that hangs up before its answers does not take the server down (SIGPIPE)")
+    func writeAfterPeerGone() async throws {
+        try await withTestServer { server in
+            for index in 1...3 {
+                let client = try await server.connect()
+                try await client.send(RawRequest.make("GET", "/wait"))
+                #expect(await server.events.wait(for: "wait-started", occurrences: index))
+                // This request arrives while /wait is pending: the server buffers it and stops
+                // reading, so it does not see the hang-up and later writes both answers into a
+                // socket the client has closed (RST, then EPIPE).
+                try await client.send(RawRequest.make("GET", "/health"))
+                await client.close()
+            }
+            server.gate.open()
+            #expect(await server.waitForConnectionCount(0))
+            let health = try await server.get("/health")
+            #expect(health.status == 200)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import AppBaseHTTP
+import AppBaseTestSupport
+import Testing
+
+@Suite("File responses (sendfile)", .timeLimit(.minutes(1)))
+struct FileTests {
+    static let size = 3 << 20 | 12_345
+
+    @Test("a few MiB arrive byte-identical, and the connection stays usable")
+    func download() async throws {
+        try await withTestServer(fileSize: Self.size) { server in
+            let client = try await server.connect()
+            for _ in 0..<2 {
+                try await client.send(RawRequest.make("GET", "/file"))
+                let response = try await client.readResponse(timeout: .seconds(10))
+                #expect(response.status == 200)
+                #expect(response.header("Content-Length") == String(Self.size))
+                #expect(response.header("Content-Type") == "application/octet-stream")
+                #expect(response.body.count == Self.size)
+                #expect(response.body == server.fileContent)
+            }
+            try await client.send(RawRequest.make("GET", "/health"))
+            #expect(try await client.readResponse().status == 200)
+            await client.close()
+        }
+    }
+
+    @Test("HEAD gives the headers only")
+    func head() async throws {
+        try await withTestServer(fileSize: Self.size) { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("HEAD", "/file") + RawRequest.make("GET", "/health"))
+            let responses = try await client.readResponses(methods: ["HEAD", "GET"])
+            #expect(responses[0].status == 200)
+            #expect(responses[0].header("Content-Length") == String(Self.size))
+            #expect(responses[0].body.isEmpty)
+            // Had any file bytes followed the HEAD answer, this would not parse as /health.
+            #expect(responses[1].json?["status"]?.stringValue == "ok")
+            await client.close()
+        }
+    }
+
+    @Test("a slow reader still gets the whole file")
+    func slowReader() async throws {
+        try await withTestServer(fileSize: Self.size) { server in
+            let client = try await server.connect(receiveBufferSize: 32 * 1024)
+            try await client.send(RawRequest.make("GET", "/file"))
+            let head = try await client.readHead()
+            var body: [UInt8] = []
+            while body.count < Self.size {
+                body += try await client.readBytes(min(100_000, Self.size - body.count))
+                if body.count < 400_000 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(head.status == 200)
+            #expect(body == server.fileContent)
+            await client.close()
+        }
+    }
+
+    @Test("a client that resets mid-download leaves the server healthy")
+    func resetMidDownload() async throws {
+        try await withTestServer(fileSize: Self.size) { server in
+            let client = try await server.connect(receiveBufferSize: 16 * 1024)
+            try await client.send(RawRequest.make("GET", "/file"))
+            _ = try await client.readHead()
+            _ = try await client.readBytes(10_000)
+            await client.reset()
+            #expect(await server.waitForConnectionCount(0, timeout: .seconds(5)))
+            let response = try await server.get("/file")
+            #expect(response.body == server.fileContent)
+        }
+    }
+}

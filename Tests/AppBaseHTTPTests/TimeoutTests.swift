@@ -1,0 +1,106 @@
+import AppBaseHTTP
+import AppBaseTestSupport
+import Testing
+
+/// Timeouts are 300 ms here (`HTTPLimits.shortTimeouts`); each test lets one elapse.
+@Suite("Timeouts (slowloris)", .timeLimit(.minutes(1)))
+struct TimeoutTests {
+    @Test("half a header block, then silence → closed after the header timeout")
+    func headerTimeout() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            let client = try await server.connect()
+            let started = ContinuousClock.now
+            try await client.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            let observation = await client.waitForClose(timeout: .seconds(3))
+            let elapsed = ContinuousClock.now - started
+            #expect(observation.isClosed)
+            #expect(elapsed >= .milliseconds(280), "closed after only \(elapsed)")
+            #expect(await server.waitForConnectionCount(0))
+        }
+    }
+
+    @Test("a trickling header is cut at the header timeout even though bytes keep coming")
+    func tricklingHeader() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            let client = try await server.connect()
+            let started = ContinuousClock.now
+            try await client.send("GET /health HTTP/1.1\r\n")
+            var closed = false
+            for index in 0..<60 {
+                do {
+                    try await client.send("X-Trickle-\(index): 1\r\n")
+                } catch {
+                    closed = true
+                    break
+                }
+                if case .closed = await client.waitForClose(timeout: .milliseconds(50)) {
+                    closed = true
+                    break
+                }
+            }
+            #expect(closed)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            let client = try await server.connect()
+            // The idle period starts after the response, so it cannot end sooner than 300 ms
+            // after the request was sent.
+            let sent = ContinuousClock.now
+            try await client.send(RawRequest.make("GET", "/health"))
+            #expect(try await client.readResponse().status == 200)
+            let observation = await client.waitForClose(timeout: .seconds(3))
+            #expect(observation.isClosed)
+            #expect(ContinuousClock.now - sent >= .milliseconds(280))
+        }
+    }
+
+    @Test("a connection that never sends anything is closed after the idle timeout")
+    func silentConnection() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            let client = try await server.connect()
+            #expect(await client.waitForClose(timeout: .seconds(3)).isClosed)
+        }
+    }
+
+    @Test("a body that stalls mid-way is closed after the body-stall timeout")
+    func bodyStall() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            let client = try await server.connect()
+            let sent = ContinuousClock.now
+            try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "100000")])
+                + [UInt8](repeating: 1, count: 5000))
+            #expect(await server.events.wait(for: "upload-chunk"))
+            let observation = await client.waitForClose(timeout: .seconds(3))
+            #expect(observation.isClosed)
+            #expect(ContinuousClock.now - sent >= .milliseconds(280))
+            #expect(await server.events.wait { $0.hasPrefix("upload-aborted") })
+            #expect(await server.waitForConnectionCount(0))
+        }
+    }
+
+    @Test("while slowloris clients hang on, other clients are served normally")
+    func othersServedDuringSlowloris() async throws {
+        try await withTestServer(limits: .shortTimeouts()) { server in
+            var slow: [RawHTTPClient] = []
+            for index in 0..<5 {
+                let client = try await server.connect()
+                try await client.send("GET /health HTTP/1.1\r\nX-Slow-\(index): ")
+                slow.append(client)
+            }
+            let started = ContinuousClock.now
+            for _ in 0..<10 {
+                let response = try await server.get("/health")
+                #expect(response.status == 200)
+            }
+            #expect(ContinuousClock.now - started < .milliseconds(1500))
+            for client in slow {
+                #expect(await client.waitForClose(timeout: .seconds(3)).isClosed)
+            }
+            #expect(await server.waitForConnectionCount(0))
+        }
+    }
+}
