@@ -23,11 +23,12 @@ extension HTTPLimits {
         return limits
     }
 
-    /// Test limits with the slowloris timeouts (header, idle, body stall) at 300 ms.
+    /// Test limits with the slowloris timeouts (header, body stall) at 300 ms. The idle timeout
+    /// stays long: at 300 ms a loaded machine could close a fresh connection before its client
+    /// got to send (tests of the idle timeout itself shorten it).
     static func shortTimeouts(_ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
         test { limits in
             limits.headerTimeoutMillis = 300
-            limits.idleTimeoutMillis = 300
             limits.bodyStallTimeoutMillis = 300
             configure(&limits)
         }

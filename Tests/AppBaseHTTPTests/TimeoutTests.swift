@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-/// Timeouts are 300 ms here (`HTTPLimits.shortTimeouts`); each test lets one elapse.
+/// Timeouts are 300 ms here (`HTTPLimits.shortTimeouts`, plus `shortIdle`); each test lets one elapse.
 @Suite("Timeouts (slowloris)", .timeLimit(.minutes(1)))
 struct TimeoutTests {
     @Test("half a header block, then silence → closed after the header timeout")
@@ -45,7 +45,7 @@ struct TimeoutTests {
 
     @Test("an idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() async throws {
-        try await withTestServer(limits: .shortTimeouts()) { server in
+        try await withTestServer(limits: .shortTimeouts { $0.idleTimeoutMillis = 300 }) { server in
             let client = try await server.connect()
             // The idle period starts after the response, so it cannot end sooner than 300 ms
             // after the request was sent.
@@ -60,7 +60,7 @@ struct TimeoutTests {
 
     @Test("a connection that never sends anything is closed after the idle timeout")
     func silentConnection() async throws {
-        try await withTestServer(limits: .shortTimeouts()) { server in
+        try await withTestServer(limits: .shortTimeouts { $0.idleTimeoutMillis = 300 }) { server in
             let client = try await server.connect()
             #expect(await client.waitForClose(timeout: .seconds(3)).isClosed)
         }
