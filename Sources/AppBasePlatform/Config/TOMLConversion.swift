@@ -1,10 +1,20 @@
 import AppBaseCore
 import OrderedCollections
+import Synchronization
 import TOMLKit
 
 /// Converts a parsed TOML document into a `JSONValue` tree (tables keep their key order).
 enum TOMLConversion {
+    /// TOMLKit (toml++ underneath) corrupted keys when several documents were parsed at once
+    /// (seen in parallel tests), so parsing and conversion are serialised. Config files are
+    /// read rarely; the lock costs nothing that matters.
+    private static let parserLock = Mutex(())
+
     static func parse(_ text: String, file: String) throws(ConfigError) -> JSONValue {
+        try parserLock.withLock { _ throws(ConfigError) in try parseUnlocked(text, file: file) }
+    }
+
+    private static func parseUnlocked(_ text: String, file: String) throws(ConfigError) -> JSONValue {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
