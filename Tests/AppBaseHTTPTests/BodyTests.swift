@@ -225,4 +225,33 @@ struct BodyTests {
             await client.close()
         }
     }
+
+    @Test("chunked body with trailer fields")
+    func chunkedTrailers() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Transfer-Encoding", "chunked"),
+                                                                               ("Trailer", "X-Checksum")])
+                + RawRequest.bytes("3\r\nabc\r\n2;ext\r\nde\r\n0\r\nX-Checksum: 12345\r\nX-Other: y\r\n\r\n")
+                + RawRequest.make("GET", "/health"))
+            let responses = try await client.readResponses(methods: ["POST", "GET"])
+            #expect(responses.map(\.status) == [200, 200])
+            #expect(responses[0].bodyText == "abcde")
+            await client.close()
+        }
+    }
+
+    @Test("Expect: 100-continue to a handler that never reads → its answer, no 100, then close")
+    func expectContinueUnreadBody() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("DELETE", "/items/5", headers: [("Content-Length", "100"),
+                                                                                 ("Expect", "100-continue")]))
+            let (interim, response) = try await client.readFinalResponse(method: "DELETE")
+            #expect(interim.isEmpty)
+            #expect(response.status == 200)
+            #expect(response.closesConnection)
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
 }

@@ -122,4 +122,51 @@ struct KeepAliveTests {
             await client.close()
         }
     }
+
+    @Test("a burst of 1000 pipelined requests (beyond the pending-buffer bound) is answered in order")
+    func largePipeline() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            let count = 1000
+            let burst = (0..<count).flatMap { RawRequest.make("GET", "/health", headers: [("X-Request-Id", "r-\($0)")]) }
+            try await client.send(burst)
+            let responses = try await client.readResponses(methods: Array(repeating: "GET", count: count),
+                                                           timeout: .seconds(10))
+            #expect(responses.allSatisfy { $0.status == 200 })
+            #expect(responses.map { $0.header("X-Request-Id") ?? "" } == (0..<count).map { "r-\($0)" })
+            await client.close()
+        }
+    }
+
+    @Test("a small body sent to a route answered inline is discarded and the connection kept")
+    func inlineAnswerDiscardsBody() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("PATCH", "/items/1", body: RawRequest.bytes("{\"a\":1}"))
+                + RawRequest.make("POST", "/nowhere", body: [UInt8](repeating: 65, count: 3000))
+                + RawRequest.make("GET", "/health"))
+            let responses = try await client.readResponses(methods: ["PATCH", "POST", "GET"])
+            #expect(responses.map(\.status) == [405, 404, 200])
+            #expect(!responses[0].closesConnection && !responses[1].closesConnection)
+            await client.close()
+        }
+    }
+
+    @Test("request targets: absolute form, query and fragment, unknown methods")
+    func requestTargets() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "http://localhost:8080/items/abs?x=1")
+                + RawRequest.make("GET", "/items/q?a=1&b=2#frag")
+                + RawRequest.make("PROPFIND", "/items/1")
+                + RawRequest.make("MKCOL", "/nowhere")
+                + RawRequest.make("GET", "/health"))
+            let responses = try await client.readResponses(methods: ["GET", "GET", "PROPFIND", "MKCOL", "GET"])
+            #expect(responses.map(\.status) == [200, 200, 405, 404, 200])
+            #expect(responses[0].json?["id"]?.stringValue == "abs")
+            #expect(responses[1].json?["id"]?.stringValue == "q")
+            #expect(responses[2].header("Allow") == "DELETE, GET, HEAD, OPTIONS")
+            await client.close()
+        }
+    }
 }

@@ -120,4 +120,38 @@ struct StreamingTests {
             await client.close()
         }
     }
+
+    @Test("a stream shorter than its Content-Length closes the connection instead of desynchronising it")
+    func shortStream() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/short-stream") + RawRequest.make("GET", "/health"))
+            let head = try await client.readHead()
+            #expect(head.header("Content-Length") == "100")
+            do {
+                let response = try await client.readBody(of: head)
+                Issue.record("read a full body that the handler never wrote: \(response.bodyText.debugDescription)")
+            } catch RawHTTPClientError.closedByPeer(_, let received) {
+                #expect(received == RawRequest.bytes("0123456789"))
+            }
+        }
+    }
+
+    @Test("a stream that writes past its Content-Length is stopped at the declared length")
+    func longStream() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/long-stream") + RawRequest.make("GET", "/health"))
+            let response = try await client.readResponse()
+            #expect(response.bodyText == "01234")
+            #expect(await server.events.wait { $0.hasPrefix("long-stream-") })
+            #expect(server.events.contains("long-stream-refused"))
+            // The connection is closed rather than followed by stray bytes.
+            guard case .closed(_, let trailing) = await client.waitForClose() else {
+                Issue.record("connection left open after a broken stream")
+                return
+            }
+            #expect(trailing.isEmpty, "stray bytes after the response: \(String(decoding: trailing, as: UTF8.self).debugDescription)")
+        }
+    }
 }

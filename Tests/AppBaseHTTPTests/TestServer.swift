@@ -46,6 +46,7 @@ extension HTTPLimits {
 /// - `GET /stream?chunks=N` — a chunked `.stream` of `part-i\n` lines.
 /// - `GET /sse?n=N&hold=1` — N Server-Sent Events; with `hold`, parks on `gate` after the first.
 /// - `GET /sse-forever` — one event, then parks until cancelled.
+/// - `GET /short-stream`, `GET /long-stream` — streams that break their declared Content-Length.
 /// - `GET /firehose?mib=N` — N MiB in 64 KiB writes, publishing progress in `firehoseBytes`.
 /// - `POST /slow-upload` — parks on `gate` before reading the body, then counts it.
 /// - `POST /watch-upload` — counts the body; records `upload-aborted cancelled=<bool>` on failure.
@@ -270,6 +271,27 @@ private func makeRoutes(events: EventLog, gate: Gate, progress: Counter, filePat
             events.record("forever-started")
             await Gate().wait()  // never opened: returns only when the request is cancelled
             events.record("forever-ended cancelled=\(Task.isCancelled)")
+        }
+    }
+
+    routes.add(.GET, "/short-stream", auth: .none) { _, _ in
+        // Declares 100 bytes, writes 10: a handler bug the connection must not turn into a
+        // mis-framed keep-alive connection.
+        streamResponse(contentType: "text/plain", contentLength: 100) { writer in
+            try await writer.write(Array("0123456789".utf8))
+        }
+    }
+
+    routes.add(.GET, "/long-stream", auth: .none) { _, _ in
+        streamResponse(contentType: "text/plain", contentLength: 5) { writer in
+            try await writer.write(Array("01234".utf8))
+            do {
+                try await writer.write(Array("56789".utf8))
+                events.record("long-stream-overran")
+            } catch {
+                events.record("long-stream-refused")
+                throw error
+            }
         }
     }
 

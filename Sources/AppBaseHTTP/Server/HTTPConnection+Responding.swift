@@ -88,6 +88,7 @@ extension HTTPConnection {
             if let contentLength {
                 head.setContentLength(contentLength, omitForStatus: false)
                 streamingChunked = false
+                streamBytesRemaining = contentLength
             } else if request.map({ $0.versionMajor == 1 && $0.versionMinor == 0 }) == true {
                 keepAlive = false
                 head.keepAlive = false
@@ -109,6 +110,14 @@ extension HTTPConnection {
     /// the queue to drain.
     func writeBodyChunk(_ bytes: [UInt8]) throws -> Bool {
         guard phase == .handling, responseInProgress else { throw ConnectionClosedError() }
+        if let remaining = streamBytesRemaining {
+            // More than the declared length would be read as the start of the next response.
+            guard Int64(bytes.count) <= remaining else {
+                close(reason: "stream overran its Content-Length", graceful: true)
+                throw ConnectionClosedError()
+            }
+            streamBytesRemaining = remaining - Int64(bytes.count)
+        }
         if streamingChunked {
             var framed = Array(String(bytes.count, radix: 16).utf8)
             framed.reserveCapacity(framed.count + bytes.count + 4)
@@ -129,6 +138,9 @@ extension HTTPConnection {
         guard phase == .handling, responseInProgress else { return }
         if !succeeded {
             close(reason: "stream producer failed")
+        } else if !headOnly, let remaining = streamBytesRemaining, remaining > 0 {
+            // Short of its Content-Length: only closing tells the client the body is incomplete.
+            close(reason: "stream shorter than its Content-Length", graceful: true)
         } else if streamingChunked && !headOnly {
             writeRaw(Array("0\r\n\r\n".utf8)) { [weak self] _ in self?.responseFinished() }
         } else {
@@ -149,6 +161,7 @@ extension HTTPConnection {
         sendfileCancel = nil
         responseInProgress = false
         streamingChunked = false
+        streamBytesRemaining = nil
         bytesSent = 0
         guard keepAlive, messageComplete, !server.draining else {
             close(reason: "response complete", graceful: true)

@@ -53,6 +53,8 @@ final class HTTPConnection: ByteStreamDelegate {
     var deferredResponse: HTTPResponse?
     var responseInProgress = false
     var streamingChunked = false
+    /// Bytes a streamed body still owes its `Content-Length` (nil when chunked or close-delimited).
+    var streamBytesRemaining: Int64?
     var headOnly = false
     var bytesSent = 0
     var responseStatus = 0
