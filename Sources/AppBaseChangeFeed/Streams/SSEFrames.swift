@@ -35,8 +35,8 @@ enum SSEFrames {
     static func retry(_ milliseconds: Int) -> [UInt8] { Array("retry: \(milliseconds)\n\n".utf8) }
 
     /// The stream is live from `seq`.
-    static func ready(seq: Int64) -> [UInt8] {
-        control(event: "ready", id: seq, data: .object(["seq": .int(seq)]))
+    static func ready(seq: Int64, retry: Int) -> [UInt8] {
+        control(event: "ready", id: seq, data: .object(["seq": .int(seq)]), retry: retry)
     }
 
     /// Nothing to send: still alive, and everything up to `seq` has been evaluated, so a client

@@ -116,7 +116,7 @@ final class SSEStream: Sendable {
         // Ended while replaying (token expired, revoked, shutdown): the pump writes the final event.
         guard !subscriber.isEnded else { return }
         subscriber.goLive(after: reached)
-        try await writer.write(SSEFrames.ready(seq: reached))
+        try await writer.write(SSEFrames.ready(seq: reached, retry: settings.retryMilliseconds))
     }
 
     private func frames(for events: [ChangeEvent]) -> [UInt8] {

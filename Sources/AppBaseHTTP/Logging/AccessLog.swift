@@ -35,10 +35,30 @@ public final class AccessLog: Sendable {
         line.reserveCapacity(160)
         switch format {
         case .text:
-            line.append(contentsOf: Timestamp.rfc3339(milliseconds: SystemWallClock().nowMilliseconds()).utf8)
-            line.append(contentsOf: " \(request.methodName) ".utf8)
+            // Formatted byte by byte: no String building on the loop per request.
+            var stamp = [UInt8](repeating: 0, count: 24)
+            Timestamp.write(milliseconds: SystemWallClock().nowMilliseconds(), into: &stamp)
+            line.append(contentsOf: stamp)
+            line.append(32)
+            line.append(contentsOf: request.methodName.utf8)
+            line.append(32)
             appendSafe(request.path, to: &line)
-            line.append(contentsOf: " \(status) \(bytes)B \(micros / 1000).\(String(format3: Int(micros % 1000)))ms rid=\(request.requestID) ip=\(request.remoteAddress)\n".utf8)
+            line.append(32)
+            appendDecimal(UInt64(status), to: &line)
+            line.append(32)
+            appendDecimal(UInt64(bytes), to: &line)
+            line.append(contentsOf: [66, 32])  // "B "
+            appendDecimal(micros / 1000, to: &line)
+            line.append(46)  // "."
+            let fraction = micros % 1000
+            line.append(UInt8(48 + fraction / 100))
+            line.append(UInt8(48 + fraction / 10 % 10))
+            line.append(UInt8(48 + fraction % 10))
+            line.append(contentsOf: AccessLog.ridPrefix)
+            line.append(contentsOf: request.requestID.utf8)
+            line.append(contentsOf: AccessLog.ipPrefix)
+            line.append(contentsOf: request.remoteAddress.utf8)
+            line.append(10)
         case .json:
             let value: JSONValue = [
                 "ts": .string(Timestamp.rfc3339(milliseconds: SystemWallClock().nowMilliseconds())),
@@ -71,6 +91,25 @@ public final class AccessLog: Sendable {
                 }
                 offset += written
             }
+        }
+    }
+
+    private static let ridPrefix = Array("ms rid=".utf8)
+    private static let ipPrefix = Array(" ip=".utf8)
+
+    private func appendDecimal(_ value: UInt64, to line: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var remaining = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(48 + remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { line.append(buffer[index]) }
         }
     }
 

@@ -35,12 +35,14 @@ public final class RequestBody: AsyncSequence, Sendable {
         self.state = Mutex(State())
     }
 
-    /// A body with no bytes.
-    public static func empty() -> RequestBody {
+    /// A body with no bytes. One shared instance: a finished body never changes again.
+    public static func empty() -> RequestBody { sharedEmpty }
+
+    private static let sharedEmpty: RequestBody = {
         let body = RequestBody(highWater: 1, onDemand: {})
         body.finish()
         return body
-    }
+    }()
 
     /// A body holding `bytes` (tests and internal re-dispatch).
     public static func bytes(_ bytes: [UInt8]) -> RequestBody {

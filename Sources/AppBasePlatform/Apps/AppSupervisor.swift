@@ -154,8 +154,10 @@ actor AppSupervisor {
 /// `GET /health` on every port, answered on the loop without a task.
 enum HealthRoute {
     static func register(on routes: inout RouteTable, app: String) {
-        let body = JSONValue.object(["status": "ok", "app": .string(app), "version": .string(AppBaseVersion.current)]).serialized()
-        routes.addInline(.GET, "/health", auth: .none) { _, _ in HTTPResponse.json(200, body) }
+        // Built once; each request returns the same value (no allocation per health check).
+        let response = HTTPResponse.json(
+            200, JSONValue.object(["status": "ok", "app": .string(app), "version": .string(AppBaseVersion.current)]).serialized())
+        routes.addInline(.GET, "/health", auth: .none) { _, _ in response }
     }
 }
 

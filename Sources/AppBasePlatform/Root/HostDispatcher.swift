@@ -17,7 +17,9 @@ final class HostDispatcher: HTTPDispatcher {
     }
 
     func dispatch(_ request: HTTPRequest) -> DispatchDecision {
-        guard let host = request.hostName, host.hasSuffix(Self.domain) else { return master.dispatch(request) }
+        // Cheap pre-check on the raw header before building a lowercased host name.
+        guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
+              let host = request.hostName, host.hasSuffix(Self.domain) else { return master.dispatch(request) }
         let label = host.dropLast(Self.domain.count)
         if label.hasPrefix("api.") {
             let app = String(label.dropFirst(4))
@@ -30,6 +32,17 @@ final class HostDispatcher: HTTPDispatcher {
             return unknownApp(app, request)
         }
         return master.dispatch(request)
+    }
+
+    /// True when `raw` (a `Host` value, maybe with a port) could end in `.appbase.local`.
+    static func mayBeAppHost(_ raw: String) -> Bool {
+        var length = 0
+        for byte in raw.utf8 {
+            if byte == UInt8(ascii: ":") { break }
+            length += 1
+        }
+        return length > domain.utf8.count
+            && raw.utf8.prefix(length).suffix(5).elementsEqual("local".utf8, by: { ($0 | 0x20) == $1 })
     }
 
     private func unknownApp(_ app: String, _ request: HTTPRequest) -> DispatchDecision {
