@@ -70,6 +70,7 @@ public final class DatabaseWriter: Sendable {
     /// Runs `body` inside the next group transaction and returns its result once committed.
     /// - Throws: `server_busy` when `maxQueued` writes are already waiting; what `body` throws
     ///   (its changes are rolled back); `SQLiteError` if the commit fails.
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let result = Mutex<Result<T, any Error>?>(nil)
@@ -122,7 +123,11 @@ public final class DatabaseWriter: Sendable {
 
     /// Flushes queued writes, checkpoints the WAL and closes the connection. Later writes fail.
     public func close() async {
-        state.withLock { $0.closed = true }
+        let alreadyClosed = state.withLock { state -> Bool in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !alreadyClosed else { return }
         _ = try? await thread.run { [self] in
             flush()
             connection.withLock { connection in

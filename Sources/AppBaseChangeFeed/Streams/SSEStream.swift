@@ -46,7 +46,8 @@ final class SSEStream: Sendable {
     /// The response producer.
     func run(_ writer: ResponseBodyWriter) async throws {
         started.store(true, ordering: .relaxed)
-        let pump = Task { await self.pump(writer) }
+        // The pump runs on the connection's loop: each frame is written without a hop.
+        let pump = Task(executorPreference: writer.preferredExecutor) { await self.pump(writer) }
         let outcome = await subscriber.outcome()
         await hub.unregister(subscriber.id)
         switch outcome {

@@ -56,9 +56,11 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
     public func execute(_ work: @escaping @Sendable () -> Void) { push(.closure(work)) }
 
     /// Runs `body` on this thread and returns its result to the caller.
+    /// - Throws: `ThreadStoppedError` when the thread has been shut down; what `body` throws.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            push(.closure { continuation.resume(with: Result { try body() }) })
+            let accepted = push(.closure { continuation.resume(with: Result { try body() }) }, rejectWhenStopping: true)
+            if !accepted { continuation.resume(throwing: ThreadStoppedError(name: name)) }
         }
     }
 
@@ -91,16 +93,19 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
         exited.wait()
     }
 
-    private func push(_ work: Work) {
-        let wake = state.withLock { state -> Bool in
+    @discardableResult
+    private func push(_ work: Work, rejectWhenStopping: Bool = false) -> Bool {
+        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+            if rejectWhenStopping && state.stopping { return (false, false) }
             state.queue.append(work)
             if state.sleeping {
                 state.sleeping = false
-                return true
+                return (true, true)
             }
-            return false
+            return (true, false)
         }
         if wake { wakeup.signal() }
+        return accepted
     }
 
     private func run() {
@@ -131,6 +136,12 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
         }
         exited.signal()
     }
+}
+
+/// Work offered to a `DedicatedThread` after `shutdown()`.
+public struct ThreadStoppedError: Error, Sendable, CustomStringConvertible {
+    public let name: String
+    public var description: String { "thread \(name) has stopped" }
 }
 
 /// Carries the thread's body through `pthread_create`'s `void *` argument.

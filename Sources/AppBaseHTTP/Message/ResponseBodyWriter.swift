@@ -8,6 +8,10 @@ public final class ResponseBodyWriter: Sendable {
 
     init(connection: LoopBound<HTTPConnection>) { self.connection = connection }
 
+    /// The connection's event loop, as a task executor: a task that writes to this body and
+    /// prefers this executor writes without a thread hop per chunk (SSE pumps do).
+    public var preferredExecutor: any TaskExecutor { connection.loop }
+
     /// Queues `bytes` and waits while the connection's write queue is over its limit.
     /// - Throws: `ConnectionClosedError` when the client has gone.
     public func write(_ bytes: [UInt8]) async throws {
