@@ -13,7 +13,9 @@ extension AuthService {
         routes.add(.POST, "/auth/login", auth: .apiKey, bodyLimit: limit) { [self] in try await login($0, $1) }
         routes.add(.POST, "/auth/refresh", auth: .apiKey, bodyLimit: limit) { [self] in try await refresh($0, $1) }
         routes.add(.POST, "/auth/logout", auth: .apiKey, bodyLimit: limit) { [self] in try await logout($0, $1) }
-        routes.add(.GET, "/auth/me", auth: .apiKey, bodyLimit: limit) { [self] in try await me($0, $1) }
+        routes.add(.GET, "/auth/me", auth: .apiKey, bodyLimit: limit, fastPath: { [self] in try cachedMe($0, $1) }) { [self] in
+            try await me($0, $1)
+        }
         registerAdminRoutes(on: &routes)
     }
 

@@ -51,12 +51,19 @@ extension AuthService {
         return .noContent()
     }
 
+    /// `GET /auth/me` on the loop when the profile is cached (nil otherwise: `me` runs as a task).
+    func cachedMe(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse? {
+        let user = try context.requireUser()
+        return profiles.body(for: user.id).map { HTTPResponse.json(200, $0) }
+    }
+
     /// `GET /auth/me` (bearer) → 200 `{"user":{id,email,createdAt}}`.
     func me(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let user = try context.requireUser()
+        if let cached = profiles.body(for: user.id) { return .json(200, cached) }
         guard let found = try await environment.readers.read({ try AuthStore.user(id: user.id, on: $0) }) else {
             throw AuthError.invalidToken.appBaseError
         }
-        return .json(200, ["user": found.json()])
+        return .json(200, profiles.remember(found))
     }
 }

@@ -28,6 +28,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
     let jwtKey: HS256Key
     let snapshots = SnapshotCell(AuthSnapshot())
+    let profiles = UserProfileCache()
     let throttle: LoginThrottle
     let ipResolver: ClientIPResolver
     let state = AuthState()

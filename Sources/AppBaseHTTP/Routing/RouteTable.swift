@@ -5,11 +5,16 @@ public typealias RouteHandler = @Sendable (HTTPRequest, RequestContext) async th
 /// A handler that answers on the loop thread without a task (no I/O, no awaiting).
 public typealias InlineRouteHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
 
+/// A loop-thread fast path: returns a response when it can answer without I/O, nil otherwise.
+public typealias FastPathHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse?
+
 /// One registered route.
 public struct Route: Sendable {
     public enum Handler: Sendable {
         case async(RouteHandler)
         case inline(InlineRouteHandler)
+        /// Answered on the loop when the fast path has the answer (e.g. a cache hit), else as a task.
+        case inlineOrAsync(fast: FastPathHandler, slow: RouteHandler)
     }
     public let method: HTTPMethod
     public let pattern: String
@@ -43,6 +48,13 @@ public struct RouteTable: Sendable {
                              bodyLimit: Int? = nil, _ handler: @escaping RouteHandler) {
         routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
                             bodyLimit: bodyLimit, handler: .async(handler)))
+    }
+
+    /// Adds a route with a loop-thread fast path (no I/O, no awaiting) and an async fallback.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .apiKey, bodyLimit: Int? = nil,
+                             fastPath: @escaping FastPathHandler, _ handler: @escaping RouteHandler) {
+        routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
+                            bodyLimit: bodyLimit, handler: .inlineOrAsync(fast: fastPath, slow: handler)))
     }
 
     /// Adds a route answered on the loop thread (cheap, non-blocking handlers only).

@@ -55,17 +55,29 @@ public final class Router: HTTPDispatcher {
         case .inline(let handler):
             return .respond(finish(Self.run(handler, request, context), origin: origin))
         case .async(let handler):
-            let cors = self.cors
-            return .handle(bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit) { request in
-                var response: HTTPResponse
-                do {
-                    response = try await handler(request, context)
-                } catch {
-                    response = Self.render(error, context: context)
-                }
-                cors.decorate(&response.headers, origin: origin)
-                return response
+            return asyncDecision(handler, route: route, context: context, origin: origin)
+        case .inlineOrAsync(let fast, let slow):
+            do {
+                if let response = try fast(request, context) { return .respond(finish(response, origin: origin)) }
+            } catch {
+                return .respond(finish(Self.render(error, context: context), origin: origin))
             }
+            return asyncDecision(slow, route: route, context: context, origin: origin)
+        }
+    }
+
+    private func asyncDecision(_ handler: @escaping RouteHandler, route: Route, context: RequestContext,
+                               origin: String?) -> DispatchDecision {
+        let cors = self.cors
+        return .handle(bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit) { request in
+            var response: HTTPResponse
+            do {
+                response = try await handler(request, context)
+            } catch {
+                response = Self.render(error, context: context)
+            }
+            cors.decorate(&response.headers, origin: origin)
+            return response
         }
     }
 
