@@ -59,6 +59,10 @@ final class SendfileJob {
 
     /// Runs on a pool thread.
     private func transfer() {
+        if remaining > 1 << 20 {
+            // A long sequential read: let the kernel read ahead aggressively.
+            _ = posix_fadvise(file.descriptor.rawValue, off_t(offset), off_t(remaining), POSIX_FADV_SEQUENTIAL)
+        }
         var stalledFor: Int64 = 0
         while remaining > 0 {
             if cancelledFlag.load(ordering: .relaxed) { return }
