@@ -148,3 +148,27 @@ struct RuleTests {
         }
     }
 }
+
+/// Review finding: a broad update/delete rule must not reach records the caller may not read.
+@Suite struct HiddenRecordWriteTests {
+    @Test func writesToUnreadableRecordsAreNotFound() async throws {
+        try await TestApp.with { app in
+            _ = await app.request("POST", "/admin/collections", as: .admin, body: #"""
+                {"name":"notes","rules":{"read":"owner","create":"authenticated","update":"authenticated","delete":"authenticated"}}
+                """#)
+            let created = await app.request("POST", "/db/collections/notes", as: .alice, body: #"{"secret":"alice's"}"#)
+            let id = try #require(created.json["id"]?.stringValue)
+            for (method, body) in [("PATCH", "{}"), ("PUT", #"{"x":1}"#), ("DELETE", "")] {
+                let response = await app.request(method, "/db/collections/notes/\(id)", as: .bob, body: body)
+                #expect(response.status == 404, "\(method) by another user")
+                #expect(response.text.contains("alice's") == false)
+            }
+            let batch = await app.request("POST", "/db/batch", as: .bob, body: #"""
+                {"operations":[{"op":"delete","collection":"notes","id":"\#(id)"}]}
+                """#)
+            #expect(batch.status == 404)
+            let still = await app.request("GET", "/db/collections/notes/\(id)", as: .alice)
+            #expect(still.status == 200)
+        }
+    }
+}

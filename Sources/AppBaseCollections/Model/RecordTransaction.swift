@@ -81,13 +81,17 @@ struct RecordTransaction {
                             version: old.version, sequence: sequence)
     }
 
-    /// The record to update or delete, after the rule and the precondition allowed it.
-    /// Order matters: rules before `If-Match`, so a 412 never confirms a hidden record exists.
+    /// The record to update or delete, after the read rule, the operation's rule and the
+    /// precondition allowed it. Order matters: rules before `If-Match`, so a 412 never confirms a
+    /// hidden record exists.
     private func existing(_ collection: String, _ id: String, for operation: AccessOperation,
                           ifMatch: IfMatch?) throws -> StoredRecord {
         let rules = try registry.rules(for: collection)
         try AccessCheck.gate(rules[operation], operation, identity)
-        guard let record = try RecordStore.fetch(collection, id, connection) else {
+        guard let record = try RecordStore.fetch(collection, id, connection),
+              AccessCheck.allows(rules.read, ownerID: record.ownerID, identity) else {
+            // A record the caller may not read is indistinguishable from a missing one, whatever
+            // the update or delete rule says.
             throw AppBaseError.notFound("Record not found.")
         }
         guard AccessCheck.allows(rules[operation], ownerID: record.ownerID, identity) else {
