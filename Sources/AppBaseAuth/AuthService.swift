@@ -93,8 +93,18 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     /// - Throws: SQLite errors; `server_busy` when the readers are saturated.
     public func reloadKeys() async throws {
         let loaded = try await environment.readers.read { try AuthStore.loadKeys(on: $0) }
-        if snapshots.update({ $0.replaceKeys(loaded.keys, generation: loaded.generation) }) {
-            changes.send(())
+        let before = snapshots.value.keysByID
+        guard snapshots.update({ $0.replaceKeys(loaded.keys, generation: loaded.generation) }) else { return }
+        changes.send(())
+        // The CLI changed keys offline; the audit trail learns of it here (ids only, never secrets).
+        let after = snapshots.value.keysByID
+        for (id, entry) in after {
+            if before[id] == nil {
+                await environment.audit(AuthAuditAction.keyCreated, actor: .system, target: id,
+                                        details: ["kind": entry.kind.rawValue, "via": "cli"])
+            } else if entry.revoked, before[id]?.revoked == false {
+                await environment.audit(AuthAuditAction.keyRevoked, actor: .system, target: id, details: ["via": "cli"])
+            }
         }
     }
 
