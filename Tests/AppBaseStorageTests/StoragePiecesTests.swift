@@ -73,7 +73,10 @@ struct StoragePiecesTests {
         #expect(try UploadGate.normalizedType(nil) == nil)
         #expect(try UploadGate.normalizedType("") == nil)
         #expect(try UploadGate.normalizedType("application/octet-stream") == nil)
-        #expect(try UploadGate.normalizedType("Text/Plain; charset=utf-8") == "Text/Plain; charset=utf-8")
+        #expect(try UploadGate.normalizedType("Text/Plain; charset=UTF-8") == "text/plain; charset=utf-8")
+        // Only the essence and a plain charset survive: what is served is what was decided on.
+        #expect(try UploadGate.normalizedType("text/plain; x=1, text/html") == "text/plain")
+        #expect(try UploadGate.normalizedType("text/plain; charset=\"utf-8, text/html\"") == "text/plain")
         #expect(try UploadGate.normalizedType("text/plain; name=\"é\"") == "text/plain")
         #expect(throws: AppBaseError.self) { try UploadGate.normalizedType("text") }
         #expect(throws: AppBaseError.self) { try UploadGate.normalizedType("text/<script>") }

@@ -5,7 +5,16 @@ import AppBaseCore
 /// Errors that are not `AppBaseError` become an opaque 500 `internal`.
 public enum ErrorRenderer {
     public static func response(for error: any Error, requestID: String) -> HTTPResponse {
-        let appError = (error as? AppBaseError) ?? AppBaseError.internalError(cause: String(describing: error))
+        let appError: AppBaseError
+        if let known = error as? AppBaseError {
+            appError = known
+        } else if error is ThreadStoppedError {
+            // Work offered to a subsystem that is shutting down: retryable, not a bug.
+            appError = AppBaseError(status: 503, code: .unavailable, message: "The server is shutting down; retry shortly.",
+                                    retryAfterSeconds: 1)
+        } else {
+            appError = AppBaseError.internalError(cause: String(describing: error))
+        }
         var body: [UInt8] = []
         body.reserveCapacity(128)
         body.append(contentsOf: Array(#"{"error":{"code":"#.utf8))

@@ -18,10 +18,25 @@ enum FileWrites {
         var userBytes: Int64?
     }
 
-    /// Inserts a new file at version 1, creating its bucket on first upload.
+    /// Re-checks, inside the committing transaction, what was checked against a bucket read before
+    /// the bytes streamed in: an admin may have created, changed or deleted the bucket meanwhile.
+    static func recheck(_ bucket: Bucket, _ version: FileVersion, settings: StorageSettings) throws {
+        guard version.size <= bucket.effectiveMaxFileBytes(settings) else {
+            throw AppBaseError.payloadTooLarge(limit: Int(clamping: bucket.effectiveMaxFileBytes(settings)))
+        }
+        guard bucket.allows(essence: ContentSniffer.essence(version.contentType)) else {
+            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(ContentSniffer.essence(version.contentType)).")
+        }
+    }
+
+    /// Inserts a new file at version 1, creating its bucket on first upload. `authorize` sees the
+    /// bucket as it is inside this transaction (its `create` rule).
     static func createFile(id: String, bucket: String, name: String, owner: String?, version: FileVersion,
-                           quota: Quota, settings: StorageSettings, in connection: SQLiteConnection) throws -> Outcome {
-        _ = try BucketCatalog.ensure(bucket, now: version.createdAt, in: connection)
+                           quota: Quota, settings: StorageSettings, in connection: SQLiteConnection,
+                           authorize: (Bucket) throws -> Void) throws -> Outcome {
+        let bucketRow = try BucketCatalog.ensure(bucket, now: version.createdAt, in: connection)
+        try authorize(bucketRow)
+        try recheck(bucketRow, version, settings: settings)
         try checkQuota(adding: version.size, by: version.ownerID, quota, in: connection)
         try connection.run("""
             INSERT INTO storage_files (id, bucket, name, owner_id, created_at, updated_at, current_version)
@@ -36,13 +51,17 @@ enum FileWrites {
 
     /// Adds the next version of an existing file (a new upload or a restore) and prunes the
     /// oldest beyond the bucket's limit. `version.version` is ignored: the number is assigned here.
-    /// - Throws: 404 when the file was deleted meanwhile; 413 `quota_exceeded`.
+    /// `authorize` sees the file and bucket as they are inside this transaction (the `update` rule).
+    /// - Throws: 404 when the file was deleted meanwhile; 413 `quota_exceeded`; what `authorize` throws.
     static func addVersion(fileID: String, bucket: String, rename: String?, version: FileVersion, quota: Quota,
-                           settings: StorageSettings, in connection: SQLiteConnection) throws -> Outcome {
+                           settings: StorageSettings, in connection: SQLiteConnection,
+                           authorize: (StoredFile, Bucket) throws -> Void) throws -> Outcome {
         guard let current = try FileCatalog.file(fileID, bucket: bucket, in: connection),
               let bucketRow = try BucketCatalog.bucket(named: bucket, in: connection) else {
             throw AppBaseError.notFound("File not found.")
         }
+        try authorize(current, bucketRow)
+        try recheck(bucketRow, version, settings: settings)
         try checkQuota(adding: version.size, by: version.ownerID, quota, in: connection)
         var added = version
         added.version = current.currentVersion + 1

@@ -23,7 +23,9 @@ extension StorageService {
         let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user) {
             connection, version, receivedName in
             try FileWrites.createFile(id: fileID, bucket: bucketName, name: receivedName ?? queryName ?? fileID,
-                                      owner: user, version: version, quota: quota, settings: settings, in: connection)
+                                      owner: user, version: version, quota: quota, settings: settings, in: connection) {
+                try StorageAccess.requireBucket(identity, $0.rules.create)
+            }
         }
         await auditFile("file.upload", outcome.file, request: request, context: context)
         return .json(201, outcome.file.json)
@@ -35,14 +37,17 @@ extension StorageService {
         let fileID = try StorageRequest.fileID(context)
         let format = try StorageRequest.uploadFormat(request)
         let queryName = try StorageRequest.nameQuery(request)
-        let user = context.identity.user?.id
+        let identity = context.identity
+        let user = identity.user?.id
         let (bucket, usage) = try await existingFile(fileID, in: bucketName, for: .update, context: context, user: user)
         let quota = quota
         let settings = settings
         let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user) {
             connection, version, receivedName in
             try FileWrites.addVersion(fileID: fileID, bucket: bucketName, rename: receivedName ?? queryName,
-                                      version: version, quota: quota, settings: settings, in: connection)
+                                      version: version, quota: quota, settings: settings, in: connection) { file, bucket in
+                try StorageAccess.requireWrite(identity, bucket.rules, .update, file)
+            }
         }
         await discard(blobs: outcome.removedBlobs)
         await auditFile("file.version", outcome.file, request: request, context: context)
@@ -78,7 +83,9 @@ extension StorageService {
         do {
             outcome = try await environment.writer.write { context in
                 try FileWrites.addVersion(fileID: fileID, bucket: bucketName, rename: nil, version: version, quota: quota,
-                                          settings: settings, in: context.connection)
+                                          settings: settings, in: context.connection) { file, bucket in
+                    try StorageAccess.requireWrite(identity, bucket.rules, .update, file)
+                }
             }
         } catch {
             await discard(blobs: [blobID])

@@ -71,7 +71,10 @@ struct UploadGate: Sendable {
     }
 
     /// Normalises a declared `Content-Type`: nil when absent, empty or `application/octet-stream`
-    /// (meaning "unknown"); the value itself when it is printable ASCII with a valid essence.
+    /// (meaning "unknown"); otherwise the lowercased essence plus a validated `charset`, and
+    /// nothing else — the stored and served type is exactly the one the inline/attachment
+    /// decision was made on (a raw value such as `text/plain; x=1, text/html` could be read
+    /// differently by a browser).
     /// - Throws: 415 for anything that is not a media type.
     static func normalizedType(_ value: String?) throws(AppBaseError) -> String? {
         guard let value else { return nil }
@@ -84,7 +87,32 @@ struct UploadGate: Sendable {
               parts.allSatisfy({ $0.utf8.allSatisfy(MediaTypePattern.isTokenByte) }) else {
             throw StorageErrors.unsupportedMediaType("The Content-Type is not a valid media type.")
         }
-        let printable = value.utf8.count <= 200 && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
-        return printable ? String(decoding: value.utf8.drop { $0 == 0x20 }, as: UTF8.self) : essence
+        return charset(in: value).map { "\(essence); charset=\($0)" } ?? essence
+    }
+
+    /// The `charset` parameter when it is a plain token (`utf-8`, `iso-8859-1`), else nil.
+    private static func charset(in value: String) -> String? {
+        for parameter in value.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2,
+                  pair[0].trimmingASCIISpaces().lowercased() == "charset" else { continue }
+            var token = pair[1].trimmingASCIISpaces()
+            if token.hasPrefix("\""), token.hasSuffix("\""), token.count >= 2 { token = token.dropFirst().dropLast() }
+            let valid = (1...40).contains(token.utf8.count) && token.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (97...122).contains(byte | 0x20) || byte == 45 || byte == 95 || byte == 46
+            }
+            return valid ? token.lowercased() : nil
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    func trimmingASCIISpaces() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
     }
 }
