@@ -78,6 +78,20 @@ struct BodyTests {
         }
     }
 
+    @Test("a client that sends a whole oversized body (as browsers do) still reads its 413, not a reset")
+    func oversizedBodySentAnywayGets413() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            let body = [UInt8](repeating: UInt8(ascii: "x"), count: 300_000)
+            // Head and the whole body in one go, no Expect: the server answers early and must
+            // keep reading (and discarding) until it has closed gracefully.
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", String(body.count))]) + body)
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 413)
+            #expect(response.errorCode == "payload_too_large")
+        }
+    }
+
     @Test("chunked body over the limit → 413 and close")
     func chunkedOverLimit() async throws {
         try await withTestServer { server in

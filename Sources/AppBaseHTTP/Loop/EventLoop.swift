@@ -205,3 +205,21 @@ struct LoopBound<Value: AnyObject>: @unchecked Sendable {
         return wrapped
     }
 }
+
+/// A weak reference to a loop-confined object, for callbacks that must not keep it alive
+/// (a request body's demand callback must not keep its closed connection in memory).
+///
+/// `@unchecked Sendable` for the same reason as `LoopBound`: access is asserted to be on the
+/// loop thread.
+struct WeakLoopBound<Value: AnyObject>: @unchecked Sendable {
+    private weak var wrapped: Value?
+    let loop: EventLoop
+    init(_ value: Value, loop: EventLoop) {
+        wrapped = value
+        self.loop = loop
+    }
+    var value: Value? {
+        assert(loop.isCurrent, "loop-bound value touched off the loop thread")
+        return wrapped
+    }
+}

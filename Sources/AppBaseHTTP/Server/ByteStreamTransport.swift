@@ -19,6 +19,8 @@ protocol ByteStreamTransport: AnyObject {
     /// Closes the stream; `completion` runs once every resource is released. A graceful close
     /// first lets queued writes finish (and sends FIN); an abortive one drops them.
     func close(graceful: Bool, completion: @escaping () -> Void)
+    /// Ends a lingering graceful close at once (server shutdown); no-op otherwise.
+    func abortLinger()
     /// The peer's IP address.
     var peerAddress: String { get }
 }

@@ -171,9 +171,11 @@ extension HTTPConnection {
         let hasBody = isChunked || (contentLength ?? 0) > 0
         let requestBody: RequestBody
         if hasBody {
-            let bound = LoopBound(self, loop: server.loop)
+            // Weak: the body lives in `request`, which the connection holds; a strong reference
+            // here would keep a closed connection alive through that cycle.
+            let bound = WeakLoopBound(self, loop: server.loop)
             requestBody = RequestBody(highWater: server.limits.bodyBufferBytes) {
-                bound.loop.execute { bound.value.bodyDemanded() }
+                bound.loop.execute { bound.value?.bodyDemanded() }
             }
         } else {
             requestBody = RequestBody.empty()

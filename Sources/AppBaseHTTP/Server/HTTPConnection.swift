@@ -153,6 +153,9 @@ final class HTTPConnection: ByteStreamDelegate {
         task = nil
         body?.fail(AppBaseError(status: 400, code: .badRequest, message: "Client disconnected."))
         body = nil
+        request = nil
+        deferredResponse = nil
+        pending = []
         let waiters = drainWaiters
         drainWaiters = []
         waiters.forEach { $0.resume(throwing: ConnectionClosedError()) }

@@ -46,6 +46,7 @@ final class ServerState {
 
     /// Accepts a connection, or refuses it with 503 when at the cap.
     func accept(_ transport: TCPTransport, dispatcher: any HTTPDispatcher, port: Int) {
+        transport.writeStallMillis = UInt64(limits.writeStallTimeoutMillis)
         let connection = HTTPConnection(server: self, transport: transport, dispatcher: dispatcher, localPort: port)
         connections[ObjectIdentifier(connection)] = connection
         if connections.count > limits.maxConnections || draining {
@@ -79,7 +80,13 @@ final class ServerState {
 
     /// Closes every connection now (end of the grace period).
     func closeAll() {
-        for connection in Array(connections.values) { connection.close(reason: "shutdown") }
+        for connection in Array(connections.values) {
+            if connection.phase == .closed {
+                connection.transport.abortLinger()
+            } else {
+                connection.close(reason: "shutdown")
+            }
+        }
         if let timer = sweepTimer {
             sweepTimer = nil
             timer.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { handle in

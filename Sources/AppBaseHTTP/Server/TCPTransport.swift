@@ -34,7 +34,13 @@ final class TCPTransport: ByteStreamTransport {
     }
 
     func startReading() {
-        guard !reading, !closed else { return }
+        guard !closed else { return }
+        beginReading()
+    }
+
+    /// Starts `uv_read_start` (also while lingering after a graceful close).
+    private func beginReading() {
+        guard !reading, !handleClosing else { return }
         reading = true
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
             uv_read_start(stream, { handle, suggested, buffer in
@@ -45,6 +51,11 @@ final class TCPTransport: ByteStreamTransport {
             }, { stream, count, buffer in
                 guard let stream, let data = stream.pointee.data else { return }
                 let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
+                if transport.closed {
+                    // Lingering: unread request bytes are discarded; the peer's FIN ends it.
+                    if count < 0 { transport.closeHandle() }
+                    return
+                }
                 if count < 0 {
                     transport.delegate?.transportDidClose()
                     return
@@ -87,30 +98,86 @@ final class TCPTransport: ByteStreamTransport {
         }
     }
 
+    /// Closes the stream. Graceful: queued writes are flushed, FIN is sent, and the socket keeps
+    /// being read (and the bytes discarded) until the peer closes or a deadline passes — closing
+    /// with unread request bytes would make the kernel send RST and destroy the response (an
+    /// early 413 to a browser upload, say). The deadline bounds it: `lingerMillis` once the writes
+    /// are out, `writeStallMillis` while they are not (a client that never reads). Abortive: now.
     func close(graceful: Bool, completion: @escaping () -> Void) {
         guard !closed else { return }
-        stopReading()
         closed = true
+        delegate = nil
         closeCompletion = completion
         selfRetain = Unmanaged.passRetained(self)
-        if graceful && queuedBytes > 0 {
-            let shutdown = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
-            shutdown.pointee.data = Unmanaged.passUnretained(self).toOpaque()
-            let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
-                uv_shutdown(shutdown, stream) { request, _ in
-                    guard let request, let data = request.pointee.data else { return }
-                    let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
-                    request.deallocate()
-                    transport.closeHandle()
-                }
-            }
-            if result == 0 { return }
-            shutdown.deallocate()
+        guard graceful else {
+            closeHandle()
+            return
         }
-        closeHandle()
+        startLingerTimer(milliseconds: queuedBytes > 0 ? writeStallMillis : TCPTransport.lingerMillis)
+        beginReading()
+        let shutdown = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        shutdown.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+            uv_shutdown(shutdown, stream) { request, status in
+                guard let request else { return }
+                let data = request.pointee.data
+                request.deallocate()
+                // Cancelled (the handle is closing) or failed: nothing more to wait for.
+                guard status == 0, let data else {
+                    if status != UV_ECANCELED.rawValue, let data {
+                        Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue().closeHandle()
+                    }
+                    return
+                }
+                let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
+                transport.restartLingerTimer(milliseconds: TCPTransport.lingerMillis)
+            }
+        }
+        if result != 0 {
+            shutdown.deallocate()
+            closeHandle()
+        }
     }
 
+    /// How long a gracefully closed connection waits for the peer's FIN after its last byte went out.
+    static let lingerMillis: UInt64 = 2000
+    /// Set by the connection: the write-stall limit bounds a graceful close whose writes are stuck.
+    var writeStallMillis: UInt64 = 60_000
+    private var lingerTimer: UnsafeMutablePointer<uv_timer_t>?
+    private var handleClosing = false
+
+    private func startLingerTimer(milliseconds: UInt64) {
+        let timer = UnsafeMutablePointer<uv_timer_t>.allocate(capacity: 1)
+        uv_timer_init(handle.pointee.loop, timer)
+        timer.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        lingerTimer = timer
+        restartLingerTimer(milliseconds: milliseconds)
+    }
+
+    private func restartLingerTimer(milliseconds: UInt64) {
+        guard let timer = lingerTimer, !handleClosing else { return }
+        uv_timer_start(timer, { timer in
+            guard let data = timer?.pointee.data else { return }
+            Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue().closeHandle()
+        }, milliseconds, 0)
+    }
+
+    /// Ends a lingering graceful close now (server shutdown).
+    func abortLinger() {
+        if closed { closeHandle() }
+    }
+
+    /// Closes the libuv handle (and the linger timer); runs once.
     private func closeHandle() {
+        guard !handleClosing else { return }
+        handleClosing = true
+        reading = false
+        if let timer = lingerTimer {
+            lingerTimer = nil
+            timer.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in
+                uv_close(raw) { $0?.deallocate() }
+            }
+        }
         handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in
             uv_close(raw) { raw in
                 guard let raw, let data = raw.pointee.data else { return }
