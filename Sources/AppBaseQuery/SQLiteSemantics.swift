@@ -98,18 +98,23 @@ enum FieldValue {
 }
 
 extension JSONValue {
-    /// `self[key]` for objects, tuned for small objects (which OrderedDictionary searches linearly
-    /// with `==`): comparing UTF-8 lengths first skips the costly string comparison for most keys.
+    /// `self[key]` for objects, matching keys by their UTF-8 bytes as SQLite's JSON functions do
+    /// (Swift's `==` would also match canonically equivalent spellings, e.g. NFC and NFD).
+    /// Small objects are searched linearly (lengths first); large ones by hash, then the found
+    /// key's bytes are checked (a byte-equal key is always canonically equal, so hashing finds it).
     @inline(__always)
     func member(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        guard members.count <= 16 else { return members[key] }
+        guard members.count <= 16 else {
+            guard let found = members.index(forKey: key), members.keys[found].utf8.elementsEqual(key.utf8) else { return nil }
+            return members.values[found]
+        }
         let length = key.utf8.count
         let keys = members.keys
         var index = keys.startIndex
         while index < keys.endIndex {
             let candidate = keys[index]
-            if candidate.utf8.count == length && candidate == key { return members.values[index] }
+            if candidate.utf8.count == length && candidate.utf8.elementsEqual(key.utf8) { return members.values[index] }
             index += 1
         }
         return nil

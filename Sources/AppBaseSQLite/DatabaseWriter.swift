@@ -94,16 +94,19 @@ public final class DatabaseWriter: Sendable {
                         continuation.resume(throwing: commitError ?? SQLiteError(code: 21, message: "write not run"))
                     }
                 })
-            let outcome = state.withLock { state -> (accepted: Bool, schedule: Bool) in
-                guard !state.closed else { return (false, false) }
-                guard state.queue.count < maxQueued else { return (false, false) }
+            let outcome = state.withLock { state -> (accepted: Bool, schedule: Bool, closed: Bool) in
+                guard !state.closed else { return (false, false, true) }
+                guard state.queue.count < maxQueued else { return (false, false, false) }
                 state.queue.append(job)
                 let schedule = !state.flushScheduled
                 state.flushScheduled = true
-                return (true, schedule)
+                return (true, schedule, false)
             }
             guard outcome.accepted else {
-                continuation.resume(throwing: AppBaseError.serverBusy(retryAfterSeconds: 1, "Too many writes queued; retry later."))
+                continuation.resume(throwing: outcome.closed
+                    ? AppBaseError(status: 503, code: .unavailable, message: "The database is closing; retry shortly.",
+                                   retryAfterSeconds: 1)
+                    : AppBaseError.serverBusy(retryAfterSeconds: 1, "Too many writes queued; retry later."))
                 return
             }
             if outcome.schedule { thread.execute { [self] in flush() } }

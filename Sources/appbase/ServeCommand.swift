@@ -16,6 +16,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "Access-log format: text or json (overrides [server] log_format).")
     var logFormat: String?
 
+    /// Raises the soft descriptor limit to the hard one, and keeps the connection cap below it
+    /// (with room for databases, blobs and listeners), so the cap answers 503 before `accept`
+    /// or `open` runs out of descriptors.
+    static func fitConnectionCapToDescriptors(_ requested: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return requested }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        let available = Int(clamping: limit.rlim_cur) - 256
+        guard requested > available else { return requested }
+        let capped = max(16, available)
+        var standardError = StandardError()
+        print("appbase: [limits] max_connections \(requested) exceeds the descriptor limit (\(limit.rlim_cur)); using \(capped)",
+              to: &standardError)
+        return capped
+    }
+
     func run() async throws {
         var configuration = try common.loadConfiguration()
         if let logFormat {
@@ -24,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // File responses are sent with sendfile on libuv's pool; give it room for slow clients.
         setenv("UV_THREADPOOL_SIZE", "16", 0)
+        configuration.limits.maxConnections = Self.fitConnectionCapToDescriptors(configuration.limits.maxConnections)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

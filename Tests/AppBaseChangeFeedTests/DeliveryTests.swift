@@ -128,6 +128,20 @@ struct DeliveryTests {
             client.close()
         }
     }
+
+    @Test("object keys match by bytes, as in SQL: KELVIN SIGN is not K")
+    func keysCompareByBytes() async throws {
+        try await FeedTestApp.with { app in
+            let (client, _) = try await app.subscribeReady(query: "?filter=" + Percent.encode("K = 1"))
+            // Over 16 members: the hashed lookup, whose `==` is canonical equivalence.
+            let filler = (0..<20).map { #""f\#($0)":0"# }.joined(separator: ",")
+            try await app.create("kelvin", #""\u212a":1,"# + filler)
+            try await app.create("k", #""K":1"#)
+            let events = try await client.events(until: { $0.json["record"]?["id"] == .string("k") })
+            #expect(events.compactMap { $0.json["record"]?["id"]?.stringValue } == ["k"])
+            client.close()
+        }
+    }
 }
 
 /// Percent-encoding for query values.

@@ -66,6 +66,41 @@ struct LifecycleTests {
         }
     }
 
+    @Test("a revocation not yet heard when the stream registers still ends it at once, before ready")
+    func revokedBeforeRegistration() async throws {
+        try await FeedTestApp.with { app in
+            app.identities.revoke("s-alice", code: .sessionRevoked, signal: false)
+            let alice = try await app.subscribe(as: .alice)
+            #expect(alice.status == 200)
+            let events = try await alice.drain()
+            #expect(events.map(\.event) == ["auth_revoked"])
+            #expect(events.first?.json["code"] == .string("session_revoked"))
+        }
+    }
+
+    @Test("a revocation whose signal was lost ends the stream at its next change")
+    func revokedWithoutSignal() async throws {
+        try await FeedTestApp.with { app in
+            let (alice, _) = try await app.subscribeReady(as: .alice)
+            app.identities.revoke("key:key-client", code: .invalidAPIKey, signal: false)
+            try await app.create("after")
+            let events = try await alice.drain()
+            #expect(events.map(\.event) == ["auth_revoked"])
+            #expect(events.first?.json["code"] == .string("invalid_api_key"))
+        }
+    }
+
+    @Test("a rule change whose signal was lost ends the stream at the next tick")
+    func ruleChangeWithoutSignal() async throws {
+        try await FeedTestApp.with { app in
+            let (notes, _) = try await app.subscribeReady(as: .alice)
+            app.rules.set(AccessRules(read: .authenticated), for: "notes", signal: false)
+            let events = try await notes.drain(timeout: 5)
+            #expect(events.map(\.event) == ["auth_revoked"])
+            #expect(events.first?.json["code"] == .string("rules_changed"))
+        }
+    }
+
     @Test("a slow consumer's stream is closed; everyone else gets every event")
     func slowConsumer() async throws {
         try await FeedTestApp.with({ $0.subscriberBuffer = 8 }) { app in
@@ -130,6 +165,21 @@ struct LifecycleTests {
             for index in 0..<3 { last = try await app.create("r\(index)", #""n":1"#).seq }
             let heartbeat = try #require(try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }, timeout: 4).last)
             #expect(heartbeat.json == JSONValue.parse(#"{"seq":\#(last)}"#))
+            client.close()
+        }
+    }
+
+    @Test("a quiet stream's heartbeat position advances past changes on other collections")
+    func heartbeatsAdvanceOnOtherCollections() async throws {
+        try await FeedTestApp.with({ $0.heartbeatSeconds = 1 }) { app in
+            let (client, ready) = try await app.subscribeReady()
+            let start = try #require(ready.last?.seq)
+            var last: Int64 = 0
+            for index in 0..<20 { last = try await app.create("b\(index)", collection: "b").seq }
+            #expect(last > start)
+            let events = try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }, timeout: 4)
+            #expect(events.allSatisfy { $0.event == "heartbeat" })
+            #expect(events.last?.json == JSONValue.parse(#"{"seq":\#(last)}"#))
             client.close()
         }
     }

@@ -66,7 +66,8 @@ struct RuleTests {
         RuleScenario(#"{"update":"owner","read":"authenticated"}"#, .patch, .bob, 403, code: "forbidden"),
         RuleScenario(#"{"update":"owner"}"#, .patch, .anonymous, 401, code: "missing_token"),
         RuleScenario(#"{"update":"owner"}"#, .patch, .admin, 200),
-        RuleScenario(#"{"update":"authenticated"}"#, .patch, .bob, 200),
+        RuleScenario(#"{"update":"authenticated","read":"authenticated"}"#, .patch, .bob, 200),
+        RuleScenario(#"{"update":"authenticated"}"#, .patch, .bob, 404, code: "not_found"),   // cannot read it
         RuleScenario(#"{"update":"admin"}"#, .patch, .alice, 403, code: "forbidden"),
         RuleScenario(#"{"update":"admin"}"#, .patch, .admin, 200),
         // delete
@@ -75,7 +76,8 @@ struct RuleTests {
         RuleScenario(#"{"delete":"owner","read":"public"}"#, .delete, .bob, 403, code: "forbidden"),
         RuleScenario(#"{"delete":"owner"}"#, .delete, .anonymous, 401, code: "missing_token"),
         RuleScenario(#"{"delete":"owner"}"#, .delete, .admin, 204),
-        RuleScenario(#"{"delete":"authenticated"}"#, .delete, .bob, 204),
+        RuleScenario(#"{"delete":"authenticated","read":"authenticated"}"#, .delete, .bob, 204),
+        RuleScenario(#"{"delete":"authenticated"}"#, .delete, .bob, 404, code: "not_found"),   // cannot read it
         RuleScenario(#"{"delete":"admin"}"#, .delete, .alice, 403, code: "forbidden"),
         RuleScenario(#"{"delete":"admin"}"#, .delete, .admin, 204),
     ]

@@ -99,6 +99,8 @@ final class SSEStream: Sendable {
                         try ChangeLog.page(of: collection, after: after, limit: pageSize, connection)
                     }
                     position = current
+                    // Ended while the page was read (revoked, expired): write nothing more of it.
+                    if subscriber.isEnded { break }
                     if position.horizon > reached {
                         // Pruned while replaying: what is left is no longer complete.
                         try await writer.write(SSEFrames.reset(reason: "expired", since: since, seq: position.head))

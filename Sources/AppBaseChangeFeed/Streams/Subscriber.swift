@@ -85,9 +85,13 @@ final class Subscriber: Sendable {
     }
 
     /// Enqueues a heartbeat carrying the evaluated sequence, if the stream is live and idle.
-    func heartbeat() {
+    /// A live stream's position first rises to `seq` (the hub's newest offered sequence: every
+    /// change up to it has already been offered to this stream); while replaying it stays put.
+    func heartbeat(advancingTo seq: Int64 = 0) {
         let wakeups = state.withLock { state -> Wakeups in
-            guard state.live, state.end == nil, state.frames.isEmpty else { return Wakeups() }
+            guard state.live, state.end == nil else { return Wakeups() }
+            state.evaluatedSeq = max(state.evaluatedSeq, seq)
+            guard state.frames.isEmpty else { return Wakeups() }
             state.frames.append(SSEFrames.heartbeat(seq: state.evaluatedSeq))
             return Self.wakePump(&state)
         }

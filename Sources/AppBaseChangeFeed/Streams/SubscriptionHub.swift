@@ -20,6 +20,9 @@ actor SubscriptionHub {
     private var streamsPerUser: [String: Int] = [:]
     private var streamsPerIP: [String: Int] = [:]
     private var nextID = 1
+    /// The newest sequence offered to the hub (on any collection): every change up to it has
+    /// been handed to each stream it concerns, so a live stream's position may advance to it.
+    private var lastSeq: Int64 = 0
     private var lastHeartbeat = MonotonicTime.nanoseconds()
     private let settings: ChangeFeedSettings
     private let clock: any WallClock
@@ -50,6 +53,12 @@ actor SubscriptionHub {
         byCollection[subscription.collection, default: [:]][subscriber.id] = subscriber
         if let userID { streamsPerUser[userID, default: 0] += 1 }
         streamsPerIP[subscription.clientIP, default: 0] += 1
+        // The request was checked a hop ago: a revocation or rule change in between was
+        // signalled before this stream could hear it, so check again now that it can.
+        if let reason = staleness(of: subscription, currentRule: rules.readRule(for: subscription.collection),
+                                  now: clock.nowSeconds()) {
+            end(subscriber, reason)
+        }
         return subscriber
     }
 
@@ -74,6 +83,7 @@ actor SubscriptionHub {
     /// Hands one committed change to the streams on its collection, ending those whose token
     /// expired or whose read rule changed.
     func deliver(_ event: ChangeEvent) {
+        lastSeq = max(lastSeq, event.seq)
         guard case .running = state, let group = byCollection[event.collection] else { return }
         let now = clock.nowSeconds()
         let currentRule = rules.readRule(for: event.collection)
@@ -87,19 +97,32 @@ actor SubscriptionHub {
         }
     }
 
-    /// Periodic work: ends streams whose token expired; every `heartbeatSeconds`, sends idle
-    /// live streams a heartbeat.
+    /// Periodic work: ends streams whose token expired, whose identity was revoked or whose
+    /// read rule changed; every `heartbeatSeconds`, sends idle live streams a heartbeat.
     func tick() {
         guard case .running = state else { return }
         let now = clock.nowSeconds()
         let monotonic = MonotonicTime.nanoseconds()
         let beat = monotonic &- lastHeartbeat >= UInt64(max(1, settings.heartbeatSeconds)) * 1_000_000_000
         if beat { lastHeartbeat = monotonic }
+        // Rules and identities are re-checked here too (cheap lookups), so a dropped rule or
+        // auth signal (the broadcasts keep only the newest few) cannot leave a stream open.
+        var currentRules: [String: AccessRule?] = [:]
         for subscriber in subscribers.values {
-            if let expiresAt = subscriber.subscription.identity.user?.expiresAt, expiresAt <= now {
-                end(subscriber, .authExpired)
+            let collection = subscriber.subscription.collection
+            let currentRule: AccessRule?
+            if let cached = currentRules[collection] {
+                currentRule = cached
+            } else {
+                currentRule = rules.readRule(for: collection)
+                currentRules[collection] = .some(currentRule)
+            }
+            if let reason = staleness(of: subscriber.subscription, currentRule: currentRule, now: now) {
+                end(subscriber, reason)
             } else if beat {
-                subscriber.heartbeat()
+                // Changes on other collections move a quiet stream's position too, so its
+                // `Last-Event-ID` stays inside the log's window.
+                subscriber.heartbeat(advancingTo: lastSeq)
             }
         }
     }
@@ -136,6 +159,9 @@ actor SubscriptionHub {
     private func staleness(of subscription: Subscription, currentRule: AccessRule?, now: Int64) -> EndReason? {
         if subscription.ruleChanged(current: currentRule) { return .authRevoked(code: "rules_changed") }
         if let expiresAt = subscription.identity.user?.expiresAt, expiresAt <= now { return .authExpired }
+        if let code = identities.revalidate(subscription.identity, nowSeconds: now) {
+            return code == .tokenExpired ? .authExpired : .authRevoked(code: code.rawValue)
+        }
         return nil
     }
 

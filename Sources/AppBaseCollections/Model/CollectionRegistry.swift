@@ -28,11 +28,21 @@ final class CollectionRegistry: Sendable {
         return .defaults
     }
 
+    /// Inside a write transaction: the rules the write is checked against, read from the
+    /// database (not the snapshot, which lags behind earlier jobs of the same group commit).
+    /// - Throws: 404 for an unknown collection when implicit creation is off; `SQLiteError`.
+    func rules(for name: String, in context: WriteContext) throws -> AccessRules {
+        if let definition = try CatalogStore.load(name, context.connection) { return definition.rules }
+        guard implicitCollections else { throw AppBaseError.notFound("Collection \(name) does not exist.") }
+        return .defaults
+    }
+
     /// Inside a write transaction: the collection's definition, creating it with the default
-    /// rules when it is unknown and implicit creation is on.
+    /// rules when it is unknown and implicit creation is on. Read from the database, so a
+    /// deletion or rule change by an earlier job of the same group commit is seen.
     /// - Throws: 404 when it is unknown and implicit creation is off; `SQLiteError`.
     func ensure(_ name: String, in context: WriteContext, now: String) throws -> CollectionDefinition {
-        if let definition = definition(name) { return definition }
+        if let definition = try CatalogStore.load(name, context.connection) { return definition }
         guard implicitCollections else { throw AppBaseError.notFound("Collection \(name) does not exist.") }
         let created = CollectionDefinition(name: name, rules: .defaults, indexes: [], createdAt: now)
         if try CatalogStore.insertIfAbsent(created, context.connection) {

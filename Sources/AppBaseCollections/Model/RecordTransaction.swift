@@ -86,7 +86,7 @@ struct RecordTransaction {
     /// hidden record exists.
     private func existing(_ collection: String, _ id: String, for operation: AccessOperation,
                           ifMatch: IfMatch?) throws -> StoredRecord {
-        let rules = try registry.rules(for: collection)
+        let rules = try registry.rules(for: collection, in: context)
         try AccessCheck.gate(rules[operation], operation, identity)
         guard let record = try RecordStore.fetch(collection, id, connection),
               AccessCheck.allows(rules.read, ownerID: record.ownerID, identity) else {

@@ -141,6 +141,7 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
 /// Work offered to a `DedicatedThread` after `shutdown()`.
 public struct ThreadStoppedError: Error, Sendable, CustomStringConvertible {
     public let name: String
+    public init(name: String) { self.name = name }
     public var description: String { "thread \(name) has stopped" }
 }
 

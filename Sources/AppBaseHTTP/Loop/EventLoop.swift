@@ -66,7 +66,9 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         if isCurrent { return try body() }
         return try await withCheckedThrowingContinuation { continuation in
-            push(.closure { continuation.resume(with: Result { try body() }) })
+            if !push(.closure { continuation.resume(with: Result { try body() }) }) {
+                continuation.resume(throwing: ThreadStoppedError(name: "event loop"))
+            }
         }
     }
 
@@ -102,11 +104,13 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
 
     /// Queues work and wakes the loop. The send happens under the queue lock so it can never
     /// race with the loop closing its async handle after it has seen `stopped`.
-    private func push(_ work: Work) {
+    @discardableResult
+    private func push(_ work: Work) -> Bool {
         queue.withLock { queue in
-            guard !queue.stopped else { return }
+            guard !queue.stopped else { return false }
             queue.work.append(work)
             uv_async_send(raw.async)
+            return true
         }
     }
 

@@ -1,4 +1,5 @@
 import AppBaseCore
+import CHTTPParser
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +13,9 @@ public final class HTTPServer: Sendable {
     public let limits: HTTPLimits
     private let state: LoopBound<ServerState>
 
+    /// Above the largest `max_header_bytes` the configuration accepts (1 MiB).
+    static let parserHeadCeiling = (1 << 20) + 8192
+
     public init(loop: EventLoop, limits: HTTPLimits = HTTPLimits(), accessLog: AccessLog = AccessLog()) {
         self.loop = loop
         self.limits = limits
@@ -20,6 +24,9 @@ public final class HTTPServer: Sendable {
         // kill the process. Ignored, the write fails with EPIPE and only that connection closes.
         signal(SIGPIPE, SIG_IGN)
         state = LoopBound(ServerState(loop: loop, limits: limits, accessLog: accessLog), loop: loop)
+        // http_parser's own head limit (80 KiB by default) must sit above ours, so ours answers
+        // 431/414. It is process-wide: set it once to above the largest limit the config accepts.
+        http_parser_set_max_header_size(UInt32(HTTPServer.parserHeadCeiling))
         loop.addTurnHook { accessLog.flush() }
     }
 

@@ -82,6 +82,10 @@ public enum ConfigLoader {
         limits.idleTimeoutMillis = try millis("idle_timeout_ms", limits.idleTimeoutMillis)
         limits.writeStallTimeoutMillis = try millis("write_stall_timeout_ms", limits.writeStallTimeoutMillis)
         limits.shutdownGraceMillis = try millis("shutdown_grace_ms", limits.shutdownGraceMillis)
+        guard limits.maxURLBytes <= limits.maxHeaderBytes else {
+            throw table.error("max_url_bytes", "must not exceed max_header_bytes (\(limits.maxHeaderBytes)): the request line is part of the head")
+        }
+        guard limits.defaultBodyLimit >= 1 else { throw table.error("default_body_bytes", "must be at least 1") }
         return limits
     }
 

@@ -62,6 +62,9 @@ enum ServiceSettingsLoader {
         database.maxPageSize = try table.int("max_page_size", default: database.maxPageSize, range: 1...10_000) ?? database.maxPageSize
         database.queryBudgetSteps = try table.int("query_budget_steps", default: database.queryBudgetSteps, range: 10_000...1_000_000_000) ?? database.queryBudgetSteps
         database.batchMaxOperations = try table.int("batch_max_operations", default: database.batchMaxOperations, range: 1...1000) ?? database.batchMaxOperations
+        guard database.defaultPageSize <= database.maxPageSize else {
+            throw table.error("default_page_size", "must not exceed max_page_size (\(database.maxPageSize))")
+        }
         return database
     }
 

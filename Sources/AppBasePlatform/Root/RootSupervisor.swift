@@ -36,6 +36,7 @@ public actor RootSupervisor {
     private var apps: [AppSupervisor] = []
     private var hashPool: BlockingWorkPool?
     private var control: ControlSocket?
+    private var dataLock: DataDirectoryLock?
     private let appRouters = SnapshotCell<[String: Router]>([:])
     private let dashboardRouters = SnapshotCell<[String: Router]>([:])
 
@@ -63,6 +64,7 @@ public actor RootSupervisor {
 
     private func startAll() async throws -> Ports {
         try Directories.create(dataDirectory)
+        dataLock = try DataDirectoryLock(directory: dataDirectory)
         let masterDatabase = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
         master = masterDatabase
         var reserved: Set<Int> = [configuration.port]
@@ -172,6 +174,7 @@ public actor RootSupervisor {
         server = nil
         hashPool?.shutdown()
         hashPool = nil
+        dataLock = nil
         logger.info("stopped")
     }
 }

@@ -10,10 +10,10 @@ final class StubRules: CollectionRulesSource {
 
     func rules(for collection: String) -> AccessRules? { table.withLock { $0[collection] } }
 
-    /// Sets (or removes) a collection's rules and signals the change.
-    func set(_ rules: AccessRules?, for collection: String) {
+    /// Sets (or removes) a collection's rules and signals the change (unless `signal` is false).
+    func set(_ rules: AccessRules?, for collection: String, signal: Bool = true) {
         table.withLock { $0[collection] = rules }
-        ruleChanges.send(collection)
+        if signal { ruleChanges.send(collection) }
     }
 }
 
@@ -31,10 +31,11 @@ final class StubIdentities: IdentityValidator {
         return nil
     }
 
-    /// Revokes a session (`s-alice`), a user (`user:<id>`) or a key (`key:<id>`), and signals.
-    func revoke(_ what: String, code: ErrorCode) {
+    /// Revokes a session (`s-alice`), a user (`user:<id>`) or a key (`key:<id>`), and signals
+    /// (unless `signal` is false: a lost or not yet heard signal).
+    func revoke(_ what: String, code: ErrorCode, signal: Bool = true) {
         revoked.withLock { $0[what] = code }
-        changes.send(())
+        if signal { changes.send(()) }
     }
 }
 
