@@ -134,7 +134,11 @@ actor AppSupervisor {
     func stopServices() async {
         guard case .running(let running) = state else { return }
         await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopping)))
-        for service in running.services.reversed() { await service.shutdown() }
+        // Concurrently: the change feed must end its streams at once, not after storage has
+        // waited for in-flight uploads.
+        await withTaskGroup(of: Void.self) { group in
+            for service in running.services { group.addTask { await service.shutdown() } }
+        }
     }
 
     /// Closes the database (checkpointing the WAL). Call after the listener has drained.

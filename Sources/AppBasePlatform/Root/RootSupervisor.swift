@@ -163,7 +163,10 @@ public actor RootSupervisor {
         control = nil
         if let server {
             async let drained: Void = server.shutdown()
-            for app in apps { await app.stopServices() }
+            let supervisors = apps
+            await withTaskGroup(of: Void.self) { group in
+                for app in supervisors { group.addTask { await app.stopServices() } }
+            }
             await drained
         }
         for app in apps { await app.close() }
