@@ -77,13 +77,8 @@ struct ShutdownTests {
             let started = ContinuousClock.now
             await server.server.shutdown()
             #expect(ContinuousClock.now - started < .seconds(5))
-            do {
-                let client = try await RawHTTPClient.connect(port: server.port)
-                await client.close()
-                Issue.record("connected after shutdown")
-            } catch let error as RawHTTPClientError {
-                #expect(error.isConnectionRefused)
-            }
+            // (Refusing new connections is checked by the in-flight test above; probing the freed
+            // ephemeral port here could reach another test's server that the OS gave it to.)
         }
     }
 }
