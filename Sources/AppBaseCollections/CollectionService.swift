@@ -51,6 +51,8 @@ public final class CollectionService: AppService, CollectionRulesSource {
     /// Signals collections whose read rule changed or that were deleted.
     public var ruleChanges: Broadcast<String> { registry.ruleChanges }
 
+    public var implicitCollections: Bool { settings.implicitCollections }
+
     // MARK: Shared by the route families
 
     /// Runs `body` in one writer transaction on behalf of the request's caller.

@@ -43,6 +43,13 @@ public protocol CollectionRulesSource: Sendable {
     func rules(for collection: String) -> AccessRules?
     /// Signals the name of a collection whose rules changed (or that was deleted).
     var ruleChanges: Broadcast<String> { get }
+    /// Whether a write to an unknown collection creates it (`implicit_collections`); when false,
+    /// subscribing to an unknown collection is a 404 like any other read of it.
+    var implicitCollections: Bool { get }
+}
+
+extension CollectionRulesSource {
+    public var implicitCollections: Bool { true }
 }
 
 /// Re-checks a stream's identity when auth state changes (implemented by the auth service).

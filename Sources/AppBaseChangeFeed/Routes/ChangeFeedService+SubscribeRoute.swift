@@ -21,6 +21,7 @@ extension ChangeFeedService {
         }
         let identity = context.identity
         let current = rules.readRule(for: collection)
+        if current == nil && !rules.implicitCollections { throw AppBaseError.notFound("Collection not found.") }
         let rule = current ?? AccessRules.defaults.read
         try Self.gate(rule, identity)
         var filter: Filter?

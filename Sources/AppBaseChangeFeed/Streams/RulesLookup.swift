@@ -15,4 +15,7 @@ final class RulesLookup: Sendable {
 
     /// The collection's read rule, or nil when it does not exist (or nothing is attached).
     func readRule(for collection: String) -> AccessRule? { attached?.rules(for: collection)?.read }
+
+    /// Whether unknown collections are created on first write (true when nothing is attached).
+    var implicitCollections: Bool { attached?.implicitCollections ?? true }
 }

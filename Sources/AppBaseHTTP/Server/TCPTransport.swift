@@ -11,7 +11,10 @@ import Glibc
 /// after `alloc_cb`, on the loop thread, so one buffer suffices.
 final class TCPTransport: ByteStreamTransport {
     let handle: UnsafeMutablePointer<uv_tcp_t>
-    weak var delegate: (any ByteStreamDelegate)?
+    /// The connection. `unowned(unsafe)` (no reference counting on the read path) is safe by
+    /// ownership: the connection owns this transport and is kept by the server until the
+    /// transport's close completion has run, and `close` clears the delegate before that.
+    unowned(unsafe) var delegate: (any ByteStreamDelegate)?
     private(set) var queuedBytes = 0
     private var reading = false
     private var closed = false
