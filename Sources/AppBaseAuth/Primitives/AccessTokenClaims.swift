@@ -1,3 +1,4 @@
+import AppBaseCore
 /// The claims of an AppBase access token (a JWT, see `JWT` and docs/adr/0005-access-tokens.md).
 ///
 /// Every member is required; times are Unix seconds. The token says who (`sub`), through which login

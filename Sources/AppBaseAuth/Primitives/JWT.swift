@@ -1,3 +1,4 @@
+import AppBaseCore
 import Crypto
 
 /// HS256 JSON Web Tokens (RFC 7519) in compact JWS form (RFC 7515), written directly on

@@ -1,3 +1,4 @@
+import AppBaseCore
 import Crypto
 
 /// Random bearer secrets that mean nothing by themselves — API keys and refresh tokens — and the

@@ -1,3 +1,4 @@
+import AppBaseCore
 import CSodium
 
 /// Argon2id password hashing through libsodium (`crypto_pwhash_str_alg`, `crypto_pwhash_str_verify`,

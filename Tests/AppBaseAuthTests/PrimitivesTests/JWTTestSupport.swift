@@ -1,3 +1,4 @@
+import AppBaseCore
 import Crypto
 @testable import AppBaseAuth
 

@@ -1,3 +1,4 @@
+import AppBaseCore
 import Crypto
 import Testing
 @testable import AppBaseAuth

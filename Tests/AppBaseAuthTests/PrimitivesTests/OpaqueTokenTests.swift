@@ -1,3 +1,4 @@
+import AppBaseCore
 import Testing
 @testable import AppBaseAuth
 

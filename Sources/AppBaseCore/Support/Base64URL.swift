@@ -7,7 +7,7 @@
 ///
 /// The byte-level entry points (`encode(_:into:)`, `decode(_:into:)`) work on caller-provided buffers and
 /// allocate nothing; the JWT verifier decodes into stack memory with them.
-package enum Base64URL {
+public enum Base64URL {
     /// The 64-character alphabet; `StaticString` storage is a constant in the binary (no lazy initialisation).
     private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -23,14 +23,14 @@ package enum Base64URL {
     }()
 
     /// The number of characters `encode` produces for `byteCount` bytes.
-    package static func encodedCount(forByteCount byteCount: Int) -> Int {
+    public static func encodedCount(forByteCount byteCount: Int) -> Int {
         precondition(byteCount >= 0, "negative byte count")
         let remainder = byteCount % 3
         return (byteCount / 3) * 4 + (remainder == 0 ? 0 : remainder + 1)
     }
 
     /// The number of bytes `encodedCount` characters decode to, or nil if no unpadded encoding has that length.
-    package static func decodedCount(forEncodedCount encodedCount: Int) -> Int? {
+    public static func decodedCount(forEncodedCount encodedCount: Int) -> Int? {
         guard encodedCount >= 0 else { return nil }
         switch encodedCount % 4 {
         case 0: return (encodedCount / 4) * 3
@@ -41,7 +41,7 @@ package enum Base64URL {
     }
 
     /// Encodes `bytes` as unpadded base64url text.
-    package static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         if let encoded = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0) }) {
             return encoded
         }
@@ -49,13 +49,13 @@ package enum Base64URL {
     }
 
     /// Decodes strict unpadded base64url text; nil if `text` is not a canonical encoding.
-    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var text = String(text)
         return text.withUTF8 { decode(buffer: $0) }
     }
 
     /// Decodes strict unpadded base64url given as ASCII bytes; nil if they are not a canonical encoding.
-    package static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
+    public static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
         if let decoded = bytes.withContiguousStorageIfAvailable({ decode(buffer: $0) }) {
             return decoded
         }
@@ -65,7 +65,7 @@ package enum Base64URL {
     /// Writes the encoding of `input` to the start of `output`, which must hold
     /// `encodedCount(forByteCount: input.count)` bytes, and returns the number of bytes written.
     @discardableResult
-    package static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    public static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let total = encodedCount(forByteCount: input.count)
         precondition(output.count >= total, "Base64URL output buffer too small")
         let table = alphabet.utf8Start
@@ -102,7 +102,7 @@ package enum Base64URL {
 
     /// Decodes `input` into the start of `output` and returns the number of bytes written, or nil if `input`
     /// is not canonical unpadded base64url or `output` is shorter than `decodedCount(forEncodedCount:)`.
-    package static func decode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         guard let total = decodedCount(forEncodedCount: input.count), output.count >= total else { return nil }
         return decodeTable.withUnsafeBufferPointer { table in decode(input, into: output, table: table) }
     }
