@@ -1,9 +1,10 @@
 import AppBaseCore
 import AppBaseSQLite
 
-/// What happened to a record.
+/// What happened to a record — or, for `drop`, to a whole collection (deleted by an admin, with
+/// all its records: a marker in the change log, so a client resuming past it is told to refetch).
 public enum RecordAction: String, Sendable, Hashable {
-    case create, update, delete
+    case create, update, delete, drop
 }
 
 /// One record change, as the change log stores it. Images are the records' full JSON text

@@ -38,6 +38,12 @@ struct ChangeCandidate {
     /// The encoded event for `delivery`.
     mutating func frame(_ delivery: Delivery) -> [UInt8] {
         if let frame = frames[delivery] { return frame }
+        if delivery.action == .drop {
+            // The collection and its records are gone: tell the client to refetch.
+            let frame = SSEFrames.reset(reason: "collection_deleted", since: event.seq, seq: event.seq)
+            frames[delivery] = frame
+            return frame
+        }
         let image = (delivery.image == .new ? event.newImage : event.oldImage) ?? fallbackImage
         let frame = SSEFrames.change(delivery.action, seq: event.seq, collection: event.collection, record: image)
         frames[delivery] = frame

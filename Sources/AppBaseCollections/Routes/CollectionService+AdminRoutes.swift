@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseRuntime
 import AppBaseSQLite
 
 /// `/admin/collections` (admin keys only): list, create, read, change rules and indexes, delete.
@@ -90,11 +91,13 @@ extension CollectionService {
         return .json(200, definition.json(count: count))
     }
 
-    /// Deletes the collection and all its records (no per-record change events: open streams on
-    /// it end with `auth_revoked`) → 204.
+    /// Deletes the collection and all its records → 204. No per-record events: one `drop` marker
+    /// in the change log (same transaction) makes live and resuming subscribers get `reset`;
+    /// open streams on it also end with `auth_revoked`.
     private func deleteCollection(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let name = try CollectionName.validated(context.parameter("collection"))
-        try await changeCatalog { connection in
+        let requestID = context.requestID
+        try await changeCatalog(recordingDropOf: name, requestID: requestID) { connection in
             guard try CatalogStore.delete(name, connection) else {
                 throw AppBaseError.notFound("Collection \(name) does not exist.")
             }
@@ -107,11 +110,17 @@ extension CollectionService {
     /// Runs a catalog change in one writer transaction, re-reads the catalog there, brings the
     /// managed indexes in line with it and publishes it after the commit.
     private func changeCatalog<T: Sendable>(
+        recordingDropOf dropped: String? = nil, requestID: String? = nil,
         _ body: @escaping @Sendable (SQLiteConnection) throws -> (T, readRuleChanged: [String])
     ) async throws -> T {
         let registry = self.registry
+        let recorder = self.recorder
         return try await environment.writer.write { write in
             let (result, changed) = try body(write.connection)
+            if let dropped {
+                _ = try recorder.record(RecordChange(collection: dropped, recordID: "", ownerID: nil, action: .drop,
+                                                     oldImage: nil, newImage: nil, requestID: requestID), in: write)
+            }
             let catalog = try CollectionCatalog.load(write.connection)
             do {
                 try CatalogStore.syncIndexes(with: catalog, write.connection)
