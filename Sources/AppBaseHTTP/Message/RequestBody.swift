@@ -137,7 +137,9 @@ public final class RequestBody: AsyncSequence, Sendable {
     /// Ends the body with an error (client disconnected, over the limit).
     func fail(_ error: AppBaseError) {
         let reader = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
-            if state.failure == nil && !state.finished { state.failure = error }
+            // Unread chunks are dropped: a reader must then see the failure, never a clean end
+            // of a truncated body.
+            if state.failure == nil && (!state.finished || !state.chunks.isEmpty) { state.failure = error }
             state.chunks.removeAll()
             state.buffered = 0
             defer { state.reader = nil }

@@ -73,6 +73,10 @@ actor AppSupervisor {
         guard case .initial = state else { preconditionFailure("AppSupervisor.prepare called twice") }
         state = .starting
         await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .starting)))
+        // What has been opened so far, released again if a later step fails.
+        var openedWriter: DatabaseWriter?
+        var openedReaders: DatabaseReaders?
+        var startedServices: [any AppService] = []
         do {
             let directory = "\(dataRoot)/\(name)"
             let storage = "\(directory)/storage"
@@ -81,7 +85,9 @@ actor AppSupervisor {
             let path = Self.databasePath(dataRoot: dataRoot, app: name)
             let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
                                                        migrations: Self.migrationSets)
+            openedWriter = writer
             let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas)
+            openedReaders = readers
             let secret = try await AppMetadata.masterSecret(writer: writer)
             var appLogger = logger
             appLogger[metadataKey: "app"] = .string(name)
@@ -94,7 +100,10 @@ actor AppSupervisor {
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage)
             let services: [any AppService] = [auth, collections, feed, storageService]
-            for service in services { try await service.start() }
+            for service in services {
+                try await service.start()
+                startedServices.append(service)
+            }
 
             var routes = RouteTable()
             HealthRoute.register(on: &routes, app: name)
@@ -104,6 +113,9 @@ actor AppSupervisor {
             state = .running(Running(environment: environment, services: services, auth: auth, router: router, port: 0))
             return router
         } catch {
+            for service in startedServices.reversed() { await service.shutdown() }
+            await openedReaders?.close()
+            await openedWriter?.close()
             state = .failed(String(describing: error))
             await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .failed, message: String(describing: error))))
             throw error
