@@ -96,7 +96,8 @@ struct TimeoutTests {
                 let response = try await server.get("/health")
                 #expect(response.status == 200)
             }
-            #expect(ContinuousClock.now - started < .milliseconds(1500))
+            // Generous for a loaded CI machine: a loop blocked by the slow clients would not answer at all.
+            #expect(ContinuousClock.now - started < .seconds(5))
             for client in slow {
                 #expect(await client.waitForClose(timeout: .seconds(3)).isClosed)
             }
