@@ -57,6 +57,37 @@ struct FileTests {
         }
     }
 
+    @Test("when every sendfile slot is held by a slow reader, the next file response is 503 at once")
+    func fileResponsesAreCapped() async throws {
+        // Bigger than the kernel's socket buffers on loopback, so the job really waits for the reader.
+        let size = 32 << 20
+        try await withTestServer(limits: .test { $0.maxConcurrentFileResponses = 1 }, fileSize: size) { server in
+            let slow = try await server.connect(receiveBufferSize: 16 * 1024)
+            try await slow.send(RawRequest.make("GET", "/file"))
+            let head = try await slow.readHead()
+            #expect(head.status == 200)
+            // `slow` reads nothing more: its job waits in poll(POLLOUT), holding the only slot.
+            let other = try await server.connect()
+            try await other.send(RawRequest.make("GET", "/file"))
+            let refused = try await other.readResponse()
+            #expect(refused.status == 503)
+            #expect(refused.errorCode == "server_busy")
+            #expect(refused.header("Retry-After") != nil)
+            // Once the slow client has its file, the slot is free again.
+            var received = 0
+            while received < size { received += try await slow.readBytes(min(1 << 20, size - received)).count }
+            await slow.close()
+            let servedAgain = await eventually {
+                guard let client = try? await server.connect() else { return false }
+                try? await client.send(RawRequest.make("GET", "/file"))
+                let response = try? await client.readResponse()
+                await client.close()
+                return response?.status == 200 && response?.body == server.fileContent
+            }
+            #expect(servedAgain)
+        }
+    }
+
     @Test("a client that resets mid-download leaves the server healthy")
     func resetMidDownload() async throws {
         try await withTestServer(fileSize: Self.size) { server in

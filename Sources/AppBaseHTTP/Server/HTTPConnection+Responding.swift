@@ -74,6 +74,13 @@ extension HTTPConnection {
             writeRaw(buffer) { [weak self] _ in self?.responseFinished() }
             return nil
         case .file(let file):
+            if !headOnly && file.length > 0 && server.activeFileResponses >= server.limits.maxConcurrentFileResponses {
+                // Every sendfile slot is held by a client still reading: answer now instead of
+                // queueing behind them.
+                responseInProgress = false
+                respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many downloads in progress; retry shortly."))
+                return nil
+            }
             head.setContentLength(file.length, omitForStatus: false)
             writeRaw(head.encoded()) { [weak self] ok in
                 guard let self, ok else { return }

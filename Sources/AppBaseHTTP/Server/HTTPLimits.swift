@@ -23,6 +23,10 @@ public struct HTTPLimits: Sendable, Hashable {
     public var defaultBodyLimit = 1024 * 1024
     /// Bodies this small are read and discarded after an early response, keeping the connection.
     public var discardableBodyBytes = 64 * 1024
+    /// File responses sent at once (each holds one libuv pool thread while its client reads);
+    /// beyond, a file response is answered 503 `server_busy` — slow readers cannot starve every
+    /// other download. Keep it below `UV_THREADPOOL_SIZE` (16 under `appbase serve`).
+    public var maxConcurrentFileResponses = 12
     /// Time in-flight requests get to finish on shutdown.
     public var shutdownGraceMillis: Int64 = 10_000
 

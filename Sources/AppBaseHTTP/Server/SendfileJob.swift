@@ -99,7 +99,10 @@ extension HTTPConnection {
             close(reason: "no descriptor for sendfile")
             return
         }
+        let server = self.server
+        server.activeFileResponses += 1
         let job = SendfileJob(file: file, socket: socket, stallTimeoutMillis: server.limits.writeStallTimeoutMillis) { [weak self] ok in
+            server.activeFileResponses -= 1
             guard let self else { return }
             self.sendfileCancel = nil
             if self.phase == .closed {

@@ -23,6 +23,9 @@ final class ServerState {
 
     var connectionCount: Int { connections.count }
 
+    /// File responses whose sendfile job is queued or running.
+    var activeFileResponses = 0
+
     func nowMillis() -> Int64 { Int64(MonotonicTime.nanoseconds() / 1_000_000) }
 
     /// `Date: <IMF-fixdate>\r\n`, formatted once per second.
