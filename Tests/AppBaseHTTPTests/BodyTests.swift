@@ -78,6 +78,19 @@ struct BodyTests {
         }
     }
 
+    @Test("an early 413 carries the route's CORS headers, so a browser can read it")
+    func earlyErrorsCarryCORS() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/collect", headers: [
+                ("Content-Length", "5000"), ("Origin", "http://app.example"),
+            ]))
+            let response = try await client.readResponse(method: "POST")
+            #expect(response.status == 413)
+            #expect(response.header("Access-Control-Allow-Origin") == "*")
+        }
+    }
+
     @Test("a client that sends a whole oversized body (as browsers do) still reads its 413, not a reset")
     func oversizedBodySentAnywayGets413() async throws {
         try await withTestServer { server in

@@ -81,6 +81,10 @@ public final class Router: HTTPDispatcher {
         }
     }
 
+    public func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
+        cors.decorate(&response.headers, origin: request.headers["origin"])
+    }
+
     /// No route for this method: a preflight, a 405 with `Allow`, or a 404.
     private func unmatched(_ request: HTTPRequest, _ pathSegments: [Substring], origin: String?) -> HTTPResponse {
         var allowed: Set<HTTPMethod> = []

@@ -42,6 +42,8 @@ extension HTTPConnection {
         // Without a parsed request (bad head, connection refused) the head would carry no
         // X-Request-Id; send the one the body names.
         if request == nil { response.headers.add("X-Request-Id", requestID) }
+        // Errors answered here after dispatch still get the route's CORS headers.
+        if let request { dispatcher.decorate(&response, for: request) }
         _ = respond(response)
     }
 

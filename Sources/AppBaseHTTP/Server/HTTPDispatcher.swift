@@ -10,4 +10,12 @@ public enum DispatchDecision: Sendable {
 /// host-based dispatcher. Called on the loop thread: it must not block.
 public protocol HTTPDispatcher: Sendable {
     func dispatch(_ request: HTTPRequest) -> DispatchDecision
+    /// Adds what this dispatcher adds to every response (CORS) to an error the connection
+    /// answers itself after dispatch (413 by `Content-Length`, a broken body), so browsers can
+    /// read it too. Called on the loop thread.
+    func decorate(_ response: inout HTTPResponse, for request: HTTPRequest)
+}
+
+extension HTTPDispatcher {
+    public func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {}
 }

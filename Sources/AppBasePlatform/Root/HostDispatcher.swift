@@ -16,6 +16,20 @@ final class HostDispatcher: HTTPDispatcher {
         self.dashboards = dashboards
     }
 
+    func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
+        router(for: request)?.decorate(&response, for: request)
+    }
+
+    /// The router a request's `Host` selects (nil for an unknown app).
+    private func router(for request: HTTPRequest) -> Router? {
+        guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
+              let host = request.hostName, host.hasSuffix(Self.domain) else { return master }
+        let label = host.dropLast(Self.domain.count)
+        if label.hasPrefix("api.") { return apps.value[String(label.dropFirst(4))] }
+        if label.hasPrefix("dashboard.") { return dashboards.value[String(label.dropFirst(10))] }
+        return master
+    }
+
     func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         // Cheap pre-check on the raw header before building a lowercased host name.
         guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
