@@ -38,18 +38,25 @@ public struct Identity: Sendable, Hashable {
 
     public var isAdmin: Bool { keyKind == .admin }
 
-    /// Whether `rule` lets this identity act on a resource owned by `ownerID` (nil when the
-    /// resource does not exist yet, e.g. create).
+    /// Whether `rule` lets this identity act on an existing resource owned by `ownerID`.
+    /// A resource without an owner (created with an admin key) is reachable under `owner` by
+    /// admin keys only.
     public func satisfies(_ rule: AccessRule, ownerID: String?) -> Bool {
+        guard satisfiesCollectionLevel(rule) else { return false }
+        guard rule == .owner, !isAdmin else { return true }
+        return ownerID != nil && ownerID == user?.id
+    }
+
+    /// Whether `rule` can let this identity act on the collection or bucket as a whole — create
+    /// something new in it, or list it (`owner` then means "one's own"): any signed-in user for
+    /// `owner` and `authenticated`, anyone with a key for `public`, admin keys for `admin`.
+    public func satisfiesCollectionLevel(_ rule: AccessRule) -> Bool {
         if isAdmin { return true }
         guard keyKind != nil else { return false }
         switch rule {
         case .admin: return false
         case .public: return true
-        case .authenticated: return user != nil
-        case .owner:
-            guard let user else { return false }
-            return ownerID == nil || ownerID == user.id
+        case .authenticated, .owner: return user != nil
         }
     }
 }

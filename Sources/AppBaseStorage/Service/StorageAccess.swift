@@ -8,13 +8,13 @@ enum StorageAccess {
     /// Whether `identity` passes `rule` for an existing file. A file created with an admin key
     /// and no user has no owner: under `owner` only admin keys reach it.
     static func allows(_ identity: Identity, _ rule: AccessRule, fileOwner: String?) -> Bool {
-        identity.satisfies(rule, ownerID: fileOwner ?? "")
+        identity.satisfies(rule, ownerID: fileOwner)
     }
 
     /// For operations on the bucket as a whole (upload of a new file, list).
     /// - Throws: 401 `missing_token` when a user token would help, else 403 `forbidden`.
     static func requireBucket(_ identity: Identity, _ rule: AccessRule) throws(AppBaseError) {
-        guard !identity.satisfies(rule, ownerID: nil) else { return }
+        guard !identity.satisfiesCollectionLevel(rule) else { return }
         if identity.user == nil && (rule == .owner || rule == .authenticated) {
             throw AppBaseError.unauthorized(.missingToken, "This bucket needs a user access token (Authorization: Bearer).")
         }
