@@ -23,14 +23,14 @@ public enum ConfigLoader {
         var server = try root.table("server")
         configuration.host = try server.string("host", default: "127.0.0.1") ?? "127.0.0.1"
         guard isIPAddress(configuration.host) else { throw server.error("host", "must be an IPv4 or IPv6 address") }
-        configuration.port = try server.int("port", default: 8080, range: 0...65535) ?? 8080
+        configuration.port = try server.int("port", default: 8080, range: 0...65535)
         configuration.logFormat = try server.choice("log_format", ["text", "json"], default: "text") == "json" ? .json : .text
         configuration.accessLog = try server.bool("access_log", default: true) ?? true
         try server.rejectUnknownKeys()
 
         var ports = try root.table("ports")
-        let first = try ports.int("first", default: 3100, range: 1...65535) ?? 3100
-        let last = try ports.int("last", default: 3999, range: 1...65535) ?? 3999
+        let first = try ports.int("first", default: 3100, range: 1...65535)
+        let last = try ports.int("last", default: 3999, range: 1...65535)
         guard first <= last else { throw ports.error("last", "must not be below ports.first (\(first))") }
         configuration.portRange = first...last
         try ports.rejectUnknownKeys()
@@ -40,8 +40,8 @@ public enum ConfigLoader {
         try limits.rejectUnknownKeys()
 
         var auth = try root.table("auth")
-        configuration.hashThreads = try auth.int("hash_threads", default: 1, range: 1...16) ?? 1
-        configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000) ?? 64
+        configuration.hashThreads = try auth.int("hash_threads", default: 1, range: 1...16)
+        configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
         var appsTable = try root.table("apps")
@@ -70,12 +70,12 @@ public enum ConfigLoader {
 
     private static func parseLimits(_ table: inout ConfigTable) throws(ConfigError) -> HTTPLimits {
         var limits = HTTPLimits()
-        limits.maxHeaderBytes = try table.int("max_header_bytes", default: limits.maxHeaderBytes, range: 1024...1_048_576) ?? limits.maxHeaderBytes
-        limits.maxURLBytes = try table.int("max_url_bytes", default: limits.maxURLBytes, range: 256...1_048_576) ?? limits.maxURLBytes
-        limits.maxConnections = try table.int("max_connections", default: limits.maxConnections, range: 1...1_000_000) ?? limits.maxConnections
-        limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 0...Int(Int32.max)) ?? limits.defaultBodyLimit
+        limits.maxHeaderBytes = try table.int("max_header_bytes", default: limits.maxHeaderBytes, range: 1024...1_048_576)
+        limits.maxURLBytes = try table.int("max_url_bytes", default: limits.maxURLBytes, range: 256...1_048_576)
+        limits.maxConnections = try table.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
+        limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 0...Int(Int32.max))
         func millis(_ key: String, _ current: Int64) throws(ConfigError) -> Int64 {
-            Int64(try table.int(key, default: Int(current), range: 1...86_400_000) ?? Int(current))
+            Int64(try table.int(key, default: Int(current), range: 1...86_400_000))
         }
         limits.headerTimeoutMillis = try millis("header_timeout_ms", limits.headerTimeoutMillis)
         limits.bodyStallTimeoutMillis = try millis("body_stall_timeout_ms", limits.bodyStallTimeoutMillis)

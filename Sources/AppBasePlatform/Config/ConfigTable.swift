@@ -41,6 +41,12 @@ struct ConfigTable {
         return result
     }
 
+    /// An integer with a default: never nil.
+    mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
+        let optional: Int? = fallback
+        return try int(key, default: optional, range: range) ?? fallback
+    }
+
     mutating func string(_ key: String, default fallback: String? = nil) throws(ConfigError) -> String? {
         consumed.insert(key)
         guard let value = members[key] else { return fallback }

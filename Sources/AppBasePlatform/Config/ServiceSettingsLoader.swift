@@ -28,11 +28,11 @@ enum ServiceSettingsLoader {
     private static func parseAuth(_ table: inout ConfigTable) throws(ConfigError) -> AuthSettings {
         var auth = AuthSettings()
         auth.registration = try table.choice("registration", ["open", "closed"], default: "open") == "closed" ? .closed : .open
-        auth.accessTokenTTLSeconds = Int64(try table.int("access_token_ttl", default: Int(auth.accessTokenTTLSeconds), range: 30...day) ?? 900)
-        auth.refreshTokenTTLSeconds = Int64(try table.int("refresh_token_ttl", default: Int(auth.refreshTokenTTLSeconds), range: 30...(365 * day)) ?? 0)
-        auth.refreshGraceSeconds = Int64(try table.int("refresh_grace", default: Int(auth.refreshGraceSeconds), range: 0...300) ?? 10)
-        auth.argon2MemoryKiB = try table.int("argon2_memory_kib", default: auth.argon2MemoryKiB, range: 8...4_194_304) ?? auth.argon2MemoryKiB
-        auth.argon2Iterations = try table.int("argon2_iterations", default: auth.argon2Iterations, range: 1...64) ?? auth.argon2Iterations
+        auth.accessTokenTTLSeconds = Int64(try table.int("access_token_ttl", default: Int(auth.accessTokenTTLSeconds), range: 30...day))
+        auth.refreshTokenTTLSeconds = Int64(try table.int("refresh_token_ttl", default: Int(auth.refreshTokenTTLSeconds), range: 30...(365 * day)))
+        auth.refreshGraceSeconds = Int64(try table.int("refresh_grace", default: Int(auth.refreshGraceSeconds), range: 0...300))
+        auth.argon2MemoryKiB = try table.int("argon2_memory_kib", default: auth.argon2MemoryKiB, range: 8...4_194_304)
+        auth.argon2Iterations = try table.int("argon2_iterations", default: auth.argon2Iterations, range: 1...64)
         auth.loginPerIPAndEmail = try rateLimit(&table, "login_per_ip_and_email", auth.loginPerIPAndEmail)
         auth.loginPerIP = try rateLimit(&table, "login_per_ip", auth.loginPerIP)
         auth.registerPerIP = try rateLimit(&table, "register_per_ip", auth.registerPerIP)
@@ -47,8 +47,8 @@ enum ServiceSettingsLoader {
 
     private static func rateLimit(_ table: inout ConfigTable, _ key: String, _ current: RateLimit) throws(ConfigError) -> RateLimit {
         var limit = try table.table(key)
-        let value = RateLimit(limit: try limit.int("limit", default: current.limit, range: 1...1_000_000) ?? current.limit,
-                              windowSeconds: try limit.int("window", default: current.windowSeconds, range: 1...(7 * day)) ?? current.windowSeconds)
+        let value = RateLimit(limit: try limit.int("limit", default: current.limit, range: 1...1_000_000),
+                              windowSeconds: try limit.int("window", default: current.windowSeconds, range: 1...(7 * day)))
         try limit.rejectUnknownKeys()
         return value
     }
@@ -56,12 +56,12 @@ enum ServiceSettingsLoader {
     private static func parseDatabase(_ table: inout ConfigTable) throws(ConfigError) -> CollectionSettings {
         var database = CollectionSettings()
         database.implicitCollections = try table.bool("implicit_collections", default: true) ?? true
-        database.maxBodyBytes = try table.int("max_body_bytes", default: database.maxBodyBytes, range: 1024...(64 << 20)) ?? database.maxBodyBytes
-        database.maxDepth = try table.int("max_depth", default: database.maxDepth, range: 1...64) ?? database.maxDepth
-        database.defaultPageSize = try table.int("default_page_size", default: database.defaultPageSize, range: 1...10_000) ?? database.defaultPageSize
-        database.maxPageSize = try table.int("max_page_size", default: database.maxPageSize, range: 1...10_000) ?? database.maxPageSize
-        database.queryBudgetSteps = try table.int("query_budget_steps", default: database.queryBudgetSteps, range: 10_000...1_000_000_000) ?? database.queryBudgetSteps
-        database.batchMaxOperations = try table.int("batch_max_operations", default: database.batchMaxOperations, range: 1...1000) ?? database.batchMaxOperations
+        database.maxBodyBytes = try table.int("max_body_bytes", default: database.maxBodyBytes, range: 1024...(64 << 20))
+        database.maxDepth = try table.int("max_depth", default: database.maxDepth, range: 1...64)
+        database.defaultPageSize = try table.int("default_page_size", default: database.defaultPageSize, range: 1...10_000)
+        database.maxPageSize = try table.int("max_page_size", default: database.maxPageSize, range: 1...10_000)
+        database.queryBudgetSteps = try table.int("query_budget_steps", default: database.queryBudgetSteps, range: 10_000...1_000_000_000)
+        database.batchMaxOperations = try table.int("batch_max_operations", default: database.batchMaxOperations, range: 1...1000)
         guard database.defaultPageSize <= database.maxPageSize else {
             throw table.error("default_page_size", "must not exceed max_page_size (\(database.maxPageSize))")
         }
@@ -70,14 +70,14 @@ enum ServiceSettingsLoader {
 
     private static func parseRealtime(_ table: inout ConfigTable) throws(ConfigError) -> ChangeFeedSettings {
         var feed = ChangeFeedSettings()
-        feed.maxAgeSeconds = Int64(try table.int("log_max_age_seconds", default: Int(feed.maxAgeSeconds), range: 60...(365 * day)) ?? 0)
-        feed.maxEvents = try table.int("log_max_events", default: feed.maxEvents, range: 100...100_000_000) ?? feed.maxEvents
-        feed.maxBytes = Int64(try table.int("log_max_bytes", default: Int(feed.maxBytes), range: 1 << 20...(1 << 40)) ?? 0)
-        feed.heartbeatSeconds = try table.int("heartbeat_seconds", default: feed.heartbeatSeconds, range: 1...3600) ?? feed.heartbeatSeconds
-        feed.retryMilliseconds = try table.int("retry_ms", default: feed.retryMilliseconds, range: 100...600_000) ?? feed.retryMilliseconds
-        feed.subscriberBuffer = try table.int("subscriber_buffer", default: feed.subscriberBuffer, range: 16...1_000_000) ?? feed.subscriberBuffer
-        feed.maxStreamsPerUser = try table.int("max_streams_per_user", default: feed.maxStreamsPerUser, range: 1...100_000) ?? feed.maxStreamsPerUser
-        feed.maxStreamsPerIP = try table.int("max_streams_per_ip", default: feed.maxStreamsPerIP, range: 1...1_000_000) ?? feed.maxStreamsPerIP
+        feed.maxAgeSeconds = Int64(try table.int("log_max_age_seconds", default: Int(feed.maxAgeSeconds), range: 60...(365 * day)))
+        feed.maxEvents = try table.int("log_max_events", default: feed.maxEvents, range: 100...100_000_000)
+        feed.maxBytes = Int64(try table.int("log_max_bytes", default: Int(feed.maxBytes), range: 1 << 20...(1 << 40)))
+        feed.heartbeatSeconds = try table.int("heartbeat_seconds", default: feed.heartbeatSeconds, range: 1...3600)
+        feed.retryMilliseconds = try table.int("retry_ms", default: feed.retryMilliseconds, range: 100...600_000)
+        feed.subscriberBuffer = try table.int("subscriber_buffer", default: feed.subscriberBuffer, range: 16...1_000_000)
+        feed.maxStreamsPerUser = try table.int("max_streams_per_user", default: feed.maxStreamsPerUser, range: 1...100_000)
+        feed.maxStreamsPerIP = try table.int("max_streams_per_ip", default: feed.maxStreamsPerIP, range: 1...1_000_000)
         return feed
     }
 
@@ -85,12 +85,12 @@ enum ServiceSettingsLoader {
         var storage = StorageSettings()
         storage.appQuotaBytes = try table.int("app_quota_bytes", range: 0...Int.max).map(Int64.init)
         storage.userQuotaBytes = try table.int("user_quota_bytes", range: 0...Int.max).map(Int64.init)
-        storage.signedURLDefaultSeconds = Int64(try table.int("signed_url_default_seconds", default: Int(storage.signedURLDefaultSeconds), range: 1...(365 * day)) ?? 3600)
-        storage.signedURLMaxSeconds = Int64(try table.int("signed_url_max_seconds", default: Int(storage.signedURLMaxSeconds), range: 1...(365 * day)) ?? 0)
-        storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...Int.max) ?? 0)
-        storage.defaultVersionsKept = try table.int("default_versions_kept", default: storage.defaultVersionsKept, range: 1...1000) ?? storage.defaultVersionsKept
-        storage.ioThreads = try table.int("io_threads", default: storage.ioThreads, range: 1...32) ?? storage.ioThreads
-        storage.maxConcurrentUploads = try table.int("max_concurrent_uploads", default: storage.maxConcurrentUploads, range: 1...10_000) ?? storage.maxConcurrentUploads
+        storage.signedURLDefaultSeconds = Int64(try table.int("signed_url_default_seconds", default: Int(storage.signedURLDefaultSeconds), range: 1...(365 * day)))
+        storage.signedURLMaxSeconds = Int64(try table.int("signed_url_max_seconds", default: Int(storage.signedURLMaxSeconds), range: 1...(365 * day)))
+        storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...Int.max))
+        storage.defaultVersionsKept = try table.int("default_versions_kept", default: storage.defaultVersionsKept, range: 1...1000)
+        storage.ioThreads = try table.int("io_threads", default: storage.ioThreads, range: 1...32)
+        storage.maxConcurrentUploads = try table.int("max_concurrent_uploads", default: storage.maxConcurrentUploads, range: 1...10_000)
         guard storage.signedURLDefaultSeconds <= storage.signedURLMaxSeconds else {
             throw table.error("signed_url_default_seconds", "must not exceed signed_url_max_seconds")
         }
