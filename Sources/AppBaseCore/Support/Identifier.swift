@@ -41,9 +41,11 @@ public enum Identifier {
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
         mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
         let value = mixed ^ (mixed >> 31)
-        var text = [UInt8](repeating: 0, count: 16)
-        for index in 0..<16 { text[index] = hexDigits[Int((value >> (60 - 4 * UInt64(index))) & 0xF)] }
-        return String(decoding: text, as: UTF8.self)
+        // Written straight into the string's storage: one allocation per id.
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 { buffer[index] = hexDigits[Int((value >> (60 - 4 * UInt64(index))) & 0xF)] }
+            return 16
+        }
     }
 
     /// True when `text` has the canonical lowercase UUID shape (any version).

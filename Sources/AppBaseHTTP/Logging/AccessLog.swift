@@ -14,7 +14,16 @@ public final class AccessLog: Sendable {
     private let format: Format
     private let descriptor: Int32
     private let enabled: Bool
-    private let buffer = Mutex<[UInt8]>([])
+    /// Lines not yet written, and the last timestamp formatted (reused within a millisecond).
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var stampMillis: Int64 = -1
+        var stamp = [UInt8](repeating: 0, count: 24)
+    }
+
+    /// Touched on the loop thread only (record and flush both run there); the lock is
+    /// uncontended and makes the type `Sendable` without unsafe code.
+    private let pending = Mutex(Pending())
     private let appName: String
 
     /// - Parameters:
@@ -27,60 +36,65 @@ public final class AccessLog: Sendable {
         self.appName = appName
     }
 
-    /// Buffers one line (called on the loop thread).
+    /// Buffers one line (called on the loop thread), formatted straight into the pending bytes.
     func record(request: HTTPRequest, status: Int, bytes: Int) {
         guard enabled else { return }
         let micros = (MonotonicTime.nanoseconds() &- request.startedAt) / 1000
-        var line: [UInt8] = []
-        line.reserveCapacity(160)
-        switch format {
-        case .text:
-            // Formatted byte by byte: no String building on the loop per request.
-            var stamp = [UInt8](repeating: 0, count: 24)
-            Timestamp.write(milliseconds: SystemWallClock().nowMilliseconds(), into: &stamp)
-            line.append(contentsOf: stamp)
-            line.append(32)
-            line.append(contentsOf: request.methodName.utf8)
-            line.append(32)
-            appendSafe(request.path, to: &line)
-            line.append(32)
-            appendDecimal(UInt64(status), to: &line)
-            line.append(32)
-            appendDecimal(UInt64(bytes), to: &line)
-            line.append(contentsOf: [66, 32])  // "B "
-            appendDecimal(micros / 1000, to: &line)
-            line.append(46)  // "."
-            let fraction = micros % 1000
-            line.append(UInt8(48 + fraction / 100))
-            line.append(UInt8(48 + fraction / 10 % 10))
-            line.append(UInt8(48 + fraction % 10))
-            line.append(contentsOf: AccessLog.ridPrefix)
-            line.append(contentsOf: request.requestID.utf8)
-            line.append(contentsOf: AccessLog.ipPrefix)
-            line.append(contentsOf: request.remoteAddress.utf8)
-            line.append(10)
-        case .json:
-            let value: JSONValue = [
-                "ts": .string(Timestamp.rfc3339(milliseconds: SystemWallClock().nowMilliseconds())),
-                "method": .string(request.methodName), "path": .string(request.path),
-                "status": .int(Int64(status)), "bytes": .int(Int64(bytes)),
-                "durationMs": .double(Double(micros) / 1000), "requestId": .string(request.requestID),
-                "ip": .string(request.remoteAddress),
-            ]
-            value.serialize(into: &line)
-            line.append(10)
+        let now = SystemWallClock().nowMilliseconds()
+        pending.withLock { pending in
+            switch format {
+            case .text:
+                // Formatted byte by byte: no String building on the loop per request.
+                if now != pending.stampMillis {
+                    pending.stampMillis = now
+                    Timestamp.write(milliseconds: now, into: &pending.stamp)
+                }
+                pending.bytes.append(contentsOf: pending.stamp)
+                pending.bytes.append(32)
+                pending.bytes.append(contentsOf: request.methodName.utf8)
+                pending.bytes.append(32)
+                appendSafe(request.path, to: &pending.bytes)
+                pending.bytes.append(32)
+                appendDecimal(UInt64(status), to: &pending.bytes)
+                pending.bytes.append(32)
+                appendDecimal(UInt64(bytes), to: &pending.bytes)
+                pending.bytes.append(contentsOf: AccessLog.bytesSuffix)
+                appendDecimal(micros / 1000, to: &pending.bytes)
+                pending.bytes.append(46)  // "."
+                let fraction = micros % 1000
+                pending.bytes.append(UInt8(48 + fraction / 100))
+                pending.bytes.append(UInt8(48 + fraction / 10 % 10))
+                pending.bytes.append(UInt8(48 + fraction % 10))
+                pending.bytes.append(contentsOf: AccessLog.ridPrefix)
+                pending.bytes.append(contentsOf: request.requestID.utf8)
+                pending.bytes.append(contentsOf: AccessLog.ipPrefix)
+                pending.bytes.append(contentsOf: request.remoteAddress.utf8)
+                pending.bytes.append(10)
+            case .json:
+                let value: JSONValue = [
+                    "ts": .string(Timestamp.rfc3339(milliseconds: now)),
+                    "method": .string(request.methodName), "path": .string(request.path),
+                    "status": .int(Int64(status)), "bytes": .int(Int64(bytes)),
+                    "durationMs": .double(Double(micros) / 1000), "requestId": .string(request.requestID),
+                    "ip": .string(request.remoteAddress),
+                ]
+                value.serialize(into: &pending.bytes)
+                pending.bytes.append(10)
+            }
         }
-        buffer.withLock { $0.append(contentsOf: line) }
     }
 
     /// Writes what is buffered; run once per loop turn.
     func flush() {
-        let pending = buffer.withLock { buffer -> [UInt8] in
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+        pending.withLock { pending in
+            guard !pending.bytes.isEmpty else { return }
+            writeAll(pending.bytes)
+            pending.bytes.removeAll(keepingCapacity: true)
         }
-        guard !pending.isEmpty else { return }
-        pending.withUnsafeBytes { raw in
+    }
+
+    private func writeAll(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
             var offset = 0
             while offset < raw.count {
@@ -94,6 +108,7 @@ public final class AccessLog: Sendable {
         }
     }
 
+    private static let bytesSuffix = Array("B ".utf8)
     private static let ridPrefix = Array("ms rid=".utf8)
     private static let ipPrefix = Array(" ip=".utf8)
 

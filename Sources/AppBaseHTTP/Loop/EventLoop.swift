@@ -30,8 +30,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     /// The libuv loop and async handle. Only dereferenced on the loop thread, after `init`
     /// has finished initialising them; freed after the thread exits.
     let raw: LoopHandles
+    /// Loop-thread-only state (read buffer, deferred callbacks).
+    let local = LoopLocalState()
     private let queue = Mutex(Queue())
-    private let threadID = Mutex<pthread_t?>(nil)
+    /// The loop thread's id; 0 until it runs. Written once before `init` returns.
+    private let threadID = Atomic<UInt>(0)
     private let started = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
     private let turnHooks = Mutex<[@Sendable () -> Void]>([])
@@ -53,8 +56,40 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
 
     /// True on the loop thread.
     public var isCurrent: Bool {
-        guard let thread = threadID.withLock({ $0 }) else { return false }
-        return pthread_equal(pthread_self(), thread) != 0
+        let thread = threadID.load(ordering: .acquiring)
+        return thread != 0 && pthread_equal(pthread_self(), thread) != 0
+    }
+
+    /// Calls `target.runDeferred(flag)` later in the current loop turn, after the callback that
+    /// is running now has returned (loop thread only), in the order deferred. For completions
+    /// that must not re-enter their caller — a write that finished at once must not report it
+    /// inside the parser callback that wrote. Costs no system call and no allocation: the
+    /// queue drains in the idle or check phase.
+    func deferInTurn(_ target: any LoopDeferredTarget, _ flag: Bool) {
+        assert(isCurrent, "deferInTurn called off the loop thread")
+        guard !local.closingHandles else {
+            // The loop is closing every handle (the idle one too): no later phase will come.
+            // Reports now arrive from close callbacks, never from inside a parser callback.
+            target.runDeferred(flag)
+            return
+        }
+        local.deferred.append((target, flag))
+        if !local.idleActive {
+            local.idleActive = true
+            uv_idle_start(local.idle) { handle in
+                guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
+                loop.runDeferred()
+            }
+        }
+    }
+
+    /// Runs every deferred callback, including ones they defer in turn.
+    private func runDeferred() {
+        while let (target, flag) = local.deferred.popFirst() { target.runDeferred(flag) }
+        if local.idleActive {
+            local.idleActive = false
+            uv_idle_stop(local.idle)
+        }
     }
 
     /// Runs `work` on the loop thread during its next turn.
@@ -115,7 +150,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     }
 
     private func threadMain() {
-        threadID.withLock { $0 = pthread_self() }
+        threadID.store(pthread_self(), ordering: .releasing)
         uv_loop_init(raw.loop)
         raw.loop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_async_init(raw.loop, raw.async) { handle in
@@ -123,9 +158,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
             loop.drain()
         }
         raw.async.pointee.data = raw.loop.pointee.data
+        uv_idle_init(raw.loop, local.idle)
         uv_check_init(raw.loop, raw.check)
         uv_check_start(raw.check) { handle in
             guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
+            loop.runDeferred()
             for hook in loop.turnHooks.withLock({ $0 }) { hook() }
         }
         started.signal()
@@ -157,6 +194,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     }
 
     private func closeAllHandles() {
+        runDeferred()
+        local.closingHandles = true
         for hook in turnHooks.withLock({ $0 }) { hook() }
         uv_walk(raw.loop, { handle, _ in
             guard let handle, uv_is_closing(handle) == 0 else { return }

@@ -28,19 +28,18 @@ public final class Router: HTTPDispatcher {
 
     public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         let origin = request.headers["origin"]
-        let pathSegments = request.path.split(separator: "/", omittingEmptySubsequences: true)
         let method = request.method
         var matched: (Route, [String: String])?
         if let method, method != .OPTIONS {
             for route in routes where route.method == method || (method == .HEAD && route.method == .GET) {
-                if let parameters = Self.match(route.segments, pathSegments) {
+                if let parameters = Self.match(route.segments, request.path) {
                     matched = (route, parameters)
                     break
                 }
             }
         }
         guard let (route, parameters) = matched else {
-            return .respond(unmatched(request, pathSegments, origin: origin))
+            return .respond(unmatched(request, origin: origin))
         }
         let identity: Identity
         let clientIP = authenticator?.clientIP(for: request) ?? request.remoteAddress
@@ -86,9 +85,9 @@ public final class Router: HTTPDispatcher {
     }
 
     /// No route for this method: a preflight, a 405 with `Allow`, or a 404.
-    private func unmatched(_ request: HTTPRequest, _ pathSegments: [Substring], origin: String?) -> HTTPResponse {
+    private func unmatched(_ request: HTTPRequest, origin: String?) -> HTTPResponse {
         var allowed: Set<HTTPMethod> = []
-        for route in routes where Self.match(route.segments, pathSegments) != nil {
+        for route in routes where Self.match(route.segments, request.path) != nil {
             allowed.insert(route.method)
             if route.method == .GET { allowed.insert(.HEAD) }
         }
@@ -148,23 +147,54 @@ public final class Router: HTTPDispatcher {
         return HTTPResponse(status: 204, headers: headers)
     }
 
-    static func match(_ pattern: [PathSegment], _ path: [Substring]) -> [String: String]? {
-        guard pattern.count == path.count else { return nil }
+    /// The parameters when `path` matches `pattern` (literals compare byte for byte; empty
+    /// segments are skipped), else nil. Walks the path in place: nothing is allocated unless
+    /// the pattern has parameters.
+    static func match(_ pattern: [PathSegment], _ path: String) -> [String: String]? {
         var parameters: [String: String] = [:]
-        for (segment, part) in zip(pattern, path) {
-            switch segment {
+        var segments = PathSegmentIterator(path)
+        var index = 0
+        while let part = segments.next() {
+            guard index < pattern.count else { return nil }
+            switch pattern[index] {
             case .literal(let literal):
-                guard part == literal else { return nil }
+                guard part.utf8.elementsEqual(literal.utf8) else { return nil }
             case .parameter(let name):
                 guard let decoded = QueryString.percentDecode(part), !decoded.isEmpty else { return nil }
                 parameters[name] = decoded
             }
+            index += 1
         }
-        return parameters
+        return index == pattern.count ? parameters : nil
     }
 
     /// A path or method safe to echo in a message (bounded, printable).
     static func safe(_ text: String) -> String {
         String(text.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    }
+}
+
+/// The non-empty `/`-separated segments of a path, as substrings of it.
+struct PathSegmentIterator: IteratorProtocol {
+    private let path: String
+    private var position: String.Index
+
+    init(_ path: String) {
+        self.path = path
+        position = path.startIndex
+    }
+
+    mutating func next() -> Substring? {
+        let utf8 = path.utf8
+        var start = position
+        while start < utf8.endIndex && utf8[start] == UInt8(ascii: "/") { start = utf8.index(after: start) }
+        guard start < utf8.endIndex else {
+            position = start
+            return nil
+        }
+        var end = start
+        while end < utf8.endIndex && utf8[end] != UInt8(ascii: "/") { end = utf8.index(after: end) }
+        position = end
+        return path[start..<end]
     }
 }

@@ -10,8 +10,10 @@ protocol ByteStreamTransport: AnyObject {
     var delegate: (any ByteStreamDelegate)? { get set }
     func startReading()
     func stopReading()
-    /// Queues bytes; `completion` runs on the loop once they are written (or failed).
-    func write(_ bytes: UnsafeRawBufferPointer, completion: @escaping (Bool) -> Void)
+    /// Writes or queues bytes. Each call is answered by one `transportDidWrite(succeeded:)`,
+    /// in call order and always after the call has returned — unless the transport is closed
+    /// first (closing detaches the delegate).
+    func write(_ bytes: UnsafeRawBufferPointer)
     /// Bytes queued and not yet written.
     var queuedBytes: Int { get }
     /// The socket's descriptor, for `sendfile` (nil when a layer such as TLS forbids it).
@@ -28,6 +30,8 @@ protocol ByteStreamTransport: AnyObject {
 /// Callbacks from a transport, on the loop thread.
 protocol ByteStreamDelegate: AnyObject {
     func transportDidRead(_ bytes: UnsafeRawBufferPointer)
+    /// One earlier `write` finished (its bytes are with the kernel) or failed.
+    func transportDidWrite(succeeded: Bool)
     /// End of stream or a read error: the peer is gone.
     func transportDidClose()
 }

@@ -67,13 +67,11 @@ extension HTTPConnection {
         switch response.body {
         case .empty:
             head.setContentLength(0, omitForStatus: true)
-            writeRaw(head.encoded()) { [weak self] _ in self?.responseFinished() }
+            writeRaw(head.encoded(), then: .finishResponse)
             return nil
         case .bytes(let bytes):
             head.setContentLength(Int64(bytes.count), omitForStatus: false)
-            var buffer = head.encoded()
-            if !headOnly { buffer.append(contentsOf: bytes) }
-            writeRaw(buffer) { [weak self] _ in self?.responseFinished() }
+            writeRaw(headOnly ? head.encoded() : head.encoded(body: bytes), then: .finishResponse)
             return nil
         case .file(let file):
             if !headOnly && file.length > 0 && server.activeFileResponses >= server.limits.maxConcurrentFileResponses {
@@ -84,14 +82,7 @@ extension HTTPConnection {
                 return nil
             }
             head.setContentLength(file.length, omitForStatus: false)
-            writeRaw(head.encoded()) { [weak self] ok in
-                guard let self, ok else { return }
-                if self.headOnly || file.length == 0 {
-                    self.responseFinished()
-                } else {
-                    self.startSendfile(file)
-                }
-            }
+            writeRaw(head.encoded(), then: .sendFile(file))
             return nil
         case .stream(let contentLength, let producer):
             if let contentLength {
@@ -106,7 +97,7 @@ extension HTTPConnection {
                 head.setChunked()
                 streamingChunked = true
             }
-            writeRaw(head.encoded()) { _ in }
+            writeRaw(head.encoded())
             if headOnly {
                 finishStream(succeeded: true)
                 return nil
@@ -135,9 +126,9 @@ extension HTTPConnection {
             framed.append(contentsOf: bytes)
             framed.append(13)
             framed.append(10)
-            writeRaw(framed) { _ in }
+            writeRaw(framed)
         } else {
-            writeRaw(bytes) { _ in }
+            writeRaw(bytes)
         }
         return transport.queuedBytes > server.limits.writeBufferBytes
     }
@@ -151,7 +142,7 @@ extension HTTPConnection {
             // Short of its Content-Length: only closing tells the client the body is incomplete.
             close(reason: "stream shorter than its Content-Length", graceful: true)
         } else if streamingChunked && !headOnly {
-            writeRaw(Array("0\r\n\r\n".utf8)) { [weak self] _ in self?.responseFinished() }
+            writeRaw(StatusLine.lastChunk, then: .finishResponse)
         } else {
             responseFinished()
         }

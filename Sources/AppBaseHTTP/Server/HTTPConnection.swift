@@ -1,6 +1,7 @@
 import AppBaseCore
 import CHTTPParser
 import CLibUV
+import DequeModule
 
 /// One client connection: parses requests, runs one handler at a time, writes responses in
 /// order, enforces the limits and timeouts, and frees everything on close.
@@ -62,6 +63,9 @@ final class HTTPConnection: ByteStreamDelegate {
     // Deadlines (monotonic milliseconds).
     var phaseStartedAt: Int64
     var lastProgressAt: Int64
+
+    /// What to do when each write in flight completes, oldest first (one entry per `writeRaw`).
+    var writeFollowUps = Deque<WriteFollowUp>()
 
     // Write backpressure for streamed bodies.
     var drainWaiters: [CheckedContinuation<Void, any Error>] = []
@@ -129,7 +133,7 @@ final class HTTPConnection: ByteStreamDelegate {
         // Never after the final response's head: 100 would land inside its body.
         if expectsContinue && !continueSent && !messageComplete && !responseInProgress {
             continueSent = true
-            writeRaw(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) { _ in }
+            writeRaw(StatusLine.continueInterim)
         }
         guard !messageComplete else { return }
         if parserPaused {
@@ -174,21 +178,29 @@ final class HTTPConnection: ByteStreamDelegate {
         transport.close(graceful: graceful) { [self] in server.connectionClosed(self) }
     }
 
-    /// Writes bytes as they are (head, chunk framing) and reports completion.
-    func writeRaw(_ bytes: [UInt8], completion: @escaping (Bool) -> Void) {
-        guard phase != .closed else {
-            completion(false)
+    /// Writes bytes as they are (head, chunk framing); `followUp` runs once they are written.
+    func writeRaw(_ bytes: [UInt8], then followUp: WriteFollowUp = .nothing) {
+        guard phase != .closed else { return }
+        bytesSent += bytes.count
+        writeFollowUps.append(followUp)
+        bytes.withUnsafeBytes { transport.write($0) }
+    }
+
+    func transportDidWrite(succeeded: Bool) {
+        let followUp = writeFollowUps.popFirst() ?? .nothing
+        lastProgressAt = server.nowMillis()
+        guard succeeded else {
+            close(reason: "write failed")
             return
         }
-        bytesSent += bytes.count
-        bytes.withUnsafeBytes { raw in
-            transport.write(raw) { [weak self] ok in
-                guard let self else { return }
-                self.lastProgressAt = self.server.nowMillis()
-                if !ok { self.close(reason: "write failed") }
-                self.resumeDrainWaitersIfBelowLimit()
-                completion(ok)
-            }
+        resumeDrainWaitersIfBelowLimit()
+        switch followUp {
+        case .nothing:
+            break
+        case .finishResponse:
+            responseFinished()
+        case .sendFile(let file):
+            if headOnly || file.length == 0 { responseFinished() } else { startSendfile(file) }
         }
     }
 
@@ -231,4 +243,13 @@ final class HTTPConnection: ByteStreamDelegate {
             break
         }
     }
+}
+
+/// What the connection does once a write has reached the kernel.
+enum WriteFollowUp {
+    case nothing
+    /// The response's last bytes: log it and move on to the next request.
+    case finishResponse
+    /// The head of a file response: start sending the file.
+    case sendFile(FileBody)
 }

@@ -10,7 +10,13 @@ struct ResponseHead {
     var http10: Bool
     var requestID: String?
     var date: [UInt8]
-    private var framing: [UInt8] = []
+    private var framing = Framing.none
+
+    private enum Framing {
+        case none
+        case contentLength(Int64)
+        case chunked
+    }
 
     init(status: Int, headers: HTTPHeaders, keepAlive: Bool, http10: Bool, requestID: String?, date: [UInt8]) {
         self.status = status
@@ -24,19 +30,20 @@ struct ResponseHead {
     /// Sets `Content-Length`; for 1xx, 204 and 304 no length is sent when `omitForStatus`.
     mutating func setContentLength(_ length: Int64, omitForStatus: Bool) {
         if omitForStatus && (status == 204 || status == 304 || status < 200) {
-            framing = []
+            framing = .none
             return
         }
-        framing = Array("Content-Length: \(length)\r\n".utf8)
+        framing = .contentLength(length)
     }
 
     mutating func setChunked() {
-        framing = Array("Transfer-Encoding: chunked\r\n".utf8)
+        framing = .chunked
     }
 
-    func encoded() -> [UInt8] {
+    /// The head, followed by `body` (a fixed body goes out in the same write).
+    func encoded(body: [UInt8] = []) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(256 + body.count)
         out.append(contentsOf: StatusLine.bytes(for: status))
         for field in headers.fields {
             out.append(contentsOf: field.name.utf8)
@@ -46,7 +53,17 @@ struct ResponseHead {
             out.append(13)
             out.append(10)
         }
-        out.append(contentsOf: framing)
+        switch framing {
+        case .none:
+            break
+        case .contentLength(let length):
+            out.append(contentsOf: StatusLine.contentLengthPrefix)
+            Self.appendDecimal(UInt64(max(length, 0)), to: &out)
+            out.append(13)
+            out.append(10)
+        case .chunked:
+            out.append(contentsOf: StatusLine.chunkedField)
+        }
         if let requestID {
             out.append(contentsOf: StatusLine.requestIDPrefix)
             out.append(contentsOf: requestID.utf8)
@@ -62,7 +79,19 @@ struct ResponseHead {
         }
         out.append(13)
         out.append(10)
+        out.append(contentsOf: body)
         return out
+    }
+
+    private static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(48 + rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }
 
@@ -72,6 +101,10 @@ enum StatusLine {
     static let fixedFields = Array("Referrer-Policy: no-referrer\r\n".utf8)
     static let connectionClose = Array("Connection: close\r\n".utf8)
     static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+    static let contentLengthPrefix = Array("Content-Length: ".utf8)
+    static let chunkedField = Array("Transfer-Encoding: chunked\r\n".utf8)
+    static let continueInterim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    static let lastChunk = Array("0\r\n\r\n".utf8)
 
     private static let common: [Int: [UInt8]] = {
         var table: [Int: [UInt8]] = [:]

@@ -26,7 +26,8 @@ final class ServerState {
     /// File responses whose sendfile job is queued or running.
     var activeFileResponses = 0
 
-    func nowMillis() -> Int64 { Int64(MonotonicTime.nanoseconds() / 1_000_000) }
+    /// Monotonic milliseconds: libuv's loop time, taken once per loop turn (no clock read per call).
+    func nowMillis() -> Int64 { Int64(uv_now(loop.raw.loop)) }
 
     /// `Date: <IMF-fixdate>\r\n`, formatted once per second.
     func currentDate() -> [UInt8] {

@@ -7,9 +7,8 @@ import Glibc
 ///
 /// Ownership: the transport owns its `uv_tcp_t`; `handle.data` points at the transport
 /// (unretained — the connection keeps the transport alive until the close callback ran).
-/// The one read buffer is shared by all transports of a loop: libuv calls `read_cb` right
-/// after `alloc_cb`, on the loop thread, so one buffer suffices.
-final class TCPTransport: ByteStreamTransport {
+/// Reads land in the loop's one shared read buffer (`LoopLocalState`).
+final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     let handle: UnsafeMutablePointer<uv_tcp_t>
     /// The connection. `unowned(unsafe)` (no reference counting on the read path) is safe by
     /// ownership: the connection owns this transport and is kept by the server until the
@@ -48,8 +47,7 @@ final class TCPTransport: ByteStreamTransport {
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
             uv_read_start(stream, { handle, suggested, buffer in
                 guard let handle, let buffer, let loop = EventLoop.from(handle.pointee.loop) else { return }
-                let shared = ReadBuffer.shared(for: loop)
-                buffer.pointee = uv_buf_init(shared.base, UInt32(shared.capacity))
+                buffer.pointee = uv_buf_init(loop.local.sharedReadBuffer(), UInt32(LoopLocalState.readBufferCapacity))
                 _ = suggested
             }, { stream, count, buffer in
                 guard let stream, let data = stream.pointee.data else { return }
@@ -79,26 +77,55 @@ final class TCPTransport: ByteStreamTransport {
         handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { _ = uv_read_stop($0) }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer, completion: @escaping (Bool) -> Void) {
-        guard !closed, bytes.count > 0 else {
-            completion(!closed)
+    /// Writes at once with `uv_try_write` when nothing is queued (the common case: no copy, no
+    /// request object, and no `uv_write` whose drain would re-arm the epoll watcher), queueing
+    /// only what the socket did not take. Every outcome is reported through the loop's
+    /// deferred queue, so reports keep call order and never run inside this call.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        guard !closed, let loop = EventLoop.from(handle.pointee.loop) else { return }
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            loop.deferInTurn(self, true)
             return
         }
-        let request = WriteRequest(copying: bytes, completion: completion, transport: self)
-        queuedBytes += bytes.count
+        var offset = 0
+        if queuedBytes == 0 {
+            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
+            let written = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_try_write($0, &buffer, 1) }
+            if written == Int32(bytes.count) {
+                loop.deferInTurn(self, true)
+                return
+            }
+            if written < 0 && written != UV_EAGAIN.rawValue {
+                loop.deferInTurn(self, false)
+                return
+            }
+            offset = max(Int(written), 0)
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+        let request = WriteRequest(copying: rest, transport: self)
+        queuedBytes += rest.count
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
             uv_write(request.request, stream, &request.buffer, 1) { raw, status in
                 guard let raw, let context = raw.pointee.data else { return }
                 let request = Unmanaged<WriteRequest>.fromOpaque(context).takeRetainedValue()
-                request.transport.queuedBytes -= Int(request.buffer.len)
-                request.completion(status == 0)
+                let transport = request.transport
+                transport.queuedBytes -= Int(request.buffer.len)
+                // Through the deferred queue too, behind any earlier write's report.
+                if let loop = EventLoop.from(transport.handle.pointee.loop) {
+                    loop.deferInTurn(transport, status == 0)
+                }
             }
         }
         if result != 0 {
-            queuedBytes -= bytes.count
+            queuedBytes -= rest.count
             request.release()
-            completion(false)
+            loop.deferInTurn(self, false)
         }
+    }
+
+    /// A deferred write report: forwarded to the delegate (gone once the transport closed).
+    func runDeferred(_ flag: Bool) {
+        delegate?.transportDidWrite(succeeded: flag)
     }
 
     /// Closes the stream. Graceful: queued writes are flushed, FIN is sent, and the socket keeps
@@ -214,15 +241,13 @@ final class TCPTransport: ByteStreamTransport {
 private final class WriteRequest {
     let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
     var buffer: uv_buf_t
-    let completion: (Bool) -> Void
     let transport: TCPTransport
     private let storage: UnsafeMutableRawPointer
 
-    init(copying bytes: UnsafeRawBufferPointer, completion: @escaping (Bool) -> Void, transport: TCPTransport) {
+    init(copying bytes: UnsafeRawBufferPointer, transport: TCPTransport) {
         storage = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
         if let base = bytes.baseAddress { storage.copyMemory(from: base, byteCount: bytes.count) }
         buffer = uv_buf_init(storage.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
-        self.completion = completion
         self.transport = transport
         request.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
@@ -235,33 +260,6 @@ private final class WriteRequest {
     deinit {
         storage.deallocate()
         request.deallocate()
-    }
-}
-
-/// The per-loop read buffer.
-final class ReadBuffer {
-    let base: UnsafeMutablePointer<CChar>
-    let capacity = 64 * 1024
-    private init() { base = .allocate(capacity: capacity) }
-    deinit { base.deallocate() }
-
-    // One buffer per loop thread, created on first use on that thread.
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<ReadBuffer>.fromOpaque(pointer).release() }
-        }
-        return key
-    }()
-
-    static func shared(for loop: EventLoop) -> ReadBuffer {
-        if let existing = pthread_getspecific(key) {
-            return Unmanaged<ReadBuffer>.fromOpaque(existing).takeUnretainedValue()
-        }
-        let buffer = ReadBuffer()
-        pthread_setspecific(key, Unmanaged.passRetained(buffer).toOpaque())
-        _ = loop
-        return buffer
     }
 }
 

@@ -1,0 +1,40 @@
+import CLibUV
+import DequeModule
+
+/// State that belongs to one event loop's thread: the shared socket read buffer and the
+/// queue of callbacks deferred to later in the current loop turn.
+///
+/// `@unchecked Sendable` is the libuv bridge: the loop object (which is `Sendable`, so other
+/// threads can enqueue work on it) holds this, but every member is touched only on the loop
+/// thread — `deferInTurn` and `readBuffer` assert it — so no two threads ever race on it.
+final class LoopLocalState: @unchecked Sendable {
+    /// Active while deferred callbacks wait: an active idle handle makes `uv_run` poll
+    /// without blocking, so callbacks queued outside the poll phase still run this turn.
+    let idle = UnsafeMutablePointer<uv_idle_t>.allocate(capacity: 1)
+    var idleActive = false
+    /// Set when the loop stops and closes all handles; deferring then runs at once.
+    var closingHandles = false
+    var deferred = Deque<(target: any LoopDeferredTarget, flag: Bool)>()
+    /// The one read buffer of all sockets on this loop: libuv calls `read_cb` right after
+    /// `alloc_cb` on the loop thread, so one buffer suffices. Allocated on first use.
+    private(set) var readBuffer: UnsafeMutablePointer<CChar>?
+    static let readBufferCapacity = 64 * 1024
+
+    func sharedReadBuffer() -> UnsafeMutablePointer<CChar> {
+        if let readBuffer { return readBuffer }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: LoopLocalState.readBufferCapacity)
+        readBuffer = buffer
+        return buffer
+    }
+
+    deinit {
+        idle.deallocate()
+        readBuffer?.deallocate()
+    }
+}
+
+/// An object that takes deferred callbacks from `EventLoop.deferInTurn` (a transport reporting
+/// a finished write). Queued as the object plus a flag, so deferring allocates nothing.
+protocol LoopDeferredTarget: AnyObject {
+    func runDeferred(_ flag: Bool)
+}
