@@ -62,10 +62,10 @@ class AppBase:
 
     def install(self, build: bool = True) -> None:
         if build:
-            self.log("swift build -c release")
-            r = subprocess.run(["swift", "build", "-c", "release"], cwd=self.repo_dir)
+            self.log("swift build -c release --static-swift-stdlib")
+            r = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib"], cwd=self.repo_dir)
             if r.returncode != 0:
-                raise SetupError("'swift build -c release' failed — AppBase does not build right now")
+                raise SetupError("'swift build -c release --static-swift-stdlib' failed — AppBase does not build right now")
         if not os.access(self.binary, os.X_OK):
             raise SetupError(f"{self.binary} not found (build AppBase or drop --skip-build)")
 

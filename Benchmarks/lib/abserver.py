@@ -67,13 +67,13 @@ class BenchRun:
 
 
 def resolve_binary(skip_build: bool) -> str:
-    """APPBASE_BIN (default .build/release/appbase); without --skip-build, `swift build -c release` first."""
+    """APPBASE_BIN (default .build/release/appbase); without --skip-build, `swift build -c release --static-swift-stdlib` first."""
     binary = os.environ.get("APPBASE_BIN") or DEFAULT_BIN
     if not skip_build:
-        log(f"swift build -c release (in {REPO_DIR})")
-        r = subprocess.run(["swift", "build", "-c", "release"], cwd=REPO_DIR)
+        log(f"swift build -c release --static-swift-stdlib (in {REPO_DIR})")
+        r = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib"], cwd=REPO_DIR)
         if r.returncode != 0:
-            raise SetupError("'swift build -c release' failed — AppBase does not build right now")
+            raise SetupError("'swift build -c release --static-swift-stdlib' failed — AppBase does not build right now")
     if not os.access(binary, os.X_OK):
         raise SetupError(f"{binary} not found or not executable "
                          "(set APPBASE_BIN, or build AppBase / drop --skip-build)")

@@ -106,11 +106,11 @@ bench_build_ceiling() {
         || bench_die "building the ceiling failed"
 }
 
-# bench_swift_build: swift build -c release in the repo; non-zero on failure.
+# bench_swift_build: the README's release build in the repo; non-zero on failure.
 bench_swift_build() {
-    bench_log "swift build -c release (in $REPO_DIR)"
-    if ! (cd "$REPO_DIR" && swift build -c release); then
-        bench_log "ERROR: 'swift build -c release' failed — AppBase does not build right now."
+    bench_log "swift build -c release --static-swift-stdlib (in $REPO_DIR)"
+    if ! (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib); then
+        bench_log "ERROR: 'swift build -c release --static-swift-stdlib' failed — AppBase does not build right now."
         return 1
     fi
     [ -x "$REPO_DIR/.build/release/appbase" ] || { bench_log "ERROR: .build/release/appbase missing after build"; return 1; }
