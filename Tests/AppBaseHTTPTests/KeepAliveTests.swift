@@ -138,6 +138,24 @@ struct KeepAliveTests {
         }
     }
 
+    @Test("a fixed body larger than the socket buffers is written whole, then the next pipelined answer follows")
+    func largeFixedBodyThenPipelined() async throws {
+        try await withTestServer { server in
+            // A small receive buffer and a 4 MiB body: the first write cannot take it all, so
+            // the rest is queued and its completion must still come before the next response.
+            let client = try await server.connect(receiveBufferSize: 16 * 1024)
+            try await client.send(RawRequest.make("GET", "/big?kib=4096") + RawRequest.make("GET", "/health")
+                + RawRequest.make("GET", "/big?kib=3"))
+            let responses = try await client.readResponses(methods: ["GET", "GET", "GET"], timeout: .seconds(20))
+            #expect(responses.map(\.status) == [200, 200, 200])
+            #expect(responses[0].body == bigBody(4096 << 10))
+            #expect(responses[1].json?["status"]?.stringValue == "ok")
+            #expect(responses[2].body == bigBody(3 << 10))
+            #expect(!responses[2].closesConnection)
+            await client.close()
+        }
+    }
+
     @Test("a small body sent to a route answered inline is discarded and the connection kept")
     func inlineAnswerDiscardsBody() async throws {
         try await withTestServer { server in

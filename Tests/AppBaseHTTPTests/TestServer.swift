@@ -183,6 +183,11 @@ func withTestServer(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(
     await server.stop()
 }
 
+/// The deterministic pattern `/big` answers with.
+func bigBody(_ size: Int) -> [UInt8] {
+    (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+}
+
 private func json(_ text: String, status: Int = 200) -> HTTPResponse {
     .json(status, Array(text.utf8))
 }
@@ -219,6 +224,13 @@ private func makeRoutes(events: EventLog, gate: Gate, progress: Counter, filePat
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream"),
                                                                 ("X-Body-Length", String(bytes.count))]),
                             body: .bytes(bytes))
+    }
+
+    routes.addInline(.GET, "/big") { request, _ in
+        // A fixed body far larger than a socket buffer: the write path must queue the rest.
+        let size = (Int(request.queryValue("kib") ?? "") ?? 1024) << 10
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: .bytes(bigBody(size)))
     }
 
     routes.add(.GET, "/items/:id", auth: .none) { _, context in
