@@ -8,9 +8,10 @@ import Synchronization
 /// change), live fan-out to SSE streams, resume by sequence, and pruning.
 ///
 /// Data flow: `record(_:in:)` appends the log row inside the writer's transaction; the writer's
-/// `afterCommit` (run in commit order on the writer thread) puts the change in an ordered inbox;
-/// the `SubscriptionHub` actor drains the inbox and fans each change out to the streams'
-/// bounded queues; each stream's pump writes its queue to the socket.
+/// `afterCommit` (run in commit order on the writer thread) puts the change in an ordered, bounded
+/// inbox (`FanOutInbox`: past its capacity, drop and signal — every live stream is closed and
+/// resumes from the log); the `SubscriptionHub` actor drains the inbox and fans each change out
+/// to the streams' bounded queues; each stream's pump writes its queue to the socket.
 public final class ChangeFeedService: AppService, ChangeRecorder {
     /// The `changefeed` namespace: `change_log(seq, collection, record_id, owner_id, action,
     /// created_at, size, old_image, new_image)`.
@@ -28,8 +29,7 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
     let rules = RulesLookup()
     let hub: SubscriptionHub
     let pruner: ChangeLogPruner
-    private let inbox: AsyncStream<ChangeEvent>
-    private let inboxInput: AsyncStream<ChangeEvent>.Continuation
+    let inbox: FanOutInbox
     private let state = Mutex(State.initial)
 
     /// Creates the service; `identities` lets open streams end when their session, user or key
@@ -40,7 +40,7 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
         self.identities = identities
         self.pruner = ChangeLogPruner(settings: settings)
         self.hub = SubscriptionHub(settings: settings, clock: environment.clock, rules: rules, identities: identities)
-        (inbox, inboxInput) = AsyncStream.makeStream(of: ChangeEvent.self, bufferingPolicy: .unbounded)
+        self.inbox = FanOutInbox(capacity: settings.fanOutBacklog)
     }
 
     /// Gives the feed the collections' read rules. Call once, before `start()`.
@@ -102,7 +102,7 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
             return []
         }
         tasks.forEach { $0.cancel() }
-        inboxInput.finish()
+        inbox.finish()
         await hub.shutdown()
     }
 
@@ -113,9 +113,9 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
         let seq = try ChangeLog.append(change, createdAt: environment.clock.nowMilliseconds(), size: size, context.connection)
         let event = ChangeEvent(seq: seq, collection: change.collection, recordID: change.recordID, ownerID: change.ownerID,
                                 action: change.action, oldImage: change.oldImage, newImage: change.newImage)
-        let inboxInput = self.inboxInput, pruner = self.pruner
+        let inbox = self.inbox, pruner = self.pruner
         context.afterCommit {
-            inboxInput.yield(event)
+            inbox.offer(event)
             pruner.added(bytes: size)
         }
         return seq

@@ -15,6 +15,10 @@ public struct ChangeFeedSettings: Sendable, Hashable {
     /// Events buffered per stream; a stream whose client falls further behind is closed (it can
     /// resume with `Last-Event-ID`) so it slows nobody else. Default 1024.
     public var subscriberBuffer = 1024
+    /// Committed changes waiting to be fanned out. Beyond it (fan-out far behind the writer),
+    /// changes are dropped from live delivery and every open stream is closed; clients resume
+    /// from the log with `Last-Event-ID`, so nothing is lost. Default 10,000.
+    public var fanOutBacklog = 10_000
     /// Open streams per user → 429 `rate_limited` beyond. Default 16.
     public var maxStreamsPerUser = 16
     /// Open streams per client IP → 429 `rate_limited` beyond. Default 256.

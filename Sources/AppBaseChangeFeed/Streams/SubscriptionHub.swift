@@ -75,9 +75,26 @@ actor SubscriptionHub {
     /// Open streams (for tests and metrics).
     var streamCount: Int { subscribers.count }
 
-    /// Delivers changes from `inbox` in order until it finishes.
-    func consume(_ inbox: AsyncStream<ChangeEvent>) async {
-        for await event in inbox { deliver(event) }
+    /// Delivers changes from `inbox` in order until it finishes. At a gap (the inbox overflowed
+    /// and dropped changes) every live stream is closed: its client resumes from the log.
+    func consume(_ inbox: FanOutInbox) async {
+        for await item in inbox.items {
+            switch item {
+            case .change(let event):
+                inbox.took()
+                deliver(event)
+            case .gap:
+                endAllMissedChanges()
+                inbox.gapHandled()
+            }
+        }
+    }
+
+    /// Closes every stream after the inbox dropped changes they may have needed; streams
+    /// registered later replay those changes from the log.
+    private func endAllMissedChanges() {
+        guard case .running = state else { return }
+        for subscriber in Array(subscribers.values) { end(subscriber, .overflow) }
     }
 
     /// Hands one committed change to the streams on its collection, ending those whose token

@@ -1,0 +1,66 @@
+import AppBaseCore
+@testable import AppBaseChangeFeed
+import AppBaseRuntime
+import Testing
+
+@Suite("Fan-out backlog")
+struct BacklogTests {
+    private static func event(_ seq: Int64) -> ChangeEvent {
+        ChangeEvent(seq: seq, collection: "notes", recordID: "r\(seq)", ownerID: nil, action: .create,
+                    oldImage: nil, newImage: Array("{}".utf8))
+    }
+
+    @Test("past its capacity the inbox drops changes and queues one gap marker, then accepts again once it is handled")
+    func inboxDropsAndSignals() async throws {
+        let inbox = FanOutInbox(capacity: 3)
+        let accepted = (1...6).map { inbox.offer(Self.event($0)) }
+        #expect(accepted == [true, true, true, false, false, false])
+        #expect(inbox.backlog == 3)
+        var iterator = inbox.items.makeAsyncIterator()
+        var seen: [String] = []
+        for _ in 0..<4 {
+            switch await iterator.next() {
+            case .change(let event)?:
+                inbox.took()
+                seen.append("c\(event.seq)")
+            case .gap?: seen.append("gap")
+            case nil: seen.append("end")
+            }
+        }
+        #expect(seen == ["c1", "c2", "c3", "gap"])
+        // Still dropping until the hub says it handled the gap.
+        #expect(!inbox.offer(Self.event(7)))
+        inbox.gapHandled()
+        #expect(inbox.offer(Self.event(8)))
+        inbox.finish()
+        if case .change(let event)? = await iterator.next() { #expect(event.seq == 8) } else { Issue.record("expected change 8") }
+        #expect(await iterator.next() == nil)
+    }
+
+    @Test("when fan-out falls behind the writer, live streams are closed and resuming replays every change once")
+    func overflowClosesStreamsAndResumeLosesNothing() async throws {
+        try await FeedTestApp.with({ $0.fanOutBacklog = 4 }) { app in
+            let (stream, _) = try await app.subscribeReady()
+            // Stall the hub inside the first change's fan-out, then commit many more: the inbox
+            // fills, drops, and queues its gap marker; no write waits for the hub.
+            let hold = app.rules.holdNextLookup()
+            var written: [Int64] = []
+            for index in 0..<20 { written.append(try await app.create("r\(index)").seq) }
+            hold.signal()
+            let live = try await stream.drain(timeout: 10)
+            let delivered = live.filter { $0.event == "create" }.compactMap(\.seq)
+            // What the inbox held (4, plus the change the hub was stalled in if it had taken it
+            // already), in order; then the server closed the stream.
+            #expect((4...5).contains(delivered.count))
+            #expect(delivered == Array(written.prefix(delivered.count)))
+            #expect(await app.service.openStreamCount() == 0)
+            let lastID = try #require(live.last(where: { $0.id != nil })?.id)
+            let (resumed, replay) = try await app.subscribeReady(headers: [("Last-Event-ID", lastID)])
+            #expect(replay.filter { $0.event == "create" }.compactMap(\.seq) == Array(written.dropFirst(delivered.count)))
+            // And the feed is live again.
+            let next = try await app.create("after").seq
+            #expect(try await resumed.next(timeout: 10)?.seq == next)
+            resumed.close()
+        }
+    }
+}
