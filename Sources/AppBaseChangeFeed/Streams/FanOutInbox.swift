@@ -55,5 +55,49 @@ final class FanOutInbox: Sendable {
     var backlog: Int { waiting.load(ordering: .relaxed) }
 
     /// Ends the stream of items (shutdown).
-    func finish() { input.finish() }
+    func finish() {
+        input.finish()
+        releaseHold()
+    }
+
+    // MARK: Holding fan-out (a test seam)
+
+    private struct Hold {
+        var held = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let hold = Mutex(Hold())
+    private let holding = Atomic<Bool>(false)
+
+    /// Stops the hub before its next item until `releaseHold()`, without blocking a thread —
+    /// lets a test fill the inbox deterministically. Nothing in the server calls it.
+    func holdFanOut() {
+        hold.withLock { $0.held = true }
+        holding.store(true, ordering: .releasing)
+    }
+
+    /// Lets a held hub go on.
+    func releaseHold() {
+        holding.store(false, ordering: .releasing)
+        let waiter = hold.withLock { hold -> CheckedContinuation<Void, Never>? in
+            hold.held = false
+            defer { hold.waiter = nil }
+            return hold.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Called by the hub before each item: returns at once unless fan-out is held.
+    func waitWhileHeld() async {
+        guard holding.load(ordering: .acquiring) else { return }
+        await withCheckedContinuation { continuation in
+            let resumeNow = hold.withLock { hold -> Bool in
+                guard hold.held else { return true }
+                hold.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
 }

@@ -79,6 +79,7 @@ actor SubscriptionHub {
     /// and dropped changes) every live stream is closed: its client resumes from the log.
     func consume(_ inbox: FanOutInbox) async {
         for await item in inbox.items {
+            await inbox.waitWhileHeld()
             switch item {
             case .change(let event):
                 inbox.took()

@@ -1,30 +1,14 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
-import Dispatch
 import Synchronization
 
 /// The collections' rules, set by the test.
 final class StubRules: CollectionRulesSource {
     private let table = Mutex<[String: AccessRules]>([:])
-    private let holdNext = Mutex<DispatchSemaphore?>(nil)
     let ruleChanges = Broadcast<String>()
 
-    func rules(for collection: String) -> AccessRules? {
-        // The hub looks the rule up synchronously while fanning a change out: holding that
-        // lookup stalls fan-out, which lets a test fill the hub's inbox deterministically.
-        if let hold = holdNext.withLock({ held -> DispatchSemaphore? in defer { held = nil }; return held }) {
-            hold.wait()
-        }
-        return table.withLock { $0[collection] }
-    }
-
-    /// Makes the next rules lookup wait until the returned semaphore is signalled.
-    func holdNextLookup() -> DispatchSemaphore {
-        let semaphore = DispatchSemaphore(value: 0)
-        holdNext.withLock { $0 = semaphore }
-        return semaphore
-    }
+    func rules(for collection: String) -> AccessRules? { table.withLock { $0[collection] } }
 
     /// Sets (or removes) a collection's rules and signals the change (unless `signal` is false).
     func set(_ rules: AccessRules?, for collection: String, signal: Bool = true) {
