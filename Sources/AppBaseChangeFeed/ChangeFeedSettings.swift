@@ -15,6 +15,9 @@ public struct ChangeFeedSettings: Sendable, Hashable {
     /// Events buffered per stream; a stream whose client falls further behind is closed (it can
     /// resume with `Last-Event-ID`) so it slows nobody else. Default 1024.
     public var subscriberBuffer = 1024
+    /// Bytes of events buffered per stream, the same way (one event larger than this still goes
+    /// through alone). Default 16 MiB.
+    public var subscriberBufferBytes = 16 << 20
     /// Committed changes waiting to be fanned out. Beyond it (fan-out far behind the writer),
     /// changes are dropped from live delivery and every open stream is closed; clients resume
     /// from the log with `Last-Event-ID`, so nothing is lost. Default 10,000.

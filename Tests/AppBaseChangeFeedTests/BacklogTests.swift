@@ -66,4 +66,31 @@ struct BacklogTests {
             resumed.close()
         }
     }
+
+    @Test("a stream's byte bound closes it when several events exceed it, but one larger event passes alone")
+    func subscriberByteBound() async throws {
+        let subscription = Subscription(collection: "notes", identity: TestCaller.alice.identity(), clientIP: "127.0.0.1",
+                                        readRule: .public, collectionExisted: true, filter: nil)
+        func change(_ seq: Int64, bytes: Int) -> ChangeCandidate {
+            let image = #"{"id":"r\#(seq)","ownerId":null,"pad":""# + String(repeating: "x", count: bytes) + #""}"#
+            return ChangeCandidate(ChangeEvent(seq: seq, collection: "notes", recordID: "r\(seq)", ownerID: nil,
+                                               action: .create, oldImage: nil, newImage: Array(image.utf8)))
+        }
+        let subscriber = Subscriber(id: 1, subscription: subscription, capacity: 100, byteCapacity: 1000)
+        subscriber.goLive(after: 0)
+        var big = change(1, bytes: 5000)
+        subscriber.deliver(&big)
+        #expect(!subscriber.isEnded)
+        guard case .frames(let frames) = await subscriber.next() else {
+            Issue.record("expected the large event's frame")
+            return
+        }
+        #expect(frames.count > 5000)
+        var first = change(2, bytes: 600), second = change(3, bytes: 600)
+        subscriber.deliver(&first)
+        #expect(!subscriber.isEnded)
+        subscriber.deliver(&second)
+        #expect(subscriber.isEnded)
+        #expect(await subscriber.outcome() == .overflow)
+    }
 }

@@ -101,14 +101,16 @@ struct LifecycleTests {
         }
     }
 
-    @Test("a slow consumer's stream is closed; everyone else gets every event")
-    func slowConsumer() async throws {
-        try await FeedTestApp.with({ $0.subscriberBuffer = 8 }) { app in
+    @Test("a slow consumer's stream is closed; everyone else gets every event",
+          arguments: [(events: 8, bytes: Int.max), (events: 100_000, bytes: 256 << 10)])
+    func slowConsumer(bound: (events: Int, bytes: Int)) async throws {
+        // Either bound alone closes it: 8 events, or 256 KiB of events (with no event bound).
+        try await FeedTestApp.with({ $0.subscriberBuffer = bound.events; $0.subscriberBufferBytes = bound.bytes }) { app in
             let slow = try await app.subscribe(receiveBuffer: 4096)
             #expect(slow.status == 200)
             let (fast, _) = try await app.subscribeReady(as: .alice)
             // 120 × 64 KiB is about twice what the socket buffers, the connection's queue and the
-            // subscriber's 8-event buffer hold for a client that stopped reading.
+            // subscriber's buffer (8 events, or 256 KiB) hold for a client that stopped reading.
             let events = 120
             let pad = String(repeating: "x", count: 64 * 1024)
             var fastSeen = 0

@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// Phases: *replaying* — the stream catches up from the log while the hub buffers raw changes
 /// here (`pending`); then `goLive` evaluates the buffer, skipping what the replay already sent,
-/// and from then on the hub enqueues frames directly. Both queues are bounded by `capacity`:
-/// overflowing either ends this stream (and only it) with `.overflow`.
+/// and from then on the hub enqueues frames directly. Both queues are bounded by `capacity`
+/// events and by `byteCapacity` bytes (a single item may exceed the bytes, so one large record
+/// still gets through): overflowing either ends this stream (and only it) with `.overflow`.
 ///
 /// Invariants: `evaluatedSeq` only grows; every change with a sequence ≤ `evaluatedSeq` has been
 /// enqueued (or found invisible), so a heartbeat may carry it as a resumable position.
@@ -32,7 +33,9 @@ final class Subscriber: Sendable {
     private struct State {
         var live = false
         var pending: [ChangeEvent] = []
+        var pendingBytes = 0
         var frames: [[UInt8]] = []
+        var frameBytes = 0
         var evaluatedSeq: Int64 = 0
         var end: EndReason?
         var pumpWaiter: CheckedContinuation<PumpItem, Never>?
@@ -54,12 +57,14 @@ final class Subscriber: Sendable {
     let id: Int
     let subscription: Subscription
     private let capacity: Int
+    private let byteCapacity: Int
     private let state = Mutex(State())
 
-    init(id: Int, subscription: Subscription, capacity: Int) {
+    init(id: Int, subscription: Subscription, capacity: Int, byteCapacity: Int = .max) {
         self.id = id
         self.subscription = subscription
         self.capacity = max(1, capacity)
+        self.byteCapacity = max(1, byteCapacity)
     }
 
     // MARK: Hub side
@@ -67,10 +72,12 @@ final class Subscriber: Sendable {
     /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
     /// live it is evaluated for this subscriber and its frame enqueued.
     func deliver(_ candidate: inout ChangeCandidate) {
+        let capacity = self.capacity, byteCapacity = self.byteCapacity
         let isLive = state.withLock { state -> Bool? in
             guard state.end == nil else { return nil }
             if state.live { return true }
             state.pending.append(candidate.event)
+            state.pendingBytes += (candidate.event.oldImage?.count ?? 0) + (candidate.event.newImage?.count ?? 0)
             return false
         }
         switch isLive {
@@ -78,7 +85,10 @@ final class Subscriber: Sendable {
             let delivery = subscription.classify(&candidate)
             enqueue(seq: candidate.event.seq, frame: delivery.map { candidate.frame($0) })
         case false?:
-            if state.withLock({ $0.pending.count > capacity }) { end(.overflow) }
+            let overflowed = state.withLock { state in
+                state.pending.count > capacity || (state.pendingBytes > byteCapacity && state.pending.count > 1)
+            }
+            if overflowed { end(.overflow) }
         case nil:
             return
         }
@@ -92,7 +102,9 @@ final class Subscriber: Sendable {
             guard state.live, state.end == nil else { return Wakeups() }
             state.evaluatedSeq = max(state.evaluatedSeq, seq)
             guard state.frames.isEmpty else { return Wakeups() }
-            state.frames.append(SSEFrames.heartbeat(seq: state.evaluatedSeq))
+            let beat = SSEFrames.heartbeat(seq: state.evaluatedSeq)
+            state.frames.append(beat)
+            state.frameBytes += beat.count
             return Self.wakePump(&state)
         }
         wakeups.resume()
@@ -104,7 +116,9 @@ final class Subscriber: Sendable {
             if state.end == nil {
                 state.end = reason
                 state.frames = []
+                state.frameBytes = 0
                 state.pending = []
+                state.pendingBytes = 0
             }
             var wakeups = Self.wakePump(&state)
             switch reason {
@@ -132,7 +146,10 @@ final class Subscriber: Sendable {
                     state.live = true
                     return nil
                 }
-                defer { state.pending = [] }
+                defer {
+                    state.pending = []
+                    state.pendingBytes = 0
+                }
                 return state.pending
             }
             guard let batch else { return }
@@ -194,7 +211,10 @@ final class Subscriber: Sendable {
             state.evaluatedSeq = seq
             guard let frame else { return (Wakeups(), false) }
             state.frames.append(frame)
-            if state.frames.count > capacity { return (Wakeups(), true) }
+            state.frameBytes += frame.count
+            if state.frames.count > capacity || (state.frameBytes > byteCapacity && state.frames.count > 1) {
+                return (Wakeups(), true)
+            }
             return (Self.wakePump(&state), false)
         }
         wakeups.resume()
@@ -213,6 +233,7 @@ final class Subscriber: Sendable {
     }
 
     private static func takeFrames(_ state: inout State) -> [UInt8] {
+        state.frameBytes = 0
         if state.frames.count == 1, let only = state.frames.first {
             state.frames = []
             return only

@@ -47,7 +47,8 @@ actor SubscriptionHub {
         guard streamsPerIP[subscription.clientIP, default: 0] < settings.maxStreamsPerIP else {
             throw .rateLimited(retryAfterSeconds: 5, "Too many open streams from this address (\(settings.maxStreamsPerIP)).")
         }
-        let subscriber = Subscriber(id: nextID, subscription: subscription, capacity: settings.subscriberBuffer)
+        let subscriber = Subscriber(id: nextID, subscription: subscription, capacity: settings.subscriberBuffer,
+                                    byteCapacity: settings.subscriberBufferBytes)
         nextID += 1
         subscribers[subscriber.id] = subscriber
         byCollection[subscription.collection, default: [:]][subscriber.id] = subscriber

@@ -76,6 +76,8 @@ enum ServiceSettingsLoader {
         feed.heartbeatSeconds = try table.int("heartbeat_seconds", default: feed.heartbeatSeconds, range: 1...3600)
         feed.retryMilliseconds = try table.int("retry_ms", default: feed.retryMilliseconds, range: 100...600_000)
         feed.subscriberBuffer = try table.int("subscriber_buffer", default: feed.subscriberBuffer, range: 16...1_000_000)
+        feed.subscriberBufferBytes = try table.int("subscriber_buffer_bytes", default: feed.subscriberBufferBytes,
+                                                   range: 64 << 10...(1 << 34))
         feed.fanOutBacklog = try table.int("fan_out_backlog", default: feed.fanOutBacklog, range: 16...1_000_000)
         feed.maxStreamsPerUser = try table.int("max_streams_per_user", default: feed.maxStreamsPerUser, range: 1...100_000)
         feed.maxStreamsPerIP = try table.int("max_streams_per_ip", default: feed.maxStreamsPerIP, range: 1...1_000_000)
