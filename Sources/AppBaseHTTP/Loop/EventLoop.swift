@@ -60,20 +60,20 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         return thread != 0 && pthread_equal(pthread_self(), thread) != 0
     }
 
-    /// Calls `target.runDeferred(flag)` later in the current loop turn, after the callback that
+    /// Calls `target.runDeferred(succeeded:bytes:)` later in the current loop turn, after the callback that
     /// is running now has returned (loop thread only), in the order deferred. For completions
     /// that must not re-enter their caller — a write that finished at once must not report it
     /// inside the parser callback that wrote. Costs no system call and no allocation: the
     /// queue drains in the idle or check phase.
-    func deferInTurn(_ target: any LoopDeferredTarget, _ flag: Bool) {
+    func deferInTurn(_ target: any LoopDeferredTarget, succeeded: Bool, bytes: Int = 0) {
         assert(isCurrent, "deferInTurn called off the loop thread")
         guard !local.closingHandles else {
             // The loop is closing every handle (the idle one too): no later phase will come.
             // Reports now arrive from close callbacks, never from inside a parser callback.
-            target.runDeferred(flag)
+            target.runDeferred(succeeded: succeeded, bytes: bytes)
             return
         }
-        local.deferred.append((target, flag))
+        local.deferred.append((target, succeeded, bytes))
         if !local.idleActive {
             local.idleActive = true
             uv_idle_start(local.idle) { handle in
@@ -85,7 +85,9 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
 
     /// Runs every deferred callback, including ones they defer in turn.
     private func runDeferred() {
-        while let (target, flag) = local.deferred.popFirst() { target.runDeferred(flag) }
+        while let (target, succeeded, bytes) = local.deferred.popFirst() {
+            target.runDeferred(succeeded: succeeded, bytes: bytes)
+        }
         if local.idleActive {
             local.idleActive = false
             uv_idle_stop(local.idle)

@@ -14,7 +14,7 @@ final class LoopLocalState: @unchecked Sendable {
     var idleActive = false
     /// Set when the loop stops and closes all handles; deferring then runs at once.
     var closingHandles = false
-    var deferred = Deque<(target: any LoopDeferredTarget, flag: Bool)>()
+    var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
     /// The one read buffer of all sockets on this loop: libuv calls `read_cb` right after
     /// `alloc_cb` on the loop thread, so one buffer suffices. Allocated on first use.
     private(set) var readBuffer: UnsafeMutablePointer<CChar>?
@@ -34,7 +34,7 @@ final class LoopLocalState: @unchecked Sendable {
 }
 
 /// An object that takes deferred callbacks from `EventLoop.deferInTurn` (a transport reporting
-/// a finished write). Queued as the object plus a flag, so deferring allocates nothing.
+/// a finished write). Queued as the object plus two values, so deferring allocates nothing.
 protocol LoopDeferredTarget: AnyObject {
-    func runDeferred(_ flag: Bool)
+    func runDeferred(succeeded: Bool, bytes: Int)
 }

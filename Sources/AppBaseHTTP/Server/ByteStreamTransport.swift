@@ -12,9 +12,12 @@ protocol ByteStreamTransport: AnyObject {
     func stopReading()
     /// Writes or queues bytes. Each call is answered by one `transportDidWrite(succeeded:)`,
     /// in call order and always after the call has returned — unless the transport is closed
-    /// first (closing detaches the delegate).
-    func write(_ bytes: UnsafeRawBufferPointer)
-    /// Bytes queued and not yet written.
+    /// first (closing detaches the delegate). Returns false when the write already failed (the
+    /// peer is gone), so a caller producing a stream can stop at once rather than at the report.
+    @discardableResult
+    func write(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// Bytes written or queued whose completion has not been reported yet: the measure of
+    /// write backpressure.
     var queuedBytes: Int { get }
     /// The socket's descriptor, for `sendfile` (nil when a layer such as TLS forbids it).
     var rawDescriptor: Int32? { get }

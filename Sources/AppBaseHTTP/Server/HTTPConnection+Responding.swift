@@ -118,6 +118,7 @@ extension HTTPConnection {
             }
             streamBytesRemaining = remaining - Int64(bytes.count)
         }
+        let written: Bool
         if streamingChunked {
             var framed = Array(String(bytes.count, radix: 16).utf8)
             framed.reserveCapacity(framed.count + bytes.count + 4)
@@ -126,9 +127,14 @@ extension HTTPConnection {
             framed.append(contentsOf: bytes)
             framed.append(13)
             framed.append(10)
-            writeRaw(framed)
+            written = writeRaw(framed)
         } else {
-            writeRaw(bytes)
+            written = writeRaw(bytes)
+        }
+        guard written else {
+            // The peer is gone: stop the producer now rather than at the (deferred) report.
+            close(reason: "write failed")
+            throw ConnectionClosedError()
         }
         return transport.queuedBytes > server.limits.writeBufferBytes
     }

@@ -179,11 +179,13 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     /// Writes bytes as they are (head, chunk framing); `followUp` runs once they are written.
-    func writeRaw(_ bytes: [UInt8], then followUp: WriteFollowUp = .nothing) {
-        guard phase != .closed else { return }
+    /// Returns false when the connection is closed or the write failed at once.
+    @discardableResult
+    func writeRaw(_ bytes: [UInt8], then followUp: WriteFollowUp = .nothing) -> Bool {
+        guard phase != .closed else { return false }
         bytesSent += bytes.count
         writeFollowUps.append(followUp)
-        bytes.withUnsafeBytes { transport.write($0) }
+        return bytes.withUnsafeBytes { transport.write($0) }
     }
 
     func transportDidWrite(succeeded: Bool) {

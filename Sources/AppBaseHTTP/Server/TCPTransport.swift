@@ -14,7 +14,14 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// ownership: the connection owns this transport and is kept by the server until the
     /// transport's close completion has run, and `close` clears the delegate before that.
     unowned(unsafe) var delegate: (any ByteStreamDelegate)?
-    private(set) var queuedBytes = 0
+    /// Bytes in `uv_write` requests not yet called back: while non-zero, writes must queue
+    /// behind them (`uv_try_write` would overtake them).
+    private var libuvQueuedBytes = 0
+    /// Bytes written at once whose completion report is still in the loop's deferred queue.
+    private var unreportedBytes = 0
+    /// Set once a write failed: the connection is dead, later writes fail at once.
+    private var writeFailed = false
+    var queuedBytes: Int { libuvQueuedBytes + unreportedBytes }
     private var reading = false
     private var closed = false
     private var closeCompletion: (() -> Void)?
@@ -81,51 +88,65 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// request object, and no `uv_write` whose drain would re-arm the epoll watcher), queueing
     /// only what the socket did not take. Every outcome is reported through the loop's
     /// deferred queue, so reports keep call order and never run inside this call.
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !closed, let loop = EventLoop.from(handle.pointee.loop) else { return }
+    @discardableResult
+    func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !closed, let loop = EventLoop.from(handle.pointee.loop) else { return false }
+        guard !writeFailed else {
+            loop.deferInTurn(self, succeeded: false)
+            return false
+        }
         guard let base = bytes.baseAddress, bytes.count > 0 else {
-            loop.deferInTurn(self, true)
-            return
+            loop.deferInTurn(self, succeeded: true)
+            return true
         }
         var offset = 0
-        if queuedBytes == 0 {
+        if libuvQueuedBytes == 0 {
             var buffer = uv_buf_init(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
             let written = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_try_write($0, &buffer, 1) }
             if written == Int32(bytes.count) {
-                loop.deferInTurn(self, true)
-                return
+                // Counted until reported, so a producer writing in a loop still meets backpressure
+                // (and returns to the loop) after the write-buffer limit.
+                unreportedBytes += bytes.count
+                loop.deferInTurn(self, succeeded: true, bytes: bytes.count)
+                return true
             }
             if written < 0 && written != UV_EAGAIN.rawValue {
-                loop.deferInTurn(self, false)
-                return
+                writeFailed = true
+                loop.deferInTurn(self, succeeded: false)
+                return false
             }
             offset = max(Int(written), 0)
         }
         let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
         let request = WriteRequest(copying: rest, transport: self)
-        queuedBytes += rest.count
+        libuvQueuedBytes += rest.count
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
             uv_write(request.request, stream, &request.buffer, 1) { raw, status in
                 guard let raw, let context = raw.pointee.data else { return }
                 let request = Unmanaged<WriteRequest>.fromOpaque(context).takeRetainedValue()
                 let transport = request.transport
-                transport.queuedBytes -= Int(request.buffer.len)
+                transport.libuvQueuedBytes -= Int(request.buffer.len)
+                if status != 0 { transport.writeFailed = true }
                 // Through the deferred queue too, behind any earlier write's report.
                 if let loop = EventLoop.from(transport.handle.pointee.loop) {
-                    loop.deferInTurn(transport, status == 0)
+                    loop.deferInTurn(transport, succeeded: status == 0)
                 }
             }
         }
         if result != 0 {
-            queuedBytes -= rest.count
+            libuvQueuedBytes -= rest.count
             request.release()
-            loop.deferInTurn(self, false)
+            writeFailed = true
+            loop.deferInTurn(self, succeeded: false)
+            return false
         }
+        return true
     }
 
     /// A deferred write report: forwarded to the delegate (gone once the transport closed).
-    func runDeferred(_ flag: Bool) {
-        delegate?.transportDidWrite(succeeded: flag)
+    func runDeferred(succeeded: Bool, bytes: Int) {
+        unreportedBytes -= bytes
+        delegate?.transportDidWrite(succeeded: succeeded)
     }
 
     /// Closes the stream. Graceful: queued writes are flushed, FIN is sent, and the socket keeps
