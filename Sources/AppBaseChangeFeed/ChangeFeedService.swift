@@ -9,8 +9,8 @@ import Synchronization
 ///
 /// Data flow: `record(_:in:)` appends the log row inside the writer's transaction; the writer's
 /// `afterCommit` (run in commit order on the writer thread) puts the change in an ordered, bounded
-/// inbox (`FanOutInbox`: past its capacity, drop and signal — every live stream is closed and
-/// resumes from the log); the `SubscriptionHub` actor drains the inbox and fans each change out
+/// inbox (`FanOutInbox`: past its capacity, drop and signal — the live streams on the collections
+/// that lost changes are closed and resume from the log); the `SubscriptionHub` actor drains the inbox and fans each change out
 /// to the streams' bounded queues; each stream's pump writes its queue to the socket.
 public final class ChangeFeedService: AppService, ChangeRecorder {
     /// The `changefeed` namespace: `change_log(seq, collection, record_id, owner_id, action,
@@ -40,7 +40,7 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
         self.identities = identities
         self.pruner = ChangeLogPruner(settings: settings)
         self.hub = SubscriptionHub(settings: settings, clock: environment.clock, rules: rules, identities: identities)
-        self.inbox = FanOutInbox(capacity: settings.fanOutBacklog)
+        self.inbox = FanOutInbox(capacity: settings.fanOutBacklog, byteCapacity: settings.fanOutBacklogBytes)
     }
 
     /// Gives the feed the collections' read rules. Call once, before `start()`.
@@ -115,7 +115,7 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
                                 action: change.action, oldImage: change.oldImage, newImage: change.newImage)
         let inbox = self.inbox, pruner = self.pruner
         context.afterCommit {
-            inbox.offer(event)
+            inbox.offer(event, bytes: Int(clamping: size))
             pruner.added(bytes: size)
         }
         return seq

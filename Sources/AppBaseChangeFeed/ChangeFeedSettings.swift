@@ -19,9 +19,11 @@ public struct ChangeFeedSettings: Sendable, Hashable {
     /// through alone). Default 16 MiB.
     public var subscriberBufferBytes = 16 << 20
     /// Committed changes waiting to be fanned out. Beyond it (fan-out far behind the writer),
-    /// changes are dropped from live delivery and every open stream is closed; clients resume
-    /// from the log with `Last-Event-ID`, so nothing is lost. Default 10,000.
+    /// changes are dropped from live delivery and the open streams on their collections are
+    /// closed; clients resume from the log with `Last-Event-ID`, so nothing is lost. Default 10,000.
     public var fanOutBacklog = 10_000
+    /// The same bound in bytes of record images waiting. Default 64 MiB.
+    public var fanOutBacklogBytes = 64 << 20
     /// Open streams per user → 429 `rate_limited` beyond. Default 16.
     public var maxStreamsPerUser = 16
     /// Open streams per client IP → 429 `rate_limited` beyond. Default 256.

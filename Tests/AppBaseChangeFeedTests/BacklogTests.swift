@@ -5,41 +5,54 @@ import Testing
 
 @Suite("Fan-out backlog")
 struct BacklogTests {
-    private static func event(_ seq: Int64) -> ChangeEvent {
-        ChangeEvent(seq: seq, collection: "notes", recordID: "r\(seq)", ownerID: nil, action: .create,
+    private static func event(_ seq: Int64, collection: String = "notes") -> ChangeEvent {
+        ChangeEvent(seq: seq, collection: collection, recordID: "r\(seq)", ownerID: nil, action: .create,
                     oldImage: nil, newImage: Array("{}".utf8))
     }
 
-    @Test("past its capacity the inbox drops changes and queues one gap marker, then accepts again once it is handled")
+    @Test("past its capacity the inbox drops changes and queues one gap marker naming their collections, then accepts again")
     func inboxDropsAndSignals() async throws {
         let inbox = FanOutInbox(capacity: 3)
-        let accepted = (1...6).map { inbox.offer(Self.event($0)) }
+        let accepted = (1...6).map { inbox.offer(Self.event($0, collection: $0 == 6 ? "other" : "notes"), bytes: 10) }
         #expect(accepted == [true, true, true, false, false, false])
         #expect(inbox.backlog == 3)
         var iterator = inbox.items.makeAsyncIterator()
         var seen: [String] = []
         for _ in 0..<4 {
             switch await iterator.next() {
-            case .change(let event)?:
-                inbox.took()
+            case .change(let event, let bytes)?:
+                inbox.took(bytes: bytes)
                 seen.append("c\(event.seq)")
             case .gap?: seen.append("gap")
             case nil: seen.append("end")
             }
         }
         #expect(seen == ["c1", "c2", "c3", "gap"])
-        // Still dropping until the hub says it handled the gap.
-        #expect(!inbox.offer(Self.event(7)))
-        inbox.gapHandled()
-        #expect(inbox.offer(Self.event(8)))
+        // Still dropping until the hub has taken the gap.
+        #expect(!inbox.offer(Self.event(7), bytes: 10))
+        #expect(inbox.takeGap() == ["notes", "other"])
+        #expect(inbox.offer(Self.event(8), bytes: 10))
         inbox.finish()
-        if case .change(let event)? = await iterator.next() { #expect(event.seq == 8) } else { Issue.record("expected change 8") }
+        if case .change(let event, _)? = await iterator.next() { #expect(event.seq == 8) } else { Issue.record("expected change 8") }
         #expect(await iterator.next() == nil)
+    }
+
+    @Test("the inbox's byte bound drops too, but one change larger than it passes when nothing waits")
+    func inboxByteBound() {
+        let inbox = FanOutInbox(capacity: 100, byteCapacity: 1000)
+        #expect(inbox.offer(Self.event(1), bytes: 5000))
+        #expect(!inbox.offer(Self.event(2), bytes: 10))
+        #expect(inbox.takeGap() == ["notes"])
+        inbox.took(bytes: 5000)
+        #expect(inbox.offer(Self.event(3), bytes: 600))
+        #expect(!inbox.offer(Self.event(4), bytes: 600))
     }
 
     @Test("when fan-out falls behind the writer, live streams are closed and resuming replays every change once")
     func overflowClosesStreamsAndResumeLosesNothing() async throws {
         try await FeedTestApp.with({ $0.fanOutBacklog = 4 }) { app in
+            app.rules.set(AccessRules(), for: "tasks")
+            let (bystander, _) = try await app.subscribeReady("tasks")
             let (stream, opening) = try await app.subscribeReady()
             let readyID = try #require(opening.last(where: { $0.event == "ready" })?.id)
             // Hold the hub before its next item, then commit many more changes: the inbox fills,
@@ -56,7 +69,10 @@ struct BacklogTests {
             // instead of delivering all 20.
             #expect(delivered.count <= 4)
             #expect(delivered == Array(written.prefix(delivered.count)))
-            #expect(await app.service.openStreamCount() == 0)
+            // Only the collection that lost changes had its streams closed.
+            #expect(await app.service.openStreamCount() == 1)
+            let task = try await app.create("t1", collection: "tasks").seq
+            #expect(try await bystander.next(timeout: 10)?.seq == task)
             let lastID = delivered.last.map(String.init) ?? readyID
             let (resumed, replay) = try await app.subscribeReady(headers: [("Last-Event-ID", lastID)])
             #expect(replay.filter { $0.event == "create" }.compactMap(\.seq) == Array(written.dropFirst(delivered.count)))
@@ -64,6 +80,7 @@ struct BacklogTests {
             let next = try await app.create("after").seq
             #expect(try await resumed.next(timeout: 10)?.seq == next)
             resumed.close()
+            bystander.close()
         }
     }
 

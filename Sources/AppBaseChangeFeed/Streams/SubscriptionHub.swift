@@ -77,26 +77,29 @@ actor SubscriptionHub {
     var streamCount: Int { subscribers.count }
 
     /// Delivers changes from `inbox` in order until it finishes. At a gap (the inbox overflowed
-    /// and dropped changes) every live stream is closed: its client resumes from the log.
+    /// and dropped changes) the streams on the collections that lost changes are closed: their
+    /// clients resume from the log.
     func consume(_ inbox: FanOutInbox) async {
         for await item in inbox.items {
-            await inbox.waitWhileHeld()
+            if inbox.isHeld { await inbox.waitWhileHeld() }
             switch item {
-            case .change(let event):
-                inbox.took()
+            case .change(let event, let bytes):
+                inbox.took(bytes: bytes)
                 deliver(event)
             case .gap:
-                endAllMissedChanges()
-                inbox.gapHandled()
+                endStreams(missingChangesOf: inbox.takeGap())
             }
         }
     }
 
-    /// Closes every stream after the inbox dropped changes they may have needed; streams
+    /// Closes the streams on `collections` after the inbox dropped changes to them; streams
     /// registered later replay those changes from the log.
-    private func endAllMissedChanges() {
+    private func endStreams(missingChangesOf collections: Set<String>) {
         guard case .running = state else { return }
-        for subscriber in Array(subscribers.values) { end(subscriber, .overflow) }
+        for collection in collections {
+            guard let group = byCollection[collection] else { continue }
+            for subscriber in Array(group.values) { end(subscriber, .overflow) }
+        }
     }
 
     /// Hands one committed change to the streams on its collection, ending those whose token

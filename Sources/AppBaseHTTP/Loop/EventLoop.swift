@@ -57,7 +57,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     /// True on the loop thread.
     public var isCurrent: Bool {
         let thread = threadID.load(ordering: .acquiring)
-        return thread != 0 && pthread_equal(pthread_self(), thread) != 0
+        return thread != 0 && thread == Self.currentThreadToken()
     }
 
     /// Calls `target.runDeferred(succeeded:bytes:)` later in the current loop turn, after the callback that
@@ -67,12 +67,9 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     /// queue drains in the idle or check phase.
     func deferInTurn(_ target: any LoopDeferredTarget, succeeded: Bool, bytes: Int = 0) {
         assert(isCurrent, "deferInTurn called off the loop thread")
-        guard !local.closingHandles else {
-            // The loop is closing every handle (the idle one too): no later phase will come.
-            // Reports now arrive from close callbacks, never from inside a parser callback.
-            target.runDeferred(succeeded: succeeded, bytes: bytes)
-            return
-        }
+        // The loop is closing every handle (the idle one too) and no later phase will come:
+        // reports now (cancelled writes) are dropped — acting on them would close handles twice.
+        guard !local.closingHandles else { return }
         local.deferred.append((target, succeeded, bytes))
         if !local.idleActive {
             local.idleActive = true
@@ -152,7 +149,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     }
 
     private func threadMain() {
-        threadID.store(pthread_self(), ordering: .releasing)
+        threadID.store(Self.currentThreadToken(), ordering: .releasing)
         uv_loop_init(raw.loop)
         raw.loop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_async_init(raw.loop, raw.async) { handle in
@@ -203,6 +200,15 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
             guard let handle, uv_is_closing(handle) == 0 else { return }
             uv_close(handle, nil)
         }, nil)
+    }
+
+    /// The calling thread's `pthread_t` as an integer (a pointer on Darwin, an integer on Linux).
+    private static func currentThreadToken() -> UInt {
+        #if canImport(Glibc)
+        return UInt(pthread_self())
+        #else
+        return UInt(bitPattern: pthread_self())
+        #endif
     }
 
     static func from(_ loop: UnsafeMutablePointer<uv_loop_t>?) -> EventLoop? {

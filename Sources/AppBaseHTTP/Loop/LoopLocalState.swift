@@ -6,7 +6,9 @@ import DequeModule
 ///
 /// `@unchecked Sendable` is the libuv bridge: the loop object (which is `Sendable`, so other
 /// threads can enqueue work on it) holds this, but every member is touched only on the loop
-/// thread — `deferInTurn` and `readBuffer` assert it — so no two threads ever race on it.
+/// thread — by `deferInTurn` (which asserts it) and from libuv callbacks (the read buffer's
+/// `alloc_cb`, the idle and check callbacks), which libuv runs on that thread — so no two
+/// threads ever race on it.
 final class LoopLocalState: @unchecked Sendable {
     /// Active while deferred callbacks wait: an active idle handle makes `uv_run` poll
     /// without blocking, so callbacks queued outside the poll phase still run this turn.

@@ -110,6 +110,8 @@ extension HTTPConnection {
     /// the queue to drain.
     func writeBodyChunk(_ bytes: [UInt8]) throws -> Bool {
         guard phase == .handling, responseInProgress else { throw ConnectionClosedError() }
+        // Nothing to send — and an empty chunk would frame as `0\r\n\r\n`, ending the body.
+        guard !bytes.isEmpty else { return transport.queuedBytes > server.limits.writeBufferBytes }
         if let remaining = streamBytesRemaining {
             // More than the declared length would be read as the start of the next response.
             guard Int64(bytes.count) <= remaining else {

@@ -95,15 +95,19 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             loop.deferInTurn(self, succeeded: false)
             return false
         }
-        guard let base = bytes.baseAddress, bytes.count > 0 else {
-            loop.deferInTurn(self, succeeded: true)
-            return true
-        }
         var offset = 0
         if libuvQueuedBytes == 0 {
-            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
+            // Nothing queued ahead: an empty write is done, a non-empty one is tried at once.
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                loop.deferInTurn(self, succeeded: true)
+                return true
+            }
+            // (A buffer over 4 GiB cannot be described to libuv at once; the bodies written here
+            // are in memory, far below that.)
+            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)),
+                                     UInt32(clamping: bytes.count))
             let written = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_try_write($0, &buffer, 1) }
-            if written == Int32(bytes.count) {
+            if Int(written) == bytes.count {
                 // Counted until reported, so a producer writing in a loop still meets backpressure
                 // (and returns to the loop) after the write-buffer limit.
                 unreportedBytes += bytes.count
@@ -218,10 +222,13 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         if closed { closeHandle() }
     }
 
-    /// Closes the libuv handle (and the linger timer); runs once.
+    /// Closes the libuv handle (and the linger timer); runs once. A handle the loop already
+    /// closed at shutdown (`uv_walk`) is left alone.
     private func closeHandle() {
         guard !handleClosing else { return }
         handleClosing = true
+        let alreadyClosing = handle.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { uv_is_closing($0) != 0 }
+        guard !alreadyClosing else { return }
         reading = false
         if let timer = lingerTimer {
             lingerTimer = nil

@@ -79,6 +79,8 @@ enum ServiceSettingsLoader {
         feed.subscriberBufferBytes = try table.int("subscriber_buffer_bytes", default: feed.subscriberBufferBytes,
                                                    range: 64 << 10...(1 << 34))
         feed.fanOutBacklog = try table.int("fan_out_backlog", default: feed.fanOutBacklog, range: 16...1_000_000)
+        feed.fanOutBacklogBytes = try table.int("fan_out_backlog_bytes", default: feed.fanOutBacklogBytes,
+                                                range: 1 << 20...(1 << 36))
         feed.maxStreamsPerUser = try table.int("max_streams_per_user", default: feed.maxStreamsPerUser, range: 1...100_000)
         feed.maxStreamsPerIP = try table.int("max_streams_per_ip", default: feed.maxStreamsPerIP, range: 1...1_000_000)
         return feed
