@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: every Swift Testing target (unit, raw-socket HTTP, service and live API
-# scenario tests), then the Python tests that drive the real binary (SIGKILL durability, CLI key
-# revocation mid-run, login storm, signals).
+# scenario tests), then the Python tests that drive the real release binary (SIGKILL durability,
+# CLI key revocation mid-run, login storm, signals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 swift build --build-tests
 swift test --skip-build
+# The Python tests drive the binary that ships: the README's release build (static Swift runtime).
+swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests >/dev/null 2>&1 || true
-APPBASE_BIN="$(swift build --show-bin-path)/appbase" python3 -m pytest -q Tests/python
+APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/python
