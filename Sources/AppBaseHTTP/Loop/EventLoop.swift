@@ -60,11 +60,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         return thread != 0 && thread == Self.currentThreadToken()
     }
 
-    /// Calls `target.runDeferred(succeeded:bytes:)` later in the current loop turn, after the callback that
-    /// is running now has returned (loop thread only), in the order deferred. For completions
-    /// that must not re-enter their caller — a write that finished at once must not report it
-    /// inside the parser callback that wrote. Costs no system call and no allocation: the
-    /// queue drains in the idle or check phase.
+    /// Calls `target.runDeferred(succeeded:bytes:)` later in the current loop turn, after the
+    /// callback that is running now has returned (loop thread only), in the order deferred. For
+    /// completions that must not re-enter their caller — a write that finished at once must not
+    /// report it inside the parser callback that wrote. Costs no system call and no allocation:
+    /// the queue drains in the idle or check phase.
     func deferInTurn(_ target: any LoopDeferredTarget, succeeded: Bool, bytes: Int = 0) {
         assert(isCurrent, "deferInTurn called off the loop thread")
         // The loop is closing every handle (the idle one too) and no later phase will come:

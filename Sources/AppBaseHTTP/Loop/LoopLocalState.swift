@@ -14,7 +14,7 @@ final class LoopLocalState: @unchecked Sendable {
     /// without blocking, so callbacks queued outside the poll phase still run this turn.
     let idle = UnsafeMutablePointer<uv_idle_t>.allocate(capacity: 1)
     var idleActive = false
-    /// Set when the loop stops and closes all handles; deferring then runs at once.
+    /// Set when the loop stops and closes all handles; reports deferred after that are dropped.
     var closingHandles = false
     var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
     /// The one read buffer of all sockets on this loop: libuv calls `read_cb` right after

@@ -160,6 +160,9 @@ final class HTTPConnection: ByteStreamDelegate {
         request = nil
         deferredResponse = nil
         pending = []
+        // Reports of writes still in flight no longer arrive (the transport detaches): release
+        // what their follow-ups hold (a file to send) now.
+        writeFollowUps.removeAll()
         let waiters = drainWaiters
         drainWaiters = []
         waiters.forEach { $0.resume(throwing: ConnectionClosedError()) }

@@ -14,9 +14,11 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// ownership: the connection owns this transport and is kept by the server until the
     /// transport's close completion has run, and `close` clears the delegate before that.
     unowned(unsafe) var delegate: (any ByteStreamDelegate)?
-    /// Bytes in `uv_write` requests not yet called back: while non-zero, writes must queue
-    /// behind them (`uv_try_write` would overtake them).
+    /// Bytes in `uv_write` requests not yet called back.
     private var libuvQueuedBytes = 0
+    /// `uv_write` requests not yet called back: while any is, writes queue behind it
+    /// (`uv_try_write` would overtake it, and its report would come after a later one's).
+    private var libuvPendingWrites = 0
     /// Bytes written at once whose completion report is still in the loop's deferred queue.
     private var unreportedBytes = 0
     /// Set once a write failed: the connection is dead, later writes fail at once.
@@ -96,7 +98,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             return false
         }
         var offset = 0
-        if libuvQueuedBytes == 0 {
+        if libuvPendingWrites == 0 {
             // Nothing queued ahead: an empty write is done, a non-empty one is tried at once.
             guard let base = bytes.baseAddress, bytes.count > 0 else {
                 loop.deferInTurn(self, succeeded: true)
@@ -124,12 +126,14 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
         let request = WriteRequest(copying: rest, transport: self)
         libuvQueuedBytes += rest.count
+        libuvPendingWrites += 1
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
             uv_write(request.request, stream, &request.buffer, 1) { raw, status in
                 guard let raw, let context = raw.pointee.data else { return }
                 let request = Unmanaged<WriteRequest>.fromOpaque(context).takeRetainedValue()
                 let transport = request.transport
                 transport.libuvQueuedBytes -= Int(request.buffer.len)
+                transport.libuvPendingWrites -= 1
                 if status != 0 { transport.writeFailed = true }
                 // Through the deferred queue too, behind any earlier write's report.
                 if let loop = EventLoop.from(transport.handle.pointee.loop) {
@@ -139,6 +143,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         }
         if result != 0 {
             libuvQueuedBytes -= rest.count
+            libuvPendingWrites -= 1
             request.release()
             writeFailed = true
             loop.deferInTurn(self, succeeded: false)
