@@ -123,16 +123,23 @@ let package = Package(
         .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseSQLite", "CSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseHTTP", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseQuery", "CSQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth", "AppBaseTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseStorage", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
             dependencies: ["AppBasePlatform", "AppBaseTestSupport"],
             swiftSettings: swiftSettings
         ),
-        // Raw-socket client and helpers shared by the HTTP and API test targets.
-        .target(name: "AppBaseTestSupport", dependencies: ["AppBaseCore"], path: "Tests/AppBaseTestSupport", swiftSettings: swiftSettings),
+        // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service
+        // test targets build their apps from (scratch directories, app database, HTTP host).
+        .target(
+            name: "AppBaseTestSupport",
+            dependencies: ["AppBaseCore", "AppBaseSQLite", "AppBaseHTTP", "AppBaseRuntime",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AppBaseTestSupport",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -170,7 +170,7 @@ struct APIKeyTests {
 
     @Test("APIKeyAdmin: list, revoke by id, prefix or whole key; ambiguity and unknown keys are errors")
     func adminOperations() async throws {
-        let directory = AuthTestApp.makeTemporaryDirectory()
+        let directory = try AuthTestApp.makeTemporaryDirectory()
         defer { AuthTestApp.removeDirectory(directory) }
         let path = directory + "/app.sqlite"
         let clock = ManualWallClock()

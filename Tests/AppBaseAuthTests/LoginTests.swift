@@ -63,7 +63,7 @@ struct LoginTests {
 
     @Test("a stored hash with old parameters is replaced on a successful login")
     func rehashesOnLogin() async throws {
-        let directory = AuthTestApp.makeTemporaryDirectory()
+        let directory = try AuthTestApp.makeTemporaryDirectory()
         let first = try await AuthTestApp.make(directory: directory)
         _ = try await first.register("ann@example.com")
         await first.close(removing: false)

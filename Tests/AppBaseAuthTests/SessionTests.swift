@@ -76,7 +76,7 @@ struct SessionTests {
 
     @Test("revoked sessions are remembered across a restart (for the access tokens' remaining lifetime)")
     func revocationSurvivesRestart() async throws {
-        let directory = AuthTestApp.makeTemporaryDirectory()
+        let directory = try AuthTestApp.makeTemporaryDirectory()
         let clock = ManualWallClock()
         let secret = (0..<32).map { UInt8($0) }
         let first = try await AuthTestApp.make(clock: clock, directory: directory, masterSecret: secret)

@@ -183,10 +183,18 @@ func withTestServer(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(
     await server.stop()
 }
 
-/// The deterministic pattern `/big` answers with.
+/// The deterministic pattern `/big` answers with (up to 4 MiB; computed once).
 func bigBody(_ size: Int) -> [UInt8] {
-    (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+    Array(bigPattern.prefix(size))
 }
+
+private let bigPattern: [UInt8] = {
+    var bytes = [UInt8](repeating: 0, count: 4 << 20)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+        for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 9) }
+    }
+    return bytes
+}()
 
 private func json(_ text: String, status: Int = 200) -> HTTPResponse {
     .json(status, Array(text.utf8))

@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseTestSupport
 import Testing
 
 @Suite("Storage durability")
@@ -43,9 +44,9 @@ struct DurabilityTests {
 
         let storage = first.root + "/storage"
         let orphan = Identifier.uuidV7(milliseconds: 1)
-        try TempDirectory.write(Array("half an upload".utf8), to: storage + "/tmp/\(Identifier.uuidV7(milliseconds: 2)).part")
-        try TempDirectory.write(Array("renamed, never committed".utf8), to: storage + "/blobs/\(orphan)")
-        try TempDirectory.write(Array("stray".utf8), to: storage + "/blobs/stray-name")
+        try TemporaryDirectory.write(Array("half an upload".utf8), to: storage + "/tmp/\(Identifier.uuidV7(milliseconds: 2)).part")
+        try TemporaryDirectory.write(Array("renamed, never committed".utf8), to: storage + "/blobs/\(orphan)")
+        try TemporaryDirectory.write(Array("stray".utf8), to: storage + "/blobs/stray-name")
 
         let second = try await StorageTestApp.start(root: first.root)
         #expect(second.temporaryFiles.isEmpty)
@@ -58,8 +59,8 @@ struct DurabilityTests {
 
     @Test func startUpCreatesTheStorageDirectories() async throws {
         let app = try await StorageTestApp.start()
-        #expect(TempDirectory.exists(app.root + "/storage/tmp"))
-        #expect(TempDirectory.exists(app.root + "/storage/blobs"))
+        #expect(TemporaryDirectory.exists(app.root + "/storage/tmp"))
+        #expect(TemporaryDirectory.exists(app.root + "/storage/blobs"))
         await app.stop()
     }
 
@@ -71,8 +72,8 @@ struct DurabilityTests {
         _ = try await app.uploadID([3], name: "C:\\Windows\\system.ini")
         #expect(app.blobFiles.count == 3)
         #expect(app.blobFiles.allSatisfy(Identifier.isUUID))
-        #expect(TempDirectory.list(app.root).filter { !$0.hasPrefix("app.sqlite") } == ["storage"])
-        #expect(TempDirectory.list(app.root + "/storage") == ["blobs", "tmp"])
+        #expect(TemporaryDirectory.list(app.root).filter { !$0.hasPrefix("app.sqlite") } == ["storage"])
+        #expect(TemporaryDirectory.list(app.root + "/storage") == ["blobs", "tmp"])
         await app.stop()
     }
 }

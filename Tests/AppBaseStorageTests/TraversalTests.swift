@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseStorage
+import AppBaseTestSupport
 import Testing
 
 @Suite("Storage path traversal")
@@ -52,7 +53,7 @@ struct TraversalTests {
             #expect(response.status == attempt.status, "\(attempt.method) \(path): \(response.text)")
         }
         #expect(app.blobFiles.count == 1)
-        #expect(TempDirectory.list(app.root).filter { !$0.hasPrefix("app.sqlite") } == ["storage"])
+        #expect(TemporaryDirectory.list(app.root).filter { !$0.hasPrefix("app.sqlite") } == ["storage"])
         #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").text == "safe")
         await app.stop()
     }

@@ -1,30 +1,31 @@
 import AppBaseCore
 import AppBaseRuntime
-import AppBaseSQLite
+import AppBaseTestSupport
 import Logging
 import Testing
 @testable import AppBaseAuth
 @testable import AppBaseHTTP
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One app with a running `AuthService` over a fresh temporary data directory, driven through a
 /// `Router` built from the service's routes with the service as authenticator — the same path a
 /// request takes in the server, minus the socket.
-final class AuthTestApp: Sendable {
+final class AuthTestApp: TestFixture {
     let name: String
-    let directory: String
-    let databasePath: String
+    let database: TestDatabase
     let clock: ManualWallClock
     let environment: AppEnvironment
     let service: AuthService
     let router: Router
     let hashPool: BlockingWorkPool
-    let audit: BusSubscription
+    let audit: AuditTap
     /// A client and an admin key created with `APIKeyAdmin` before the service started.
     let clientKey: String
     let adminKey: String
+
+    /// The data directory (the database and nothing else).
+    var directory: String { database.directory }
+    /// `<directory>/app.sqlite`, for `APIKeyAdmin`.
+    var databasePath: String { database.path }
 
     /// Cheap Argon2 parameters (8 KiB, t = 1) keep the suite fast; throttles are generous unless a
     /// test sets them.
@@ -47,41 +48,29 @@ final class AuthTestApp: Sendable {
             guard let logs else { return Logger(label: label) }
             return Logger(label: label) { _ in CapturingLogHandler(capture: logs) }
         }
-        let directory = directory ?? makeTemporaryDirectory()
-        let path = directory + "/app.sqlite"
+        let directory = try directory ?? makeTemporaryDirectory()
+        let path = TestDatabase.path(in: directory)
         let client = try APIKeyAdmin.create(databasePath: path, name: "client", kind: .client, clock: clock)
         let admin = try APIKeyAdmin.create(databasePath: path, name: "admin", kind: .admin, clock: clock)
-        let writer = try await DatabaseWriter.open(
-            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"],
-            migrations: [(AuthService.migrations.namespace, AuthService.migrations.migrations)])
-        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let database = try await TestDatabase.open(in: directory, foreignKeys: true, migrations: [AuthService.migrations])
         let bus = EventBus()
-        let audit = bus.subscribe(name: "test-audit", capacity: 10_000, policy: .backpressure) {
-            if case .audit = $0 { return true }
-            return false
-        }
-        let environment = AppEnvironment(
-            app: name, dataDirectory: directory, storageDirectory: directory + "/storage", writer: writer, readers: readers,
-            bus: bus, clock: clock, logger: logger("test.\(name)"),
+        let audit = AuditTap(bus: bus)
+        let environment = database.environment(
+            app: name, bus: bus, clock: clock, logger: logger("test.\(name)"),
             masterSecret: masterSecret ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
         let pool = hashPool ?? settings.makeHashPool(name: "test-hash")
         let service = AuthService(environment: environment, settings: settings, hashPool: pool)
         try await service.start()
-        var routes = RouteTable()
-        service.registerRoutes(on: &routes)
-        let router = Router(app: name, routes: routes, cors: CORSPolicy(), limits: HTTPLimits(), authenticator: service,
-                            logger: logger("test.router"))
-        return AuthTestApp(name: name, directory: directory, databasePath: path, clock: clock, environment: environment,
-                           service: service, router: router, hashPool: pool, audit: audit,
-                           clientKey: client.key, adminKey: admin.key)
+        let router = Router.serving(service, app: name, authenticator: service, logger: logger("test.router"))
+        return AuthTestApp(name: name, database: database, clock: clock, environment: environment, service: service,
+                           router: router, hashPool: pool, audit: audit, clientKey: client.key, adminKey: admin.key)
     }
 
-    private init(name: String, directory: String, databasePath: String, clock: ManualWallClock, environment: AppEnvironment,
-                 service: AuthService, router: Router, hashPool: BlockingWorkPool, audit: BusSubscription,
+    private init(name: String, database: TestDatabase, clock: ManualWallClock, environment: AppEnvironment,
+                 service: AuthService, router: Router, hashPool: BlockingWorkPool, audit: AuditTap,
                  clientKey: String, adminKey: String) {
         self.name = name
-        self.directory = directory
-        self.databasePath = databasePath
+        self.database = database
         self.clock = clock
         self.environment = environment
         self.service = service
@@ -93,11 +82,14 @@ final class AuthTestApp: Sendable {
     }
 
     /// Shuts the service down, closes the database and removes the directory.
-    func close(removing: Bool = true) async {
+    func close() async { await close(removing: true) }
+
+    /// Shuts the service down and closes the database; `removing` also removes the directory
+    /// (false keeps it for a restart over the same data).
+    func close(removing: Bool) async {
         await service.shutdown()
         audit.cancel()
-        await environment.readers.close()
-        await environment.writer.close()
+        await database.close()
         hashPool.shutdown()
         if removing { Self.removeDirectory(directory) }
     }
@@ -163,31 +155,21 @@ final class AuthTestApp: Sendable {
     }
 
     /// The audit events published so far and not yet taken.
-    func takeAuditEvents() async -> [AuditEvent] {
-        var events: [AuditEvent] = []
-        var iterator = audit.makeAsyncIterator()
-        for _ in 0..<audit.pendingCount {
-            if case .event(.audit(let event))? = await iterator.next() { events.append(event) }
-        }
-        return events
-    }
+    func takeAuditEvents() async -> [AuditEvent] { await audit.take() }
 
     /// The actions of the audit events published so far and not yet taken.
     func takeAuditActions() async -> [String] { await takeAuditEvents().map(\.action) }
 
     // MARK: Files
 
-    static func makeTemporaryDirectory() -> String {
-        var template = Array("/tmp/appbase-auth-test-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { buffer -> String in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { fatalError("mkdtemp failed") }
-            return String(cString: base)
-        }
+    /// A fresh data directory, `/tmp/appbase-auth-test-XXXXXX`.
+    static func makeTemporaryDirectory() throws -> String {
+        try TemporaryDirectory.make(prefix: "appbase-auth-test")
     }
 
+    /// Removes a data directory and everything in it.
     static func removeDirectory(_ directory: String) {
-        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(directory + "/app.sqlite" + suffix) }
-        rmdir(directory)
+        TemporaryDirectory.remove(directory)
     }
 }
 
@@ -244,12 +226,5 @@ struct Session {
 /// Runs `body` with a fresh app and closes it afterwards, also when `body` throws.
 func withApp(settings: AuthSettings = AuthTestApp.fastSettings(), clock: ManualWallClock = ManualWallClock(),
              name: String = "notes", _ body: (AuthTestApp) async throws -> Void) async throws {
-    let app = try await AuthTestApp.make(name: name, settings: settings, clock: clock)
-    do {
-        try await body(app)
-    } catch {
-        await app.close()
-        throw error
-    }
-    await app.close()
+    try await AuthTestApp.make(name: name, settings: settings, clock: clock).use(body)
 }

@@ -2,86 +2,61 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
+import AppBaseTestSupport
 import Logging
 import AppBaseChangeFeed
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The change feed of one app over a fresh temporary database, behind a real HTTP server on an
 /// ephemeral port. Changes are written the way the collections service writes them: through
 /// the writer, with `record(_:in:)` inside the transaction.
-final class FeedTestApp: Sendable {
-    let directory: String
-    let writer: DatabaseWriter
-    let readers: DatabaseReaders
+final class FeedTestApp: TestFixture {
+    let database: TestDatabase
     let clock: ManualWallClock
     let rules: StubRules
     let identities: StubIdentities
     let service: ChangeFeedService
-    let loop: EventLoop
-    let server: HTTPServer
-    let port: Int
+    let host: TestHTTPHost
+
+    var writer: DatabaseWriter { database.writer }
+    var readers: DatabaseReaders { database.readers }
+    var port: Int { host.port }
 
     /// Runs `body` with a fresh app and tears it down afterwards.
     static func with(_ configure: (inout ChangeFeedSettings) -> Void = { _ in },
                      _ body: (FeedTestApp) async throws -> Void) async throws {
-        let app = try await make(configure)
-        do {
-            try await body(app)
-        } catch {
-            await app.close()
-            throw error
-        }
-        await app.close()
+        try await make(configure).use(body)
     }
 
     static func make(_ configure: (inout ChangeFeedSettings) -> Void) async throws -> FeedTestApp {
         var settings = ChangeFeedSettings()
         configure(&settings)
-        var template = Array("/tmp/appbase-feed-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw ClientError("mkdtemp failed") }
-        let directory = String(cString: created)
-        let path = directory + "/app.sqlite"
-        let writer = try await DatabaseWriter.open(
-            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"],
-            migrations: [(ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations)])
-        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let directory = try TemporaryDirectory.make(prefix: "appbase-feed")
+        let database = try await TestDatabase.open(in: directory, migrations: [ChangeFeedService.migrations])
         let clock = ManualWallClock()
-        let environment = AppEnvironment(app: "test", dataDirectory: directory, storageDirectory: directory,
-                                         writer: writer, readers: readers, bus: EventBus(), clock: clock,
-                                         logger: Logger(label: "test"), masterSecret: [UInt8](repeating: 1, count: 32))
+        let environment = database.environment(app: "test", storageDirectory: directory, clock: clock,
+                                               logger: Logger(label: "test"), masterSecret: [UInt8](repeating: 1, count: 32))
         let rules = StubRules()
         rules.set(AccessRules(), for: "notes")
         let identities = StubIdentities()
         let service = ChangeFeedService(environment: environment, settings: settings, identities: identities)
         service.attach(rules: rules)
         try await service.start()
-        var routes = RouteTable()
-        service.registerRoutes(on: &routes)
-        let router = Router(app: "test", routes: routes, cors: CORSPolicy(), limits: HTTPLimits(),
-                            authenticator: TestAuthenticator(), logger: Logger(label: "test"))
-        let loop = EventLoop()
+        let router = Router.serving(service, app: "test", authenticator: TestAuthenticator(), logger: Logger(label: "test"))
         var limits = HTTPLimits()
         limits.shutdownGraceMillis = 500
-        let server = HTTPServer(loop: loop, limits: limits)
-        let port = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
-        return FeedTestApp(directory: directory, writer: writer, readers: readers, clock: clock, rules: rules,
-                           identities: identities, service: service, loop: loop, server: server, port: port)
+        let host = try await TestHTTPHost.start(serving: router, limits: limits)
+        return FeedTestApp(database: database, clock: clock, rules: rules, identities: identities, service: service,
+                           host: host)
     }
 
-    private init(directory: String, writer: DatabaseWriter, readers: DatabaseReaders, clock: ManualWallClock, rules: StubRules,
-                 identities: StubIdentities, service: ChangeFeedService, loop: EventLoop, server: HTTPServer, port: Int) {
-        self.directory = directory
-        self.writer = writer
-        self.readers = readers
+    private init(database: TestDatabase, clock: ManualWallClock, rules: StubRules, identities: StubIdentities,
+                 service: ChangeFeedService, host: TestHTTPHost) {
+        self.database = database
         self.clock = clock
         self.rules = rules
         self.identities = identities
         self.service = service
-        self.loop = loop
-        self.server = server
-        self.port = port
+        self.host = host
     }
 
     /// Opens `GET /db/collections/<collection>/subscribe<query>` as `caller`.
@@ -132,13 +107,11 @@ final class FeedTestApp: Sendable {
         }
     }
 
+    /// Shuts the service down, then the server and loop; closes the database and removes the directory.
     func close() async {
         await service.shutdown()
-        await server.shutdown()
-        loop.stop()
-        await readers.close()
-        await writer.close()
-        for suffix in ["", "-wal", "-shm"] { unlink(directory + "/app.sqlite" + suffix) }
-        rmdir(directory)
+        await host.shutdown()
+        await database.close()
+        TemporaryDirectory.remove(database.directory)
     }
 }

@@ -1,71 +1,50 @@
 import AppBaseCore
 import AppBaseRuntime
 import AppBaseSQLite
+import AppBaseTestSupport
 import Logging
 import AppBaseCollections
 import AppBaseHTTP
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One app's collections service over a fresh temporary database, called through its router
 /// in-process (the authentication step is `TestAuthenticator`).
-final class TestApp: Sendable {
-    let directory: String
-    let writer: DatabaseWriter
-    let readers: DatabaseReaders
+final class TestApp: TestFixture {
+    let database: TestDatabase
     let bus: EventBus
     let clock: ManualWallClock
     let recorder: TestRecorder
     let service: CollectionService
     let router: Router
 
+    var writer: DatabaseWriter { database.writer }
+    var readers: DatabaseReaders { database.readers }
+
     /// Runs `body` with a fresh app and closes it (database and directory) afterwards.
     static func with(_ configure: (inout CollectionSettings) -> Void = { _ in },
                      _ body: (TestApp) async throws -> Void) async throws {
-        let app = try await make(configure)
-        do {
-            try await body(app)
-        } catch {
-            await app.close()
-            throw error
-        }
-        await app.close()
+        try await make(configure).use(body)
     }
 
     static func make(_ configure: (inout CollectionSettings) -> Void = { _ in }) async throws -> TestApp {
         var settings = CollectionSettings()
         configure(&settings)
-        var template = Array("/tmp/appbase-collections-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw TestAppError("mkdtemp failed") }
-        let directory = String(cString: created)
-        let path = directory + "/app.sqlite"
-        let writer = try await DatabaseWriter.open(
-            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"],
-            migrations: [(CollectionService.migrations.namespace, CollectionService.migrations.migrations),
-                         ("test-changelog", TestRecorder.migrations)])
-        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let directory = try TemporaryDirectory.make(prefix: "appbase-collections")
+        let changelog = MigrationSet(namespace: "test-changelog", migrations: TestRecorder.migrations)
+        let database = try await TestDatabase.open(in: directory, migrations: [CollectionService.migrations, changelog])
         let bus = EventBus()
         let clock = ManualWallClock()
-        let environment = AppEnvironment(app: "test", dataDirectory: directory, storageDirectory: directory + "/storage",
-                                         writer: writer, readers: readers, bus: bus, clock: clock,
-                                         logger: Logger(label: "test"), masterSecret: [UInt8](repeating: 7, count: 32))
+        let environment = database.environment(app: "test", bus: bus, clock: clock, logger: Logger(label: "test"),
+                                               masterSecret: [UInt8](repeating: 7, count: 32))
         let recorder = TestRecorder()
         let service = CollectionService(environment: environment, settings: settings, recorder: recorder)
         try await service.start()
-        var routes = RouteTable()
-        service.registerRoutes(on: &routes)
-        let router = Router(app: "test", routes: routes, cors: CORSPolicy(), limits: HTTPLimits(),
-                            authenticator: TestAuthenticator(), logger: Logger(label: "test"))
-        return TestApp(directory: directory, writer: writer, readers: readers, bus: bus, clock: clock, recorder: recorder,
-                       service: service, router: router)
+        let router = Router.serving(service, app: "test", authenticator: TestAuthenticator(), logger: Logger(label: "test"))
+        return TestApp(database: database, bus: bus, clock: clock, recorder: recorder, service: service, router: router)
     }
 
-    private init(directory: String, writer: DatabaseWriter, readers: DatabaseReaders, bus: EventBus, clock: ManualWallClock,
-                 recorder: TestRecorder, service: CollectionService, router: Router) {
-        self.directory = directory
-        self.writer = writer
-        self.readers = readers
+    private init(database: TestDatabase, bus: EventBus, clock: ManualWallClock, recorder: TestRecorder,
+                 service: CollectionService, router: Router) {
+        self.database = database
         self.bus = bus
         self.clock = clock
         self.recorder = recorder
@@ -120,10 +99,8 @@ final class TestApp: Sendable {
 
     /// Closes the database and removes the directory.
     func close() async {
-        await readers.close()
-        await writer.close()
-        for suffix in ["", "-wal", "-shm"] { unlink(directory + "/app.sqlite" + suffix) }
-        rmdir(directory)
+        await database.close()
+        TemporaryDirectory.remove(database.directory)
     }
 }
 

@@ -3,10 +3,8 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import AppBaseStorage
+import AppBaseTestSupport
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Who a test request is: the test authenticator maps `X-Test-As` to an identity.
 enum Caller: String, Sendable {
@@ -42,72 +40,57 @@ struct TestAuthenticator: RequestAuthenticator {
 /// One app's storage service over a fresh temp dir, served by a real HTTP server on port 0.
 final class StorageTestApp: Sendable {
     let app: String
-    let root: String
+    let database: TestDatabase
     let environment: AppEnvironment
     let service: StorageService
     let clock: ManualWallClock
-    let loop: EventLoop
-    let server: HTTPServer
+    let host: TestHTTPHost
     let client: TestHTTPClient
-    let audit: BusSubscription
+    let audit: AuditTap
+
+    /// The data directory: `app.sqlite` and `storage/`.
+    var root: String { database.directory }
 
     /// Starts an app. `root` reuses a data directory (a restart); otherwise a new temp dir.
     static func start(app: String = "notes", settings: StorageSettings = StorageSettings(), root: String? = nil,
                       clock: ManualWallClock = ManualWallClock(), secret: [UInt8]? = nil,
                       beforeStart: (@Sendable (String) throws -> Void)? = nil) async throws -> StorageTestApp {
-        let root = try root ?? TempDirectory.make()
-        let storage = root + "/storage"
-        let path = root + "/app.sqlite"
-        let writer = try await DatabaseWriter.open(
-            path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"],
-            migrations: [(StorageService.migrations.namespace, StorageService.migrations.migrations)])
-        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+        let root = try root ?? TemporaryDirectory.make(prefix: "appbase-storage")
+        let database = try await TestDatabase.open(in: root, foreignKeys: true, migrations: [StorageService.migrations])
         let bus = EventBus()
-        let audit = bus.subscribe(name: "test-audit", capacity: 10_000, policy: .backpressure) {
-            if case .audit = $0 { return true }
-            return false
-        }
+        let audit = AuditTap(bus: bus)
         var logger = Logger(label: "storage-test")
         logger.logLevel = .critical
         let masterSecret = secret ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
-        let environment = AppEnvironment(app: app, dataDirectory: root, storageDirectory: storage, writer: writer,
-                                         readers: readers, bus: bus, clock: clock, logger: logger, masterSecret: masterSecret)
-        try beforeStart?(storage)
+        let environment = database.environment(app: app, bus: bus, clock: clock, logger: logger, masterSecret: masterSecret)
+        try beforeStart?(environment.storageDirectory)
         let service = StorageService(environment: environment, settings: settings)
         try await service.start()
-        var routes = RouteTable()
-        service.registerRoutes(on: &routes)
-        let router = Router(app: app, routes: routes, cors: CORSPolicy(), limits: HTTPLimits(),
-                            authenticator: TestAuthenticator(), logger: logger)
-        let loop = EventLoop(name: "storage-test-loop")
-        let server = HTTPServer(loop: loop, accessLog: AccessLog(enabled: false))
-        let port = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
-        return StorageTestApp(app: app, root: root, environment: environment, service: service, clock: clock, loop: loop,
-                              server: server, client: TestHTTPClient(port: port), audit: audit)
+        let router = Router.serving(service, app: app, authenticator: TestAuthenticator(), logger: logger)
+        let host = try await TestHTTPHost.start(serving: router, loopName: "storage-test-loop")
+        return StorageTestApp(app: app, database: database, environment: environment, service: service,
+                              clock: clock, host: host, client: TestHTTPClient(port: host.port), audit: audit)
     }
 
-    private init(app: String, root: String, environment: AppEnvironment, service: StorageService, clock: ManualWallClock,
-                 loop: EventLoop, server: HTTPServer, client: TestHTTPClient, audit: BusSubscription) {
+    private init(app: String, database: TestDatabase, environment: AppEnvironment, service: StorageService,
+                 clock: ManualWallClock, host: TestHTTPHost, client: TestHTTPClient, audit: AuditTap) {
         self.app = app
-        self.root = root
+        self.database = database
         self.environment = environment
         self.service = service
         self.clock = clock
-        self.loop = loop
-        self.server = server
+        self.host = host
         self.client = client
         self.audit = audit
     }
 
     /// Stops the server and the service, closes the database; `removeFiles` deletes the data dir.
     func stop(removeFiles: Bool = true) async {
-        await server.shutdown()
-        loop.stop()
+        await host.shutdown()
         await service.shutdown()
-        await environment.readers.close()
-        await environment.writer.close()
+        await database.close()
         audit.cancel()
-        if removeFiles { TempDirectory.remove(root) }
+        if removeFiles { TemporaryDirectory.remove(root) }
     }
 
     // MARK: Requests
@@ -171,18 +154,11 @@ final class StorageTestApp: Sendable {
     // MARK: Inspection
 
     /// Audit events published so far (and not yet taken).
-    func auditEvents() async -> [AuditEvent] {
-        var events: [AuditEvent] = []
-        var iterator = audit.makeAsyncIterator()
-        for _ in 0..<audit.pendingCount {
-            if case .event(.audit(let event))? = await iterator.next() { events.append(event) }
-        }
-        return events
-    }
+    func auditEvents() async -> [AuditEvent] { await audit.take() }
 
     /// Names in `storage/tmp` and `storage/blobs`.
-    var temporaryFiles: [String] { TempDirectory.list(root + "/storage/tmp") }
-    var blobFiles: [String] { TempDirectory.list(root + "/storage/blobs") }
+    var temporaryFiles: [String] { TemporaryDirectory.list(root + "/storage/tmp") }
+    var blobFiles: [String] { TemporaryDirectory.list(root + "/storage/blobs") }
 
     /// Waits (bounded) until no upload is streaming: a refused or abandoned upload's cleanup
     /// may still be running when its response (or the disconnect) reaches the test.
