@@ -16,6 +16,17 @@ struct RoutingTests {
         }
     }
 
+    @Test("paths match segment by segment: repeated and trailing slashes are skipped, extra or missing segments are 404",
+          arguments: [("/health", 200), ("//health/", 200), ("/items//42", 200), ("/items/42/", 200),
+                      ("/items", 404), ("/items/42/extra", 404), ("/", 404), ("/healthz", 404), ("/items/%34%32", 200)])
+    func pathSegments(path: String, status: Int) async throws {
+        try await withTestServer { server in
+            let response = try await server.get(path)
+            #expect(response.status == status, "\(path)")
+            if status == 200 && path.contains("items") { #expect(response.json?["id"]?.stringValue == "42") }
+        }
+    }
+
     @Test("404 JSON whose requestId matches the X-Request-Id header")
     func notFound() async throws {
         try await withTestServer { server in
