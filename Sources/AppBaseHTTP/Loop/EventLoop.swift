@@ -106,6 +106,22 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         }
     }
 
+    /// The libuv handles open on this loop, not counting ones already closing: sockets,
+    /// timers and the loop's own async/check/idle handles. For leak tests and metrics.
+    public func openHandleCount() async throws -> Int {
+        let raw = self.raw
+        return try await run {
+            var count = 0
+            withUnsafeMutablePointer(to: &count) { counter in
+                uv_walk(raw.loop, { handle, argument in
+                    guard let handle, let argument, uv_is_closing(handle) == 0 else { return }
+                    argument.assumingMemoryBound(to: Int.self).pointee += 1
+                }, counter)
+            }
+            return count
+        }
+    }
+
     /// Registers a hook run once per loop turn, after I/O callbacks (batched log flushing).
     public func addTurnHook(_ hook: @escaping @Sendable () -> Void) {
         turnHooks.withLock { $0.append(hook) }
