@@ -27,6 +27,9 @@ final class SSEStream: Sendable {
     private let since: Int64?
     private let settings: ChangeFeedSettings
     private let started = Atomic<Bool>(false)
+    /// This stream's `retry:` hint: `retryMilliseconds` plus up to half again, drawn per stream, so
+    /// clients whose streams close together (a shutdown, a fan-out gap) do not reconnect together.
+    private let retryMilliseconds: Int
 
     init(subscriber: Subscriber, hub: SubscriptionHub, readers: DatabaseReaders, since: Int64?, settings: ChangeFeedSettings) {
         self.subscriber = subscriber
@@ -34,6 +37,7 @@ final class SSEStream: Sendable {
         self.readers = readers
         self.since = since
         self.settings = settings
+        retryMilliseconds = settings.retryMilliseconds + Int.random(in: 0...(settings.retryMilliseconds / 2))
     }
 
     /// If the response was dropped before its producer ran (client gone), free the slot.
@@ -63,7 +67,7 @@ final class SSEStream: Sendable {
 
     private func pump(_ writer: ResponseBodyWriter) async {
         do {
-            try await writer.write(SSEFrames.retry(settings.retryMilliseconds))
+            try await writer.write(SSEFrames.retry(retryMilliseconds))
             try await catchUp(writer)
             while true {
                 switch await subscriber.next() {
@@ -119,7 +123,7 @@ final class SSEStream: Sendable {
         // Ended while replaying (token expired, revoked, shutdown): the pump writes the final event.
         guard !subscriber.isEnded else { return }
         subscriber.goLive(after: reached)
-        try await writer.write(SSEFrames.ready(seq: reached, retry: settings.retryMilliseconds))
+        try await writer.write(SSEFrames.ready(seq: reached, retry: retryMilliseconds))
     }
 
     private func frames(for events: [ChangeEvent]) -> [UInt8] {
