@@ -4,6 +4,21 @@ import Testing
 
 @Suite("SSE delivery: format, rules and filters per subscriber")
 struct DeliveryTests {
+    @Test("each stream's retry hint is the base plus its own jitter: within range, and not the same for all")
+    func retryJitter() async throws {
+        try await FeedTestApp.with { app in
+            var hints: [Int] = []
+            for _ in 0..<8 {
+                let (client, opening) = try await app.subscribeReady()
+                hints.append(try #require(opening.last(where: { $0.event == "ready" })?.retry))
+                client.close()
+            }
+            #expect(hints.allSatisfy { (2000...3000).contains($0) })
+            // Eight draws from 1,001 values all equal would mean there is no jitter.
+            #expect(Set(hints).count > 1)
+        }
+    }
+
     @Test("a stream opens with retry and ready (id = current sequence), then delivers changes with their sequence")
     func readyThenEvents() async throws {
         try await FeedTestApp.with { app in
@@ -15,7 +30,7 @@ struct DeliveryTests {
             let ready = try #require(try await client.next())
             #expect(ready.event == "ready")
             #expect(ready.id == "1")
-            // 2000 ms plus per-stream jitter of up to half again.
+            // 2000 ms plus per-stream jitter of up to half again (see retryJitter).
             #expect((2000...3000).contains(ready.retry ?? 0))
             #expect(ready.json == JSONValue.parse(#"{"seq":1}"#))
             let (seq, image) = try await app.create("r1", #""n":1"#)

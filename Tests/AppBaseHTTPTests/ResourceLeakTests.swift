@@ -4,7 +4,8 @@ import Testing
 
 /// Every abnormal way a client can leave must give back what its connection held: after each
 /// wave, once the connections are gone, the loop has exactly the handles it started with (its
-/// own, the listener and the sweeper) — no socket, linger timer or write request left behind.
+/// own, the listener and the sweeper) — no socket or linger timer left behind — and no libuv
+/// request in flight (no write, shutdown or sendfile job).
 @Suite("Resources after abnormal clients", .timeLimit(.minutes(1)))
 struct ResourceLeakTests {
     @Test("resets and hang-ups mid-body, mid-response, mid-stream and after early answers leave no handle behind")
@@ -53,6 +54,7 @@ struct ResourceLeakTests {
                 #expect(await server.waitForConnectionCount(0, timeout: .seconds(10)), "round \(round)")
                 let handles = try await server.loop.openHandleCount()
                 #expect(handles == baseline, "round \(round): \(handles) handles open, \(baseline) at the start")
+                #expect(try await server.loop.activeRequestCount() == 0, "round \(round)")
             }
             // And the server still answers.
             #expect(try await server.get("/health").status == 200)

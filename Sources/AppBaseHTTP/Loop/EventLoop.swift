@@ -122,6 +122,13 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         }
     }
 
+    /// libuv requests in flight on this loop (writes, shutdowns, thread-pool work such as a
+    /// sendfile job). For leak tests and metrics.
+    public func activeRequestCount() async throws -> Int {
+        let raw = self.raw
+        return try await run { Int(raw.loop.pointee.active_reqs.count) }
+    }
+
     /// Registers a hook run once per loop turn, after I/O callbacks (batched log flushing).
     public func addTurnHook(_ hook: @escaping @Sendable () -> Void) {
         turnHooks.withLock { $0.append(hook) }
@@ -140,6 +147,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     }
 
     /// Stops the loop after closing every handle still open, and waits for its thread to exit.
+    /// Shut down the servers on this loop first (`HTTPServer.shutdown()`): handles still open
+    /// here are closed without their owners' close callbacks, so what they own is not released.
     public func stop() {
         guard !isCurrent else { preconditionFailure("EventLoop.stop() called on the loop thread") }
         let first = queue.withLock { queue -> Bool in

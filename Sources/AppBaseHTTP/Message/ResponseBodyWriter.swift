@@ -21,14 +21,16 @@ public final class ResponseBodyWriter: Sendable {
         if mustWait { try await waitForDrain() }
     }
 
-    /// Queues `bytes` without waiting. Returns false when the queue is over its limit (the
-    /// caller should treat the client as too slow).
+    /// Queues `bytes` without waiting. Returns false when the connection's unacknowledged bytes
+    /// (queued, or written in this loop turn and not yet reported) are over its limit — the
+    /// caller should treat the client as too slow. An empty `bytes` writes nothing.
     public func tryWrite(_ bytes: [UInt8]) async throws -> Bool {
         let connection = self.connection
         return try await connection.loop.run { try !connection.value.writeBodyChunk(bytes) }
     }
 
-    /// Bytes queued on the connection and not yet written to the socket.
+    /// Bytes queued on the connection, or written in this loop turn, whose completion the
+    /// connection has not seen yet (its measure of backpressure).
     public func queuedBytes() async -> Int {
         let connection = self.connection
         return (try? await connection.loop.run { connection.value.pendingWriteBytes }) ?? 0

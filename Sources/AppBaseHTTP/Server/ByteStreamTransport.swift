@@ -11,9 +11,11 @@ protocol ByteStreamTransport: AnyObject {
     func startReading()
     func stopReading()
     /// Writes or queues bytes. Each call is answered by one `transportDidWrite(succeeded:)`,
-    /// in call order and always after the call has returned — unless the transport is closed
-    /// first (closing detaches the delegate). Returns false when the write already failed (the
-    /// peer is gone), so a caller producing a stream can stop at once rather than at the report.
+    /// always after the call has returned — unless the transport is closed first (closing
+    /// detaches the delegate). Successes are reported in call order; a failure may be reported
+    /// ahead of earlier writes still queued, so the delegate must treat the first failure as the
+    /// end of the connection (it closes). Returns false when the write already failed (the peer
+    /// is gone), so a caller producing a stream can stop at once rather than at the report.
     @discardableResult
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// Bytes written or queued whose completion has not been reported yet: the measure of

@@ -173,7 +173,9 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             closeHandle()
             return
         }
-        startLingerTimer(milliseconds: queuedBytes > 0 ? writeStallMillis : TCPTransport.lingerMillis)
+        // Bytes already taken by the kernel (written at once, report pending) are out: only a
+        // `uv_write` still waiting for socket space means the client may not be reading.
+        startLingerTimer(milliseconds: libuvQueuedBytes > 0 ? writeStallMillis : TCPTransport.lingerMillis)
         beginReading()
         let shutdown = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         shutdown.pointee.data = Unmanaged.passUnretained(self).toOpaque()
