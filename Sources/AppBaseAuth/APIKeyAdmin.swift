@@ -24,7 +24,7 @@ public enum APIKeyAdmin {
         let now = clock.nowMilliseconds()
         let record = APIKeyRecord(id: Identifier.uuidV7(milliseconds: now), name: trimmed,
                                   prefix: OpaqueToken.displayPrefix(of: key), kind: kind, createdAt: now)
-        try inWriteTransaction(connection) {
+        try connection.transaction(.immediate) {
             try AuthStore.insertKey(record, digest: OpaqueToken.hash(key), on: connection)
         }
         return (key, record)
@@ -47,7 +47,7 @@ public enum APIKeyAdmin {
         guard !idOrPrefix.isEmpty else { throw APIKeyAdminError.notFound(shown) }
         let connection = try open(databasePath)
         let now = clock.nowMilliseconds()
-        return try inWriteTransaction(connection) {
+        return try connection.transaction(.immediate) {
             let matches = isWholeKey
                 ? try AuthStore.keys(digest: OpaqueToken.hash(idOrPrefix), on: connection)
                 : try AuthStore.keys(matching: idOrPrefix, on: connection)
@@ -72,18 +72,6 @@ public enum APIKeyAdmin {
         try connection.execute("PRAGMA foreign_keys = ON")
         try Migrator.migrate(connection, namespace: AuthService.migrations.namespace, AuthService.migrations.migrations)
         return connection
-    }
-
-    private static func inWriteTransaction<T>(_ connection: SQLiteConnection, _ body: () throws -> T) throws -> T {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
     }
 
     private static func validName(_ name: String) throws(APIKeyAdminError) -> String {

@@ -15,7 +15,7 @@ extension AuthStore {
 
     /// Every key (revoked ones too) with the key-set generation, read in one transaction.
     static func loadKeys(on connection: SQLiteConnection) throws -> (generation: Int64, keys: [StoredAPIKey]) {
-        try inReadTransaction(connection) {
+        try connection.transaction {
             let generation = try meta("keys_generation", on: connection)
             let keys = try connection.query("SELECT \(keyColumns) FROM auth_api_keys ORDER BY id") { storedKey($0) }
             return (generation, keys)

@@ -85,17 +85,4 @@ enum AuthStore {
             ON CONFLICT (name) DO UPDATE SET value = value + 1
             """)
     }
-
-    /// Runs `body` in one read transaction, so what it reads is one consistent state of the database.
-    static func inReadTransaction<T>(_ connection: SQLiteConnection, _ body: () throws -> T) throws -> T {
-        try connection.execute("BEGIN")
-        do {
-            let result = try body()
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import AppBaseCore
 import AppBaseHTTP
 
 /// Decides which address a request comes from: the socket peer, unless the peer is a trusted proxy,
@@ -37,15 +38,5 @@ struct ClientIPResolver: Sendable {
 
     private func isTrusted(_ address: IPAddress) -> Bool {
         trusted.contains { $0.contains(address) }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingASCIISpaces() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

@@ -1,3 +1,4 @@
+import AppBaseCore
 /// One token of filter (or sort) text, with the offset of its first character.
 struct FilterToken {
     enum Kind {
@@ -217,21 +218,12 @@ struct FilterLexer {
     private func hex4(at offset: Int, escapeStart: Int) throws(FilterError) -> UInt32 {
         var value: UInt32 = 0
         for position in offset..<(offset + 4) {
-            guard let byte = byte(at: position), let digit = Self.hexValue(byte) else {
+            guard let byte = byte(at: position), let digit = ASCII.hexValue(byte) else {
                 throw FilterError(position: escapeStart, message: "Expected four hex digits after \\u")
             }
             value = value << 4 | UInt32(digit)
         }
         return value
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as in JSON.

@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// A deterministic fingerprint of a normalised filter and sort, used to bind a pagination cursor to
 /// the query that issued it.
 ///
@@ -17,22 +19,6 @@ public enum QueryFingerprint {
         hash.add("\u{0}sort:")
         hash.add(sort.description)
         return hash.hexDigest
-    }
-}
-
-private struct FNV1a {
-    var state: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    mutating func add(_ text: String) {
-        for byte in text.utf8 {
-            state ^= UInt64(byte)
-            state = state &* 0x0000_0100_0000_01b3
-        }
-    }
-
-    var hexDigest: String {
-        let hex = String(state, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

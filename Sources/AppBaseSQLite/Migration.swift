@@ -32,15 +32,10 @@ public enum Migrator {
         }
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
-            try connection.execute("BEGIN IMMEDIATE")
-            do {
+            try connection.transaction(.immediate) {
                 try connection.execute(migration.sql)
                 try connection.run("INSERT INTO _migrations (namespace, version, name) VALUES (?, ?, ?)",
                                    [.text(namespace), .integer(Int64(migration.version)), .text(migration.name)])
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
             applied.append(migration.version)
         }

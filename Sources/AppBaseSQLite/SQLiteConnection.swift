@@ -49,6 +49,27 @@ public final class SQLiteConnection {
         }
     }
 
+    /// How a transaction takes its locks.
+    public enum TransactionKind: String, Sendable {
+        /// `BEGIN`: reads see one consistent snapshot; the write lock is taken on the first write.
+        case deferred = "BEGIN"
+        /// `BEGIN IMMEDIATE`: the write lock is taken at once (writers, migrations).
+        case immediate = "BEGIN IMMEDIATE"
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
+        try execute(kind.rawValue)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs `body` with the cached prepared statement for `sql`; resets it afterwards on every path.
     public func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
         let statement = try prepared(sql)

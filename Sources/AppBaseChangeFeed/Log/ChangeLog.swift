@@ -46,19 +46,19 @@ enum ChangeLog {
     /// The scan walks the rowid range and reads only the leading columns of other collections' rows.
     static func page(of collection: String, after seq: Int64, limit: Int,
                      _ connection: SQLiteConnection) throws -> (LogPosition, [ChangeEvent]) {
-        try connection.run("BEGIN")
-        defer { _ = try? connection.run("COMMIT") }
-        let position = try position(connection)
-        let events = try connection.query("""
-            SELECT seq, collection, record_id, owner_id, action, old_image, new_image
-            FROM change_log WHERE seq > ? AND collection = ? ORDER BY seq LIMIT ?
-            """, [.integer(seq), .text(collection), .integer(Int64(limit))]) { row -> ChangeEvent? in
-            guard let action = RecordAction(rawValue: row.text(4)) else { return nil }
-            return ChangeEvent(seq: row.int64(0), collection: row.text(1), recordID: row.text(2), ownerID: row.optionalText(3),
-                               action: action, oldImage: row.isNull(5) ? nil : bytes(row, 5),
-                               newImage: row.isNull(6) ? nil : bytes(row, 6))
+        try connection.transaction {
+            let position = try position(connection)
+            let events = try connection.query("""
+                SELECT seq, collection, record_id, owner_id, action, old_image, new_image
+                FROM change_log WHERE seq > ? AND collection = ? ORDER BY seq LIMIT ?
+                """, [.integer(seq), .text(collection), .integer(Int64(limit))]) { row -> ChangeEvent? in
+                guard let action = RecordAction(rawValue: row.text(4)) else { return nil }
+                return ChangeEvent(seq: row.int64(0), collection: row.text(1), recordID: row.text(2), ownerID: row.optionalText(3),
+                                   action: action, oldImage: row.isNull(5) ? nil : bytes(row, 5),
+                                   newImage: row.isNull(6) ? nil : bytes(row, 6))
+            }
+            return (position, events.compactMap { $0 })
         }
-        return (position, events.compactMap { $0 })
     }
 
     /// Entry count and bytes (once, at start; afterwards kept in memory).

@@ -15,28 +15,10 @@ enum ListPage {
     /// transaction, so `X-Change-Seq` names exactly the state the items show.
     /// - Throws: 400 `query_too_expensive` when the query exceeds `budget` VM steps.
     static func run(_ query: ListQuery, budget: Int, on connection: SQLiteConnection) throws -> Result {
-        try connection.run("BEGIN")
-        defer { _ = try? connection.run("COMMIT") }
-        let sequence = try RecordStore.changeSequence(connection)
         do {
-            return try connection.withWorkBudget(steps: budget) {
-                var body: [UInt8] = []
-                body.reserveCapacity(4096)
-                RecordJSON.appendLiteral(#"{"items":["#, to: &body)
-                let last = try appendItems(query, to: &body, connection)
-                RecordJSON.appendLiteral(#"],"nextCursor":"#, to: &body)
-                if let last {
-                    RecordJSON.appendString(PageCursor.encode(last, fingerprint: query.fingerprint), to: &body)
-                } else {
-                    RecordJSON.appendLiteral("null", to: &body)
-                }
-                if query.includeTotal {
-                    let (sql, bindings) = query.countStatement
-                    let total = try connection.queryOne(sql, bindings) { $0.int64(0) } ?? 0
-                    RecordJSON.appendLiteral(#","total":"#, to: &body)
-                    body.append(contentsOf: String(total).utf8)
-                }
-                body.append(UInt8(ascii: "}"))
+            return try connection.transaction {
+                let sequence = try RecordStore.changeSequence(connection)
+                let body = try connection.withWorkBudget(steps: budget) { try pageBody(query, connection) }
                 return Result(body: body, changeSequence: sequence)
             }
         } catch let error as SQLiteError where error.isInterrupted {
@@ -44,6 +26,28 @@ enum ListPage {
                                message: "The query would scan too much; narrow the filter or declare an index for it.",
                                cause: error.description)
         }
+    }
+
+    /// `{"items":[…],"nextCursor":…(,"total":n)}` for `query`.
+    private static func pageBody(_ query: ListQuery, _ connection: SQLiteConnection) throws -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(4096)
+        RecordJSON.appendLiteral(#"{"items":["#, to: &body)
+        let last = try appendItems(query, to: &body, connection)
+        RecordJSON.appendLiteral(#"],"nextCursor":"#, to: &body)
+        if let last {
+            RecordJSON.appendString(PageCursor.encode(last, fingerprint: query.fingerprint), to: &body)
+        } else {
+            RecordJSON.appendLiteral("null", to: &body)
+        }
+        if query.includeTotal {
+            let (sql, bindings) = query.countStatement
+            let total = try connection.queryOne(sql, bindings) { $0.int64(0) } ?? 0
+            RecordJSON.appendLiteral(#","total":"#, to: &body)
+            body.append(contentsOf: String(total).utf8)
+        }
+        body.append(UInt8(ascii: "}"))
+        return body
     }
 
     /// Appends up to `limit` items; returns the cursor after the last one when more follow.

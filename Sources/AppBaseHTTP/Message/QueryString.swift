@@ -1,3 +1,4 @@
+import AppBaseCore
 /// `application/x-www-form-urlencoded` query strings and percent-decoding.
 public enum QueryString {
     /// Splits and decodes `a=1&b=x%20y`. Malformed escapes are kept literally.
@@ -20,7 +21,7 @@ public enum QueryString {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                guard let high = iterator.next().flatMap(ASCII.hexValue), let low = iterator.next().flatMap(ASCII.hexValue) else {
                     return nil
                 }
                 bytes.append(high << 4 | low)
@@ -50,14 +51,5 @@ public enum QueryString {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,3 +1,4 @@
+import AppBaseCore
 /// RFC 5987 / RFC 8187 extended parameter values: `charset "'" [language] "'" value-chars`,
 /// as in `filename*=UTF-8''na%C3%AFve%20file.txt`.
 package enum ExtendedParameterValue {
@@ -18,7 +19,7 @@ package enum ExtendedParameterValue {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                guard index + 2 < bytes.count, let high = ASCII.hexValue(bytes[index + 1]), let low = ASCII.hexValue(bytes[index + 2])
                 else { return nil }
                 decoded.append(high << 4 | low)
                 index += 3
@@ -69,16 +70,6 @@ package enum ExtendedParameterValue {
             return true
         default:
             return false
-        }
-    }
-
-    /// The value of an ASCII hex digit, or `nil`.
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }
