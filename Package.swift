@@ -119,10 +119,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseSQLite", "CSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseHTTP", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseQuery", "CSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseQuery", "CSQLite", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseTestSupport"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import AppBaseTestSupport
 import OrderedCollections
 import Testing
 
@@ -148,7 +149,7 @@ struct JSONParserTests {
 
     /// The Clinger fast path and the stdlib fallback must agree with `Double(String)` everywhere.
     @Test func realsAgreeWithStdlib() throws {
-        var rng = JSONTestRNG(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<5000 {
             let digits = String(rng.next() % 100_000_000_000_000_000)
             let cut = Int(rng.next() % UInt64(digits.count))
@@ -368,18 +369,5 @@ struct JSONParserTests {
         #expect(appError.message == "trailing comma")
         #expect(appError.details == ["offset": 4])
         #expect(error.description == "trailing comma at byte offset 4")
-    }
-}
-
-/// Deterministic generator for reproducible randomized tests.
-struct JSONTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import AppBaseTestSupport
 import OrderedCollections
 import Testing
 
@@ -151,7 +152,7 @@ struct JSONSerializerTests {
     }
 
     @Test func roundTripRandom() throws {
-        var rng = JSONTestRNG(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         for _ in 0..<500 {
             let value = randomValue(depth: 0, using: &rng)
             let bytes = value.serialized()
@@ -161,7 +162,7 @@ struct JSONSerializerTests {
         }
     }
 
-    private func randomValue(depth: Int, using rng: inout JSONTestRNG) -> JSONValue {
+    private func randomValue(depth: Int, using rng: inout SeededGenerator) -> JSONValue {
         let kind = depth >= 4 ? Int.random(in: 0..<5, using: &rng) : Int.random(in: 0..<7, using: &rng)
         switch kind {
         case 0: return .null
@@ -185,7 +186,7 @@ struct JSONSerializerTests {
         }
     }
 
-    private func randomString(using rng: inout JSONTestRNG) -> String {
+    private func randomString(using rng: inout SeededGenerator) -> String {
         let pool: [Unicode.Scalar] = [
             "a", "Z", "0", " ", "\"", "\\", "/", "\u{0}", "\u{8}", "\n", "\u{1F}", "\u{7F}", "é", "€",
             "\u{2028}", "\u{2029}", "\u{FFFF}", "😀", "\u{10FFFF}",

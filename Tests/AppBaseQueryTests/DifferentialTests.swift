@@ -11,14 +11,14 @@ struct DifferentialTests {
 
     /// Records plus a database holding them.
     struct Fixture {
-        let database: TestDatabase
+        let database: InMemoryDatabase
         let records: [JSONValue]
         let byID: [String: JSONValue]
 
         init(seed: UInt64) throws {
             var generator = RandomQueries(seed: seed)
             records = generator.records(count: DifferentialTests.recordCount)
-            database = try TestDatabase()
+            database = try InMemoryDatabase()
             try database.createRecordsTable()
             var byID: [String: JSONValue] = [:]
             for record in records {
@@ -129,7 +129,7 @@ struct DifferentialTests {
             makeRecord(id: "d", data: ["p": "x"]), makeRecord(id: "e", data: ["p": 1.0]), makeRecord(id: "f", data: ["p": true]),
             makeRecord(id: "g", data: ["p": ["q": 1]]), makeRecord(id: "h", data: ["p": [1]]), makeRecord(id: "i", data: [:]),
         ]
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         for record in records { try database.insert(record: record) }
         for text in ["p", "-p", "p,-id", "-p,id", "-p,-createdAt", "id"] {

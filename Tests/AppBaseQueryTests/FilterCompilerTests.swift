@@ -56,7 +56,7 @@ struct FilterCompilerTests {
     }
 
     @Test func expressionIndexesAreUsed() throws {
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         let path = try FieldPath("status.code")
         try database.query("CREATE INDEX by_status ON records(collection, \(FilterCompiler.sqlExpression(forPath: path)))")
@@ -102,7 +102,7 @@ struct FilterCompilerTests {
     }
 
     @Test func injectionAttemptsStayValues() throws {
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         let payload = "'; DROP TABLE records; --"
         try database.insert(record: makeRecord(id: "r1", data: ["a": .string(payload), "b": "x"]))
@@ -121,7 +121,7 @@ struct FilterCompilerTests {
     }
 
     @Test func oddStringsAreBoundByteExact() throws {
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         let values: [String] = ["\u{200F}abc\u{200E}", "👩🏽‍💻", "e\u{301}", "\u{E9}", "Ｆｕｌｌ", "tab\there", "quote\"'"]
         for (index, value) in values.enumerated() {

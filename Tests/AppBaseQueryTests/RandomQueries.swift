@@ -1,12 +1,13 @@
+import AppBaseTestSupport
 import AppBaseCore
 
 @testable import AppBaseQuery
 
 /// Generates records with mixed types and random filter/sort texts, deterministically.
 struct RandomQueries {
-    var rng: SplitMix64
+    var rng: SeededGenerator
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
     static let strings: [String] = [
         "", "a", "A", "abc", "ABC", "Abc", "aBc def", "xyz", "Paris", "paris", "PARIS", "Straße", "STRASSE", "é", "e\u{301}",

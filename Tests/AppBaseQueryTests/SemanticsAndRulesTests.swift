@@ -42,7 +42,7 @@ struct SemanticsAndRulesTests {
     ]
 
     @Test func semanticsMatchSQLite() throws {
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         for record in Self.records { try database.insert(record: record) }
         for (text, expected) in Self.cases {
@@ -60,7 +60,7 @@ struct SemanticsAndRulesTests {
             makeRecord(id: "plain", data: ["s": "x", "n": 9_007_199_254_740_993]),
             makeRecord(id: "real", data: ["s": "xy", "n": 9_007_199_254_740_992.0]),
         ]
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         for record in records { try database.insert(record: record) }
         let cases: [(String, Set<String>)] = [
@@ -96,7 +96,7 @@ struct SemanticsAndRulesTests {
     }
 
     @Test func ruleSQLAgreesWithAllows() throws {
-        let database = try TestDatabase()
+        let database = try InMemoryDatabase()
         try database.createRecordsTable()
         let owners: [String?] = ["u1", "u2", nil, "'; DROP TABLE records; --"]
         for (index, owner) in owners.enumerated() { try database.insert(record: makeRecord(id: "r\(index)", ownerId: owner)) }

@@ -1,22 +1,11 @@
+import AppBaseTestSupport
 import AppBaseCore
 import CSQLite
 
 @testable import AppBaseQuery
 
-/// Deterministic PRNG (SplitMix64) so every run generates the same records and filters.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws for the randomized query tests (seeded, so every run generates the same records and filters).
+extension SeededGenerator {
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
     mutating func pick<T>(_ options: [T]) -> T { options[Int.random(in: 0..<options.count, using: &self)] }
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
@@ -27,7 +16,7 @@ struct SQLiteTestError: Error, CustomStringConvertible {
 }
 
 /// A minimal wrapper over an in-memory SQLite database, through the C API.
-final class TestDatabase {
+final class InMemoryDatabase {
     private let handle: OpaquePointer
 
     init() throws {

@@ -1,3 +1,4 @@
+import AppBaseTestSupport
 import Testing
 
 @testable import AppBaseStorage
@@ -100,7 +101,7 @@ struct MultipartParserTests {
     }
 
     @Test func largeRandomBodyInRandomChunks() throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let b = Multipart.boundary
         // Random bytes salted with delimiter fragments (never a whole delimiter).
         var content: [UInt8] = []
@@ -279,7 +280,7 @@ struct MultipartParserTests {
     }
 
     @Test func byteSearchMatchesNaiveScan() {
-        var rng = SplitMix64(state: 7)
+        var rng = SeededGenerator(seed: 7)
         for length in 0..<80 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 10...14, using: &rng) }
             bytes.withUnsafeBytes { buffer in

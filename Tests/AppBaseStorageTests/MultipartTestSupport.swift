@@ -6,18 +6,6 @@ struct ParsedPart: Equatable {
     var body: [UInt8]
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64) for reproducible fuzz-style tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds helpers for multipart tests.
 enum Multipart {
     static let boundary = "----AppBaseBoundary7MA4YWxkTrZu0gW"
