@@ -59,14 +59,52 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a client that disconnects while its handler waits cancels the handler")
+    @Test("a client that resets while its handler waits cancels the handler")
     func disconnectWhileWaiting() async throws {
         try await withTestServer { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/wait"))
             #expect(await server.events.wait(for: "wait-started"))
-            await client.close()
+            await client.reset()
             #expect(await server.events.wait(for: "wait-cancelled"))
+            #expect(await server.waitForConnectionCount(0))
+        }
+    }
+
+    @Test("a complete request followed by a half-close (SHUT_WR) is answered, then the connection closes")
+    func halfCloseAfterCompleteRequest() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("GET", "/wait"))
+            #expect(await server.events.wait(for: "wait-started"))
+            await client.shutdownWrite()
+            server.gate.open()
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(!server.events.events.contains("wait-cancelled"))
+            #expect(await client.waitForClose().isClosed)
+            #expect(await server.waitForConnectionCount(0))
+
+            // A body that is complete when the FIN arrives is applied and answered too.
+            let uploader = try await server.connect()
+            try await uploader.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "5")]) + Array("hello".utf8))
+            await uploader.shutdownWrite()
+            let collected = try await uploader.readResponse(method: "POST")
+            #expect(collected.status == 200)
+            #expect(collected.body == Array("hello".utf8))
+        }
+    }
+
+    @Test("a half-close in the middle of a body cancels the request")
+    func halfCloseMidBody() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "100000")])
+                + [UInt8](repeating: 7, count: 1000))
+            #expect(await server.events.wait(for: "upload-chunk"))
+            await client.shutdownWrite()
+            #expect(await server.events.wait(for: "upload-aborted cancelled=true"), "handler saw: \(server.events.events)")
+            #expect(await client.waitForClose().isClosed)
             #expect(await server.waitForConnectionCount(0))
         }
     }

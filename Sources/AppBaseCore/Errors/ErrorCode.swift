@@ -21,6 +21,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let requestTimeout = ErrorCode("request_timeout")
     public static let expectationFailed = ErrorCode("expectation_failed")
     public static let notImplemented = ErrorCode("not_implemented")
+    public static let httpVersionNotSupported = ErrorCode("http_version_not_supported")
     public static let internalError = ErrorCode("internal")
     public static let unavailable = ErrorCode("unavailable")
 

@@ -10,6 +10,8 @@ protocol ByteStreamTransport: AnyObject {
     var delegate: (any ByteStreamDelegate)? { get set }
     func startReading()
     func stopReading()
+    /// True while the transport reads (between `startReading` and `stopReading` or the peer's FIN).
+    var isReading: Bool { get }
     /// Writes or queues bytes. Each call is answered by one `transportDidWrite(succeeded:)`,
     /// always after the call has returned — unless the transport is closed first (closing
     /// detaches the delegate). Successes are reported in call order; a failure may be reported
@@ -37,6 +39,8 @@ protocol ByteStreamDelegate: AnyObject {
     func transportDidRead(_ bytes: UnsafeRawBufferPointer)
     /// One earlier `write` finished (its bytes are with the kernel) or failed.
     func transportDidWrite(succeeded: Bool)
-    /// End of stream or a read error: the peer is gone.
-    func transportDidClose()
+    /// The peer sent FIN: nothing more will arrive, but the write side may still be open.
+    func transportDidReachEnd()
+    /// A read error (a reset): the peer is gone in both directions.
+    func transportDidFail()
 }

@@ -21,138 +21,112 @@ extension HTTPConnection {
         return Unmanaged<HTTPConnection>.fromOpaque(data).takeUnretainedValue()
     }
 
-    /// Feeds bytes to the parser; keeps what it did not consume when it paused.
+    /// Feeds bytes to the parser; keeps what it did not consume when it paused. While a head is
+    /// being read its raw bytes are first checked for framing the parser would let through.
     func parse(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count > 0 else { return }
+        if case .readingHead = state, case .invalid(let violation) = headScanner.scan(bytes) {
+            answerMalformedHead(.badRequest(violation.message))
+            return
+        }
         var settings = HTTPConnection.settings
         let parsed = http_parser_execute(parser, &settings, base, bytes.count)
-        guard phase != .closed else { return }
+        guard state.isOpen else { return }
         let errno = http_errno(rawValue: parser.pointee.http_errno)
         if errno == HPE_PAUSED {
-            parserPaused = true
             if parsed < bytes.count {
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[parsed...]))
             }
             if pending.count > server.limits.discardableBodyBytes { pauseReading() }
         } else if errno != HPE_OK {
             parseFailed(errno)
-        } else if parser.pointee.upgrade != 0 {
-            keepAlive = false
+        } else if parser.pointee.upgrade != 0, case .exchanging(let exchange) = state {
+            exchange.keepAlive = false
         }
     }
 
+    /// The parser stopped with an error: answer it, unless a handler already owns the answer.
     private func parseFailed(_ errno: http_errno) {
-        let status = headErrorStatus ?? 400
         let error: AppBaseError
-        switch status {
-        case 431:
+        switch head.failure {
+        case .headerTooLarge:
             error = AppBaseError(status: 431, code: .headerTooLarge,
                                  message: "Request header block exceeds \(server.limits.maxHeaderBytes) bytes.")
-        case 414:
+        case .uriTooLong:
             error = AppBaseError(status: 414, code: .uriTooLong,
                                  message: "Request target exceeds \(server.limits.maxURLBytes) bytes.")
-        case 413:
-            return  // the body was failed with 413; the handler's response closes the connection
-        default:
+        case .malformed(let message):
+            error = .badRequest(message)
+        case .versionNotSupported:
+            error = AppBaseError(status: 505, code: .httpVersionNotSupported,
+                                 message: "Only HTTP/1.0 and HTTP/1.1 are served.")
+        case .unsupportedTransferCoding(let coding):
+            error = AppBaseError(status: 501, code: .notImplemented,
+                                 message: "Transfer-Encoding '\(coding)' is not supported; send 'chunked' or Content-Length.")
+        case nil:
+            if case .exchanging(let exchange) = state, case .refused = exchange.inbound {
+                return  // the body went over its limit and was failed with 413; that answer closes
+            }
             let name = String(cString: http_errno_description(errno))
-            error = AppBaseError(status: 400, code: .badRequest, message: "Malformed HTTP request: \(name).")
+            error = .badRequest("Malformed HTTP request: \(name).")
         }
-        keepAlive = false
-        if phase == .handling, request != nil {
-            // The head was fine; the body framing broke. Fail the body; the handler answers.
-            body?.fail(error)
-            if task == nil && !responseInProgress { respondWithError(error) }
+        guard case .exchanging(let exchange) = state, exchange.request != nil else {
+            answerMalformedHead(error)
             return
         }
-        phase = .handling
+        // The head was fine; the body framing broke. Fail the body; the handler answers.
+        exchange.keepAlive = false
+        if case .receiving(let body, _, _, _) = exchange.inbound { body.fail(error) }
+        exchange.inbound = .discarding
+        switch exchange.outbound {
+        case .unanswered(handler: nil), .deferred:
+            respondWithError(error)
+        case .unanswered, .writing, .streaming, .sendingFile:
+            break
+        }
+    }
+
+    /// Answers a head that could not be parsed (no request exists), then closes.
+    func answerMalformedHead(_ error: AppBaseError) {
+        let exchange = Exchange(request: nil, keepAlive: false, inbound: .discarding, startedAt: server.nowMillis())
+        state = .exchanging(exchange)
+        pauseReading()
         respondWithError(error)
     }
 
     func messageBegin() -> Int32 {
-        urlBytes.removeAll(keepingCapacity: true)
-        headerFields.removeAll(keepingCapacity: true)
-        fieldBuffer.removeAll(keepingCapacity: true)
-        valueBuffer.removeAll(keepingCapacity: true)
-        lastCallbackWasValue = false
-        headBytes = 0
-        headErrorStatus = nil
+        head.reset()
         return 0
     }
 
     func url(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
-        headBytes += length
-        guard urlBytes.count + length <= server.limits.maxURLBytes else {
-            headErrorStatus = 414
-            return 1
-        }
-        guard headBytes <= server.limits.maxHeaderBytes else {
-            headErrorStatus = 431
-            return 1
-        }
-        append(at, length, to: &urlBytes)
-        return 0
+        head.appendURL(UnsafeRawBufferPointer(start: at, count: at == nil ? 0 : length), limits: server.limits) ? 0 : 1
     }
 
     func headerField(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
-        if lastCallbackWasValue { commitHeader() }
-        lastCallbackWasValue = false
-        headBytes += length
-        guard headBytes <= server.limits.maxHeaderBytes else {
-            headErrorStatus = 431
-            return 1
-        }
-        // http_parser (non-strict build) lets spaces into field names; RFC 9112 §5.1 requires
-        // 400 for whitespace before the colon (`Transfer-Encoding : chunked` is a smuggling vector).
-        if let at, !UnsafeRawBufferPointer(start: at, count: length).allSatisfy(HTTPConnection.isTokenByte) {
-            headErrorStatus = 400
-            return 1
-        }
-        append(at, length, to: &fieldBuffer)
-        return 0
-    }
-
-    /// RFC 9110 `tchar`.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case 33, 35...39, 42, 43, 45, 46, 94...96, 124, 126:  // ! # $ % & ' * + - . ^ _ ` | ~
-            return true
-        default:
-            return false
-        }
+        head.appendFieldName(UnsafeRawBufferPointer(start: at, count: at == nil ? 0 : length), limits: server.limits) ? 0 : 1
     }
 
     func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
-        lastCallbackWasValue = true
-        headBytes += length
-        guard headBytes <= server.limits.maxHeaderBytes else {
-            headErrorStatus = 431
+        head.appendFieldValue(UnsafeRawBufferPointer(start: at, count: at == nil ? 0 : length), limits: server.limits) ? 0 : 1
+    }
+
+    /// The head is complete: check its framing, build the request, dispatch it.
+    func headersComplete() -> Int32 {
+        head.finishFields()
+        guard let target = RequestTarget(head.urlBytes) else {
+            head.failure = .malformed("Malformed HTTP request: invalid request target.")
             return 1
         }
-        append(at, length, to: &valueBuffer)
-        return 0
-    }
-
-    private func append(_ at: UnsafePointer<CChar>?, _ length: Int, to buffer: inout [UInt8]) {
-        guard let at, length > 0 else { return }
-        at.withMemoryRebound(to: UInt8.self, capacity: length) { buffer.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
-    }
-
-    private func commitHeader() {
-        guard !fieldBuffer.isEmpty else { return }
-        for index in fieldBuffer.indices where (65...90).contains(fieldBuffer[index]) { fieldBuffer[index] |= 0x20 }
-        let name = String(decoding: fieldBuffer, as: UTF8.self)
-        let value = String(decoding: valueBuffer, as: UTF8.self)
-        headerFields.append((name, value))
-        fieldBuffer.removeAll(keepingCapacity: true)
-        valueBuffer.removeAll(keepingCapacity: true)
-    }
-
-    func headersComplete() -> Int32 {
-        if lastCallbackWasValue { commitHeader() }
-        guard let target = RequestTarget(urlBytes) else {
-            headErrorStatus = 400
+        let versionMajor = Int(parser.pointee.http_major)
+        let versionMinor = Int(parser.pointee.http_minor)
+        guard versionMajor == 1, versionMinor <= 1 else {
+            head.failure = .versionNotSupported
+            return 1
+        }
+        let headers = HTTPHeaders(head.fields)
+        if let failure = FramingHeaders.check(headers) {
+            head.failure = failure
             return 1
         }
         let methodName = String(cString: http_method_str(http_method(rawValue: UInt32(parser.pointee.method))))
@@ -160,19 +134,12 @@ extension HTTPConnection {
         let isChunked = flags & F_CHUNKED.rawValue != 0
         let declaredLength = parser.pointee.content_length
         let contentLength: Int64? = (isChunked || declaredLength == UInt64.max) ? nil : Int64(clamping: declaredLength)
-        keepAlive = http_should_keep_alive(parser) != 0 && !server.draining
-        let headers = HTTPHeaders(headerFields)
-        expectsContinue = headers["expect"]?.lowercased() == "100-continue"
-        continueSent = false
-        messageComplete = false
-        discardingBody = false
-        bodyReceived = 0
-        deferredResponse = nil
+        let keepAlive = http_should_keep_alive(parser) != 0 && !server.draining
         let hasBody = isChunked || (contentLength ?? 0) > 0
         let requestBody: RequestBody
         if hasBody {
-            // Weak: the body lives in `request`, which the connection holds; a strong reference
-            // here would keep a closed connection alive through that cycle.
+            // Weak: the body lives in the exchange's request, which the connection holds; a
+            // strong reference here would keep a closed connection alive through that cycle.
             let bound = WeakLoopBound(self, loop: server.loop)
             requestBody = RequestBody(highWater: server.limits.bodyBufferBytes) {
                 bound.loop.execute { bound.value?.bodyDemanded() }
@@ -180,53 +147,53 @@ extension HTTPConnection {
         } else {
             requestBody = RequestBody.empty()
         }
-        body = requestBody
+        let now = server.nowMillis()
         let request = HTTPRequest(
             methodName: methodName, path: target.path, query: target.query, headers: headers,
-            versionMajor: Int(parser.pointee.http_major), versionMinor: Int(parser.pointee.http_minor),
+            versionMajor: versionMajor, versionMinor: versionMinor,
             keepAlive: keepAlive, remoteAddress: transport.peerAddress, localPort: localPort,
             requestID: RequestIDs.accept(headers["x-request-id"]), contentLength: contentLength,
             isChunked: isChunked, body: requestBody, startedAt: MonotonicTime.nanoseconds())
-        self.request = request
-        phase = .handling
-        lastProgressAt = server.nowMillis()
-        headOnly = methodName == "HEAD"
+        let expectsContinue = headers["expect"]?.lowercased() == "100-continue"
+        let exchange = Exchange(request: request, keepAlive: keepAlive, inbound: .discarding, startedAt: now)
+        state = .exchanging(exchange)
+        lastProgressAt = now
 
         switch dispatcher.dispatch(request) {
         case .respond(let response):
-            discardingBody = true
             // A client waiting for 100 Continue sends no body: answer now rather than wait for it.
             if hasBody && (isChunked || expectsContinue || (contentLength ?? 0) > Int64(server.limits.discardableBodyBytes)) {
-                keepAlive = false
+                exchange.keepAlive = false
                 respond(response)
             } else {
-                deferredResponse = response
+                exchange.outbound = .deferred(response)
             }
         case .handle(let limit, let handler):
-            bodyLimit = limit
             if let contentLength, contentLength > Int64(limit) {
-                discardingBody = true
-                keepAlive = false
+                exchange.keepAlive = false
                 respondWithError(.payloadTooLarge(limit: limit))
                 return 0
             }
-            startHandler(handler, request: request)
+            exchange.inbound = .receiving(requestBody, limit: limit, received: 0,
+                                          interim: expectsContinue ? .owed : .notExpected)
+            startHandler(handler, request: request, exchange: exchange)
         }
         return 0
     }
 
     func bodyChunk(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
-        bodyReceived += Int64(length)
-        if discardingBody { return 0 }
-        guard let body, let at else { return 0 }
-        if bodyReceived > Int64(bodyLimit) {
-            discardingBody = true
-            keepAlive = false
-            body.fail(.payloadTooLarge(limit: bodyLimit))
-            headErrorStatus = 413
+        guard case .exchanging(let exchange) = state,
+              case .receiving(let body, let limit, let received, let interim) = exchange.inbound,
+              let at else { return 0 }
+        let total = received + Int64(length)
+        if total > Int64(limit) {
+            exchange.inbound = .refused
+            exchange.keepAlive = false
+            body.fail(.payloadTooLarge(limit: limit))
             pauseReading()
             return 1
         }
+        exchange.inbound = .receiving(body, limit: limit, received: total, interim: interim)
         let chunk = at.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
         if !body.append(chunk) {
             http_parser_pause(parser, 1)
@@ -236,14 +203,43 @@ extension HTTPConnection {
     }
 
     func messageCompleted() -> Int32 {
-        messageComplete = true
-        body?.finish()
         http_parser_pause(parser, 1)
-        if let response = deferredResponse {
-            deferredResponse = nil
+        guard case .exchanging(let exchange) = state else { return 0 }
+        if case .receiving(let body, _, _, _) = exchange.inbound { body.finish() }
+        exchange.inbound = .complete
+        if case .deferred(let response) = exchange.outbound {
             respond(response)
         }
         return 0
+    }
+}
+
+/// The framing headers a request may carry, checked once the head is complete: anything a
+/// proxy could read differently from us is refused (RFC 9112 §6).
+enum FramingHeaders {
+    static func check(_ headers: HTTPHeaders) -> RequestHeadBuilder.Failure? {
+        var transferEncodings = 0
+        var contentLengths = 0
+        for (name, value) in headers.fields {
+            if name == "transfer-encoding" {
+                transferEncodings += 1
+                // Only `chunked`, alone: `gzip, chunked`, `xchunked`, `identity` are refused.
+                guard value.count == 7, value.lowercased() == "chunked" else { return .unsupportedTransferCoding(value) }
+            } else if name == "content-length" {
+                contentLengths += 1
+                // 1*DIGIT without a sign or leading zeros (`005` is read as 5 here, as 5 or 005 elsewhere).
+                let digits = value.utf8
+                guard let first = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      first != 0x30 || digits.count == 1 else {
+                    return .malformed("Malformed HTTP request: invalid Content-Length.")
+                }
+            }
+        }
+        if transferEncodings > 1 { return .malformed("Malformed HTTP request: repeated Transfer-Encoding.") }
+        if transferEncodings > 0 && contentLengths > 0 {
+            return .malformed("Malformed HTTP request: both Transfer-Encoding and Content-Length.")
+        }
+        return nil
     }
 }
 

@@ -3,12 +3,15 @@ import CHTTPParser
 
 /// Running handlers and writing responses, in request order.
 extension HTTPConnection {
-    func startHandler(_ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse, request: HTTPRequest) {
+    func startHandler(_ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse, request: HTTPRequest,
+                      exchange: Exchange) {
         let bound = LoopBound(self, loop: server.loop)
-        task = Task(executorPreference: server.loop) {
+        // The task is enqueued on the loop: it cannot run before this callback returns, so the
+        // exchange holds it before it can answer.
+        exchange.outbound = .unanswered(handler: Task(executorPreference: server.loop) {
             let response = await handler(request)
             await HTTPConnection.deliver(response, to: bound)
-        }
+        })
     }
 
     /// Hands a handler's response to its connection on the loop and runs a streamed body's
@@ -37,6 +40,7 @@ extension HTTPConnection {
     }
 
     func respondWithError(_ error: AppBaseError) {
+        let request = exchangeRequest
         let requestID = request?.requestID ?? Identifier.requestID()
         var response = ErrorRenderer.response(for: error, requestID: requestID)
         // Without a parsed request (bad head, connection refused) the head would carry no
@@ -47,58 +51,72 @@ extension HTTPConnection {
         _ = respond(response)
     }
 
+    /// The request being answered, if the head could be parsed.
+    private var exchangeRequest: HTTPRequest? {
+        if case .exchanging(let exchange) = state { return exchange.request }
+        return nil
+    }
+
     /// Writes the head (and a fixed body, or starts a file transfer). For a streamed body it
     /// returns the producer, which the caller's task runs.
     @discardableResult
     func respond(_ response: HTTPResponse) -> (@Sendable (ResponseBodyWriter) async throws -> Void)? {
-        guard phase == .handling, !responseInProgress else { return nil }
-        responseInProgress = true
-        responseStatus = response.status
-        if !messageComplete {
+        guard case .exchanging(let exchange) = state else { return nil }
+        let handler: Task<Void, Never>?
+        switch exchange.outbound {
+        case .unanswered(let task): handler = task
+        case .deferred: handler = nil
+        case .writing, .streaming, .sendingFile: return nil
+        }
+        if case .file(let file) = response.body, !exchange.headOnly, file.length > 0,
+           server.activeFileResponses >= server.limits.maxConcurrentFileResponses {
+            // Every sendfile slot is held by a client still reading: answer now instead of
+            // queueing behind them.
+            respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many downloads in progress; retry shortly."))
+            return nil
+        }
+        exchange.status = response.status
+        if !exchange.requestComplete {
             // The rest of the body would have to be read and thrown away; close instead.
-            keepAlive = false
+            exchange.keepAlive = false
             // Stop reading unless the handler is consuming the body: a streamed response may go
             // on reading it, and nothing would resume the socket for a reader already waiting.
-            if body?.wasDemanded != true { pauseReading() }
+            if exchange.receivingBody?.wasDemanded != true { pauseReading() }
         }
-        var head = ResponseHead(status: response.status, headers: response.headers, keepAlive: keepAlive,
-                                http10: request.map { $0.versionMajor == 1 && $0.versionMinor == 0 } ?? false,
-                                requestID: request?.requestID, date: server.currentDate())
+        var head = ResponseHead(status: response.status, headers: response.headers, keepAlive: exchange.keepAlive,
+                                http10: exchange.http10, requestID: exchange.request?.requestID, date: server.currentDate())
         switch response.body {
         case .empty:
+            exchange.outbound = .writing
             head.setContentLength(0, omitForStatus: true)
             writeRaw(head.encoded(), then: .finishResponse)
             return nil
         case .bytes(let bytes):
+            exchange.outbound = .writing
             head.setContentLength(Int64(bytes.count), omitForStatus: false)
-            writeRaw(headOnly ? head.encoded() : head.encoded(body: bytes), then: .finishResponse)
+            writeRaw(exchange.headOnly ? head.encoded() : head.encoded(body: bytes), then: .finishResponse)
             return nil
         case .file(let file):
-            if !headOnly && file.length > 0 && server.activeFileResponses >= server.limits.maxConcurrentFileResponses {
-                // Every sendfile slot is held by a client still reading: answer now instead of
-                // queueing behind them.
-                responseInProgress = false
-                respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many downloads in progress; retry shortly."))
-                return nil
-            }
+            exchange.outbound = .sendingFile(nil)
             head.setContentLength(file.length, omitForStatus: false)
             writeRaw(head.encoded(), then: .sendFile(file))
             return nil
         case .stream(let contentLength, let producer):
+            let framing: StreamFraming
             if let contentLength {
                 head.setContentLength(contentLength, omitForStatus: false)
-                streamingChunked = false
-                streamBytesRemaining = contentLength
-            } else if request.map({ $0.versionMajor == 1 && $0.versionMinor == 0 }) == true {
-                keepAlive = false
+                framing = .contentLength(remaining: contentLength)
+            } else if exchange.http10 {
+                exchange.keepAlive = false
                 head.keepAlive = false
-                streamingChunked = false
+                framing = .untilClose
             } else {
                 head.setChunked()
-                streamingChunked = true
+                framing = .chunked
             }
+            exchange.outbound = .streaming(producer: handler, framing: framing)
             writeRaw(head.encoded())
-            if headOnly {
+            if exchange.headOnly {
                 finishStream(succeeded: true)
                 return nil
             }
@@ -109,19 +127,23 @@ extension HTTPConnection {
     /// Queues one piece of a streamed body. Returns true when the producer should wait for
     /// the queue to drain.
     func writeBodyChunk(_ bytes: [UInt8]) throws -> Bool {
-        guard phase == .handling, responseInProgress else { throw ConnectionClosedError() }
+        guard case .exchanging(let exchange) = state,
+              case .streaming(let producer, let framing) = exchange.outbound else { throw ConnectionClosedError() }
         // Nothing to send — and an empty chunk would frame as `0\r\n\r\n`, ending the body.
         guard !bytes.isEmpty else { return transport.queuedBytes > server.limits.writeBufferBytes }
-        if let remaining = streamBytesRemaining {
+        let written: Bool
+        switch framing {
+        case .contentLength(let remaining):
             // More than the declared length would be read as the start of the next response.
             guard Int64(bytes.count) <= remaining else {
                 close(reason: "stream overran its Content-Length", graceful: true)
                 throw ConnectionClosedError()
             }
-            streamBytesRemaining = remaining - Int64(bytes.count)
-        }
-        let written: Bool
-        if streamingChunked {
+            exchange.outbound = .streaming(producer: producer, framing: .contentLength(remaining: remaining - Int64(bytes.count)))
+            written = writeRaw(bytes)
+        case .untilClose:
+            written = writeRaw(bytes)
+        case .chunked:
             var framed = Array(String(bytes.count, radix: 16).utf8)
             framed.reserveCapacity(framed.count + bytes.count + 4)
             framed.append(13)
@@ -130,8 +152,6 @@ extension HTTPConnection {
             framed.append(13)
             framed.append(10)
             written = writeRaw(framed)
-        } else {
-            written = writeRaw(bytes)
         }
         guard written else {
             // The peer is gone: stop the producer now rather than at the (deferred) report.
@@ -143,48 +163,61 @@ extension HTTPConnection {
 
     /// Ends a streamed body: the last chunk on success, an abortive close on failure.
     func finishStream(succeeded: Bool) {
-        guard phase == .handling, responseInProgress else { return }
-        if !succeeded {
+        guard case .exchanging(let exchange) = state, case .streaming(_, let framing) = exchange.outbound else { return }
+        guard succeeded else {
             close(reason: "stream producer failed")
-        } else if !headOnly, let remaining = streamBytesRemaining, remaining > 0 {
+            return
+        }
+        if exchange.headOnly {
+            responseFinished()
+            return
+        }
+        switch framing {
+        case .contentLength(let remaining) where remaining > 0:
             // Short of its Content-Length: only closing tells the client the body is incomplete.
             close(reason: "stream shorter than its Content-Length", graceful: true)
-        } else if streamingChunked && !headOnly {
+        case .chunked:
+            exchange.outbound = .writing
             writeRaw(StatusLine.lastChunk, then: .finishResponse)
-        } else {
+        case .contentLength, .untilClose:
             responseFinished()
         }
     }
 
     /// The response is fully written: log it, then read the next request or close.
     func responseFinished() {
-        guard phase == .handling else { return }
-        if let request {
-            server.accessLog.record(request: request, status: responseStatus, bytes: bytesSent)
+        guard case .exchanging(let exchange) = state else { return }
+        if let request = exchange.request {
+            server.accessLog.record(request: request, status: exchange.status, bytes: exchange.bytesSent)
         }
-        task = nil
-        request = nil
-        body = nil
-        deferredResponse = nil
-        sendfileCancel = nil
-        responseInProgress = false
-        streamingChunked = false
-        streamBytesRemaining = nil
-        bytesSent = 0
-        guard keepAlive, messageComplete, !server.draining else {
+        guard exchange.keepAlive, exchange.requestComplete, !server.draining else {
             close(reason: "response complete", graceful: true)
             return
         }
-        phase = .idle
-        phaseStartedAt = server.nowMillis()
-        parserPaused = false
+        let now = server.nowMillis()
+        state = .idle(since: now)
         http_parser_pause(parser, 0)
         if !pending.isEmpty {
-            phase = .readingHead
+            beginReadingHead(now: now)
             let buffered = pending
             pending = []
             buffered.withUnsafeBytes { parse($0) }
         }
-        if phase != .closed && !parserPaused { resumeReading() }
+        if peerFinishedSending {
+            // Nothing more will arrive: whatever complete requests were pipelined are answered
+            // (the parser paused on the next one); an idle or half-sent head ends here.
+            switch state {
+            case .idle, .readingHead: close(reason: "peer finished sending", graceful: true)
+            case .exchanging, .stoppingSendfile, .closing, .closed: break
+            }
+            return
+        }
+        if state.isOpen && !parserPaused { resumeReading() }
+    }
+
+    /// idle → readingHead: the next request's first bytes are here.
+    func beginReadingHead(now: Int64) {
+        state = .readingHead(since: now)
+        headScanner.reset()
     }
 }

@@ -6,71 +6,37 @@ import DequeModule
 /// One client connection: parses requests, runs one handler at a time, writes responses in
 /// order, enforces the limits and timeouts, and frees everything on close.
 ///
+/// Its life is one value, `state` (see `ConnectionState`); everything else stored here is
+/// either fixed for the connection's life, parser scratch, or the write queue's bookkeeping.
+///
 /// Confined to the loop thread. Pipelined requests are answered in order because the parser
 /// is paused after each complete request until its response has been written; the unparsed
 /// bytes wait in `pending` (bounded: the socket is not read while paused).
 final class HTTPConnection: ByteStreamDelegate {
-    enum Phase {
-        /// Keep-alive, waiting for the first byte of a request.
-        case idle
-        /// Between the first byte and the end of the head.
-        case readingHead
-        /// The head is parsed; a handler runs and/or the body is arriving.
-        case handling
-        /// Closing or closed.
-        case closed
-    }
-
     let server: ServerState
     let transport: any ByteStreamTransport
     let dispatcher: any HTTPDispatcher
     let localPort: Int
     let parser = UnsafeMutablePointer<http_parser>.allocate(capacity: 1)
-    var phase = Phase.idle
 
-    // The request being read.
-    var urlBytes: [UInt8] = []
-    var headerFields: [(name: String, value: String)] = []
-    var fieldBuffer: [UInt8] = []
-    var valueBuffer: [UInt8] = []
-    var lastCallbackWasValue = false
-    var headBytes = 0
-    var headErrorStatus: Int?
+    /// Where the connection is in its life; changed only by the transitions `ConnectionState` lists.
+    var state: ConnectionState
+
+    /// The head being parsed (parser scratch, its buffers reused across requests).
+    var head = RequestHeadBuilder()
+    /// Checks the head's raw bytes for framing http_parser lets through (bare LF, obs-fold, NUL).
+    var headScanner = HeadFramingScanner()
+    /// Bytes received while the parser was paused, parsed when it resumes.
     var pending: [UInt8] = []
-    var parserPaused = false
-    var readingPaused = false
-
-    // The request being handled.
-    var request: HTTPRequest?
-    var body: RequestBody?
-    var bodyLimit = 0
-    var bodyReceived: Int64 = 0
-    var discardingBody = false
-    var messageComplete = false
-    var expectsContinue = false
-    var continueSent = false
-    var keepAlive = true
-    var task: Task<Void, Never>?
-    var deferredResponse: HTTPResponse?
-    var responseInProgress = false
-    var streamingChunked = false
-    /// Bytes a streamed body still owes its `Content-Length` (nil when chunked or close-delimited).
-    var streamBytesRemaining: Int64?
-    var headOnly = false
-    var bytesSent = 0
-    var responseStatus = 0
-
-    // Deadlines (monotonic milliseconds).
-    var phaseStartedAt: Int64
+    /// The peer shut down its sending side after a complete request: answer what was sent, then close.
+    var peerFinishedSending = false
+    /// When bytes last moved in either direction (loop ms), for the stall deadlines.
     var lastProgressAt: Int64
 
     /// What to do when each write in flight completes, oldest first (one entry per `writeRaw`).
     var writeFollowUps = Deque<WriteFollowUp>()
-
-    // Write backpressure for streamed bodies.
+    /// Streamed-body producers waiting for the write queue to drain.
     var drainWaiters: [CheckedContinuation<Void, any Error>] = []
-    var pendingWriteBytes: Int { transport.queuedBytes }
-    var sendfileCancel: SendfileJob?
 
     init(server: ServerState, transport: any ByteStreamTransport, dispatcher: any HTTPDispatcher, localPort: Int) {
         self.server = server
@@ -78,7 +44,7 @@ final class HTTPConnection: ByteStreamDelegate {
         self.dispatcher = dispatcher
         self.localPort = localPort
         let now = server.nowMillis()
-        phaseStartedAt = now
+        state = .idle(since: now)
         lastProgressAt = now
         http_parser_init(parser, HTTP_REQUEST)
         parser.pointee.data = Unmanaged.passUnretained(self).toOpaque()
@@ -89,15 +55,25 @@ final class HTTPConnection: ByteStreamDelegate {
 
     func start() { transport.startReading() }
 
+    /// Bytes written or queued and not yet reported: the measure of write backpressure.
+    var pendingWriteBytes: Int { transport.queuedBytes }
+
+    /// True while http_parser is paused (after a complete request, or for body backpressure).
+    var parserPaused: Bool { http_errno(rawValue: parser.pointee.http_errno) == HPE_PAUSED }
+
     // MARK: ByteStreamDelegate
 
     func transportDidRead(_ bytes: UnsafeRawBufferPointer) {
-        guard phase != .closed else { return }
-        lastProgressAt = server.nowMillis()
-        if phase == .idle {
-            phase = .readingHead
-            phaseStartedAt = lastProgressAt
+        let now = server.nowMillis()
+        switch state {
+        case .idle:
+            state = .readingHead(since: now)
+        case .readingHead, .exchanging:
+            break
+        case .stoppingSendfile, .closing, .closed:
+            return
         }
+        lastProgressAt = now
         if parserPaused {
             pending.append(contentsOf: bytes)
             pauseReading()
@@ -106,38 +82,53 @@ final class HTTPConnection: ByteStreamDelegate {
         parse(bytes)
     }
 
-    func transportDidClose() {
-        close(reason: "peer closed")
+    /// The peer sent FIN. A complete request still gets its answer on the open write side
+    /// (HTTP/1.0 clients and scripts half-close after sending); anything else is abandoned.
+    func transportDidReachEnd() {
+        switch state {
+        case .exchanging(let exchange) where exchange.requestComplete:
+            peerFinishedSending = true
+            exchange.keepAlive = false
+        case .idle, .readingHead, .exchanging:
+            close(reason: "peer closed")
+        case .stoppingSendfile, .closing, .closed:
+            break
+        }
+    }
+
+    /// A read error (reset): the peer is gone.
+    func transportDidFail() {
+        close(reason: "peer reset")
     }
 
     // MARK: Flow control
 
     func pauseReading() {
-        guard !readingPaused else { return }
-        readingPaused = true
         transport.stopReading()
     }
 
     func resumeReading() {
-        guard phase != .closed else { return }
-        if readingPaused {
-            readingPaused = false
-            transport.startReading()
-        }
+        guard state.isOpen, !peerFinishedSending else { return }
+        transport.startReading()
     }
 
     /// The handler wants more body (or read for the first time): send `100 Continue` if the
     /// client asked for it, then resume parsing what is buffered and reading the socket.
     func bodyDemanded() {
-        guard phase == .handling else { return }
+        guard case .exchanging(let exchange) = state,
+              case .receiving(let body, let limit, let received, let interim) = exchange.inbound else { return }
         // Never after the final response's head: 100 would land inside its body.
-        if expectsContinue && !continueSent && !messageComplete && !responseInProgress {
-            continueSent = true
+        if case .owed = interim, exchange.isUnanswered {
+            exchange.inbound = .receiving(body, limit: limit, received: received, interim: .sent)
             writeRaw(StatusLine.continueInterim)
         }
-        guard !messageComplete else { return }
+        resumeParsing()
+    }
+
+    /// Unpauses the parser, parses what waited in `pending`, and reads the socket again unless
+    /// the parser paused once more.
+    func resumeParsing() {
         if parserPaused {
-            parserPaused = false
             http_parser_pause(parser, 0)
             let buffered = pending
             pending = []
@@ -151,14 +142,21 @@ final class HTTPConnection: ByteStreamDelegate {
     /// Closes the connection, cancels its handler and fails its body; idempotent.
     /// A graceful close lets queued writes reach the client first; otherwise they are dropped.
     func close(reason: String, graceful: Bool = false) {
-        guard phase != .closed else { return }
-        phase = .closed
-        task?.cancel()
-        task = nil
-        body?.fail(AppBaseError(status: 400, code: .badRequest, message: "Client disconnected."))
-        body = nil
-        request = nil
-        deferredResponse = nil
+        guard state.isOpen else { return }
+        var sendfile: SendfileJob?
+        if case .exchanging(let exchange) = state {
+            switch exchange.outbound {
+            case .unanswered(let task?), .streaming(let task?, _):
+                task.cancel()
+            case .sendingFile(let job?):
+                sendfile = job
+            case .unanswered, .deferred, .writing, .streaming, .sendingFile:
+                break
+            }
+            if case .receiving(let body, _, _, _) = exchange.inbound {
+                body.fail(AppBaseError(status: 400, code: .badRequest, message: "Client disconnected."))
+            }
+        }
         pending = []
         // Reports of writes still in flight no longer arrive (the transport detaches): release
         // what their follow-ups hold (a file to send) now.
@@ -166,27 +164,35 @@ final class HTTPConnection: ByteStreamDelegate {
         let waiters = drainWaiters
         drainWaiters = []
         waiters.forEach { $0.resume(throwing: ConnectionClosedError()) }
-        if let job = sendfileCancel {
+        if let sendfile {
             // The worker still writes to the socket: closing it now could let the descriptor be
             // reused by the next accept. Close once the job's completion has run.
-            job.cancel()
+            state = .stoppingSendfile(sendfile)
+            sendfile.cancel()
             return
         }
         releaseTransport(graceful: graceful)
     }
 
-    /// Closes the transport and tells the server; called once, after any sendfile job ended.
+    /// Closes the transport and tells the server once it is released; called once, after any
+    /// sendfile job ended.
     func releaseTransport(graceful: Bool) {
+        state = .closing
         let server = self.server
-        transport.close(graceful: graceful) { [self] in server.connectionClosed(self) }
+        transport.close(graceful: graceful) { [self] in
+            state = .closed
+            server.connectionClosed(self)
+        }
     }
+
+    // MARK: Writing
 
     /// Writes bytes as they are (head, chunk framing); `followUp` runs once they are written.
     /// Returns false when the connection is closed or the write failed at once.
     @discardableResult
     func writeRaw(_ bytes: [UInt8], then followUp: WriteFollowUp = .nothing) -> Bool {
-        guard phase != .closed else { return false }
-        bytesSent += bytes.count
+        guard case .exchanging(let exchange) = state else { return false }
+        exchange.bytesSent += bytes.count
         writeFollowUps.append(followUp)
         return bytes.withUnsafeBytes { transport.write($0) }
     }
@@ -205,7 +211,8 @@ final class HTTPConnection: ByteStreamDelegate {
         case .finishResponse:
             responseFinished()
         case .sendFile(let file):
-            if headOnly || file.length == 0 { responseFinished() } else { startSendfile(file) }
+            guard case .exchanging(let exchange) = state else { return }
+            if exchange.headOnly || file.length == 0 { responseFinished() } else { startSendfile(file, for: exchange) }
         }
     }
 
@@ -218,7 +225,7 @@ final class HTTPConnection: ByteStreamDelegate {
 
     /// Resumes `continuation` once the write queue is below half its limit (or the connection closed).
     func whenDrained(_ continuation: CheckedContinuation<Void, any Error>) {
-        if phase == .closed {
+        if !state.isOpen {
             continuation.resume(throwing: ConnectionClosedError())
         } else if transport.queuedBytes <= server.limits.writeBufferBytes / 2 {
             continuation.resume()
@@ -232,19 +239,19 @@ final class HTTPConnection: ByteStreamDelegate {
     /// Closes the connection when a deadline has passed; called by the server's sweeper.
     func checkDeadlines(now: Int64) {
         let limits = server.limits
-        switch phase {
-        case .idle:
-            if now - phaseStartedAt > limits.idleTimeoutMillis { close(reason: "idle timeout") }
-        case .readingHead:
-            if now - phaseStartedAt > limits.headerTimeoutMillis { close(reason: "header timeout") }
-        case .handling:
-            let readingBody = !messageComplete && !readingPaused && !parserPaused && body != nil
+        switch state {
+        case .idle(let since):
+            if now - since > limits.idleTimeoutMillis { close(reason: "idle timeout") }
+        case .readingHead(let since):
+            if now - since > limits.headerTimeoutMillis { close(reason: "header timeout") }
+        case .exchanging(let exchange):
+            let readingBody = exchange.receivingBody != nil && transport.isReading && !parserPaused
             if readingBody && now - lastProgressAt > limits.bodyStallTimeoutMillis {
                 close(reason: "body stall")
             } else if transport.queuedBytes > 0 && now - lastProgressAt > limits.writeStallTimeoutMillis {
                 close(reason: "write stall")
             }
-        case .closed:
+        case .stoppingSendfile, .closing, .closed:
             break
         }
     }

@@ -94,7 +94,8 @@ final class SendfileJob {
 }
 
 extension HTTPConnection {
-    func startSendfile(_ file: FileBody) {
+    /// Starts sending `file` after its head went out; the exchange moves to `.sendingFile(job)`.
+    func startSendfile(_ file: FileBody, for exchange: Exchange) {
         guard let socket = transport.rawDescriptor else {
             close(reason: "no descriptor for sendfile")
             return
@@ -104,18 +105,21 @@ extension HTTPConnection {
         let job = SendfileJob(file: file, socket: socket, stallTimeoutMillis: server.limits.writeStallTimeoutMillis) { [weak self] ok in
             server.activeFileResponses -= 1
             guard let self else { return }
-            self.sendfileCancel = nil
-            if self.phase == .closed {
+            switch self.state {
+            case .stoppingSendfile:
                 self.releaseTransport(graceful: false)
-            } else if ok {
-                self.bytesSent += Int(file.length)
-                self.lastProgressAt = self.server.nowMillis()
+            case .exchanging(let exchange) where ok:
+                exchange.bytesSent += Int(file.length)
+                self.lastProgressAt = server.nowMillis()
+                exchange.outbound = .writing
                 self.responseFinished()
-            } else {
+            case .exchanging:
                 self.close(reason: "sendfile failed")
+            case .idle, .readingHead, .closing, .closed:
+                break
             }
         }
-        sendfileCancel = job
+        exchange.outbound = .sendingFile(job)
         job.start(on: server.loop.raw.loop)
     }
 }

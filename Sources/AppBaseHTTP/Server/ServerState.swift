@@ -85,7 +85,7 @@ final class ServerState {
     /// Closes every connection now (end of the grace period).
     func closeAll() {
         for connection in Array(connections.values) {
-            if connection.phase == .closed {
+            if case .closing = connection.state {
                 connection.transport.abortLinger()
             } else {
                 connection.close(reason: "shutdown")
@@ -121,14 +121,19 @@ final class ServerState {
 extension HTTPConnection {
     /// Answers 503 `server_busy` and closes (connection cap reached, or shutting down).
     func refuseBusy() {
-        phase = .handling
-        keepAlive = false
+        state = .exchanging(Exchange(request: nil, keepAlive: false, inbound: .discarding, startedAt: server.nowMillis()))
         respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many open connections; retry later."))
     }
 
     /// Shutdown: idle connections close now; busy ones close after their response.
     func drain() {
-        keepAlive = false
-        if phase == .idle { close(reason: "shutdown") }
+        switch state {
+        case .idle:
+            close(reason: "shutdown")
+        case .exchanging(let exchange):
+            exchange.keepAlive = false
+        case .readingHead, .stoppingSendfile, .closing, .closed:
+            break  // a head being read sees `draining` when it completes
+        }
     }
 }

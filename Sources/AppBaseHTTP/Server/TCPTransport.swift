@@ -24,7 +24,10 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// Set once a write failed: the connection is dead, later writes fail at once.
     private var writeFailed = false
     var queuedBytes: Int { libuvQueuedBytes + unreportedBytes }
-    private var reading = false
+    private(set) var reading = false
+    /// The peer sent FIN: a graceful close need not wait for it.
+    private var peerEnded = false
+    var isReading: Bool { reading }
     private var closed = false
     private var closeCompletion: (() -> Void)?
     private var selfRetain: Unmanaged<TCPTransport>?
@@ -45,7 +48,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     }
 
     func startReading() {
-        guard !closed else { return }
+        guard !closed, !peerEnded else { return }
         beginReading()
     }
 
@@ -66,8 +69,15 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
                     if count < 0 { transport.closeHandle() }
                     return
                 }
+                if count == Int(UV_EOF.rawValue) {
+                    // libuv stopped reading at EOF.
+                    transport.reading = false
+                    transport.peerEnded = true
+                    transport.delegate?.transportDidReachEnd()
+                    return
+                }
                 if count < 0 {
-                    transport.delegate?.transportDidClose()
+                    transport.delegate?.transportDidFail()
                     return
                 }
                 guard count > 0, let base = buffer?.pointee.base else { return }
@@ -76,7 +86,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         }
         if result != 0 {
             reading = false
-            delegate?.transportDidClose()
+            delegate?.transportDidFail()
         }
     }
 
@@ -176,7 +186,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         // Bytes already taken by the kernel (written at once, report pending) are out: only a
         // `uv_write` still waiting for socket space means the client may not be reading.
         startLingerTimer(milliseconds: libuvQueuedBytes > 0 ? writeStallMillis : TCPTransport.lingerMillis)
-        beginReading()
+        if !peerEnded { beginReading() }
         let shutdown = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         shutdown.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
@@ -192,7 +202,12 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
                     return
                 }
                 let transport = Unmanaged<TCPTransport>.fromOpaque(data).takeUnretainedValue()
-                transport.restartLingerTimer(milliseconds: TCPTransport.lingerMillis)
+                if transport.peerEnded {
+                    // The peer already finished sending: once our last byte is out, we are done.
+                    transport.closeHandle()
+                } else {
+                    transport.restartLingerTimer(milliseconds: TCPTransport.lingerMillis)
+                }
             }
         }
         if result != 0 {
