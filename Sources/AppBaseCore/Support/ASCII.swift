@@ -10,6 +10,23 @@ public enum ASCII {
         }
     }
 
+    /// `bytes` as lowercase hex, two digits per byte (digests, cursors).
+    public static func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(hexDigit(byte >> 4))
+            text.append(hexDigit(byte & 0x0F))
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The lowercase hex digit of a nibble (0–15).
+    @inline(__always)
+    public static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    }
+
     /// Whether `byte` is a space or a horizontal tab (HTTP's optional whitespace).
     @inline(__always)
     public static func isSpaceOrTab(_ byte: UInt8) -> Bool {
