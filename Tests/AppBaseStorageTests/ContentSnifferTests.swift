@@ -1,5 +1,6 @@
 import Testing
 
+import AppBaseHTTP
 @testable import AppBaseStorage
 
 @Suite("ContentSniffer")
@@ -174,7 +175,7 @@ struct ContentSnifferTests {
     }
 
     @Test func essence() {
-        #expect(ContentSniffer.essence(" Text/HTML ; charset=UTF-8") == "text/html")
-        #expect(ContentSniffer.essence("") == "")
+        #expect(MediaType.essence(" Text/HTML ; charset=UTF-8") == "text/html")
+        #expect(MediaType.essence("") == "")
     }
 }

@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseHTTP
 import Testing
 
 @Suite("Storage downloads")
@@ -13,7 +14,7 @@ struct DownloadTests {
         #expect(response.header("Content-Type") == "text/plain")
         #expect(response.header("Content-Length") == "10")
         #expect(response.header("ETag") == "\"84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882\"")
-        #expect(response.header("Last-Modified") == HTTPDateString.of(app.clock.nowMilliseconds()))
+        #expect(response.header("Last-Modified") == HTTPDate.format(app.clock.nowMilliseconds() / 1000))
         #expect(response.header("Accept-Ranges") == "bytes")
         #expect(response.header("X-Content-Type-Options") == "nosniff")
         #expect(response.header("Content-Security-Policy") == "sandbox; default-src 'none'")
@@ -147,19 +148,5 @@ struct DownloadTests {
         let badVersion = try await app.request("GET", "/storage/buckets/docs/\(id)?version=0")
         #expect(badVersion.status == 400)
         await app.stop()
-    }
-}
-
-/// `Last-Modified` as the server formats it.
-enum HTTPDateString {
-    static func of(_ milliseconds: Int64) -> String {
-        let names = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let seconds = milliseconds / 1000
-        let days = Int(seconds / 86_400)
-        let (year, month, day) = Timestamp.civilDate(fromDays: days)
-        let second = Int(seconds % 86_400)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(names[days % 7]), \(two(day)) \(months[month - 1]) \(year) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) GMT"
     }
 }

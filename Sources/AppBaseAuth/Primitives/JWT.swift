@@ -7,7 +7,8 @@ import Crypto
 /// Only HS256 exists here. The header is checked to say exactly that (`alg` `HS256`, optional `typ`
 /// `JWT`, nothing else) and is never used to pick an algorithm, so `alg: none`, algorithm confusion and
 /// `crit` extensions are all simply `.invalid`. Verification runs on every authenticated request: it
-/// decodes into stack buffers, uses a hand-written strict parser, and allocates only the claim strings.
+/// decodes into stack buffers and reads header and claims with `JSONParser.parseFlatObject`, the strict
+/// flat-object mode of the one JSON parser.
 package enum JWT {
     /// The longest token `verify` will look at; longer input is `.invalid` without further work.
     package static let maximumTokenLength = 4096
@@ -128,18 +129,22 @@ package enum JWT {
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
             guard let written = Base64URL.decode(encoded, into: buffer) else { return false }
             var hasAlgorithm = false
-            let parsed = FlatJSONObjectParser.parse(UnsafeBufferPointer(rebasing: buffer[..<written])) { name, value in
-                switch (String(decoding: name, as: UTF8.self), value) {
-                case ("alg", .string("HS256")):
-                    hasAlgorithm = true
-                    return true
-                case ("typ", .string("JWT")):
-                    return true
-                default:
-                    return false
+            do {
+                try JSONParser.parseFlatObject(UnsafeBufferPointer(rebasing: buffer[..<written])) { key, value in
+                    switch (String(decoding: key, as: UTF8.self), value) {
+                    case ("alg", .string("HS256")):
+                        hasAlgorithm = true
+                        return true
+                    case ("typ", .string("JWT")):
+                        return true
+                    default:
+                        return false
+                    }
                 }
+            } catch {
+                return false
             }
-            return parsed && hasAlgorithm
+            return hasAlgorithm
         }
     }
 

@@ -14,11 +14,7 @@ extension ChangeFeedService {
     /// position (`Last-Event-ID`, else `?since=`), registers the stream (caps → 429) and returns
     /// the event stream.
     private func subscribe(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let collection = try context.parameter("collection")
-        guard Self.isValidCollectionName(collection) else {
-            throw AppBaseError(status: 400, code: .badRequest, message: "Invalid collection name.",
-                               details: .object(["field": .string("collection")]))
-        }
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let identity = context.identity
         let current = rules.readRule(for: collection)
         if current == nil && !rules.implicitCollections { throw AppBaseError.notFound("Collection not found.") }
@@ -70,15 +66,5 @@ extension ChangeFeedService {
                                details: .object(["field": .string(header != nil ? "Last-Event-ID" : "since")]))
         }
         return value
-    }
-
-    /// The collection-name grammar `^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$` (as the collections service).
-    static func isValidCollectionName(_ text: String) -> Bool {
-        let bytes = text.utf8
-        func alphanumeric(_ byte: UInt8) -> Bool {
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
-        }
-        guard let first = bytes.first, bytes.count <= 63, alphanumeric(first) else { return false }
-        return bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 }

@@ -38,7 +38,7 @@ enum BatchOperation: Sendable {
         guard let name = members["collection"]?.stringValue else {
             throw .validation("\"collection\" is required.", field: "collection")
         }
-        let collection = try CollectionName.validated(name)
+        let collection = try ResourceName.validatedCollection(name)
         var ifMatch: IfMatch?
         if let tag = members["ifMatch"] {
             guard let parsed = IfMatch(json: tag) else { throw .validation("\"ifMatch\" is a version.", field: "ifMatch") }

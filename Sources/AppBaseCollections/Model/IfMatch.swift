@@ -11,7 +11,7 @@ enum IfMatch: Sendable, Hashable {
     init(header: String) {
         var versions: [Int64] = []
         for part in header.split(separator: ",") {
-            var tag = part.trimmingSpaces
+            var tag = part.trimmingASCIISpaces()
             if tag == "*" {
                 self = .any
                 return

@@ -61,7 +61,7 @@ struct IndexDefinition: Sendable, Hashable {
         var hash = FNV1a()
         hash.add(expressions.joined(separator: "\u{1}"))
         if unique {
-            precondition(CollectionName.isValid(collection), "collection name reached index DDL unvalidated")
+            precondition(ResourceName.isValid(collection), "collection name reached index DDL unvalidated")
             hash.add("\u{0}unique\u{0}" + collection)
             let name = "rxu_" + hash.hexDigest
             return PhysicalIndex(

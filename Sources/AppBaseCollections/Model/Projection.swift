@@ -22,7 +22,7 @@ struct Projection: Sendable, Hashable {
                                details: .object(["field": .string("fields")]))
         }
         for entry in entries {
-            let trimmed = String(entry.trimmingSpaces)
+            let trimmed = String(entry.trimmingASCIISpaces())
             let path: FieldPath
             do {
                 path = try FieldPath(trimmed)

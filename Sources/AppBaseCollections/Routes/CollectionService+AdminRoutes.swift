@@ -19,7 +19,7 @@ extension CollectionService {
         }
         routes.add(.GET, "/admin/collections/:collection", auth: .apiKey) { [self] _, context in
             try context.requireAdmin()
-            return try await getCollection(CollectionName.validated(context.parameter("collection")))
+            return try await getCollection(ResourceName.validatedCollection(context.parameter("collection")))
         }
         routes.add(.PATCH, "/admin/collections/:collection", auth: .apiKey, bodyLimit: Self.adminBodyLimit) { [self] request, context in
             try context.requireAdmin()
@@ -53,7 +53,7 @@ extension CollectionService {
         guard let nameValue = fields["name"], let text = nameValue.stringValue else {
             throw AppBaseError.validation("\"name\" is required.", field: "name")
         }
-        let name = try CollectionName.validated(text)
+        let name = try ResourceName.validatedCollection(text)
         let createdAt = Timestamp.rfc3339(milliseconds: environment.clock.nowMilliseconds())
         let limits = (indexes: settings.maxIndexesPerCollection, fields: settings.maxFieldsPerIndex)
         let definition = try await changeCatalog { connection in
@@ -71,7 +71,7 @@ extension CollectionService {
 
     /// `{"rules"?: {…only the operations to change}, "indexes"?: [… the full new list]}` → 200.
     private func updateCollection(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let name = try CollectionName.validated(context.parameter("collection"))
+        let name = try ResourceName.validatedCollection(context.parameter("collection"))
         let body = try await readBody(request, limit: Self.adminBodyLimit, maxDepth: 8) { $0 }
         let fields = try adminFields(body, allowingName: false)
         let limits = (indexes: settings.maxIndexesPerCollection, fields: settings.maxFieldsPerIndex)
@@ -95,7 +95,7 @@ extension CollectionService {
     /// in the change log (same transaction) makes live and resuming subscribers get `reset`;
     /// open streams on it also end with `auth_revoked`.
     private func deleteCollection(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let name = try CollectionName.validated(context.parameter("collection"))
+        let name = try ResourceName.validatedCollection(context.parameter("collection"))
         let requestID = context.requestID
         try await changeCatalog(recordingDropOf: name, requestID: requestID) { connection in
             guard try CatalogStore.delete(name, connection) else {

@@ -12,7 +12,7 @@ extension CollectionService {
 
     /// Lists the records the caller may read, filtered, sorted and paged by keyset.
     private func listRecords(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let collection = try CollectionName.validated(context.parameter("collection"))
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let identity = context.identity
         let rule = try registry.rules(for: collection).read
         try AccessCheck.gate(rule, .read, identity)

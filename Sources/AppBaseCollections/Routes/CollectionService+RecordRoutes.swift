@@ -25,7 +25,7 @@ extension CollectionService {
 
     /// 201 with the new record, `ETag`, `Location` and `X-Change-Seq`.
     private func createRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let collection = try CollectionName.validated(context.parameter("collection"))
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         // Fail fast, before reading the body; the transaction checks again against its own view.
         try AccessCheck.gate(registry.rules(for: collection).create, .create, context.identity)
         let data = try await recordData(request)
@@ -39,7 +39,7 @@ extension CollectionService {
     /// 200 with the record (or its `fields` projection) and `ETag`; 304 for a matching
     /// `If-None-Match`; 404 when it is missing or the read rule hides it.
     private func getRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let collection = try CollectionName.validated(context.parameter("collection"))
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let id = try context.parameter("id")
         let rule = try registry.rules(for: collection).read
         let identity = context.identity
@@ -66,7 +66,7 @@ extension CollectionService {
 
     /// PUT replaces the data; PATCH merges an RFC 7396 patch. 200 with the record.
     private func updateRecord(_ request: HTTPRequest, _ context: RequestContext, merge: Bool) async throws -> HTTPResponse {
-        let collection = try CollectionName.validated(context.parameter("collection"))
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let id = try context.parameter("id")
         try AccessCheck.gate(registry.rules(for: collection).update, .update, context.identity)
         let ifMatch = request.headers["if-match"].map(IfMatch.init(header:))
@@ -81,7 +81,7 @@ extension CollectionService {
 
     /// 204.
     private func deleteRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let collection = try CollectionName.validated(context.parameter("collection"))
+        let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let id = try context.parameter("id")
         let ifMatch = request.headers["if-match"].map(IfMatch.init(header:))
         let outcome = try await transaction(context) { write in try write.delete(in: collection, id: id, ifMatch: ifMatch) }

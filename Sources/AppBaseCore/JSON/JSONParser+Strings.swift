@@ -128,14 +128,7 @@ extension JSONByteParser {
         guard count - pos >= 4 else { throw fail(pos - 2, "invalid \\u escape") }
         var value: UInt16 = 0
         for index in 0..<4 {
-            let byte = base[pos + index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
-            default: throw fail(pos - 2, "invalid \\u escape")
-            }
+            guard let digit = ASCII.hexValue(base[pos + index]) else { throw fail(pos - 2, "invalid \\u escape") }
             value = value << 4 | UInt16(digit)
         }
         pos += 4

@@ -75,10 +75,7 @@ public enum JSONParser {
         var parser = JSONByteParser(base: base, count: buffer.count, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        if parser.pos < parser.count {
-            throw parser.fail(parser.pos, "unexpected \(JSONByteParser.describe(base[parser.pos])) after the JSON value")
-        }
+        try parser.expectEnd()
         return value
     }
 }
@@ -122,6 +119,12 @@ struct JSONByteParser {
     static func describe(_ byte: UInt8) -> String {
         if byte > 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+    }
+
+    /// Refuses anything but whitespace after the top-level value.
+    mutating func expectEnd() throws(JSONParseError) {
+        skipWhitespace()
+        if pos < count { throw fail(pos, "unexpected \(Self.describe(base[pos])) after the JSON value") }
     }
 
     @inline(__always)
@@ -170,18 +173,8 @@ struct JSONByteParser {
         while true {
             let element = try parseValue(depth: depth)
             values.append(element)
-            skipWhitespace()
-            guard pos < count else { throw fail(pos, "unexpected end of input") }
-            switch base[pos] {
-            case UInt8(ascii: ","):
-                pos += 1
-                skipWhitespace()
-                if pos < count && base[pos] == UInt8(ascii: "]") { throw fail(pos, "trailing comma") }
-            case UInt8(ascii: "]"):
-                pos += 1
+            if try consumeSeparator(closing: UInt8(ascii: "]")) {
                 return .array(Self.takeSuffix(of: &values, from: first, placeholder: .null))
-            default:
-                throw unexpected(expecting: "',' or ']'")
             }
         }
     }
@@ -198,33 +191,56 @@ struct JSONByteParser {
         let firstValue = values.count
         var seen: Set<String> = []
         while true {
-            guard pos < count, base[pos] == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string key") }
-            let keyOffset = pos
-            let key = try parseString()
-            try checkUnique(key, at: keyOffset, firstKey: firstKey, seen: &seen)
-            keys.append(key)
-            skipWhitespace()
-            guard pos < count, base[pos] == UInt8(ascii: ":") else { throw unexpected(expecting: "':'") }
-            pos += 1
-            skipWhitespace()
+            try parseKey(firstKey: firstKey, seen: &seen)
             let value = try parseValue(depth: depth)
             values.append(value)
-            skipWhitespace()
-            guard pos < count else { throw fail(pos, "unexpected end of input") }
-            switch base[pos] {
-            case UInt8(ascii: ","):
-                pos += 1
-                skipWhitespace()
-                if pos < count && base[pos] == UInt8(ascii: "}") { throw fail(pos, "trailing comma") }
-            case UInt8(ascii: "}"):
-                pos += 1
+            if try consumeSeparator(closing: UInt8(ascii: "}")) {
                 let members = OrderedDictionary(
                     uncheckedUniqueKeys: Self.takeSuffix(of: &keys, from: firstKey, placeholder: ""),
                     values: Self.takeSuffix(of: &values, from: firstValue, placeholder: .null))
                 return .object(members)
-            default:
-                throw unexpected(expecting: "',' or '}'")
             }
+        }
+    }
+
+    /// Reads a member's key and the `:` after it, refuses a duplicate of the keys from
+    /// `firstKey` on, and pushes the key onto `keys`. Leaves `pos` at the value.
+    @inline(__always)
+    mutating func parseKey(firstKey: Int, seen: inout Set<String>) throws(JSONParseError) {
+        guard pos < count, base[pos] == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string key") }
+        let keyOffset = pos
+        let key = try parseString()
+        try checkUnique(key, at: keyOffset, firstKey: firstKey, seen: &seen)
+        keys.append(key)
+        try expectColon()
+    }
+
+    /// Whitespace, the `:` between a key and its value, whitespace.
+    @inline(__always)
+    mutating func expectColon() throws(JSONParseError) {
+        skipWhitespace()
+        guard pos < count, base[pos] == UInt8(ascii: ":") else { throw unexpected(expecting: "':'") }
+        pos += 1
+        skipWhitespace()
+    }
+
+    /// After an element or member: consumes a `,` (refusing a trailing comma) and returns false,
+    /// or consumes `closing` and returns true.
+    @inline(__always)
+    mutating func consumeSeparator(closing: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < count else { throw fail(pos, "unexpected end of input") }
+        switch base[pos] {
+        case UInt8(ascii: ","):
+            pos += 1
+            skipWhitespace()
+            if pos < count && base[pos] == closing { throw fail(pos, "trailing comma") }
+            return false
+        case closing:
+            pos += 1
+            return true
+        default:
+            throw unexpected(expecting: closing == UInt8(ascii: "}") ? "',' or '}'" : "',' or ']'")
         }
     }
 

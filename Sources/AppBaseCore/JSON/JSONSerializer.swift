@@ -198,8 +198,8 @@ struct JSONWriter: ~Copyable {
                 index += 2
             default:
                 write(ascii: "\\u00")
-                write(byte: Self.hexDigit(byte >> 4))
-                write(byte: Self.hexDigit(byte & 0x0F))
+                write(byte: ASCII.hexDigit(byte >> 4))
+                write(byte: ASCII.hexDigit(byte & 0x0F))
             }
             index += 1
             runStart = index
@@ -235,10 +235,5 @@ struct JSONWriter: ~Copyable {
             index += 1
         }
         return count
-    }
-
-    @inline(__always)
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
     }
 }

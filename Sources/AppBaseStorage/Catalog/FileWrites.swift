@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseSQLite
+import AppBaseHTTP
 
 /// Metadata writes. Each runs inside `DatabaseWriter.write`, so a file, its versions, the usage
 /// counters and the quota check that reads them commit together: two uploads racing for the
@@ -24,8 +25,8 @@ enum FileWrites {
         guard version.size <= bucket.effectiveMaxFileBytes(settings) else {
             throw AppBaseError.payloadTooLarge(limit: Int(clamping: bucket.effectiveMaxFileBytes(settings)))
         }
-        guard bucket.allows(essence: ContentSniffer.essence(version.contentType)) else {
-            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(ContentSniffer.essence(version.contentType)).")
+        guard bucket.allows(essence: MediaType.essence(version.contentType)) else {
+            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(MediaType.essence(version.contentType)).")
         }
     }
 

@@ -8,18 +8,11 @@ struct ListCursor: Sendable, Equatable {
     var name: String
     var id: String
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     /// A file id (36) plus a name (at most 255 bytes), hex-encoded.
     static let maxEncodedLength = 2 * (36 + 255)
 
     var encoded: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(2 * (id.utf8.count + name.utf8.count))
-        for byte in Array(id.utf8) + Array(name.utf8) {
-            out.append(Self.hexDigits[Int(byte >> 4)])
-            out.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        ASCII.lowercaseHex(Array(id.utf8) + Array(name.utf8))
     }
 
     init(name: String, id: String) {

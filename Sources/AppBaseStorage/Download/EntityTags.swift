@@ -1,10 +1,12 @@
+import AppBaseCore
+
 /// `If-None-Match` / `If-Range` entity-tag lists (RFC 9110 §8.8.3, §13.1.2).
 enum EntityTags {
     /// Whether `list` (`*`, or comma-separated tags, possibly weak `W/"…"`) matches `etag`.
     /// Weak comparison ignores the `W/` prefix; strong comparison never matches a weak tag.
     static func anyMatches(_ list: String, etag: String, weak: Bool) -> Bool {
         for item in list.split(separator: ",") {
-            var tag = Substring(item.trimmingWhitespace())
+            var tag = item.trimmingASCIISpaces()
             if tag == "*" { return true }
             if tag.hasPrefix("W/") {
                 guard weak else { continue }
@@ -16,12 +18,3 @@ enum EntityTags {
     }
 }
 
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingWhitespace() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
-    }
-}

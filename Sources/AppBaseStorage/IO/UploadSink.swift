@@ -151,15 +151,7 @@ final class UploadSink: Sendable {
         waiter?.resume()
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func hex(_ digest: SHA256.Digest) -> String {
-        var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        ASCII.lowercaseHex(digest)
     }
 }

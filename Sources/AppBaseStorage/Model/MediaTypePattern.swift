@@ -13,7 +13,7 @@ struct MediaTypePattern: Sendable, Hashable {
         text = lowered
     }
 
-    /// Whether a lowercase essence (`ContentSniffer.essence`) matches.
+    /// Whether a lowercase essence (`MediaType.essence`) matches.
     func matches(essence: String) -> Bool {
         if text.hasSuffix("/*") { return essence.hasPrefix(text.dropLast()) }
         return essence == text

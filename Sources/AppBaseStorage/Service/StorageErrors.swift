@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseHTTP
 
 /// The storage service's client errors, in one place, with their stable codes.
 enum StorageErrors {

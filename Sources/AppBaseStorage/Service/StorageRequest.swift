@@ -9,7 +9,7 @@ enum StorageRequest {
 
     /// The `:bucket` parameter, validated (400 otherwise).
     static func bucket(_ context: RequestContext) throws -> String {
-        try BucketName.validated(try context.parameter("bucket"))
+        try ResourceName.validatedBucket(try context.parameter("bucket"))
     }
 
     /// The `:fileId` parameter: a canonical UUID, else 404 (no such file can exist).
@@ -58,7 +58,7 @@ enum StorageRequest {
     /// their `Content-Type`.
     static func uploadFormat(_ request: HTTPRequest) throws -> UploadReceiver.Format {
         let contentType = request.headers["content-type"]
-        if let contentType, ContentSniffer.essence(contentType) == "multipart/form-data" {
+        if let contentType, MediaType.essence(contentType) == "multipart/form-data" {
             do throws(MultipartError) {
                 return .multipart(boundary: try MultipartParser.boundary(fromContentType: contentType),
                                   declaredLength: request.contentLength)

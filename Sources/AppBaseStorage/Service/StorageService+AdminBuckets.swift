@@ -26,7 +26,7 @@ extension StorageService {
         try context.requireAdmin()
         let body = try await StorageRequest.jsonObject(request)
         guard let given = body["name"]?.stringValue else { throw AppBaseError.validation("name is required.", field: "name") }
-        let name = try BucketName.validated(given)
+        let name = try ResourceName.validatedBucket(given)
         let patch = try BucketSettingsPatch(body, settings: settings)
         let bucket = patch.applied(to: .implicit(name, now: now), now: now)
         try await environment.writer.write { try BucketCatalog.insert(bucket, in: $0.connection) }

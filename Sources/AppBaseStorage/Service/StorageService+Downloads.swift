@@ -25,7 +25,7 @@ extension StorageService {
             bucket: try context.parameter("bucket"), fileID: try context.parameter("fileId"),
             version: request.queryValue("v"), expiresAt: request.queryValue("exp"), signature: request.queryValue("sig"),
             nowSeconds: nowSeconds)
-        guard BucketName.isValid(claims.bucket), Identifier.isUUID(claims.fileID) else { throw StorageErrors.fileNotFound }
+        guard ResourceName.isValid(claims.bucket), Identifier.isUUID(claims.fileID) else { throw StorageErrors.fileNotFound }
         let prepared = try await prepare(claims.fileID, in: claims.bucket, version: claims.version,
                                          headers: request.headers) { _, _ in }
         let maxAge = max(0, min(claims.expiresAt - nowSeconds, 3600))

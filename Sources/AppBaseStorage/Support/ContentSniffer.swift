@@ -1,3 +1,5 @@
+import AppBaseHTTP
+
 /// Detects a file's type from its first bytes (magic numbers), and checks a declared
 /// `Content-Type` against them.
 ///
@@ -37,12 +39,12 @@ public enum ContentSniffer {
     /// 5. Other binary signatures: inconsistent if the declared type has a known signature
     ///    or is `text/*`; otherwise consistent (an unknown format may well be, e.g., a ZIP).
     public static func isConsistent(declared: String, sniffed: String?) -> Bool {
-        let declaredEssence = essence(declared)
+        let declaredEssence = MediaType.essence(declared)
         if declaredEssence.isEmpty || declaredEssence == "application/octet-stream" { return true }
         let declaredFamily = MediaTypeFamily(essence: declaredEssence)
         guard let sniffed else { return !(declaredFamily?.requiresMagic ?? false) }
-        guard let sniffedFamily = MediaTypeFamily(essence: essence(sniffed)) else {
-            return essence(sniffed) == declaredEssence
+        guard let sniffedFamily = MediaTypeFamily(essence: MediaType.essence(sniffed)) else {
+            return MediaType.essence(sniffed) == declaredEssence
         }
         if let declaredFamily, declaredFamily.accepts(sniffed: sniffedFamily) { return true }
         let isText = declaredEssence.hasPrefix("text/")
@@ -50,12 +52,6 @@ public enum ContentSniffer {
             return isText && declaredEssence != "text/plain" && declaredFamily == nil
         }
         return declaredFamily == nil && !isText
-    }
-
-    /// The lowercase `type/subtype` of a media type, without parameters or whitespace.
-    public static func essence(_ mediaType: String) -> String {
-        let head = mediaType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(head.filter { $0 != " " && $0 != "\t" }).lowercased()
     }
 
     // MARK: - Binary signatures

@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseHTTP
 
 /// One `multipart/form-data` upload in progress: the `file` part streams through its gate into
 /// the sink, the `name` field is kept (small), other fields are read and dropped.

@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseHTTP
 
 /// The checks one file's bytes pass on their way to disk: the bucket's size limit, the quota
 /// allowance, and the content type (declared, sniffed from the first bytes, allowed by the
@@ -27,8 +28,8 @@ struct UploadGate: Sendable {
     /// Checks made before any byte: the declared length (raw bodies) and the declared type.
     func checkUpfront(declaredLength: Int64?) throws(AppBaseError) {
         if let declaredLength { try checkSize(declaredLength) }
-        if let declaredType, !bucket.allows(essence: ContentSniffer.essence(declaredType)) {
-            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(ContentSniffer.essence(declaredType)).")
+        if let declaredType, !bucket.allows(essence: MediaType.essence(declaredType)) {
+            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(MediaType.essence(declaredType)).")
         }
     }
 
@@ -60,11 +61,11 @@ struct UploadGate: Sendable {
         let sniffed = ContentSniffer.sniff(prefix)
         if let declaredType, received > 0, !ContentSniffer.isConsistent(declared: declaredType, sniffed: sniffed) {
             throw StorageErrors.unsupportedMediaType(
-                "The file's content does not match its declared type \(ContentSniffer.essence(declaredType)).")
+                "The file's content does not match its declared type \(MediaType.essence(declaredType)).")
         }
         let type = declaredType ?? sniffed ?? "application/octet-stream"
-        guard bucket.allows(essence: ContentSniffer.essence(type)) else {
-            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(ContentSniffer.essence(type)).")
+        guard bucket.allows(essence: MediaType.essence(type)) else {
+            throw StorageErrors.unsupportedMediaType("This bucket does not accept \(MediaType.essence(type)).")
         }
         decidedType = type
         prefix = []
@@ -80,7 +81,7 @@ struct UploadGate: Sendable {
         guard let value else { return nil }
         let trimmed = value.utf8.drop { $0 == 0x20 || $0 == 0x09 }
         guard !trimmed.isEmpty else { return nil }
-        let essence = ContentSniffer.essence(value)
+        let essence = MediaType.essence(value)
         if essence == "application/octet-stream" { return nil }
         let parts = essence.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,

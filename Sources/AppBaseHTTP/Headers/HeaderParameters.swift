@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// A parsed header value of the form `value *( ";" name "=" (token / quoted-string) )`,
 /// as used by `Content-Type` and `Content-Disposition` (RFC 9110 §5.6.6, RFC 6266).
 ///
@@ -51,7 +53,7 @@ package struct HeaderParameters: Sendable, Equatable {
             while index < end, bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ";") { index += 1 }
             guard index < end, bytes[index] == UInt8(ascii: "=") else { return nil }
             let name = string(trimming: bytes[nameStart..<index]).lowercased()
-            guard !name.isEmpty, !name.utf8.contains(where: isWhitespace) else { return nil }
+            guard !name.isEmpty, !name.utf8.contains(where: ASCII.isSpaceOrTab) else { return nil }
             index += 1  // skip "="
             skipWhitespace(bytes, &index)
             let parameterValue: String
@@ -94,22 +96,14 @@ package struct HeaderParameters: Sendable, Equatable {
         return nil
     }
 
-    /// SP or HTAB.
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
-    }
 
     /// Advances `index` past SP/HTAB.
     private static func skipWhitespace(_ bytes: [UInt8], _ index: inout Int) {
-        while index < bytes.count, isWhitespace(bytes[index]) { index += 1 }
+        while index < bytes.count, ASCII.isSpaceOrTab(bytes[index]) { index += 1 }
     }
 
     /// The slice without surrounding SP/HTAB, as a string.
     private static func string(trimming slice: ArraySlice<UInt8>) -> String {
-        var lower = slice.startIndex
-        var upper = slice.endIndex
-        while lower < upper, isWhitespace(slice[lower]) { lower += 1 }
-        while upper > lower, isWhitespace(slice[upper - 1]) { upper -= 1 }
-        return String(decoding: slice[lower..<upper], as: UTF8.self)
+        String(decoding: slice.trimmingASCIISpaces(), as: UTF8.self)
     }
 }

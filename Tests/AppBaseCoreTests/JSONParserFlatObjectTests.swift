@@ -1,16 +1,26 @@
+import AppBaseCore
 import Testing
-@testable import AppBaseAuth
 
-@Suite("FlatJSONObjectParser")
-struct FlatJSONObjectParserTests {
-    typealias Value = FlatJSONObjectParser.Value
+@Suite("JSONParser.parseFlatObject")
+struct JSONParserFlatObjectTests {
+    typealias Value = JSONValue
+
+    /// Parses `bytes` with `visit`; whether the parser accepted them.
+    static func accepts(_ bytes: UnsafeBufferPointer<UInt8>, _ visit: (UnsafeBufferPointer<UInt8>, Value) -> Bool) -> Bool {
+        do {
+            try JSONParser.parseFlatObject(bytes, visit)
+            return true
+        } catch {
+            return false
+        }
+    }
 
     /// Parses `json` into (name, value) pairs, or nil if the parser refuses it.
     static func members(_ json: String) -> [(String, Value)]? {
         var json = json
         var members: [(String, Value)] = []
         let ok = json.withUTF8 { bytes in
-            FlatJSONObjectParser.parse(bytes) { name, value in
+            accepts(bytes) { name, value in
                 members.append((String(decoding: name, as: UTF8.self), value))
                 return true
             }
@@ -22,7 +32,7 @@ struct FlatJSONObjectParserTests {
     func basic() throws {
         let members = try #require(Self.members(" {\t\"a\" : \"x\",\r\n\"b\":-12 , \"c\":0}\n"))
         #expect(members.map(\.0) == ["a", "b", "c"])
-        #expect(members.map(\.1) == [.string("x"), .integer(-12), .integer(0)])
+        #expect(members.map(\.1) == [.string("x"), .int(-12), .int(0)])
     }
 
     @Test("accepts the empty object")
@@ -39,8 +49,8 @@ struct FlatJSONObjectParserTests {
 
     @Test("integers cover Int64 exactly")
     func integerRange() {
-        #expect(Self.members(#"{"n":9223372036854775807}"#)?.first?.1 == .integer(.max))
-        #expect(Self.members(#"{"n":-9223372036854775808}"#)?.first?.1 == .integer(.min))
+        #expect(Self.members(#"{"n":9223372036854775807}"#)?.first?.1 == .int(.max))
+        #expect(Self.members(#"{"n":-9223372036854775808}"#)?.first?.1 == .int(.min))
         #expect(Self.members(#"{"n":9223372036854775808}"#) == nil)
         #expect(Self.members(#"{"n":-9223372036854775809}"#) == nil)
     }
@@ -59,14 +69,14 @@ struct FlatJSONObjectParserTests {
     @Test("refuses invalid UTF-8 in strings")
     func invalidUTF8() {
         let bytes: [UInt8] = Array(#"{"a":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
-        let ok = bytes.withUnsafeBufferPointer { FlatJSONObjectParser.parse($0) { _, _ in true } }
+        let ok = bytes.withUnsafeBufferPointer { Self.accepts($0) { _, _ in true } }
         #expect(!ok)
     }
 
     @Test("refuses more than the member limit")
     func memberLimit() {
-        let members = (0..<FlatJSONObjectParser.maximumMembers).map { "\"m\($0)\":\($0)" }
-        #expect(Self.members("{" + members.joined(separator: ",") + "}")?.count == FlatJSONObjectParser.maximumMembers)
+        let members = (0..<JSONParser.maximumFlatObjectMembers).map { "\"m\($0)\":\($0)" }
+        #expect(Self.members("{" + members.joined(separator: ",") + "}")?.count == JSONParser.maximumFlatObjectMembers)
         #expect(Self.members("{" + (members + ["\"extra\":1"]).joined(separator: ",") + "}") == nil)
     }
 
@@ -75,7 +85,7 @@ struct FlatJSONObjectParserTests {
         var json = #"{"a":1,"b":2}"#
         var visited = 0
         let ok = json.withUTF8 { bytes in
-            FlatJSONObjectParser.parse(bytes) { _, _ in
+            Self.accepts(bytes) { _, _ in
                 visited += 1
                 return false
             }
@@ -84,17 +94,14 @@ struct FlatJSONObjectParserTests {
         #expect(visited == 1)
     }
 
-    @Test("the writer's output parses back to the same members")
+    @Test("the serializer's output parses back to the same members")
     func writerRoundTrip() throws {
-        var writer = FlatJSONObjectWriter()
-        writer.member("s", "q\"b\\n\n\u{1F}é")
-        writer.member("min", Int64.min)
-        writer.member("max", Int64.max)
-        writer.member("zero", 0)
-        let bytes = writer.finish()
-        let text = String(decoding: bytes, as: UTF8.self)
+        let object: JSONValue = .object([
+            "s": .string("q\"b\\n\n\u{1F}é"), "min": .int(.min), "max": .int(.max), "zero": .int(0),
+        ])
+        let text = String(decoding: object.serialized(), as: UTF8.self)
         #expect(text == #"{"s":"q\"b\\n\n\u001fé","min":-9223372036854775808,"max":9223372036854775807,"zero":0}"#)
         let members = try #require(Self.members(text))
-        #expect(members.map(\.1) == [.string("q\"b\\n\n\u{1F}é"), .integer(.min), .integer(.max), .integer(0)])
+        #expect(members.map(\.1) == [.string("q\"b\\n\n\u{1F}é"), .int(.min), .int(.max), .int(0)])
     }
 }

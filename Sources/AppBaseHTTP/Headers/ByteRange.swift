@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// The outcome of evaluating an HTTP `Range` request header (RFC 9110 §14) against a
 /// representation of a known length.
 ///
@@ -30,10 +32,10 @@ public enum ByteRange: Sendable, Equatable {
         guard let header, length >= 0 else { return .full }
         let bytes = Array(header.utf8)
         guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return .full }
-        let unit = trimmed(bytes[..<equals])
+        let unit = bytes[..<equals].trimmingASCIISpaces()
         guard String(decoding: unit, as: UTF8.self).lowercased() == "bytes" else { return .full }
         let specs = bytes[(equals + 1)...].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            .map(trimmed)
+            .map { $0.trimmingASCIISpaces() }
             .filter { !$0.isEmpty }
         guard specs.count == 1, let spec = specs.first else { return .full }
         guard let dash = spec.firstIndex(of: UInt8(ascii: "-")) else { return .full }
@@ -84,14 +86,5 @@ public enum ByteRange: Sendable, Equatable {
             value = overflow1 || overflow2 ? Int.max : sum
         }
         return value
-    }
-
-    /// Strips SP/HTAB from both ends.
-    private static func trimmed(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var lower = slice.startIndex
-        var upper = slice.endIndex
-        while lower < upper, slice[lower] == 0x20 || slice[lower] == 0x09 { lower += 1 }
-        while upper > lower, slice[upper - 1] == 0x20 || slice[upper - 1] == 0x09 { upper -= 1 }
-        return slice[lower..<upper]
     }
 }

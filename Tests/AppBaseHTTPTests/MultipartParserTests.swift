@@ -1,7 +1,7 @@
 import AppBaseTestSupport
 import Testing
 
-@testable import AppBaseStorage
+@testable import AppBaseHTTP
 
 @Suite("MultipartParser")
 struct MultipartParserTests {

@@ -1,4 +1,4 @@
-@testable import AppBaseStorage
+@testable import AppBaseHTTP
 
 /// One part reassembled from parser events.
 struct ParsedPart: Equatable {

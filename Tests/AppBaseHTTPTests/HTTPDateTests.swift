@@ -1,6 +1,6 @@
 import Testing
 
-@testable import AppBaseStorage
+@testable import AppBaseHTTP
 
 @Suite("HTTPDate")
 struct HTTPDateTests {
@@ -36,13 +36,6 @@ struct HTTPDateTests {
         for day in Int64(10_592)..<Int64(11_689) {
             #expect(HTTPDate.parse(HTTPDate.format(day * 86_400 + 45_296)) == day * 86_400 + 45_296)
         }
-    }
-
-    @Test func civilArithmetic() {
-        #expect(HTTPDate.days(fromCivilYear: 1970, month: 1, day: 1) == 0)
-        #expect(HTTPDate.days(fromCivilYear: 2000, month: 3, day: 1) == 11_017)
-        #expect(HTTPDate.civil(fromDays: 11_016) == (2000, 2, 29))
-        #expect(HTTPDate.civil(fromDays: -719_162) == (1, 1, 1))
     }
 
     @Test func clampsOutOfRangeTimestamps() {

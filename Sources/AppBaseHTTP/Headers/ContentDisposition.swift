@@ -48,7 +48,7 @@ public struct ContentDisposition: Sendable, Equatable {
     /// unknown types, `application/octet-stream` — must be an attachment. Parameters and
     /// case are ignored (`Text/Plain; charset=utf-8` is inline).
     public static func isInlineSafe(contentType: String) -> Bool {
-        let essence = ContentSniffer.essence(contentType)
+        let essence = MediaType.essence(contentType)
         switch essence {
         case "image/png", "image/jpeg", "image/pjpeg", "image/gif", "image/webp", "image/bmp", "image/avif",
             "image/x-icon", "image/vnd.microsoft.icon", "application/pdf", "text/plain":

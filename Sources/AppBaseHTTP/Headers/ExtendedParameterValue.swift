@@ -44,19 +44,7 @@ package enum ExtendedParameterValue {
     /// Percent-encodes the UTF-8 bytes of `text` that are not RFC 5987 `attr-char`s, with
     /// uppercase hex digits. The result is only the value part: prefix it with `UTF-8''`.
     package static func encode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3)
-        for byte in text.utf8 {
-            if isAttrChar(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        QueryString.percentEncode(text, keeping: isAttrChar)
     }
 
     /// RFC 5987 `attr-char`: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~".

@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// The headers of one `multipart/form-data` part that matter to the storage service.
 public struct MultipartPartHeaders: Sendable, Equatable {
     /// The form field name (`Content-Disposition` `name` parameter).
@@ -93,7 +95,7 @@ public struct MultipartPartHeaders: Sendable, Equatable {
             if line.isEmpty { break }  // the terminating empty line
             if line.first == UInt8(ascii: " ") || line.first == UInt8(ascii: "\t") {
                 guard let last = lines.popLast() else { throw .malformedHeader("continuation line without a header") }
-                lines.append(ArraySlice(last + [UInt8(ascii: " ")] + trimWhitespace(line)))
+                lines.append(ArraySlice(last + [UInt8(ascii: " ")] + line.trimmingASCIISpaces()))
             } else {
                 lines.append(line)
             }
@@ -115,17 +117,8 @@ public struct MultipartPartHeaders: Sendable, Equatable {
         }
     }
 
-    /// The slice without surrounding SP/HTAB.
-    private static func trimWhitespace(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var lower = slice.startIndex
-        var upper = slice.endIndex
-        while lower < upper, slice[lower] == 0x20 || slice[lower] == 0x09 { lower += 1 }
-        while upper > lower, slice[upper - 1] == 0x20 || slice[upper - 1] == 0x09 { upper -= 1 }
-        return slice[lower..<upper]
-    }
-
-    /// The string without surrounding SP/HTAB.
+    /// The string without surrounding SP/HTAB (byte-wise, so a space before a combining mark goes too).
     private static func trimWhitespace(_ text: String) -> String {
-        String(decoding: trimWhitespace(ArraySlice(text.utf8)), as: UTF8.self)
+        String(decoding: ArraySlice(text.utf8).trimmingASCIISpaces(), as: UTF8.self)
     }
 }

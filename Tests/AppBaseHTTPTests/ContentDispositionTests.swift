@@ -1,6 +1,6 @@
 import Testing
 
-@testable import AppBaseStorage
+@testable import AppBaseHTTP
 
 @Suite("ContentDisposition")
 struct ContentDispositionTests {
