@@ -98,20 +98,6 @@ struct ExpectedEvent: Sendable, Equatable, CustomStringConvertible {
         Self(app: app, kind: .lifecycle(state))
     }
 
-    /// The observed event in this form, with the facts `expected` checks (nil for an unwatched kind).
-    init?(observed event: BusEvent, as expected: ExpectedEvent? = nil) {
-        switch event {
-        case .audit(let audit):
-            self.init(app: audit.app, kind: .audit(audit.action),
-                      target: expected?.target == nil ? nil : audit.target,
-                      keyID: expected?.keyID == nil ? nil : audit.actor.keyID)
-        case .appLifecycle(let lifecycle):
-            self.init(app: lifecycle.app, kind: .lifecycle(lifecycle.state))
-        case .requestCompleted:
-            return nil
-        }
-    }
-
     var description: String {
         var text: String
         switch kind {
@@ -136,6 +122,22 @@ struct ExpectedEvent: Sendable, Equatable, CustomStringConvertible {
                 if let next = remaining.first, ExpectedEvent(observed: event, as: next) == next { remaining.removeFirst() }
             }
             return remaining.isEmpty
+        }
+    }
+}
+
+extension ExpectedEvent {
+    /// The observed event in this form, with the facts `expected` checks (nil for an unwatched kind).
+    init?(observed event: BusEvent, as expected: ExpectedEvent? = nil) {
+        switch event {
+        case .audit(let audit):
+            self.init(app: audit.app, kind: .audit(audit.action),
+                      target: expected?.target == nil ? nil : audit.target,
+                      keyID: expected?.keyID == nil ? nil : audit.actor.keyID)
+        case .appLifecycle(let lifecycle):
+            self.init(app: lifecycle.app, kind: .lifecycle(lifecycle.state))
+        case .requestCompleted:
+            return nil
         }
     }
 }

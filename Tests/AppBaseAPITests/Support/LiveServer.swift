@@ -81,6 +81,40 @@ final class LiveServer: Sendable {
         return AppKeys(client: client.key, clientID: client.record.id, admin: admin.key, adminID: admin.record.id)
     }
 
+    /// Creates a key while the server runs, the way `appbase keys create` does: straight in the
+    /// app's database, then `reload-keys` over the control socket, which returns once the
+    /// server applied it. Returns the key and its id.
+    func createKey(app: String, kind: Identity.KeyKind, name: String) async throws -> (key: String, id: String) {
+        let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
+        let created = try APIKeyAdmin.create(databasePath: path, name: name, kind: kind, clock: SystemWallClock())
+        try await notifyKeyChange(app: app)
+        return (created.key, created.record.id)
+    }
+
+    /// Revokes a key while the server runs, the way `appbase keys revoke` does.
+    func revokeKey(app: String, id: String) async throws {
+        let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
+        _ = try APIKeyAdmin.revoke(databasePath: path, idOrPrefix: id, clock: SystemWallClock())
+        try await notifyKeyChange(app: app)
+    }
+
+    /// `reload-keys` over the control socket. The client blocks until the server answers, and
+    /// the server answers from a task on the cooperative pool (two threads here), so the
+    /// blocking call runs on a thread of its own.
+    private func notifyKeyChange(app: String) async throws {
+        let socket = ControlClient.socketPath(dataDirectory: dataDirectory)
+        let thread = DedicatedThread(name: "control-client")
+        defer { thread.shutdown() }
+        let reply = try await thread.run { try ControlClient.send("reload-keys \(app)", socketPath: socket) }
+        guard reply == "ok" else { throw KeyChangeNotApplied(app: app, reply: reply) }
+    }
+
+    /// The running server did not confirm `reload-keys` (nil reply: no server listened).
+    struct KeyChangeNotApplied: Error {
+        let app: String
+        let reply: String?
+    }
+
     /// The port a scenario's request goes to.
     func port(_ target: ScenarioPort) -> Int? {
         switch target {

@@ -8,6 +8,8 @@ struct LiveServerTrait: SuiteTrait, TestScoping {
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
         let server = try await LiveServer.start()
+        // The apps' start-up lifecycle events belong to no scenario (StartStopTests checks them).
+        _ = await server.events.take()
         do {
             try await LiveServer.$current.withValue(server) { try await function() }
         } catch {

@@ -15,6 +15,11 @@ struct ScenarioRunner {
         variables = server.variables
     }
 
+    /// Makes `value` available to later scenarios as `{{name}}`.
+    mutating func remember(_ value: String, as name: String) {
+        variables[name] = value
+    }
+
     /// Runs `table` in order; a failing row is reported under its name and the next row runs.
     mutating func run(_ table: [APIScenario]) async {
         for scenario in table { await run(scenario) }
@@ -59,8 +64,9 @@ struct ScenarioRunner {
             resolved.keyID = event.keyID.map { resolve($0, for: name) }
             return resolved
         }
-        #expect(ExpectedEvent.matches(events, expected: expected, others: scenario.otherEvents),
-                "\(name): expected events \(expected), got \(events.map(Self.describe))")
+        // A plain Bool, so a failure shows the readable lists of the comment, not the raw events.
+        let eventsMatch = ExpectedEvent.matches(events, expected: expected, others: scenario.otherEvents)
+        #expect(eventsMatch, "\(name): expected events \(expected), got \(events.map(Self.describe))")
         // Every audit event names the request that caused it.
         let requestID = response.header("x-request-id")
         for case .audit(let audit) in events {
