@@ -129,7 +129,8 @@ let package = Package(
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseStorage", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBasePlatform", "AppBaseTestSupport"],
+            dependencies: ["AppBasePlatform", "AppBaseAuth", "AppBaseHTTP", "AppBaseCore", "AppBaseTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service

@@ -19,6 +19,10 @@ actor AppSupervisor {
     private enum State {
         case initial
         case starting
+        /// A stop arrived while `prepare` was suspended in one of its awaits. The stop wins:
+        /// `prepare` releases what it opened, moves to `stopped`, then resumes these `close()`
+        /// callers, so `close()` returns only once the database is closed.
+        case abandoningStart(closers: [CheckedContinuation<Void, Never>])
         case running(Running)
         case stopping
         case stopped
@@ -69,15 +73,21 @@ actor AppSupervisor {
 
     /// Opens the database, runs migrations, starts the services and builds the router.
     /// The port is bound by the caller (`bind`), after this returns.
+    ///
+    /// The actor is reentrant: `stopServices()` or `close()` may run while this is suspended.
+    /// The state is re-checked after every await, and a stop that arrived meanwhile wins.
+    /// - Throws: the first failing step's error (state `failed`), or `AppBaseError` `unavailable`
+    ///   when a stop arrived first (state `stopped`); either way everything opened is released.
     func prepare() async throws -> Router {
         guard case .initial = state else { preconditionFailure("AppSupervisor.prepare called twice") }
         state = .starting
-        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .starting)))
         // What has been opened so far, released again if a later step fails.
         var openedWriter: DatabaseWriter?
         var openedReaders: DatabaseReaders?
         var startedServices: [any AppService] = []
         do {
+            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .starting)))
+            try ensureStillStarting()
             let directory = "\(dataRoot)/\(name)"
             let storage = "\(directory)/storage"
             try Directories.create(directory)
@@ -86,9 +96,12 @@ actor AppSupervisor {
             let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
                                                        migrations: Self.migrationSets)
             openedWriter = writer
+            try ensureStillStarting()
             let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas)
             openedReaders = readers
+            try ensureStillStarting()
             let secret = try await AppMetadata.masterSecret(writer: writer)
+            try ensureStillStarting()
             var appLogger = logger
             appLogger[metadataKey: "app"] = .string(name)
             let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
@@ -103,6 +116,7 @@ actor AppSupervisor {
             for service in services {
                 try await service.start()
                 startedServices.append(service)
+                try ensureStillStarting()
             }
 
             var routes = RouteTable()
@@ -110,15 +124,30 @@ actor AppSupervisor {
             for service in services { service.registerRoutes(on: &routes) }
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
+            // No await since the last check: the state is still `starting`.
             state = .running(Running(environment: environment, services: services, auth: auth, router: router, port: 0))
             return router
         } catch {
             for service in startedServices.reversed() { await service.shutdown() }
             await openedReaders?.close()
             await openedWriter?.close()
+            // Read after the awaits above: a stop may have arrived during them too.
+            if case .abandoningStart(let closers) = state {
+                state = .stopped
+                await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopped, message: "stopped while starting")))
+                for closer in closers { closer.resume() }
+                throw error
+            }
             state = .failed(String(describing: error))
             await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .failed, message: String(describing: error))))
             throw error
+        }
+    }
+
+    /// Throws `unavailable` when a stop arrived while `prepare` was suspended.
+    private func ensureStillStarting() throws {
+        guard case .starting = state else {
+            throw AppBaseError(status: 503, code: .unavailable, message: "App \(name) was stopped while starting.")
         }
     }
 
@@ -143,7 +172,13 @@ actor AppSupervisor {
     }
 
     /// Ends the services' long-lived work (SSE streams) so in-flight requests can finish.
+    /// While `prepare` is still running, marks the start as abandoned instead: `prepare` then
+    /// shuts down whatever it started and throws.
     func stopServices() async {
+        if case .starting = state {
+            state = .abandoningStart(closers: [])
+            return
+        }
         guard case .running(let running) = state else { return }
         await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopping)))
         // Concurrently: the change feed must end its streams at once, not after storage has
@@ -154,8 +189,21 @@ actor AppSupervisor {
     }
 
     /// Closes the database (checkpointing the WAL). Call after the listener has drained.
+    /// While `prepare` is still running, abandons the start and returns once `prepare` has
+    /// released everything it opened.
     func close() async {
-        guard case .running(let running) = state else {
+        let running: Running
+        switch state {
+        case .running(let current):
+            running = current
+        case .starting, .abandoningStart:
+            await withCheckedContinuation { (closer: CheckedContinuation<Void, Never>) in
+                var closers: [CheckedContinuation<Void, Never>] = []
+                if case .abandoningStart(let waiting) = state { closers = waiting }
+                state = .abandoningStart(closers: closers + [closer])
+            }
+            return
+        case .initial, .stopping, .stopped, .failed:
             state = .stopped
             return
         }
