@@ -32,6 +32,7 @@ from .common import (SetupError, Transfer, WrkTarget, check, curl_transfer,  # n
 APP = "bench"
 USER = ("bench-user@example.com", "bench-user-pass-123")
 FILTER = "n >= 500 && n < 550"
+SELECTIVE_FILTER = "g = 42"
 
 
 class AppBase:
@@ -113,7 +114,7 @@ class AppBase:
             "name": "notes",
             "rules": {"read": "owner", "create": "authenticated", "update": "owner",
                       "delete": "owner"},
-            "indexes": [{"fields": ["n"]}],
+            "indexes": [{"fields": ["n"]}, {"fields": ["g"]}],
         }
         r = s.post(f"{b}/admin/collections", headers=self._hdr(admin=True), json=collection)
         if r.status_code == 404:   # contract unclear on which port serves /admin: try the master
@@ -181,6 +182,9 @@ class AppBase:
         if scenario == "filter":
             q = "?filter=" + urllib.parse.quote(FILTER, safe="") + "&limit=50"
             return WrkTarget(self._notes(q), "get.lua", h)
+        if scenario == "filter-eq":
+            q = "?filter=" + urllib.parse.quote(SELECTIVE_FILTER, safe="") + "&limit=50"
+            return WrkTarget(self._notes(q), "get.lua", h)
         raise KeyError(scenario)
 
     def sanity(self, scenario: str) -> str | None:
@@ -197,6 +201,9 @@ class AppBase:
         if r.status_code != 200:
             return f"{scenario} -> {r.status_code} {r.text[:200]}"
         items = r.json().get("items", [])
+        if scenario == "filter-eq":
+            ok = len(items) == 10 and all(it.get("g") == 42 for it in items)
+            return None if ok else f"filter-eq: {len(items)} items, expected the 10 with g = 42"
         if len(items) != 50:
             return f"{scenario}: {len(items)} items, expected 50"
         if scenario == "filter" and not all(500 <= it.get("n", -1) < 550 for it in items):

@@ -36,7 +36,8 @@ def check(resp: requests.Response, *ok: int) -> dict | list | None:
 
 
 def seed_note(i: int) -> dict:
-    return {"title": f"note {i}", "body": SEED_BODY_TEXT, "n": i}
+    # g = i % 1000: an indexed field with 10 records per value (the selective filter, issue 13).
+    return {"title": f"note {i}", "body": SEED_BODY_TEXT, "n": i, "g": i % 1000}
 
 
 def padded_body_template(extra: dict, target: int = CREATE_BODY_BYTES) -> str:

@@ -125,6 +125,7 @@ class PocketBase:
                 {"name": "title", "type": "text"},
                 {"name": "body", "type": "text"},
                 {"name": "n", "type": "number"},
+                {"name": "g", "type": "number"},
                 {"name": "owner", "type": "relation", "collectionId": users["id"],
                  "maxSelect": 1, "required": True, "cascadeDelete": True},
                 {"name": "created", "type": "autodate", "onCreate": True, "onUpdate": False},
@@ -136,6 +137,8 @@ class PocketBase:
                 "CREATE INDEX idx_notes_created ON notes (created)",
                 "CREATE INDEX idx_notes_owner_created ON notes (owner, created)",
                 "CREATE INDEX idx_notes_owner_n ON notes (owner, n)",
+                "CREATE INDEX idx_notes_g ON notes (g)",
+                "CREATE INDEX idx_notes_owner_g ON notes (owner, g)",
             ],
         }))
         auth_rule = '@request.auth.id != ""'
@@ -194,6 +197,9 @@ class PocketBase:
         if scenario == "filter":
             q = "?filter=%28n%3E%3D500%20%26%26%20n%3C550%29&perPage=50&sort=-created&skipTotal=1"
             return WrkTarget(self._notes(q), "get.lua", h)
+        if scenario == "filter-eq":
+            q = "?filter=%28g%3D42%29&perPage=50&sort=-created&skipTotal=1"
+            return WrkTarget(self._notes(q), "get.lua", h)
         raise KeyError(scenario)
 
     def sanity(self, scenario: str) -> str | None:
@@ -211,6 +217,9 @@ class PocketBase:
         if r.status_code != 200:
             return f"{scenario} -> {r.status_code} {r.text[:200]}"
         items = r.json().get("items", [])
+        if scenario == "filter-eq":
+            ok = len(items) == 10 and all(it.get("g") == 42 for it in items)
+            return None if ok else f"filter-eq: {len(items)} items, expected the 10 with g = 42"
         if len(items) != 50:
             return f"{scenario}: {len(items)} items, expected 50"
         if scenario == "filter" and not all(500 <= it["n"] < 550 for it in items):

@@ -30,8 +30,21 @@ public final class CollectionService: AppService, CollectionRulesSource {
     }
 
     /// Loads the collection definitions into the snapshot handlers read.
+    ///
+    /// Rebuilds the managed indexes first when they differ from what the catalog needs, e.g.
+    /// indexes declared under an earlier index shape (ADR 0014); this runs before the port opens.
     public func start() async throws {
-        let catalog = try await environment.readers.read { connection in try CollectionCatalog.load(connection) }
+        var (catalog, inSync) = try await environment.readers.read { connection in
+            let catalog = try CollectionCatalog.load(connection)
+            return (catalog, try CatalogStore.indexesInSync(with: catalog, connection))
+        }
+        if !inSync {
+            catalog = try await environment.writer.write { write in
+                let current = try CollectionCatalog.load(write.connection)
+                try CatalogStore.syncIndexes(with: current, write.connection)
+                return current
+            }
+        }
         registry.snapshot.publish(catalog)
     }
 

@@ -7,24 +7,9 @@ import Testing
 
 @Suite("Declared indexes and query plans")
 struct IndexTests {
-    /// The plan SQLite chooses for the list query `target` would run (as alice, owner rule).
+    /// The plan SQLite chooses for the list query `target` would run as `caller`.
     static func plan(_ app: TestApp, _ query: String, caller: TestCaller = .admin) async throws -> String {
-        let identity = try #require(caller.identity)
-        let rules = app.service.rules(for: "tasks") ?? .defaults
-        let predicate = RulePredicate.sql(for: rules.read, userId: identity.user?.id, isAdmin: identity.isAdmin)
-        let request = app.requestValue("GET", "/db/collections/tasks?\(query)")
-        let list = try ListQuery(collection: "tasks", request: request, rule: predicate, settings: CollectionSettings())
-        let (sql, bindings) = list.pageStatement
-        let rows = try await app.readers.read { connection in
-            // As ListPage does: inside a read transaction whose first statement reads a table, so
-            // the connection has checked the schema cookie (EXPLAIN alone would plan against a
-            // schema cached before the indexes were declared).
-            try connection.run("BEGIN")
-            defer { _ = try? connection.run("COMMIT") }
-            _ = try connection.queryOne("SELECT max(seq) FROM change_log") { $0.int64(0) }
-            return try connection.query("EXPLAIN QUERY PLAN " + sql, bindings) { $0.text(3) }
-        }
-        return rows.joined(separator: " | ")
+        try await app.plan(of: app.listQuery("tasks", query, caller: caller))
     }
 
     static func seed(_ app: TestApp, count: Int = 200) async throws {
@@ -47,13 +32,14 @@ struct IndexTests {
             try #require(created.status == 201, "\(created.text)")
             try await Self.seed(app)
             let index = IndexDefinition(fields: [try FieldPath("status"), try FieldPath("createdAt")], unique: false)
-                .physicalIndex(collection: "tasks").name
+                .queryIndex(ownerScoped: false).name
             let filtered = try await Self.plan(app, "filter=status%3D%22open%22&sort=-createdAt")
             #expect(filtered.contains("USING INDEX \(index)"), "\(filtered)")
             #expect(!filtered.contains("TEMP B-TREE"), "\(filtered)")
             let nested = try await Self.plan(app, "filter=p.q%3E3&sort=p.q")
             #expect(nested.contains("USING INDEX rx_"), "\(nested)")
-            #expect(!nested.contains("TEMP B-TREE"), "\(nested)")
+            // Rows come in p.q order; only ties on p.q are put in id order (ADR 0014).
+            #expect(!nested.contains("TEMP B-TREE FOR ORDER BY"), "\(nested)")
             // The next page too: the keyset predicate is a range on the same index.
             let page = await app.request("GET", "/db/collections/tasks?filter=status%3D%22open%22&limit=5", as: .alice)
             let cursor = try #require(page.json["nextCursor"]?.stringValue)
@@ -77,14 +63,15 @@ struct IndexTests {
             }
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a","indexes":[{"fields":["x"]}]}"#).status == 201)
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","indexes":[{"fields":["x"]}]}"#).status == 201)
-            #expect(try await managed().count == 1, "same expressions, one shared index")
+            // The default read rule is owner: a plain and an owner-scoped query index (ADR 0014).
+            #expect(try await managed().count == 2, "same expressions, shared indexes")
             let patched = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["y","x"]}]}"#)
             #expect(patched.json["indexes"] == JSONValue.parse(#"[{"fields":["y","x"],"unique":false}]"#))
-            #expect(try await managed().count == 2)
+            #expect(try await managed().count == 4)
             #expect(await app.request("DELETE", "/admin/collections/b", as: .admin).status == 204)
-            #expect(try await managed().count == 1)
+            #expect(try await managed().count == 2)
             let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name LIKE 'rx%'") { $0.text(0) }
-            #expect(ddl.first?.contains("json_extract(data, '$.y'), json_extract(data, '$.x'), id") == true, "\(ddl)")
+            #expect(ddl.first?.contains("json_extract(data, '$.y'), json_extract(data, '$.x'), created_at, id") == true, "\(ddl)")
             #expect(ddl.first?.contains("'a'") == false, "no collection name in shared index DDL")
         }
     }

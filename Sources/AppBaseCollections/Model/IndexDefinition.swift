@@ -45,33 +45,58 @@ struct IndexDefinition: Sendable, Hashable {
         return IndexDefinition(fields: paths, unique: unique)
     }
 
-    /// The SQLite index that implements this declaration for `collection`.
+    /// The SQLite indexes that implement this declaration for a collection whose read rule is
+    /// `readRule` (ADR 0014): the query index `(collection, <expr>…, created_at, id)`, also
+    /// `(collection, owner_id, <expr>…, created_at, id)` when reads are owner-scoped, and for a
+    /// unique declaration the partial index that enforces it.
     ///
-    /// Non-unique indexes are composite, `(collection, <expr>…, id)`, and named by a hash of their
-    /// expressions only, so two collections declaring the same fields share one index and no
-    /// collection name appears in the DDL. The expressions are exactly
-    /// `FilterCompiler.sqlExpression(forPath:)`, the text filters and sorts compile to, which is
-    /// what lets SQLite match them; the trailing `id` serves the keyset tiebreaker.
+    /// Query indexes are named by a hash of their column list only, so two collections declaring
+    /// the same fields share them and no collection name appears in their DDL. The expressions
+    /// are exactly `FilterCompiler.sqlExpression(forPath:)`, the text filters and sorts compile
+    /// to, which is what lets SQLite match them. The implicit sort keys follow the declared
+    /// fields: an equality on every declared field leaves rows in the default `-createdAt` order
+    /// with the `id` tiebreaker, so such a page needs no sort and its cursor is an index range.
     ///
     /// Unique indexes must be per collection, so they are partial:
     /// `… ON records (<expr>…) WHERE collection = '<name>'`. The name is a string literal there,
     /// which the collection-name grammar makes safe (no quotes); it is checked again here.
-    func physicalIndex(collection: String) -> PhysicalIndex {
+    /// Queries cannot use them (`collection = ?` does not prove the partial index's condition).
+    func physicalIndexes(collection: String, readRule: AccessRule) -> [PhysicalIndex] {
+        var indexes: [PhysicalIndex] = []
+        if unique { indexes.append(uniqueIndex(collection: collection)) }
+        indexes.append(queryIndex(ownerScoped: false))
+        if readRule == .owner { indexes.append(queryIndex(ownerScoped: true)) }
+        return indexes
+    }
+
+    /// The composite index list queries use; `ownerScoped` puts `owner_id` right after
+    /// `collection`, for reads under the `owner` rule (`owner_id = ?` is then an equality on it).
+    func queryIndex(ownerScoped: Bool) -> PhysicalIndex {
+        var columns = ["collection"]
+        // A declaration that starts with `ownerId` already leads with the owner.
+        if ownerScoped && !fields.contains(where: { $0.systemField == .ownerId }) { columns.append(SystemField.ownerId.column) }
+        columns += fields.map { FilterCompiler.sqlExpression(forPath: $0) }
+        // Nothing after `id`: it is unique within a collection, so later columns never order.
+        if !fields.contains(where: { $0.systemField == .id }) {
+            if !fields.contains(where: { $0.systemField == .createdAt }) { columns.append(SystemField.createdAt.column) }
+            columns.append(SystemField.id.column)
+        }
+        var hash = FNV1a()
+        hash.add(columns.joined(separator: "\u{1}"))
+        let name = "rx_" + hash.hexDigest
+        return PhysicalIndex(name: name, ddl: "CREATE INDEX \"\(name)\" ON records (\(columns.joined(separator: ", ")))")
+    }
+
+    private func uniqueIndex(collection: String) -> PhysicalIndex {
         let expressions = fields.map { FilterCompiler.sqlExpression(forPath: $0) }
+        precondition(ResourceName.isValid(collection), "collection name reached index DDL unvalidated")
         var hash = FNV1a()
         hash.add(expressions.joined(separator: "\u{1}"))
-        if unique {
-            precondition(ResourceName.isValid(collection), "collection name reached index DDL unvalidated")
-            hash.add("\u{0}unique\u{0}" + collection)
-            let name = "rxu_" + hash.hexDigest
-            return PhysicalIndex(
-                name: name,
-                ddl: "CREATE UNIQUE INDEX \"\(name)\" ON records (\(expressions.joined(separator: ", "))) WHERE collection = '\(collection)'")
-        }
-        let name = "rx_" + hash.hexDigest
-        var columns = ["collection"] + expressions
-        if !fields.contains(where: { $0.systemField == .id }) { columns.append("id") }
-        return PhysicalIndex(name: name, ddl: "CREATE INDEX \"\(name)\" ON records (\(columns.joined(separator: ", ")))")
+        hash.add("\u{0}unique\u{0}" + collection)
+        let name = "rxu_" + hash.hexDigest
+        return PhysicalIndex(
+            name: name,
+            ddl: "CREATE UNIQUE INDEX \"\(name)\" ON records (\(expressions.joined(separator: ", "))) WHERE collection = '\(collection)'")
     }
 }
 

@@ -17,11 +17,15 @@ struct ListQuery: Sendable {
     var includeTotal: Bool
     /// Binds cursors to this collection, filter and sort.
     var fingerprint: String
+    /// The declared index the page must search (`INDEXED BY`), when the filter narrows one.
+    var indexHint: String?
 
-    /// Parses the query string.
+    /// Parses the query string. `indexes` are the collection's declarations and `ownerScoped`
+    /// says whether `rule` is the owner's predicate, so the query can name the index to search.
     /// - Throws: 400 `invalid_filter`/`invalid_sort` (with the position), `invalid_cursor`, or
     ///   `bad_request` for a bad `limit`, `count` or `fields`.
-    init(collection: String, request: HTTPRequest, rule: SQLFragment?, settings: CollectionSettings) throws(AppBaseError) {
+    init(collection: String, request: HTTPRequest, rule: SQLFragment?, settings: CollectionSettings,
+         indexes: [IndexDefinition] = [], ownerScoped: Bool = false) throws(AppBaseError) {
         self.collection = collection
         self.rule = rule
         var filterText: String?, sortText: String?, limitText: String?, cursorText: String?
@@ -71,6 +75,7 @@ struct ListQuery: Sendable {
         projection = try fieldsText.map { text throws(AppBaseError) in
             try Projection(parsing: text, maxFields: settings.maxProjectedFields)
         }
+        indexHint = IndexDefinition.queryIndexName(for: filter, among: indexes, ownerScoped: ownerScoped)
         fingerprint = QueryFingerprint.of(filter: filter, sort: sort, scope: collection)
         after = try cursorText.map { text throws(AppBaseError) in
             try PageCursor.decode(text, fingerprint: fingerprint, keyCount: sort.keys.count)
@@ -84,7 +89,7 @@ struct ListQuery: Sendable {
         var sql = "SELECT \(RecordJSON.columns)"
         for key in sort.keys { sql += ", " + FilterCompiler.sqlExpression(forPath: key.path) }
         var bindings: [SQLiteValue] = []
-        sql += " FROM records WHERE " + whereClause(into: &bindings, keyset: true)
+        sql += " FROM " + source + " WHERE " + whereClause(into: &bindings, keyset: true)
         sql += " ORDER BY " + FilterCompiler.orderBy(sort) + " LIMIT ?"
         bindings.append(.integer(Int64(limit + 1)))
         return (sql, bindings)
@@ -93,8 +98,15 @@ struct ListQuery: Sendable {
     /// `SELECT count(*)` over every row the filter and rule select (no cursor).
     var countStatement: (sql: String, bindings: [SQLiteValue]) {
         var bindings: [SQLiteValue] = []
-        let sql = "SELECT count(*) FROM records WHERE " + whereClause(into: &bindings, keyset: false)
+        let sql = "SELECT count(*) FROM " + source + " WHERE " + whereClause(into: &bindings, keyset: false)
         return (sql, bindings)
+    }
+
+    /// `records`, or `records INDEXED BY "rx_…"`. The hint never makes a query impossible to
+    /// plan: every query index starts with `collection`, which the WHERE clause always pins.
+    private var source: String {
+        guard let indexHint else { return "records" }
+        return "records INDEXED BY \"\(indexHint)\""
     }
 
     private func whereClause(into bindings: inout [SQLiteValue], keyset: Bool) -> String {
@@ -109,6 +121,12 @@ struct ListQuery: Sendable {
             bindings += part.bindings.map(Self.sqliteValue)
         }
         return sql
+    }
+
+    /// Whether `predicate`, built for the read rule `rule`, restricts rows to one owner (so the
+    /// owner-scoped query indexes apply).
+    static func isOwnerScoped(_ rule: AccessRule, _ predicate: SQLFragment?) -> Bool {
+        rule == .owner && predicate != nil && predicate != .alwaysFalse
     }
 
     static func sqliteValue(_ value: SQLValue) -> SQLiteValue {

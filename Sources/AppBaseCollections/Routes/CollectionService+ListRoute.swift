@@ -17,7 +17,9 @@ extension CollectionService {
         let rule = try registry.rules(for: collection).read
         try AccessCheck.gate(rule, .read, identity)
         let predicate = RulePredicate.sql(for: rule, userId: identity.user?.id, isAdmin: identity.isAdmin)
-        let query = try ListQuery(collection: collection, request: request, rule: predicate, settings: settings)
+        let query = try ListQuery(collection: collection, request: request, rule: predicate, settings: settings,
+                                  indexes: registry.definition(collection)?.indexes ?? [],
+                                  ownerScoped: ListQuery.isOwnerScoped(rule, predicate))
         let budget = settings.queryBudgetSteps
         let page = try await environment.readers.read { connection in
             try ListPage.run(query, budget: budget, on: connection)

@@ -44,24 +44,41 @@ enum CatalogStore {
     }
 
     /// Brings the managed `rx_*`/`rxu_*` indexes in line with `catalog`: creates the missing,
-    /// drops those no collection declares any more. Runs inside the admin change's transaction,
-    /// so a failing `CREATE UNIQUE INDEX` (duplicates) rolls the whole change back.
+    /// drops those no collection needs any more. Runs inside the admin change's transaction,
+    /// so a failing `CREATE UNIQUE INDEX` (duplicates) rolls the whole change back; and at start-up
+    /// when `indexesInSync` says no, which rebuilds indexes of an older shape (ADR 0014).
     static func syncIndexes(with catalog: CollectionCatalog, _ connection: SQLiteConnection) throws {
-        var wanted: [String: String] = [:]
-        for definition in catalog.sorted {
-            for index in definition.indexes {
-                let physical = index.physicalIndex(collection: definition.name)
-                wanted[physical.name] = physical.ddl
-            }
-        }
-        let existing = try connection.query(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'") { $0.text(0) }
-        for name in existing where PhysicalIndex.isManaged(name) && wanted[name] == nil {
+        let wanted = wantedIndexes(catalog)
+        let existing = try managedIndexes(connection)
+        for name in existing where wanted[name] == nil {
             try connection.execute("DROP INDEX \"\(name)\"")
         }
         for (name, ddl) in wanted.sorted(by: { $0.key < $1.key }) where !existing.contains(name) {
             try connection.execute(ddl)
         }
+    }
+
+    /// Whether the managed indexes are exactly those `catalog` needs.
+    static func indexesInSync(with catalog: CollectionCatalog, _ connection: SQLiteConnection) throws -> Bool {
+        Set(wantedIndexes(catalog).keys) == Set(try managedIndexes(connection))
+    }
+
+    /// Name → DDL of every managed index the catalog's declarations and read rules call for.
+    private static func wantedIndexes(_ catalog: CollectionCatalog) -> [String: String] {
+        var wanted: [String: String] = [:]
+        for definition in catalog.sorted {
+            for index in definition.indexes {
+                for physical in index.physicalIndexes(collection: definition.name, readRule: definition.rules.read) {
+                    wanted[physical.name] = physical.ddl
+                }
+            }
+        }
+        return wanted
+    }
+
+    private static func managedIndexes(_ connection: SQLiteConnection) throws -> [String] {
+        try connection.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'") { $0.text(0) }
+            .filter(PhysicalIndex.isManaged)
     }
 
     private static func bindings(_ definition: CollectionDefinition) -> [SQLiteValue] {

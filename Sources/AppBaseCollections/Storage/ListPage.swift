@@ -16,6 +16,18 @@ enum ListPage {
     /// - Throws: 400 `query_too_expensive` when the query exceeds `budget` VM steps.
     static func run(_ query: ListQuery, budget: Int, on connection: SQLiteConnection) throws -> Result {
         do {
+            return try runOnce(query, budget: budget, on: connection)
+        } catch let error as SQLiteError where query.indexHint != nil && error.message.hasPrefix("no such index") {
+            // The hint came from the catalog snapshot; an admin change committed since may have
+            // dropped that index. Answer without the hint rather than fail.
+            var unhinted = query
+            unhinted.indexHint = nil
+            return try runOnce(unhinted, budget: budget, on: connection)
+        }
+    }
+
+    private static func runOnce(_ query: ListQuery, budget: Int, on connection: SQLiteConnection) throws -> Result {
+        do {
             return try connection.transaction {
                 let sequence = try RecordStore.changeSequence(connection)
                 let body = try connection.withWorkBudget(steps: budget) { try pageBody(query, connection) }

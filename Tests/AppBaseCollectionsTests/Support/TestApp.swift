@@ -15,6 +15,8 @@ final class TestApp: TestFixture {
     let recorder: TestRecorder
     let service: CollectionService
     let router: Router
+    /// What the service was built with (for a second service over the same database).
+    let environment: AppEnvironment
 
     var writer: DatabaseWriter { database.writer }
     var readers: DatabaseReaders { database.readers }
@@ -39,17 +41,19 @@ final class TestApp: TestFixture {
         let service = CollectionService(environment: environment, settings: settings, recorder: recorder)
         try await service.start()
         let router = Router.serving(service, app: "test", authenticator: TestAuthenticator(), logger: Logger(label: "test"))
-        return TestApp(database: database, bus: bus, clock: clock, recorder: recorder, service: service, router: router)
+        return TestApp(database: database, bus: bus, clock: clock, recorder: recorder, service: service, router: router,
+                       environment: environment)
     }
 
     private init(database: TestDatabase, bus: EventBus, clock: ManualWallClock, recorder: TestRecorder,
-                 service: CollectionService, router: Router) {
+                 service: CollectionService, router: Router, environment: AppEnvironment) {
         self.database = database
         self.bus = bus
         self.clock = clock
         self.recorder = recorder
         self.service = service
         self.router = router
+        self.environment = environment
     }
 
     /// Sends one request as `caller` and returns the finished response.
