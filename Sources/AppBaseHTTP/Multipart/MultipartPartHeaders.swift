@@ -38,7 +38,7 @@ public struct MultipartPartHeaders: Sendable, Equatable {
                 throw .malformedHeader("a header line has no ':'")
             }
             let nameBytes = line[line.startIndex..<colon]
-            guard !nameBytes.isEmpty, nameBytes.allSatisfy(isTokenByte) else {
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy(HTTPToken.isTokenByte) else {
                 throw .malformedHeader("invalid header name")
             }
             let valueBytes = line[(colon + 1)...]
@@ -101,20 +101,6 @@ public struct MultipartPartHeaders: Sendable, Equatable {
             }
         }
         return lines
-    }
-
-    /// RFC 9110 `tchar`, the characters of a header name.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
     }
 
     /// The string without surrounding SP/HTAB (byte-wise, so a space before a combining mark goes too).

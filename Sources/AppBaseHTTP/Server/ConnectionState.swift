@@ -123,7 +123,8 @@ enum Outbound {
     /// An inline answer held until the request's end, so a keep-alive client's small body is
     /// read first (a large or chunked one is not waited for: the answer goes at once and closes).
     case deferred(HTTPResponse)
-    /// A head and fixed body are queued; the exchange ends at their write report.
+    /// A head and fixed body are queued (or a file's sendfile job has ended); the exchange ends
+    /// at the last write report.
     case writing
     /// A streamed body: the producer runs in `producer` (the handler's task), framed as `framing`.
     case streaming(producer: Task<Void, Never>?, framing: StreamFraming)

@@ -111,23 +111,27 @@ extension HTTPConnection {
         head.appendFieldValue(UnsafeRawBufferPointer(start: at, count: at == nil ? 0 : length), limits: server.limits) ? 0 : 1
     }
 
+    /// What `on_headers_complete` returns to stop the parser with an error: 1 and 2 mean
+    /// "no body" and "upgrade" to http_parser, only other values are errors.
+    static let headersRefused: Int32 = -1
+
     /// The head is complete: check its framing, build the request, dispatch it.
     func headersComplete() -> Int32 {
         head.finishFields()
         guard let target = RequestTarget(head.urlBytes) else {
             head.failure = .malformed("Malformed HTTP request: invalid request target.")
-            return 1
+            return HTTPConnection.headersRefused
         }
         let versionMajor = Int(parser.pointee.http_major)
         let versionMinor = Int(parser.pointee.http_minor)
         guard versionMajor == 1, versionMinor <= 1 else {
             head.failure = .versionNotSupported
-            return 1
+            return HTTPConnection.headersRefused
         }
         let headers = HTTPHeaders(head.fields)
         if let failure = FramingHeaders.check(headers) {
             head.failure = failure
-            return 1
+            return HTTPConnection.headersRefused
         }
         let methodName = String(cString: http_method_str(http_method(rawValue: UInt32(parser.pointee.method))))
         let flags = UInt32(parser.pointee.flags)

@@ -203,15 +203,6 @@ extension HTTPConnection {
             pending = []
             buffered.withUnsafeBytes { parse($0) }
         }
-        if peerFinishedSending {
-            // Nothing more will arrive: whatever complete requests were pipelined are answered
-            // (the parser paused on the next one); an idle or half-sent head ends here.
-            switch state {
-            case .idle, .readingHead: close(reason: "peer finished sending", graceful: true)
-            case .exchanging, .stoppingSendfile, .closing, .closed: break
-            }
-            return
-        }
         if state.isOpen && !parserPaused { resumeReading() }
     }
 

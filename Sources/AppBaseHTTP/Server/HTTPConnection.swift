@@ -28,8 +28,6 @@ final class HTTPConnection: ByteStreamDelegate {
     var headScanner = HeadFramingScanner()
     /// Bytes received while the parser was paused, parsed when it resumes.
     var pending: [UInt8] = []
-    /// The peer shut down its sending side after a complete request: answer what was sent, then close.
-    var peerFinishedSending = false
     /// When bytes last moved in either direction (loop ms), for the stall deadlines.
     var lastProgressAt: Int64
 
@@ -87,7 +85,7 @@ final class HTTPConnection: ByteStreamDelegate {
     func transportDidReachEnd() {
         switch state {
         case .exchanging(let exchange) where exchange.requestComplete:
-            peerFinishedSending = true
+            // Answer it, then close: the transport remembers that no more will arrive.
             exchange.keepAlive = false
         case .idle, .readingHead, .exchanging:
             close(reason: "peer closed")
@@ -108,8 +106,8 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     func resumeReading() {
-        guard state.isOpen, !peerFinishedSending else { return }
-        transport.startReading()
+        guard state.isOpen else { return }
+        transport.startReading()  // a no-op once the peer finished sending
     }
 
     /// The handler wants more body (or read for the first time): send `100 Continue` if the

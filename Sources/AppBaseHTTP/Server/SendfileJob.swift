@@ -108,13 +108,17 @@ extension HTTPConnection {
             switch self.state {
             case .stoppingSendfile:
                 self.releaseTransport(graceful: false)
-            case .exchanging(let exchange) where ok:
-                exchange.bytesSent += Int(file.length)
-                self.lastProgressAt = server.nowMillis()
+            case .exchanging(let exchange):
+                // The job has ended: no worker writes to the socket any more, so a close
+                // below releases it at once.
                 exchange.outbound = .writing
-                self.responseFinished()
-            case .exchanging:
-                self.close(reason: "sendfile failed")
+                if ok {
+                    exchange.bytesSent += Int(file.length)
+                    self.lastProgressAt = server.nowMillis()
+                    self.responseFinished()
+                } else {
+                    self.close(reason: "sendfile failed")
+                }
             case .idle, .readingHead, .closing, .closed:
                 break
             }

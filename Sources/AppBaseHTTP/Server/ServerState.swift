@@ -34,7 +34,7 @@ final class ServerState {
         let now = SystemWallClock().nowSeconds()
         if now != cachedDateSecond {
             cachedDateSecond = now
-            cachedDate = Array("Date: \(HTTPDateFormatter.imfFixdate(seconds: now))\r\n".utf8)
+            cachedDate = Array("Date: \(HTTPDate.format(now))\r\n".utf8)
         }
         return cachedDate
     }

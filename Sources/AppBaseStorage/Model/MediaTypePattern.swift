@@ -8,8 +8,8 @@ struct MediaTypePattern: Sendable, Hashable {
         let lowered = entry.lowercased()
         let parts = lowered.split(separator: "/", omittingEmptySubsequences: false)
         guard lowered.utf8.count <= 127, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].utf8.allSatisfy(Self.isTokenByte),
-              parts[1] == "*" || parts[1].utf8.allSatisfy(Self.isTokenByte) else { return nil }
+              parts[0].utf8.allSatisfy(Self.isRestrictedNameByte),
+              parts[1] == "*" || parts[1].utf8.allSatisfy(Self.isRestrictedNameByte) else { return nil }
         text = lowered
     }
 
@@ -20,7 +20,7 @@ struct MediaTypePattern: Sendable, Hashable {
     }
 
     /// RFC 6838 restricted-name characters (lowercase form).
-    static func isTokenByte(_ byte: UInt8) -> Bool {
+    static func isRestrictedNameByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "-"),

@@ -85,7 +85,7 @@ struct UploadGate: Sendable {
         if essence == "application/octet-stream" { return nil }
         let parts = essence.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts.allSatisfy({ $0.utf8.allSatisfy(MediaTypePattern.isTokenByte) }) else {
+              parts.allSatisfy({ $0.utf8.allSatisfy(MediaTypePattern.isRestrictedNameByte) }) else {
             throw StorageErrors.unsupportedMediaType("The Content-Type is not a valid media type.")
         }
         return charset(in: value).map { "\(essence); charset=\($0)" } ?? essence
