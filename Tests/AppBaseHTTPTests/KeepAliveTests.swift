@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Keep-alive and pipelining", .timeLimit(.minutes(1)))
+@Suite("Keep-alive and pipelining", .timeLimit(.minutes(3)))
 struct KeepAliveTests {
     @Test("several requests on one connection")
     func sequentialRequests() async throws {

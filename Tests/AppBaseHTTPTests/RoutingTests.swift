@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Routing, request ids and CORS", .timeLimit(.minutes(1)))
+@Suite("Routing, request ids and CORS", .timeLimit(.minutes(3)))
 struct RoutingTests {
     @Test("405 with Allow listing the route's methods")
     func methodNotAllowed() async throws {

@@ -141,7 +141,7 @@ final class TestServer: Sendable {
     func connectionCount() async -> Int { await server.connectionCount() }
 
     /// Waits until the server's connection count is `expected`.
-    func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(3)) async -> Bool {
+    func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(15)) async -> Bool {
         await eventually(timeout: timeout) { await self.connectionCount() == expected }
     }
 
