@@ -248,7 +248,7 @@ struct BodyTests {
             try await client.send(Array(body[accepted...]), timeout: .seconds(60))
             let response = try await client.readResponse(method: "POST", timeout: .seconds(30))
             #expect(response.status == 200)
-            #expect(response.json?["bytes"]?.intValue == Int64(total))
+            #expect(response.json["bytes"]?.intValue == Int64(total))
             await client.close()
         }
     }

@@ -75,7 +75,7 @@ struct MixedTrafficTests {
                                 if let expected = call.expectedBody {
                                     #expect(response.body == expected, "connection \(connection): body of \(call.method) differs")
                                 } else {
-                                    #expect(response.json?["status"]?.stringValue == "ok")
+                                    #expect(response.json["status"]?.stringValue == "ok")
                                 }
                             }
                         }

@@ -39,7 +39,7 @@ struct ShutdownTests {
             server.gate.open()
             let response = try await busy.readResponse()
             #expect(response.status == 200)
-            #expect(response.json?["released"]?.boolValue == true)
+            #expect(response.json["released"]?.boolValue == true)
             #expect(response.closesConnection)
             #expect(await busy.waitForClose().isClosed)
             #expect(await finished.wait(for: "shutdown-returned"))

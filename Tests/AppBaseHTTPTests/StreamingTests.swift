@@ -30,7 +30,7 @@ struct StreamingTests {
             let responses = try await client.readResponses(methods: ["HEAD", "GET"])
             #expect(responses.map(\.status) == [200, 200])
             #expect(responses[0].body.isEmpty)
-            #expect(responses[1].json?["status"]?.stringValue == "ok")
+            #expect(responses[1].json["status"]?.stringValue == "ok")
             await client.close()
         }
     }

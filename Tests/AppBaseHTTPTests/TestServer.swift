@@ -121,16 +121,7 @@ final class TestServer: Sendable {
 
     /// One request on a fresh connection; returns the response.
     func exchange(_ request: [UInt8], method: String = "GET") async throws -> RawHTTPResponse {
-        let client = try await connect()
-        do {
-            try await client.send(request)
-            let response = try await client.readResponse(method: method)
-            await client.close()
-            return response
-        } catch {
-            await client.close()
-            throw error
-        }
+        try await RawHTTPClient.exchange(port: port, pieces: [request], method: method)
     }
 
     /// `GET path` on a fresh connection.
