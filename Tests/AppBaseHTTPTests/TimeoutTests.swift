@@ -47,16 +47,31 @@ struct TimeoutTests {
 
     @Test("an idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() async throws {
-        try await withTestServer(limits: .shortTimeouts { $0.idleTimeoutMillis = 300 }) { server in
-            let client = try await server.connect()
-            // The idle period starts after the response, so it cannot end sooner than 300 ms
-            // after the request was sent.
-            let sent = ContinuousClock.now
-            try await client.send(RawRequest.make("GET", "/health"))
-            #expect(try await client.readResponse().status == 200)
-            let observation = await client.waitForClose(timeout: .seconds(15))
-            #expect(observation.isClosed)
-            #expect(ContinuousClock.now - sent >= .milliseconds(280))
+        try await withTestServer(limits: .shortTimeouts { $0.idleTimeoutMillis = 1_000 }) { server in
+            // On a loaded machine the fresh connection's own idle period may end before the
+            // request gets there (the server closes it unanswered): then try a new connection.
+            // What is asserted is the idle period after a response.
+            for _ in 0..<5 {
+                let client = try await server.connect()
+                // The idle period starts after the response, so it cannot end sooner than the
+                // idle timeout after the request was sent.
+                let sent = ContinuousClock.now
+                let response: RawHTTPResponse
+                do {
+                    try await client.send(RawRequest.make("GET", "/health"))
+                    response = try await client.readResponse()
+                } catch RawHTTPClientError.closedByPeer {
+                    continue
+                } catch RawHTTPClientError.sendFailed {
+                    continue
+                }
+                #expect(response.status == 200)
+                let observation = await client.waitForClose(timeout: .seconds(15))
+                #expect(observation.isClosed)
+                #expect(ContinuousClock.now - sent >= .milliseconds(950))
+                return
+            }
+            Issue.record("every connection was closed before its request was answered")
         }
     }
 
