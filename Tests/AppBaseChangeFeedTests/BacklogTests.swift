@@ -62,7 +62,7 @@ struct BacklogTests {
             for index in 0..<20 { written.append(try await app.create("r\(index)").seq) }
             #expect(app.service.inbox.backlog == 4)
             app.service.inbox.releaseHold()
-            let live = try await stream.drain(timeout: 10)
+            let live = try await stream.drain()
             let delivered = live.filter { $0.event == "create" }.compactMap(\.seq)
             // At most what the inbox held (4), in order — fewer when the abortive close overtook
             // frames still queued — and then the server closed the stream (drain returned)
@@ -72,15 +72,15 @@ struct BacklogTests {
             // Only the collection that lost changes had its streams closed.
             #expect(await app.service.openStreamCount() == 1)
             let task = try await app.create("t1", collection: "tasks").seq
-            #expect(try await bystander.next(timeout: 10)?.seq == task)
+            #expect(try await bystander.next()?.seq == task)
             let lastID = delivered.last.map(String.init) ?? readyID
             let (resumed, replay) = try await app.subscribeReady(headers: [("Last-Event-ID", lastID)])
             #expect(replay.filter { $0.event == "create" }.compactMap(\.seq) == Array(written.dropFirst(delivered.count)))
             // And the feed is live again.
             let next = try await app.create("after").seq
-            #expect(try await resumed.next(timeout: 10)?.seq == next)
-            resumed.close()
-            bystander.close()
+            #expect(try await resumed.next()?.seq == next)
+            await resumed.close()
+            await bystander.close()
         }
     }
 

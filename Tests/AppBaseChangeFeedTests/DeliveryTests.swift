@@ -11,7 +11,7 @@ struct DeliveryTests {
             for _ in 0..<8 {
                 let (client, opening) = try await app.subscribeReady()
                 hints.append(try #require(opening.last(where: { $0.event == "ready" })?.retry))
-                client.close()
+                await client.close()
             }
             #expect(hints.allSatisfy { (2000...3000).contains($0) })
             // Eight draws from 1,001 values all equal would mean there is no jitter.
@@ -25,8 +25,8 @@ struct DeliveryTests {
             try await app.create("r0")
             let client = try await app.subscribe()
             #expect(client.status == 200)
-            #expect(client.headers["content-type"]?.hasPrefix("text/event-stream") == true)
-            #expect(client.headers["cache-control"] == "no-cache")
+            #expect(client.header("content-type")?.hasPrefix("text/event-stream") == true)
+            #expect(client.header("cache-control") == "no-cache")
             let ready = try #require(try await client.next())
             #expect(ready.event == "ready")
             #expect(ready.id == "1")
@@ -48,7 +48,7 @@ struct DeliveryTests {
             #expect(delete.event == "delete")
             #expect(delete.json["record"]?["id"] == .string("r1"))
             #expect(delete.json["action"] == .string("delete"))
-            client.close()
+            await client.close()
         }
     }
 
@@ -60,7 +60,7 @@ struct DeliveryTests {
             let (seq, _) = try await app.create("here")
             let event = try #require(try await client.next())
             #expect(event.seq == seq)
-            client.close()
+            await client.close()
         }
     }
 
@@ -82,7 +82,7 @@ struct DeliveryTests {
             try await app.create("b2", owner: TestCaller.bobID)
             #expect(try await alice.next()?.json["record"]?["id"] == .string("a2"))
             #expect(try await bob.next()?.json["record"]?["id"] == .string("b2"))
-            for client in [alice, bob, admin] { client.close() }
+            for client in [alice, bob, admin] { await client.close() }
         }
     }
 
@@ -103,7 +103,7 @@ struct DeliveryTests {
             #expect(try await app.subscribe(query: "?filter=n%20%3E").status == 400)
             #expect(try await app.subscribe(query: "?since=-1").status == 400)
             #expect(try await app.subscribe(headers: [("Last-Event-ID", "abc")]).status == 400)
-            open.close()
+            await open.close()
         }
     }
 
@@ -126,7 +126,7 @@ struct DeliveryTests {
             #expect(events.map(\.event) == ["create", "update", "delete", "create", "delete"])
             #expect(events.map(\.seq) == [entered, stayed, left, deleted - 1, deleted])
             #expect(events[2].json["record"]?["n"] == .int(3), "a record leaving the view comes with its new state")
-            client.close()
+            await client.close()
         }
     }
 
@@ -141,7 +141,7 @@ struct DeliveryTests {
             try await app.write(.create, "d", new: FeedTestApp.image("d", version: 5))
             let events = try await client.events(until: { $0.json["record"]?["id"] == .string("d") })
             #expect(events.compactMap { $0.json["record"]?["id"]?.stringValue } == ["a", "c", "d"])
-            client.close()
+            await client.close()
         }
     }
 
@@ -155,7 +155,7 @@ struct DeliveryTests {
             try await app.create("k", #""K":1"#)
             let events = try await client.events(until: { $0.json["record"]?["id"] == .string("k") })
             #expect(events.compactMap { $0.json["record"]?["id"]?.stringValue } == ["k"])
-            client.close()
+            await client.close()
         }
     }
 }

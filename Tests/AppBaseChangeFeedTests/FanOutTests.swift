@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseRuntime
+import AppBaseTestSupport
 import Testing
 
 @Suite("Fan-out")
@@ -8,7 +9,7 @@ struct FanOutTests {
     func everyoneGetsEverything() async throws {
         try await FeedTestApp.with({ $0.maxStreamsPerUser = 100 }) { app in
             let subscribers = 40, writes = 50
-            var clients: [SSEClient] = []
+            var clients: [ServerSentEventReader] = []
             for _ in 0..<subscribers { clients.append(try await app.subscribeReady().0) }
             var written: [Int64] = []
             let started = MonotonicTime.nanoseconds()
@@ -18,7 +19,7 @@ struct FanOutTests {
             let received = try await withThrowingTaskGroup(of: [Int64].self) { group in
                 for client in clients {
                     group.addTask {
-                        try await client.events(until: { $0.seq == last }, timeout: 20).compactMap(\.seq)
+                        try await client.events(until: { $0.seq == last }, timeout: .seconds(30)).compactMap(\.seq)
                     }
                 }
                 var all: [[Int64]] = []
@@ -30,7 +31,7 @@ struct FanOutTests {
             #expect(received.allSatisfy { $0 == written })
             print("fan-out (debug build): \(subscribers) subscribers × \(writes) writes; writes took "
                   + "\((acknowledged - started) / 1_000_000) ms, all delivered \((delivered - acknowledged) / 1_000_000) ms after the last ack")
-            for client in clients { client.close() }
+            for client in clients { await client.close() }
         }
     }
 }

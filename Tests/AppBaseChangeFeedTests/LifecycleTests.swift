@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseRuntime
+import AppBaseTestSupport
 import Testing
 
 @Suite("Stream endings: revocation, expiry, rule changes, slow consumers, caps, heartbeats, shutdown")
@@ -15,7 +16,7 @@ struct LifecycleTests {
             #expect(last.first?.json == JSONValue.parse(#"{"code":"session_revoked"}"#))
             let (seq, _) = try await app.create("b", owner: TestCaller.bobID)
             #expect(try await bob.next()?.seq == seq)
-            bob.close()
+            await bob.close()
         }
     }
 
@@ -32,7 +33,7 @@ struct LifecycleTests {
             #expect(last.first?.json["code"] == .string(code.rawValue))
             try await app.create("still")
             #expect(try await admin.next()?.event == "create")
-            admin.close()
+            await admin.close()
         }
     }
 
@@ -44,7 +45,7 @@ struct LifecycleTests {
             try await app.create("before")
             #expect(try await alice.next()?.event == "create")
             app.clock.advance(seconds: 31)
-            let last = try await alice.drain(timeout: 5)
+            let last = try await alice.drain()
             #expect(last.map(\.event) == ["auth_expired"])
             #expect(last.first?.json == JSONValue.parse(#"{"code":"token_expired"}"#))
         }
@@ -62,7 +63,7 @@ struct LifecycleTests {
             #expect(last.first?.json["code"] == .string("rules_changed"))
             try await app.create("o", collection: "other")
             #expect(try await other.next()?.event == "create")
-            other.close()
+            await other.close()
         }
     }
 
@@ -95,7 +96,7 @@ struct LifecycleTests {
         try await FeedTestApp.with { app in
             let (notes, _) = try await app.subscribeReady(as: .alice)
             app.rules.set(AccessRules(read: .authenticated), for: "notes", signal: false)
-            let events = try await notes.drain(timeout: 5)
+            let events = try await notes.drain()
             #expect(events.map(\.event) == ["auth_revoked"])
             #expect(events.first?.json["code"] == .string("rules_changed"))
         }
@@ -117,11 +118,11 @@ struct LifecycleTests {
             for index in 0..<events {
                 let seq = try await app.create("r\(index)", #""pad":"\#(pad)""#).seq
                 // The fast client keeps up with the writer; the slow one never reads.
-                if try await fast.next(timeout: 10)?.seq == seq { fastSeen += 1 }
+                if try await fast.next()?.seq == seq { fastSeen += 1 }
             }
             #expect(fastSeen == events)
             // The slow stream was closed by the server: reading what reached its socket ends early.
-            let slowEvents = try await slow.drain(timeout: 10)
+            let slowEvents = try await slow.drain()
             let delivered = slowEvents.filter { $0.event == "create" }.count
             #expect(delivered < events)
             #expect(await app.service.openStreamCount() == 1)
@@ -129,8 +130,8 @@ struct LifecycleTests {
             let lastID = try #require(slowEvents.last(where: { $0.id != nil })?.id)
             let (resumed, replay) = try await app.subscribeReady(headers: [("Last-Event-ID", lastID)])
             #expect(replay.filter { $0.event == "create" }.count == events - delivered)
-            resumed.close()
-            fast.close()
+            await resumed.close()
+            await fast.close()
         }
     }
 
@@ -142,20 +143,21 @@ struct LifecycleTests {
             let third = try await app.subscribe(as: .alice)
             #expect(first.status == 200 && second.status == 200)
             #expect(third.status == 429)
-            #expect(third.headers["retry-after"] != nil)
+            #expect(third.header("retry-after") != nil)
             #expect(try await third.errorBody()["error"]?["code"] == .string("rate_limited"))
             let bobs = try await app.subscribe(as: .bob)
             #expect(bobs.status == 200)
             #expect(try await app.subscribe(as: .admin).status == 429, "fourth from this address")
             #expect(try await app.subscribe(as: .admin, headers: [("X-Test-IP", "10.0.0.9")]).status == 200)
-            // Closing a stream frees its place.
-            first.close()
-            var reopened = 0
-            for _ in 0..<50 where reopened == 0 {
+            // Closing a stream frees its place, once the server has seen the close (no event
+            // tells the client when: retry until it does; the deadline only bounds a hang).
+            await first.close()
+            let reopened = try await eventually(interval: .milliseconds(20)) {
                 let again = try await app.subscribe(as: .alice)
-                if again.status == 200 { reopened = 1 } else { try await Task.sleep(for: .milliseconds(20)) }
+                await again.close()
+                return again.status == 200
             }
-            #expect(reopened == 1)
+            #expect(reopened)
         }
     }
 
@@ -163,11 +165,12 @@ struct LifecycleTests {
     func heartbeats() async throws {
         try await FeedTestApp.with({ $0.heartbeatSeconds = 1 }) { app in
             let (client, _) = try await app.subscribeReady(query: "?filter=" + Percent.encode(#"n = "never""#))
-            var last: Int64 = 0
-            for index in 0..<3 { last = try await app.create("r\(index)", #""n":1"#).seq }
-            let heartbeat = try #require(try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }, timeout: 4).last)
+            var written: Int64 = 0
+            for index in 0..<3 { written = try await app.create("r\(index)", #""n":1"#).seq }
+            let last = written
+            let heartbeat = try #require(try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }).last)
             #expect(heartbeat.json == JSONValue.parse(#"{"seq":\#(last)}"#))
-            client.close()
+            await client.close()
         }
     }
 
@@ -176,13 +179,14 @@ struct LifecycleTests {
         try await FeedTestApp.with({ $0.heartbeatSeconds = 1 }) { app in
             let (client, ready) = try await app.subscribeReady()
             let start = try #require(ready.last?.seq)
-            var last: Int64 = 0
-            for index in 0..<20 { last = try await app.create("b\(index)", collection: "b").seq }
+            var written: Int64 = 0
+            for index in 0..<20 { written = try await app.create("b\(index)", collection: "b").seq }
+            let last = written
             #expect(last > start)
-            let events = try await client.events(until: { $0.event == "heartbeat" && $0.seq == last }, timeout: 4)
+            let events = try await client.events(until: { $0.event == "heartbeat" && $0.seq == last })
             #expect(events.allSatisfy { $0.event == "heartbeat" })
             #expect(events.last?.json == JSONValue.parse(#"{"seq":\#(last)}"#))
-            client.close()
+            await client.close()
         }
     }
 

@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseRuntime
+import AppBaseTestSupport
 import Testing
 
 @Suite("Resume: since, Last-Event-ID, reset, nothing lost and nothing twice")
@@ -15,7 +16,8 @@ struct ResumeTests {
                 for index in 0..<60 { sequences.append(try await app.create("new\(index)").seq) }
                 return sequences
             }
-            try await Task.sleep(for: .milliseconds(5))
+            // Some writes land before the subscription registers: wait for the first, not a while.
+            #expect(try await eventually { try await app.head() > listed })
             let client = try await app.subscribe(query: "?since=\(listed)")
             let written = try await writer.value
             let events = try await client.events(until: { $0.event != "ready" && $0.seq == written.last })
@@ -26,7 +28,7 @@ struct ResumeTests {
             let readyIndex = try #require(events.firstIndex { $0.event == "ready" })
             let replayed = events[..<readyIndex].compactMap(\.seq)
             #expect(events[readyIndex].seq ?? 0 >= (replayed.last ?? listed))
-            client.close()
+            await client.close()
         }
     }
 
@@ -38,7 +40,7 @@ struct ResumeTests {
             try await app.create("b")
             let seen = [try await first.next(), try await first.next()]
             let lastID = try #require(seen.last??.id)
-            first.close()
+            await first.close()
             var missed: [Int64] = []
             for index in 0..<5 { missed.append(try await app.create("m\(index)").seq) }
             // EventSource sends Last-Event-ID; the original ?since= is still on the URL and must lose.
@@ -47,7 +49,7 @@ struct ResumeTests {
             #expect(replay.last?.seq == missed.last)
             let live = try await app.create("after")
             #expect(try await second.next()?.seq == live.seq)
-            second.close()
+            await second.close()
         }
     }
 
@@ -65,7 +67,7 @@ struct ResumeTests {
             let (client, replay) = try await app.subscribeReady(query: query)
             #expect(replay.filter { $0.event == "create" }.compactMap(\.seq) == expected)
             #expect(replay.last?.seq == (try await app.head()))
-            client.close()
+            await client.close()
         }
     }
 
@@ -82,11 +84,11 @@ struct ResumeTests {
             #expect(events[1].seq == 12)
             let live = try await app.create("new")
             #expect(try await client.next()?.seq == live.seq)
-            client.close()
+            await client.close()
             // Exactly at the horizon is still resumable.
             let (resumed, replay) = try await app.subscribeReady(query: "?since=7")
             #expect(replay.filter { $0.event == "create" }.compactMap(\.seq) == Array(8...13))
-            resumed.close()
+            await resumed.close()
         }
     }
 
@@ -98,7 +100,7 @@ struct ResumeTests {
             #expect(events.map(\.event) == ["reset", "ready"])
             #expect(events[0].json["reason"] == .string("future"))
             #expect(events[1].seq == 1)
-            client.close()
+            await client.close()
         }
     }
 

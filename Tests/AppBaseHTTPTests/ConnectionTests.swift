@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Connection cap and disconnects", .timeLimit(.minutes(1)))
+@Suite("Connection cap and disconnects", .timeLimit(.minutes(3)))
 struct ConnectionTests {
     @Test("the connection past the cap gets 503 server_busy and is closed; capacity returns")
     func connectionCap() async throws {

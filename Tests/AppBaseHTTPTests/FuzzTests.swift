@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Fuzzing the request parser", .timeLimit(.minutes(1)))
+@Suite("Fuzzing the request parser", .timeLimit(.minutes(3)))
 struct FuzzTests {
     /// What one fuzz case saw.
     enum Outcome: Sendable, Equatable {
@@ -29,7 +29,7 @@ struct FuzzTests {
             return .hung
         }
         do {
-            return .answered(try await client.readResponse(timeout: .seconds(4)).status)
+            return .answered(try await client.readResponse(timeout: .seconds(15)).status)
         } catch RawHTTPClientError.timedOut {
             return .hung
         } catch {
@@ -122,7 +122,7 @@ struct FuzzTests {
             }
             let health = try await server.get("/health")
             #expect(health.status == 200)
-            #expect(await server.waitForConnectionCount(0, timeout: .seconds(5)))
+            #expect(await server.waitForConnectionCount(0, timeout: .seconds(15)))
         }
     }
 
@@ -149,7 +149,7 @@ struct FuzzTests {
             #expect(rejected > 0)
             let health = try await server.get("/health")
             #expect(health.status == 200)
-            #expect(await server.waitForConnectionCount(0, timeout: .seconds(5)))
+            #expect(await server.waitForConnectionCount(0, timeout: .seconds(15)))
         }
     }
 }

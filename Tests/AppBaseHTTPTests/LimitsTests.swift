@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Request limits and malformed input", .timeLimit(.minutes(1)))
+@Suite("Request limits and malformed input", .timeLimit(.minutes(3)))
 struct LimitsTests {
     /// Checks the shape every error response shares.
     private func expectError(_ response: RawHTTPResponse, status: Int, code: String,

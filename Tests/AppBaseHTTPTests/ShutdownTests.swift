@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-@Suite("Graceful shutdown", .timeLimit(.minutes(1)))
+@Suite("Graceful shutdown", .timeLimit(.minutes(3)))
 struct ShutdownTests {
     @Test("in-flight request completes, new connections are refused, shutdown returns")
     func gracefulShutdown() async throws {
@@ -39,7 +39,7 @@ struct ShutdownTests {
             server.gate.open()
             let response = try await busy.readResponse()
             #expect(response.status == 200)
-            #expect(response.json?["released"]?.boolValue == true)
+            #expect(response.json["released"]?.boolValue == true)
             #expect(response.closesConnection)
             #expect(await busy.waitForClose().isClosed)
             #expect(await finished.wait(for: "shutdown-returned"))
@@ -62,7 +62,7 @@ struct ShutdownTests {
                 await server.server.shutdown()
                 finished.record("shutdown-returned")
             }
-            #expect(await finished.wait(for: "shutdown-returned", timeout: .seconds(5)),
+            #expect(await finished.wait(for: "shutdown-returned", timeout: .seconds(30)),
                     "shutdown did not return after its grace period")
             #expect(ContinuousClock.now - started >= .milliseconds(250))
             #expect(await client.waitForClose().isClosed)
@@ -73,10 +73,12 @@ struct ShutdownTests {
 
     @Test("shutdown with nothing open returns without waiting for the grace period")
     func idleShutdown() async throws {
-        try await withTestServer(limits: .test { $0.shutdownGraceMillis = 20_000 }) { server in
+        // The grace period is two minutes, so the bound below only tells "returned at once"
+        // from "waited for the grace period", however slow the machine.
+        try await withTestServer(limits: .test { $0.shutdownGraceMillis = 120_000 }) { server in
             let started = ContinuousClock.now
             await server.server.shutdown()
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(60))
             // (Refusing new connections is checked by the in-flight test above; probing the freed
             // ephemeral port here could reach another test's server that the OS gave it to.)
         }

@@ -121,16 +121,7 @@ final class TestServer: Sendable {
 
     /// One request on a fresh connection; returns the response.
     func exchange(_ request: [UInt8], method: String = "GET") async throws -> RawHTTPResponse {
-        let client = try await connect()
-        do {
-            try await client.send(request)
-            let response = try await client.readResponse(method: method)
-            await client.close()
-            return response
-        } catch {
-            await client.close()
-            throw error
-        }
+        try await RawHTTPClient.exchange(port: port, pieces: [request], method: method)
     }
 
     /// `GET path` on a fresh connection.
@@ -141,7 +132,7 @@ final class TestServer: Sendable {
     func connectionCount() async -> Int { await server.connectionCount() }
 
     /// Waits until the server's connection count is `expected`.
-    func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(3)) async -> Bool {
+    func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(15)) async -> Bool {
         await eventually(timeout: timeout) { await self.connectionCount() == expected }
     }
 

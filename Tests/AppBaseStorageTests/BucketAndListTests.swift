@@ -8,7 +8,7 @@ struct AdminBucketTests {
         let created = try await app.request("POST", "/admin/buckets", as: .admin, body: Array("""
             {"name":"scans","rules":{"read":"authenticated"},"maxFileBytes":1000,"allowedTypes":["Image/PNG","image/*"],"versionsKept":3}
             """.utf8))
-        #expect(created.status == 201, "\(created.text)")
+        #expect(created.status == 201, "\(created.bodyText)")
         #expect(created.json["rules"] == ["read": "authenticated", "create": "authenticated", "update": "owner", "delete": "owner"])
         #expect(created.json["allowedTypes"] == ["image/png", "image/*"])
         #expect(created.json["maxFileBytes"] == 1000)
@@ -19,7 +19,7 @@ struct AdminBucketTests {
 
         let patched = try await app.request("PATCH", "/admin/buckets/scans", as: .admin,
                                             body: Array(#"{"maxFileBytes":null,"allowedTypes":null,"rules":{"delete":"admin"}}"#.utf8))
-        #expect(patched.status == 200, "\(patched.text)")
+        #expect(patched.status == 200, "\(patched.bodyText)")
         #expect(patched.json["maxFileBytes"] == .int(1 << 30))
         #expect(patched.json["allowedTypes"] == .null)
         #expect(patched.json["rules"]?["delete"] == "admin")
@@ -53,7 +53,7 @@ struct AdminBucketTests {
     func invalidBucketBodies(body: String) async throws {
         let app = try await StorageTestApp.start()
         let response = try await app.request("POST", "/admin/buckets", as: .admin, body: Array(body.utf8))
-        #expect(response.status == 400, "\(body): \(response.text)")
+        #expect(response.status == 400, "\(body): \(response.bodyText)")
         await app.stop()
     }
 
@@ -81,7 +81,7 @@ struct ListTests {
             var path = "/storage/buckets/docs?prefix=b%2F&limit=2"
             if let cursor { path += "&cursor=\(cursor)" }
             let page = try await app.request("GET", path)
-            #expect(page.status == 200, "\(page.text)")
+            #expect(page.status == 200, "\(page.bodyText)")
             names += page.json["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             cursor = page.json["nextCursor"]?.stringValue
             pages += 1

@@ -20,11 +20,12 @@ struct DurabilityTests {
         let app = try await StorageTestApp.start()
         let (_, headers, body) = Self.framings[framing]
         let head = StorageTestApp.head("POST", "/storage/buckets/docs/upload", caller: .alice, headers: headers)
-        let socket = try await app.client.open(sending: [head, body])
+        let client = try await app.connect()
+        try await client.send(pieces: [head, body], pause: .zero)
         try await app.waitUntil("the upload streams into a temp file") { app in
             await app.service.activeUploadCount == 1 && !app.temporaryFiles.isEmpty
         }
-        try await app.client.reset(socket)
+        await client.reset()
         try await app.waitForUploadsToEnd()
         #expect(app.temporaryFiles.isEmpty)
         #expect(app.blobFiles.isEmpty)
@@ -53,7 +54,7 @@ struct DurabilityTests {
         #expect(second.blobFiles == kept)
         let download = try await second.request("GET", "/storage/buckets/docs/\(id)")
         #expect(download.status == 200)
-        #expect(download.text == "keep me")
+        #expect(download.bodyText == "keep me")
         await second.stop()
     }
 

@@ -38,7 +38,7 @@ struct QuotaTests {
         let app = try await StorageTestApp.start(settings: Self.settings(app: 1000))
         let head = StorageTestApp.head("POST", "/storage/buckets/docs/upload", caller: .alice,
                                        headers: [("Content-Length", "1001"), ("Content-Type", "application/octet-stream")])
-        let response = try await app.client.exchange([head], method: "POST")
+        let response = try await app.exchange([head], method: "POST")
         #expect(response.status == 413)
         #expect(response.errorCode == "quota_exceeded")
         try await Self.expectNothingLeft(app, blobs: 0, rows: 0)
@@ -51,7 +51,7 @@ struct QuotaTests {
         let head = StorageTestApp.head("POST", "/storage/buckets/docs/upload", caller: .alice,
                                        headers: [("Content-Length", "\(1000 + 256 * 1024 + 1)"),
                                                  ("Content-Type", MultipartBody.contentType)])
-        let response = try await app.client.exchange([head], method: "POST")
+        let response = try await app.exchange([head], method: "POST")
         #expect(response.status == 413)
         #expect(response.errorCode == "quota_exceeded")
         try await Self.expectNothingLeft(app, blobs: 0, rows: 0)

@@ -24,12 +24,12 @@ struct RulesTests {
         if let rules {
             let changed = try await app.request("PATCH", "/admin/buckets/docs", as: .admin,
                                                 body: Array(#"{"rules":\#(rules)}"#.utf8))
-            #expect(changed.status == 200, "\(changed.text)")
+            #expect(changed.status == 200, "\(changed.bodyText)")
         }
         for scenario in scenarios {
             let path = scenario.path.replacingFirst("{id}", with: id)
             let response = try await app.request(scenario.method, path, as: scenario.caller, body: Array(scenario.body.utf8))
-            #expect(response.status == scenario.status, "\(scenario.name): \(response.text)")
+            #expect(response.status == scenario.status, "\(scenario.name): \(response.bodyText)")
             if let code = scenario.code { #expect(response.errorCode == code, "\(scenario.name)") }
         }
         await app.stop()

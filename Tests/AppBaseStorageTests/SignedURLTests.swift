@@ -1,10 +1,11 @@
 import AppBaseCore
+import AppBaseTestSupport
 import Testing
 
 @Suite("Storage signed URLs")
 struct SignedURLTests {
     /// Creates a signed URL for `id` and returns it.
-    static func sign(_ app: StorageTestApp, _ id: String, body: String = "{}") async throws -> (url: String, response: TestResponse) {
+    static func sign(_ app: StorageTestApp, _ id: String, body: String = "{}") async throws -> (url: String, response: RawHTTPResponse) {
         let response = try await app.request("POST", "/storage/buckets/docs/\(id)/url", body: Array(body.utf8))
         return (response.json["url"]?.stringValue ?? "", response)
     }
@@ -13,13 +14,13 @@ struct SignedURLTests {
         let app = try await StorageTestApp.start()
         let id = try await app.uploadID(UploadTests.png, contentType: "image/png", name: "x.png")
         let (url, response) = try await Self.sign(app, id)
-        #expect(response.status == 200, "\(response.text)")
+        #expect(response.status == 200, "\(response.bodyText)")
         #expect(url.hasPrefix("/storage/signed/docs/\(id)?v=1&exp="))
         let expiresAt = try #require(response.json["expiresAt"]?.stringValue.flatMap(Timestamp.parse))
         #expect(expiresAt == (app.clock.nowMilliseconds() / 1000 + 3600) * 1000)
 
         let download = try await app.request("GET", url, as: .nobody)
-        #expect(download.status == 200, "\(download.text)")
+        #expect(download.status == 200, "\(download.bodyText)")
         #expect(download.body == UploadTests.png)
         #expect(download.header("Content-Disposition")?.hasPrefix("inline") == true)
         #expect(download.header("X-Content-Type-Options") == "nosniff")
@@ -40,12 +41,12 @@ struct SignedURLTests {
         let id = try await app.uploadID(Array("first".utf8))
         let (url, _) = try await Self.sign(app, id)
         _ = try await app.request("PUT", "/storage/buckets/docs/\(id)", body: Array("second".utf8))
-        #expect(try await app.request("GET", url, as: .nobody).text == "first")
+        #expect(try await app.request("GET", url, as: .nobody).bodyText == "first")
         let (current, _) = try await Self.sign(app, id)
-        #expect(try await app.request("GET", current, as: .nobody).text == "second")
+        #expect(try await app.request("GET", current, as: .nobody).bodyText == "second")
         let (old, response) = try await Self.sign(app, id, body: #"{"version":1,"expiresIn":60}"#)
         #expect(response.status == 200)
-        #expect(try await app.request("GET", old, as: .nobody).text == "first")
+        #expect(try await app.request("GET", old, as: .nobody).bodyText == "first")
         let (_, missing) = try await Self.sign(app, id, body: #"{"version":9}"#)
         #expect(missing.status == 404)
         await app.stop()

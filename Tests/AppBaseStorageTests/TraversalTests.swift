@@ -50,11 +50,11 @@ struct TraversalTests {
                 .replacingFirst("{sig}", with: query)
             let caller: Caller = attempt.path.hasPrefix("/admin") ? .admin : .alice
             let response = try await app.request(attempt.method, path, as: caller, body: ["POST", "PUT"].contains(attempt.method) ? [1] : [])
-            #expect(response.status == attempt.status, "\(attempt.method) \(path): \(response.text)")
+            #expect(response.status == attempt.status, "\(attempt.method) \(path): \(response.bodyText)")
         }
         #expect(app.blobFiles.count == 1)
         #expect(TemporaryDirectory.list(app.root).filter { !$0.hasPrefix("app.sqlite") } == ["storage"])
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").text == "safe")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").bodyText == "safe")
         await app.stop()
     }
 

@@ -10,7 +10,7 @@ struct UploadTests {
     @Test func rawUploadReturnsMetadataAndStoresTheBytes() async throws {
         let app = try await StorageTestApp.start()
         let created = try await app.upload(Self.hello, contentType: "text/plain; charset=utf-8", name: "hello.txt")
-        #expect(created.status == 201, "\(created.text)")
+        #expect(created.status == 201, "\(created.bodyText)")
         let json = created.json
         #expect(json["bucket"] == "docs")
         #expect(json["name"] == "hello.txt")
@@ -46,7 +46,7 @@ struct UploadTests {
         ])
         let response = try await app.request("POST", "/storage/buckets/docs/upload",
                                              headers: [("Content-Type", MultipartBody.contentType)], body: body)
-        #expect(response.status == 201, "\(response.text)")
+        #expect(response.status == 201, "\(response.bodyText)")
         #expect(response.json["name"] == "report ✓.txt")
         #expect(response.json["contentType"] == "text/plain")
         #expect(response.json["sha256"] == .string(Self.helloSHA))
@@ -58,7 +58,7 @@ struct UploadTests {
         let body = MultipartBody.make([.file(filename: "scan.png", contentType: "image/png", bytes: Self.png)])
         let response = try await app.request("POST", "/storage/buckets/docs/upload",
                                              headers: [("Content-Type", MultipartBody.contentType)], body: body)
-        #expect(response.status == 201, "\(response.text)")
+        #expect(response.status == 201, "\(response.bodyText)")
         #expect(response.json["name"] == "scan.png")
         #expect(response.json["size"] == .int(Int64(Self.png.count)))
         await app.stop()
@@ -83,7 +83,7 @@ struct UploadTests {
         let splits = cuts.filter { $0 > 0 && $0 < body.count }.sorted()
         let response = try await app.split("POST", "/storage/buckets/docs/upload",
                                            headers: [("Content-Type", MultipartBody.contentType)], body: body, at: splits)
-        #expect(response.status == 201, "\(response.text)")
+        #expect(response.status == 201, "\(response.bodyText)")
         let id = try #require(response.json["id"]?.stringValue)
         let download = try await app.request("GET", "/storage/buckets/docs/\(id)")
         #expect(download.body == file)
@@ -97,7 +97,7 @@ struct UploadTests {
         let chunks = stride(from: 0, to: bytes.count, by: 7_777).map { Array(bytes[$0..<min($0 + 7_777, bytes.count)]) }
         let response = try await app.chunked("POST", "/storage/buckets/docs/upload?name=big.bin",
                                              headers: [("Content-Type", "application/octet-stream")], chunks: chunks)
-        #expect(response.status == 201, "\(response.text)")
+        #expect(response.status == 201, "\(response.bodyText)")
         #expect(response.json["size"] == .int(Int64(bytes.count)))
         #expect(response.json["contentType"] == "application/octet-stream")
         let id = try #require(response.json["id"]?.stringValue)
@@ -109,14 +109,14 @@ struct UploadTests {
     @Test func zeroByteFiles() async throws {
         let app = try await StorageTestApp.start()
         let raw = try await app.upload([], contentType: nil, name: "empty")
-        #expect(raw.status == 201, "\(raw.text)")
+        #expect(raw.status == 201, "\(raw.bodyText)")
         #expect(raw.json["size"] == 0)
         #expect(raw.json["sha256"] == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(raw.json["contentType"] == "application/octet-stream")
         let multipart = try await app.request(
             "POST", "/storage/buckets/docs/upload", headers: [("Content-Type", MultipartBody.contentType)],
             body: MultipartBody.make([.file(filename: "empty.png", contentType: "image/png", bytes: [])]))
-        #expect(multipart.status == 201, "\(multipart.text)")
+        #expect(multipart.status == 201, "\(multipart.bodyText)")
         #expect(multipart.json["size"] == 0)
         let id = try #require(raw.json["id"]?.stringValue)
         let download = try await app.request("GET", "/storage/buckets/docs/\(id)")
@@ -161,7 +161,7 @@ struct UploadTests {
         let app = try await StorageTestApp.start()
         let response = try await app.request("POST", "/storage/buckets/docs/upload",
                                              headers: [("Content-Type", MultipartBody.contentType)], body: body)
-        #expect(response.status == status, "\(response.text)")
+        #expect(response.status == status, "\(response.bodyText)")
         #expect(response.errorCode == code)
         #expect(app.temporaryFiles.isEmpty)
         #expect(app.blobFiles.isEmpty)
@@ -174,9 +174,9 @@ struct UploadTests {
         let created = try await app.request("POST", "/admin/buckets", as: .admin, body: Array("""
             {"name":"scans","maxFileBytes":100,"allowedTypes":["image/png","application/pdf"]}
             """.utf8))
-        #expect(created.status == 201, "\(created.text)")
+        #expect(created.status == 201, "\(created.bodyText)")
         let fits = try await app.upload(Array(Self.png.prefix(100)), to: "scans", contentType: "image/png")
-        #expect(fits.status == 201, "\(fits.text)")
+        #expect(fits.status == 201, "\(fits.bodyText)")
         let tooBig = try await app.upload(Self.png + [0], to: "scans", contentType: "image/png")
         #expect(tooBig.status == 413)
         #expect(tooBig.errorCode == "payload_too_large")

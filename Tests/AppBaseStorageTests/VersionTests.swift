@@ -8,21 +8,21 @@ struct VersionTests {
         let id = try await app.uploadID(Array("one".utf8), name: "notes.txt")
         app.clock.advance(seconds: 10)
         let second = try await app.request("PUT", "/storage/buckets/docs/\(id)", body: Array("two!".utf8))
-        #expect(second.status == 200, "\(second.text)")
+        #expect(second.status == 200, "\(second.bodyText)")
         #expect(second.json["version"] == 2)
         #expect(second.json["size"] == 4)
         #expect(second.json["name"] == "notes.txt")
         #expect(second.json["id"] == .string(id))
 
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").text == "two!")
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)?version=1").text == "one")
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)?version=2").text == "two!")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").bodyText == "two!")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)?version=1").bodyText == "one")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)?version=2").bodyText == "two!")
 
         app.clock.advance(seconds: 10)
         let restored = try await app.request("POST", "/storage/buckets/docs/\(id)/versions/1/restore")
-        #expect(restored.status == 200, "\(restored.text)")
+        #expect(restored.status == 200, "\(restored.bodyText)")
         #expect(restored.json["version"] == 3)
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").text == "one")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").bodyText == "one")
 
         let history = try await app.request("GET", "/storage/buckets/docs/\(id)/versions")
         #expect(history.status == 200)
@@ -46,7 +46,7 @@ struct VersionTests {
         let multipart = try await app.request(
             "PUT", "/storage/buckets/docs/\(id)", headers: [("Content-Type", MultipartBody.contentType)],
             body: MultipartBody.make([.file(filename: "c.txt", contentType: "text/plain", bytes: Array("three".utf8))]))
-        #expect(multipart.status == 200, "\(multipart.text)")
+        #expect(multipart.status == 200, "\(multipart.bodyText)")
         #expect(multipart.json["name"] == "c.txt")
         #expect(multipart.json["version"] == 3)
         #expect(multipart.json["contentType"] == "text/plain")
@@ -56,7 +56,7 @@ struct VersionTests {
     @Test func oldestVersionsArePrunedWithTheirBytes() async throws {
         let app = try await StorageTestApp.start()
         let bucket = try await app.request("POST", "/admin/buckets", as: .admin, body: Array(#"{"name":"docs","versionsKept":2}"#.utf8))
-        #expect(bucket.status == 201, "\(bucket.text)")
+        #expect(bucket.status == 201, "\(bucket.bodyText)")
         let id = try await app.uploadID(Array("v1".utf8))
         for content in ["v2", "v3", "v4"] {
             let response = try await app.request("PUT", "/storage/buckets/docs/\(id)", body: Array(content.utf8))
@@ -72,7 +72,7 @@ struct VersionTests {
         #expect(restoreKept.status == 200)
         #expect(restoreKept.json["version"] == 5)
         #expect(app.blobFiles.count == 2)
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").text == "v3")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").bodyText == "v3")
         await app.stop()
     }
 
@@ -89,7 +89,7 @@ struct VersionTests {
         #expect(try await app.request("GET", "/storage/buckets/docs/\(id)").status == 404)
         #expect(try await app.request("GET", "/storage/buckets/docs/\(id)?version=1").status == 404)
         #expect(try await app.request("DELETE", "/storage/buckets/docs/\(id)").status == 404)
-        #expect(try await app.request("GET", "/storage/buckets/docs/\(keep)").text == "other")
+        #expect(try await app.request("GET", "/storage/buckets/docs/\(keep)").bodyText == "other")
         let deleteEvent = await app.auditEvents().last
         #expect(deleteEvent?.action == "file.delete")
         #expect(deleteEvent?.target == "docs/\(id)")

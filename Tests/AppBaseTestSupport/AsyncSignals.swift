@@ -42,13 +42,13 @@ public final class EventLog: Sendable {
     public func count(of event: String) -> Int { state.withLock { $0.events.count { $0 == event } } }
 
     /// Waits until `event` is (or was already) recorded `occurrences` times. Returns false at the deadline.
-    public func wait(for event: String, occurrences: Int = 1, timeout: Duration = .seconds(3)) async -> Bool {
+    public func wait(for event: String, occurrences: Int = 1, timeout: Duration = .seconds(15)) async -> Bool {
         if occurrences <= 1 { return await wait(timeout: timeout) { $0 == event } }
         return await eventually(timeout: timeout) { self.count(of: event) >= occurrences }
     }
 
     /// Waits until an event matching `matches` is (or was already) recorded. Returns false at the deadline.
-    public func wait(timeout: Duration = .seconds(3), where matches: @escaping @Sendable (String) -> Bool) async -> Bool {
+    public func wait(timeout: Duration = .seconds(15), where matches: @escaping @Sendable (String) -> Bool) async -> Bool {
         await withCheckedContinuation { continuation in
             let id = state.withLock { state -> UInt64? in
                 if state.events.contains(where: matches) { return nil }
@@ -131,7 +131,8 @@ public final class Gate: Sendable {
 
 /// Polls `condition` every `interval` until it holds or `timeout` passes; returns its last value.
 /// For states that have no event to await (a connection count settling after a close).
-public func eventually(timeout: Duration = .seconds(3), interval: Duration = .milliseconds(10),
+/// The default deadline means "never happened", not "was slow": generous for a loaded machine.
+public func eventually(timeout: Duration = .seconds(15), interval: Duration = .milliseconds(10),
                        _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {

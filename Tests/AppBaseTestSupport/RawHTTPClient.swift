@@ -70,8 +70,9 @@ public enum CloseObservation: Sendable {
 /// hang. Received bytes are kept in an inbox, so several pipelined responses can be read one
 /// after another. An actor: use one client from one task at a time.
 public actor RawHTTPClient {
-    /// Deadline used when a call does not pass one.
-    public static let defaultTimeout: Duration = .seconds(3)
+    /// Deadline used when a call does not pass one. It only bounds a hang ("the answer never
+    /// came"), so it is generous: a loaded, 3× slower machine must never reach it.
+    public static let defaultTimeout: Duration = .seconds(15)
 
     /// The server port this client is connected to.
     public let port: Int

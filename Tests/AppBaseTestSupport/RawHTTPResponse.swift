@@ -64,14 +64,14 @@ public struct RawHTTPResponse: Sendable {
     /// The body as UTF-8 text (invalid sequences repaired).
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
-    /// The body parsed as JSON, or nil when it is not JSON.
-    public var json: JSONValue? { try? JSONParser.parse(body) }
+    /// The body parsed as JSON, or `.null` when it is not JSON.
+    public var json: JSONValue { (try? JSONParser.parse(body, maxDepth: 64)) ?? .null }
 
     /// `error.code` of an AppBase error body.
-    public var errorCode: String? { json?["error"]?["code"]?.stringValue }
+    public var errorCode: String? { json["error"]?["code"]?.stringValue }
 
     /// `error.requestId` of an AppBase error body.
-    public var errorRequestID: String? { json?["error"]?["requestId"]?.stringValue }
+    public var errorRequestID: String? { json["error"]?["requestId"]?.stringValue }
 
     /// True for responses that never carry a body whatever their headers say.
     static func bodyless(status: Int, method: String) -> Bool {

@@ -1,6 +1,11 @@
+import AppBaseCore
+
 /// One event parsed from a `text/event-stream` body.
-public struct ParsedServerSentEvent: Sendable, Equatable {
+public struct ParsedServerSentEvent: Sendable, Equatable, CustomStringConvertible {
+    /// The `event:` field; nil for the default type (`message`).
     public var event: String?
+    /// The `id:` field of this event's own block (nil when the block had none), not the
+    /// stream's last event id carried over: tests check what each event says.
     public var id: String?
     /// The `data:` lines joined with `\n`.
     public var data: String
@@ -12,17 +17,26 @@ public struct ParsedServerSentEvent: Sendable, Equatable {
         self.data = data
         self.retry = retry
     }
+
+    /// The id as a change-feed sequence number.
+    public var seq: Int64? { id.flatMap { Int64($0) } }
+
+    /// The data parsed as JSON (`.null` when it is not JSON).
+    public var json: JSONValue { (try? JSONParser.parse(data, maxDepth: 64)) ?? .null }
+
+    public var description: String { "\(event ?? "message")#\(id ?? "-") \(data)" }
 }
 
 /// An incremental parser for the event-stream format (HTML standard, §9.2.6): feed bytes as
 /// they arrive, get back the events completed so far. Comment lines are counted, not returned.
+/// As EventSource does, a block without a `data:` line dispatches nothing.
 public struct ServerSentEventParser: Sendable {
     private var pending: [UInt8] = []
     private var event: String?
     private var id: String?
     private var dataLines: [String] = []
     private var retry: Int?
-    private var sawField = false
+    private var sawData = false
     /// Comment lines (`: ...`) seen so far (heartbeats).
     public private(set) var commentCount = 0
 
@@ -45,11 +59,12 @@ public struct ServerSentEventParser: Sendable {
         if line.isEmpty {
             defer {
                 event = nil
+                id = nil
                 dataLines = []
                 retry = nil
-                sawField = false
+                sawData = false
             }
-            guard sawField else { return nil }
+            guard sawData else { return nil }
             return ParsedServerSentEvent(event: event, id: id, data: dataLines.joined(separator: "\n"), retry: retry)
         }
         if line.first == UInt8(ascii: ":") {
@@ -61,11 +76,12 @@ public struct ServerSentEventParser: Sendable {
         let name = String(parts[0])
         var value = parts.count > 1 ? String(parts[1]) : ""
         if value.hasPrefix(" ") { value.removeFirst() }
-        sawField = true
         switch name {
         case "event": event = value
         case "id": id = value
-        case "data": dataLines.append(value)
+        case "data":
+            dataLines.append(value)
+            sawData = true
         case "retry": retry = Int(value)
         default: break
         }

@@ -1,7 +1,7 @@
 """Deleting a collection leaves a marker in the change log: a client resuming past it gets `reset`."""
 import requests
 
-from conftest import Server, register
+from conftest import TIMEOUT, Server, register
 
 
 def read_events(response, wanted, limit=50):
@@ -33,12 +33,12 @@ def test_resume_across_a_collection_drop_resets():
         headers = {"X-API-Key": key, "Authorization": f"Bearer {token}"}
         base = f"{server.url()}/db/collections/notes"
         for i in range(3):
-            assert requests.post(base, json={"i": i}, headers=headers, timeout=5).status_code == 201
-        listed = requests.get(base, headers=headers, timeout=5)
+            assert requests.post(base, json={"i": i}, headers=headers, timeout=TIMEOUT).status_code == 201
+        listed = requests.get(base, headers=headers, timeout=TIMEOUT)
         since = int(listed.headers["X-Change-Seq"])
         assert requests.delete(f"{server.url()}/admin/collections/notes", headers={"X-API-Key": admin},
-                               timeout=5).status_code == 204
-        with requests.get(f"{base}/subscribe?since={since}", headers=headers, stream=True, timeout=10) as stream:
+                               timeout=TIMEOUT).status_code == 204
+        with requests.get(f"{base}/subscribe?since={since}", headers=headers, stream=True, timeout=TIMEOUT) as stream:
             assert stream.status_code == 200
             events = read_events(stream, {"reset"})
         reset = [e for e in events if e.get("event") == "reset"]

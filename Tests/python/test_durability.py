@@ -1,11 +1,10 @@
 """SIGKILL during a write load: every write that got a 2xx is there after restart, and the database is intact."""
 import sqlite3
 import threading
-import time
 
 import requests
 
-from conftest import Server, register
+from conftest import TIMEOUT, Server, register
 
 
 def test_sigkill_loses_no_acknowledged_write():
@@ -16,6 +15,7 @@ def test_sigkill_loses_no_acknowledged_write():
     acknowledged = []
     lock = threading.Lock()
     stop = threading.Event()
+    enough = threading.Event()  # 300 writes acknowledged: time to kill the server mid-load
 
     def writer(n):
         s = requests.Session()
@@ -23,24 +23,24 @@ def test_sigkill_loses_no_acknowledged_write():
         while not stop.is_set() and i < 2000:
             try:
                 r = s.post(f"{server.url()}/db/collections/notes", json={"writer": n, "i": i, "pad": "x" * 100},
-                           headers=headers, timeout=5)
+                           headers=headers, timeout=TIMEOUT)
             except requests.RequestException:
                 return
             if 200 <= r.status_code < 300:
                 with lock:
                     acknowledged.append(r.json()["id"])
+                    if len(acknowledged) >= 300:
+                        enough.set()
             i += 1
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
-    deadline = time.time() + 20
-    while len(acknowledged) < 300 and time.time() < deadline:
-        time.sleep(0.05)
+    enough.wait(timeout=120)  # bounds a hang; the assertion below says whether it happened
     server.kill()  # SIGKILL mid-load
     stop.set()
     for t in threads:
-        t.join(timeout=10)
+        t.join(timeout=TIMEOUT)
     assert len(acknowledged) >= 300
 
     db = sqlite3.connect(f"{server.data}/notes/app.sqlite")
@@ -51,7 +51,7 @@ def test_sigkill_loses_no_acknowledged_write():
     try:
         missing = []
         for record_id in acknowledged:
-            r = requests.get(f"{server.url()}/db/collections/notes/{record_id}", headers=headers, timeout=5)
+            r = requests.get(f"{server.url()}/db/collections/notes/{record_id}", headers=headers, timeout=TIMEOUT)
             if r.status_code != 200:
                 missing.append((record_id, r.status_code))
         assert missing == []

@@ -1,13 +1,15 @@
 """The key CLI against a running server: a created key works at once, a revoked one fails on the very next request."""
 import requests
 
+from conftest import TIMEOUT
+
 
 def test_create_then_revoke_mid_run(server):
     key = server.create_key()
     assert key.startswith("hs_live_") and len(key) >= 40
     headers = {"X-API-Key": key}
     r = requests.post(f"{server.url()}/auth/login", json={"email": "nobody@example.org", "password": "x" * 12},
-                      headers=headers, timeout=10)
+                      headers=headers, timeout=TIMEOUT)
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_credentials"
 
     listed = server.cli("keys", "list", "--app", "notes", "--json")
@@ -16,7 +18,7 @@ def test_create_then_revoke_mid_run(server):
     server.cli("keys", "revoke", "--app", "notes", "--id", key_id)
 
     r = requests.post(f"{server.url()}/auth/login", json={"email": "nobody@example.org", "password": "x" * 12},
-                      headers=headers, timeout=10)
+                      headers=headers, timeout=TIMEOUT)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "invalid_api_key"
 
@@ -25,7 +27,7 @@ def test_cli_refuses_unregistered_app(server):
     import subprocess
     from conftest import BINARY
     out = subprocess.run([BINARY, "keys", "create", "--app", "notez", "--name", "x", "--config", server.config,
-                          "--data-dir", server.data], capture_output=True, text=True, timeout=30)
+                          "--data-dir", server.data], capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert "notez" in out.stderr
     import os

@@ -1,4 +1,14 @@
-"""A login storm runs on the bounded hashing pool: /health stays fast and overflow gets 503 + Retry-After."""
+"""A login storm runs on the bounded hashing pool: /health keeps answering and overflow gets 503 + Retry-After.
+
+Only what cannot flake on a slow or shared machine is asserted: every /health probe sent while the
+storm runs is answered 200, the storm's logins get 401 (hashed, wrong password) or 503 (shed), every
+503 carries Retry-After, and the pool both served and shed. How *fast* /health stays is a latency
+question for a benchmark with a client that is not the bottleneck: Benchmarks/login-storm.
+
+The hashing queue's depth is not exposed by the server (no route or log line reports it; only the
+in-process `BlockingWorkPool.inFlight`), so the bound `hash_queue` is checked here only through its
+effect: overflow is shed with 503 instead of queued.
+"""
 import threading
 import time
 
@@ -10,24 +20,15 @@ from conftest import Server, register
 STORM_CONFIG = "[auth]\nhash_threads = 1\nhash_queue = 8"
 STORM_APP = ("[apps.{app}.auth]\nlogin_per_ip_and_email = { limit = 1000000, window = 1 }\n"
              "login_per_ip = { limit = 1000000, window = 1 }")
+STORM_CLIENTS = 24          # > hash_threads + hash_queue, so some logins must be shed
+LOGINS_PER_CLIENT = 200     # bound on the storm's size
+HEALTH_PROBES = 200
+# Deadlines that mean "never happened", not "was fast": generous for a 3x slower, shared machine.
+REQUEST_TIMEOUT = 60
+STORM_DEADLINE = 180
 
 
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))]
-
-
-def health_latencies(url, count):
-    s = requests.Session()
-    out = []
-    for _ in range(count):
-        start = time.perf_counter()
-        assert s.get(url, timeout=5).status_code == 200
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def test_health_p99_stays_flat_during_login_storm():
+def test_health_answers_during_login_storm_and_overflow_is_shed():
     server = Server(extra=STORM_CONFIG, app_extra=STORM_APP).start()
     try:
         run_storm(server)
@@ -39,37 +40,53 @@ def run_storm(server):
     key = server.create_key()
     register(server.url(), key, "storm@example.org")
     health = f"{server.url()}/health"
-    baseline = health_latencies(health, 300)
+    login = f"{server.url()}/auth/login"
 
     stop = threading.Event()
+    shed = threading.Event()        # set at the first 503: the pool is full, the storm is on
     statuses = []
+    errors = []
     lock = threading.Lock()
+    deadline = time.monotonic() + STORM_DEADLINE
 
     def storm():
         s = requests.Session()
-        for _ in range(200):
-            if stop.is_set():
-                return
-            r = s.post(f"{server.url()}/auth/login", json={"email": "storm@example.org", "password": "wrong password!"},
-                       headers={"X-API-Key": key}, timeout=30)
+        try:
+            for _ in range(LOGINS_PER_CLIENT):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                r = s.post(login, json={"email": "storm@example.org", "password": "wrong password!"},
+                           headers={"X-API-Key": key}, timeout=REQUEST_TIMEOUT)
+                with lock:
+                    statuses.append((r.status_code, r.headers.get("Retry-After")))
+                if r.status_code == 503:
+                    shed.set()
+                    time.sleep(0.05)  # a polite client honours Retry-After (shortened here)
+        except requests.RequestException as error:
             with lock:
-                statuses.append((r.status_code, r.headers.get("Retry-After")))
-            if r.status_code == 503:
-                time.sleep(0.05)  # a polite client honours Retry-After (shortened here)
+                errors.append(repr(error))
 
-    threads = [threading.Thread(target=storm) for _ in range(24)]
+    threads = [threading.Thread(target=storm) for _ in range(STORM_CLIENTS)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    during = health_latencies(health, 300)
-    stop.set()
-    for t in threads:
-        t.join(timeout=60)
+    try:
+        # Probe /health only once the storm demonstrably fills the pool (first 503).
+        assert shed.wait(timeout=STORM_DEADLINE), f"no login was shed: {sorted(set(statuses))} {errors[:3]}"
+        probes = requests.Session()
+        health_statuses = [probes.get(health, timeout=REQUEST_TIMEOUT).status_code for _ in range(HEALTH_PROBES)]
+        with lock:
+            logins_meanwhile = len(statuses)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=REQUEST_TIMEOUT + 10)
+    assert not any(t.is_alive() for t in threads), "a storm client hung"
 
-    base_p99, storm_p99 = percentile(baseline, 0.99), percentile(during, 0.99)
-    print(f"/health p99 baseline {base_p99:.2f} ms, during storm {storm_p99:.2f} ms, logins {len(statuses)}")
-    assert storm_p99 < max(25.0, 5 * base_p99)
+    print(f"logins {len(statuses)} ({logins_meanwhile} by the end of the /health probes), "
+          f"/health probes {len(health_statuses)}")
+    assert not errors, errors[:3]
+    assert health_statuses == [200] * HEALTH_PROBES
     codes = {code for code, _ in statuses}
-    assert codes <= {401, 503}
+    assert codes <= {401, 503}, codes
     assert 503 in codes and 401 in codes  # the pool both served and shed load
-    assert all(retry is not None for code, retry in statuses if code in (429, 503))
+    assert all(retry is not None for code, retry in statuses if code == 503)

@@ -61,16 +61,17 @@ final class FeedTestApp: TestFixture {
 
     /// Opens `GET /db/collections/<collection>/subscribe<query>` as `caller`.
     func subscribe(_ collection: String = "notes", query: String = "", as caller: TestCaller = .alice,
-                   headers: [(String, String)] = [], receiveBuffer: Int32? = nil) async throws -> SSEClient {
-        try await SSEClient.open(port: port, path: "/db/collections/\(collection)/subscribe\(query)",
-                                 headers: [("X-Test-Caller", caller.rawValue)] + headers, receiveBuffer: receiveBuffer)
+                   headers: [(String, String)] = [], receiveBuffer: Int? = nil) async throws -> ServerSentEventReader {
+        try await ServerSentEventReader.open(port: port, path: "/db/collections/\(collection)/subscribe\(query)",
+                                             headers: [("X-Test-Caller", caller.rawValue)] + headers,
+                                             receiveBufferSize: receiveBuffer)
     }
 
     /// Subscribes and reads up to (and including) `ready`, returning the stream and what came before.
     func subscribeReady(_ collection: String = "notes", query: String = "", as caller: TestCaller = .alice,
-                        headers: [(String, String)] = []) async throws -> (SSEClient, [SSEClient.Event]) {
+                        headers: [(String, String)] = []) async throws -> (ServerSentEventReader, [ParsedServerSentEvent]) {
         let client = try await subscribe(collection, query: query, as: caller, headers: headers)
-        guard client.status == 200 else { throw ClientError("subscribe answered \(client.status)") }
+        guard client.status == 200 else { throw TestFailure("subscribe answered \(client.status)") }
         let events = try await client.events(until: { $0.event == "ready" })
         return (client, events)
     }

@@ -45,7 +45,6 @@ final class StorageTestApp: Sendable {
     let service: StorageService
     let clock: ManualWallClock
     let host: TestHTTPHost
-    let client: TestHTTPClient
     let audit: AuditTap
 
     /// The data directory: `app.sqlite` and `storage/`.
@@ -69,18 +68,17 @@ final class StorageTestApp: Sendable {
         let router = Router.serving(service, app: app, authenticator: TestAuthenticator(), logger: logger)
         let host = try await TestHTTPHost.start(serving: router, loopName: "storage-test-loop")
         return StorageTestApp(app: app, database: database, environment: environment, service: service,
-                              clock: clock, host: host, client: TestHTTPClient(port: host.port), audit: audit)
+                              clock: clock, host: host, audit: audit)
     }
 
     private init(app: String, database: TestDatabase, environment: AppEnvironment, service: StorageService,
-                 clock: ManualWallClock, host: TestHTTPHost, client: TestHTTPClient, audit: AuditTap) {
+                 clock: ManualWallClock, host: TestHTTPHost, audit: AuditTap) {
         self.app = app
         self.database = database
         self.environment = environment
         self.service = service
         self.clock = clock
         self.host = host
-        self.client = client
         self.audit = audit
     }
 
@@ -95,34 +93,42 @@ final class StorageTestApp: Sendable {
 
     // MARK: Requests
 
+    /// A new raw connection to the server (for requests a test abandons half-way).
+    func connect() async throws -> RawHTTPClient { try await RawHTTPClient.connect(port: host.port) }
+
+    /// Sends `pieces` on a fresh connection (pausing `pause` between them) and reads one response.
+    func exchange(_ pieces: [[UInt8]], method: String, pause: Duration = .zero) async throws -> RawHTTPResponse {
+        try await RawHTTPClient.exchange(port: host.port, pieces: pieces, pause: pause, method: method)
+    }
+
     /// Sends one request with a `Content-Length` body.
     func request(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
-                 body: [UInt8] = []) async throws -> TestResponse {
+                 body: [UInt8] = []) async throws -> RawHTTPResponse {
         let head = Self.head(method, path, caller: caller, headers: headers + [("Content-Length", "\(body.count)")])
-        return try await client.exchange([head + body], method: method)
+        return try await exchange([head + body], method: method)
     }
 
     /// Sends one request with a chunked body, each chunk in its own segment.
     func chunked(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
-                 chunks: [[UInt8]]) async throws -> TestResponse {
+                 chunks: [[UInt8]]) async throws -> RawHTTPResponse {
         var pieces = [Self.head(method, path, caller: caller, headers: headers + [("Transfer-Encoding", "chunked")])]
         for chunk in chunks where !chunk.isEmpty {
             pieces.append(Array(String(chunk.count, radix: 16).utf8) + [13, 10] + chunk + [13, 10])
         }
         pieces.append(Array("0\r\n\r\n".utf8))
-        return try await client.exchange(pieces, method: method, pauseMicros: 2_000)
+        return try await exchange(pieces, method: method, pause: .milliseconds(2))
     }
 
     /// Sends head and body split at `splits` (offsets into the body), one segment each.
     func split(_ method: String, _ path: String, as caller: Caller = .alice, headers: [(String, String)] = [],
-               body: [UInt8], at splits: [Int]) async throws -> TestResponse {
+               body: [UInt8], at splits: [Int]) async throws -> RawHTTPResponse {
         var pieces = [Self.head(method, path, caller: caller, headers: headers + [("Content-Length", "\(body.count)")])]
         var start = 0
         for split in splits + [body.count] where split > start {
             pieces.append(Array(body[start..<split]))
             start = split
         }
-        return try await client.exchange(pieces, method: method, pauseMicros: 2_000)
+        return try await exchange(pieces, method: method, pause: .milliseconds(2))
     }
 
     static func head(_ method: String, _ path: String, caller: Caller, headers: [(String, String)]) -> [UInt8] {
@@ -134,7 +140,7 @@ final class StorageTestApp: Sendable {
 
     /// Uploads `bytes` raw; returns the response.
     func upload(_ bytes: [UInt8], to bucket: String = "docs", as caller: Caller = .alice,
-                contentType: String? = "application/octet-stream", name: String? = nil) async throws -> TestResponse {
+                contentType: String? = "application/octet-stream", name: String? = nil) async throws -> RawHTTPResponse {
         var path = "/storage/buckets/\(bucket)/upload"
         if let name { path += "?name=\(QueryString.percentEncode(name))" }
         return try await request("POST", path, as: caller, headers: contentType.map { [("Content-Type", $0)] } ?? [],
@@ -146,7 +152,7 @@ final class StorageTestApp: Sendable {
                   contentType: String? = "application/octet-stream", name: String? = nil) async throws -> String {
         let response = try await upload(bytes, to: bucket, as: caller, contentType: contentType, name: name)
         guard response.status == 201, let id = response.json["id"]?.stringValue else {
-            throw TestHTTPClient.ClientError(description: "upload failed: \(response.status) \(response.text)")
+            throw TestFailure("upload failed: \(response.status) \(response.bodyText)")
         }
         return id
     }
@@ -166,13 +172,12 @@ final class StorageTestApp: Sendable {
         try await waitUntil("no upload is active") { await $0.service.activeUploadCount == 0 }
     }
 
-    /// Polls `condition` every 10 ms for up to 5 s (the service publishes no event for it).
+    /// Polls `condition` until it holds (the service publishes no event for it); the deadline
+    /// (`eventually`'s default) only bounds a hang.
     func waitUntil(_ what: String, _ condition: @Sendable (StorageTestApp) async -> Bool) async throws {
-        for _ in 0..<500 {
-            if await condition(self) { return }
-            try await Task.sleep(for: .milliseconds(10))
+        guard await eventually({ await condition(self) }) else {
+            throw TestFailure("timed out waiting until \(what)")
         }
-        throw TestHTTPClient.ClientError(description: "timed out waiting until \(what)")
     }
 
     /// Rows in a storage table.
@@ -182,3 +187,4 @@ final class StorageTestApp: Sendable {
         }
     }
 }
+
