@@ -26,7 +26,7 @@ struct StartStopTests {
         let ports = [server.ports.master] + LiveServer.appNames.compactMap { server.ports.apps[$0] }
         #expect(ports.count == 3)
         for port in ports {
-            let health = try await ScenarioRunner.exchange(RawRequest.make("GET", "/health"), port: port, method: "GET")
+            let health = try await RawHTTPClient.exchange(port: port, pieces: [RawRequest.make("GET", "/health")])
             #expect(health.status == 200)
         }
 
@@ -55,7 +55,7 @@ struct StartStopTests {
         let alphaPort = try #require(againPorts.apps["alpha"])
         let keys = try #require(server.keys["alpha"])
         let request = RawRequest.make("GET", "/admin/collections", headers: [("X-API-Key", keys.admin)])
-        let collections = try await ScenarioRunner.exchange(request, port: alphaPort, method: "GET")
+        let collections = try await RawHTTPClient.exchange(port: alphaPort, pieces: [request])
         #expect(collections.status == 200, "\(collections.bodyText)")
         await again.shutdown()
         await server.stop()

@@ -12,6 +12,8 @@ protocol ByteStreamTransport: AnyObject {
     func stopReading()
     /// True while the transport reads (between `startReading` and `stopReading` or the peer's FIN).
     var isReading: Bool { get }
+    /// True once the peer sent FIN: nothing more will be read, though writes may still go out.
+    var peerFinishedSending: Bool { get }
     /// Writes or queues bytes. Each call is answered by one `transportDidWrite(succeeded:)`,
     /// always after the call has returned — unless the transport is closed first (closing
     /// detaches the delegate). Successes are reported in call order; a failure may be reported

@@ -84,6 +84,15 @@ final class Exchange {
         return false
     }
 
+    /// True while the answer is a stream with no declared end (chunked, or until close): an
+    /// event stream the client consumes live.
+    var isOpenEndedStream: Bool {
+        switch outbound {
+        case .streaming(_, .chunked), .streaming(_, .untilClose): return true
+        case .unanswered, .deferred, .writing, .streaming, .sendingFile: return false
+        }
+    }
+
     /// True until an answer's head has been chosen (the handler may still run).
     var isUnanswered: Bool {
         switch outbound {

@@ -106,6 +106,10 @@ extension HTTPConnection {
             if let contentLength {
                 head.setContentLength(contentLength, omitForStatus: false)
                 framing = .contentLength(remaining: contentLength)
+            } else if transport.peerFinishedSending {
+                // The client hung up while the handler ran: nobody will read an open-ended stream.
+                close(reason: "peer finished sending before its stream began", graceful: true)
+                return nil
             } else if exchange.http10 {
                 exchange.keepAlive = false
                 head.keepAlive = false

@@ -28,6 +28,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// The peer sent FIN: a graceful close need not wait for it.
     private var peerEnded = false
     var isReading: Bool { reading }
+    var peerFinishedSending: Bool { peerEnded }
     private var closed = false
     private var closeCompletion: (() -> Void)?
     private var selfRetain: Unmanaged<TCPTransport>?

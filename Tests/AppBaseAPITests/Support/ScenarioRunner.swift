@@ -40,7 +40,7 @@ struct ScenarioRunner {
             body: scenario.body.map { Array(resolve($0, for: name).utf8) })
         let response: RawHTTPResponse
         do {
-            response = try await Self.exchange(request, port: port, method: scenario.method)
+            response = try await RawHTTPClient.exchange(port: port, pieces: [request], method: scenario.method)
         } catch {
             Issue.record("\(name): \(scenario.method) \(scenario.path) on the \(scenario.port) failed: \(error)")
             return
@@ -74,20 +74,6 @@ struct ScenarioRunner {
         }
     }
 
-    /// One request on a new connection, and its response.
-    static func exchange(_ request: [UInt8], port: Int, method: String) async throws -> RawHTTPResponse {
-        let client = try await RawHTTPClient.connect(port: port)
-        do {
-            try await client.send(request)
-            let response = try await client.readResponse(method: method)
-            await client.close()
-            return response
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-
     /// Replaces each `{{name}}` in `text` by its value; an unknown name is a test failure.
     func resolve(_ text: String, for scenario: String) -> String {
         var result = ""
@@ -108,7 +94,8 @@ struct ScenarioRunner {
 
     private mutating func capture(_ captures: [String: String], from response: RawHTTPResponse, for scenario: String) {
         guard !captures.isEmpty else { return }
-        guard let json = response.json else {
+        let json = response.json
+        guard json != .null else {
             Issue.record("\(scenario): cannot capture \(captures.keys.sorted()) from a body that is not JSON: \(response.bodyText)")
             return
         }
