@@ -7,6 +7,7 @@ import PackageDescription
 /// A service module never imports another service module; AppBasePlatform composes them.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -34,111 +35,85 @@ let package = Package(
         // Core: bus, events, errors, JSON, ids, time, limits. No I/O.
         .target(
             name: "AppBaseCore",
-            dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "OrderedCollections", package: "swift-collections"),
-            ],
+            dependencies: [.product(name: "DequeModule", package: "swift-collections"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // SQLite: connections, statements, migrations, the single writer and readers.
         .target(
             name: "AppBaseSQLite",
-            dependencies: ["AppBaseCore", "CSQLite"],
+            dependencies: ["AppBaseCore", "CSQLite", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // HTTP/1.1 on libuv: loop bridge, listener, parser glue, router, responses, SSE.
         .target(
             name: "AppBaseHTTP",
-            dependencies: [
-                "AppBaseCore", "CLibUV", "CHTTPParser",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "DequeModule", package: "swift-collections"),
-            ],
+            dependencies: ["AppBaseCore", "CHTTPParser", "CLibUV", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The contract between the platform and an app's services: environment, service protocol,
         // cross-service hooks (change recording, rule lookups, identity revalidation).
         .target(
             name: "AppBaseRuntime",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Filter language: lexer → AST → SQL, in-memory evaluator, rule predicates. No I/O.
-        .target(name: "AppBaseQuery", dependencies: ["AppBaseCore"], swiftSettings: swiftSettings),
+        .target(name: "AppBaseQuery", dependencies: ["AppBaseCore", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         // AuthActor: users, sessions, tokens, API keys, throttling.
         .target(
             name: "AppBaseAuth",
-            dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "CSodium",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "CSodium", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // CollectionActor: JSON records, rules, queries, indexes, batches.
         .target(
             name: "AppBaseCollections",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseQuery"],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // ChangeFeedActor: change log, SSE subscriptions with resume.
         .target(
             name: "AppBaseChangeFeed",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseQuery"],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // StorageActor: buckets, streaming uploads, versions, signed URLs.
         .target(
             name: "AppBaseStorage",
-            dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "CLibUV",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: [
-                "AppBaseCore", "AppBaseHTTP", "AppBaseSQLite", "AppBaseRuntime", "AppBaseAuth",
-                "AppBaseCollections", "AppBaseChangeFeed", "AppBaseStorage",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
         .executableTarget(
             name: "appbase",
-            dependencies: [
-                "AppBasePlatform",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["AppBaseCore", "AppBasePlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseSQLite", "CSQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseHTTP", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseQuery", "CSQLite", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseStorage", "AppBaseTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseCore", "AppBaseQuery", "AppBaseTestSupport", "CSQLite", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBasePlatform", "AppBaseAuth", "AppBaseHTTP", "AppBaseCore", "AppBaseTestSupport",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service
         // test targets build their apps from (scratch directories, app database, HTTP host).
         .target(
             name: "AppBaseTestSupport",
-            dependencies: ["AppBaseCore", "AppBaseSQLite", "AppBaseHTTP", "AppBaseRuntime",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AppBaseTestSupport",
             swiftSettings: swiftSettings
         ),

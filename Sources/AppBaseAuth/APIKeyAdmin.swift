@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseSQLite
+import AppBaseRuntime
 
 /// API key management straight on an app's `app.sqlite`, for the CLI (`appbase keys create|list|revoke`),
 /// whether or not the server runs.

@@ -1,5 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// `/admin/users…`: finding users, password reset, disabling. Admin key only (a client key never gets
 /// here: `authenticate` answers 403 `forbidden` for any `/admin` path, and each handler checks again).

@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseRuntime
 
 /// The per-request checks, run synchronously on the loop thread against the current snapshot.
 ///

@@ -1,5 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// `/auth/register` and `/auth/login`, and the registration of every auth route.
 ///

@@ -1,5 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// `/auth/refresh`, `/auth/logout`, `/auth/me`.
 extension AuthService {

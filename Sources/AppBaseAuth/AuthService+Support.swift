@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseSQLite
+import AppBaseRuntime
 
 /// What the route handlers share: token issuing, session creation, password hashing on the pool,
 /// audit events.

@@ -3,6 +3,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import Crypto
+import Logging
 
 /// One app's users, sessions, tokens and API keys (the "AuthActor" of the design).
 ///

@@ -1,5 +1,6 @@
 import AppBaseCore
 import Synchronization
+import OrderedCollections
 
 /// The public profile (`{id, email, createdAt}`) of recently seen users, so `GET /auth/me` —
 /// which SDKs call on every start — answers without a database hop.

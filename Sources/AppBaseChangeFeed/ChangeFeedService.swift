@@ -3,6 +3,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import Synchronization
+import Logging
 
 /// The change feed of one app: the change log (written in the same transaction as each record
 /// change), live fan-out to SSE streams, resume by sequence, and pruning.

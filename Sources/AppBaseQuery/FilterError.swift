@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// Why a filter or sort text was rejected: a syntax error or an exceeded limit.
 ///

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// A borrowed view of the SQL value SQLite would produce for a field: no copies of strings,
 /// and containers are serialised only when their text is actually needed.

@@ -1,4 +1,3 @@
-import AppBaseAuth
 import AppBaseCore
 import AppBasePlatform
 import ArgumentParser
@@ -22,12 +21,10 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
-            let path = try await KeysCommand.databasePath(common, app)
-            let (key, record) = try APIKeyAdmin.create(databasePath: path, name: name, kind: admin ? .admin : .client,
-                                                        clock: SystemWallClock())
-            try KeysCommand.notifyServer(common, app)
+            let (key, record) = try await AppKeyAdministration.create(dataDirectory: common.dataDir, app: app, name: name,
+                                                                       admin: admin)
             print(key)
-            KeysCommand.note("created \(record.kind.rawValue) key \(record.id) (\(record.prefix)…) for \(app)")
+            KeysCommand.note("created \(record.kind) key \(record.id) (\(record.prefix)…) for \(app)")
         }
     }
 
@@ -40,14 +37,14 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
-            let records = try APIKeyAdmin.list(databasePath: try await KeysCommand.databasePath(common, app))
+            let records = try await AppKeyAdministration.list(dataDirectory: common.dataDir, app: app)
             if json {
-                print(JSONValue.array(records.map { $0.json() }).jsonText)
+                print(JSONValue.array(records.map(\.json)).jsonText)
                 return
             }
             for record in records {
                 let status = record.revokedAt.map { "revoked \($0)" } ?? "active"
-                print("\(record.id)  \(record.prefix)…  \(record.kind.rawValue)  \(record.name)  \(status)")
+                print("\(record.id)  \(record.prefix)…  \(record.kind)  \(record.name)  \(status)")
             }
         }
     }
@@ -61,22 +58,9 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
-            let record = try APIKeyAdmin.revoke(databasePath: try await KeysCommand.databasePath(common, app), idOrPrefix: id,
-                                                clock: SystemWallClock())
-            try KeysCommand.notifyServer(common, app)
+            let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id)
             KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
         }
-    }
-
-    static func databasePath(_ common: CommonOptions, _ app: String) async throws -> String {
-        try await AppDataLocation.prepareDatabase(dataDirectory: common.dataDir, app: app)
-    }
-
-    /// Tells a running server to reload the app's keys and waits for it; silent when none runs.
-    static func notifyServer(_ common: CommonOptions, _ app: String) throws {
-        let socket = ControlClient.socketPath(dataDirectory: common.dataDir)
-        guard let reply = try ControlClient.send("reload-keys \(app)", socketPath: socket) else { return }
-        guard reply == "ok" else { throw ValidationError("the running server did not reload keys: \(reply)") }
     }
 
     static func note(_ message: String) {

@@ -1,4 +1,5 @@
 import Testing
+import AppBaseCore
 
 /// Keys changed through the CLI's code path while the server runs: the control socket makes the
 /// change visible to the very next request, and the change is audited on the bus.

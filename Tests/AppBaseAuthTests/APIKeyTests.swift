@@ -2,6 +2,8 @@ import AppBaseCore
 import AppBaseHTTP
 import Testing
 @testable import AppBaseAuth
+import AppBaseSQLite
+import AppBaseRuntime
 
 extension Result where Failure == AppBaseError {
     /// The refusal's code, or nil on success.

@@ -3,6 +3,7 @@ import AppBaseHTTP
 import Crypto
 import Testing
 @testable import AppBaseAuth
+import AppBaseRuntime
 
 /// Bearer tokens as `authenticate` sees them, through `GET /auth/me`.
 @Suite("Access tokens")

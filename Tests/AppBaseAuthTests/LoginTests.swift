@@ -4,6 +4,8 @@ import AppBaseSQLite
 import Dispatch
 import Testing
 @testable import AppBaseAuth
+import OrderedCollections
+import AppBaseRuntime
 
 @Suite("POST /auth/login")
 struct LoginTests {

@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import Testing
 @testable import AppBaseAuth
+import OrderedCollections
 
 @Suite("Logout, me and revalidation")
 struct SessionTests {

@@ -2,6 +2,7 @@ import AppBaseCore
 @testable import AppBaseChangeFeed
 import AppBaseRuntime
 import Testing
+import AppBaseTestSupport
 
 @Suite("Fan-out backlog")
 struct BacklogTests {

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseRuntime
 import Testing
+import AppBaseTestSupport
 
 @Suite("SSE delivery: format, rules and filters per subscriber")
 struct DeliveryTests {

@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseRuntime
 import AppBaseTestSupport
 import Testing
+import AppBaseChangeFeed
 
 @Suite("Fan-out")
 struct FanOutTests {

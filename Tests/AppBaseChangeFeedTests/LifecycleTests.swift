@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseRuntime
 import AppBaseTestSupport
 import Testing
+import AppBaseChangeFeed
 
 @Suite("Stream endings: revocation, expiry, rule changes, slow consumers, caps, heartbeats, shutdown")
 struct LifecycleTests {

@@ -2,6 +2,8 @@ import AppBaseCore
 import AppBaseRuntime
 import AppBaseTestSupport
 import Testing
+import AppBaseSQLite
+import AppBaseChangeFeed
 
 @Suite("Resume: since, Last-Event-ID, reset, nothing lost and nothing twice")
 struct ResumeTests {

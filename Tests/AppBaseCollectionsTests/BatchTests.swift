@@ -1,5 +1,6 @@
 import AppBaseCore
 import Testing
+import AppBaseSQLite
 
 @Suite("POST /db/batch")
 struct BatchTests {

@@ -3,6 +3,8 @@ import AppBaseRuntime
 import Testing
 
 import AppBaseCollections
+import OrderedCollections
+import AppBaseSQLite
 
 @Suite("Records: create, read, replace, merge, delete")
 struct CRUDTests {

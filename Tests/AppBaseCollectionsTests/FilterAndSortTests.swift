@@ -1,5 +1,7 @@
 import AppBaseCore
 import Testing
+import AppBaseSQLite
+import AppBaseCollections
 
 @Suite("List: filters, sorts, projection, count")
 struct FilterAndSortTests {

@@ -4,6 +4,7 @@ import AppBaseQuery
 import Testing
 
 @testable import AppBaseCollections
+import AppBaseSQLite
 
 @Suite("Declared indexes and query plans")
 struct IndexTests {

@@ -5,6 +5,7 @@ import Testing
 
 @testable import AppBaseCollections
 @testable import AppBaseQuery
+import OrderedCollections
 
 /// ADR 0014: a filter on a declared index's leading path searches that index under any sort and
 /// rule, and every plan returns the same pages as the in-memory reference.

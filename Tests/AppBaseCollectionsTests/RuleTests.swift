@@ -1,5 +1,6 @@
 import AppBaseCore
 import Testing
+import AppBaseCollections
 
 /// One rule scenario: the collection's rules, who acts, on what, and the expected answer.
 struct RuleScenario: Sendable, CustomTestStringConvertible {

@@ -1,5 +1,6 @@
 import AppBaseCore
 import Testing
+import AppBaseCollections
 
 @Suite("Record bodies and names: JSON, shape, reserved keys, depth, size")
 struct ValidationTests {

@@ -1,5 +1,6 @@
 import AppBaseCore
 import Testing
+import OrderedCollections
 
 @Suite("JSONParser.parseFlatObject")
 struct JSONParserFlatObjectTests {

@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 @Suite("Request bodies", .timeLimit(.minutes(3)))
 struct BodyTests {

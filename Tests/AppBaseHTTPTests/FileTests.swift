@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 @Suite("File responses (sendfile)", .timeLimit(.minutes(3)))
 struct FileTests {

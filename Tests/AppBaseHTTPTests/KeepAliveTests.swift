@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 @Suite("Keep-alive and pipelining", .timeLimit(.minutes(3)))
 struct KeepAliveTests {

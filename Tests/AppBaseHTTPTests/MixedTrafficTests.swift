@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 /// Many connections at once, each pipelining a random mix of response kinds — fixed bodies far
 /// larger and far smaller than a socket buffer, chunked streams, echoed request bodies — some

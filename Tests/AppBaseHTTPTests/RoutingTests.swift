@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 @Suite("Routing, request ids and CORS", .timeLimit(.minutes(3)))
 struct RoutingTests {

@@ -1,6 +1,7 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+import AppBaseCore
 
 @Suite("Streamed responses and SSE", .timeLimit(.minutes(3)))
 struct StreamingTests {

@@ -8,14 +8,16 @@ import Glibc
 #endif
 
 extension HTTPLimits {
-    /// Limits for tests: timeouts long enough never to fire by accident (5 s), small body and
-    /// write buffers (64 KiB) so backpressure shows with modest sizes, a 1 s shutdown grace.
+    /// Limits for tests: timeouts long enough never to fire by accident (60 s: the whole suite
+    /// runs in parallel and may take a minute on a slow, shared machine), small body and write
+    /// buffers (64 KiB) so backpressure shows with modest sizes, a 1 s shutdown grace. A test of
+    /// a timeout sets the one it tests.
     static func test(_ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
         var limits = HTTPLimits()
-        limits.headerTimeoutMillis = 5_000
-        limits.bodyStallTimeoutMillis = 5_000
-        limits.idleTimeoutMillis = 5_000
-        limits.writeStallTimeoutMillis = 5_000
+        limits.headerTimeoutMillis = 60_000
+        limits.bodyStallTimeoutMillis = 60_000
+        limits.idleTimeoutMillis = 60_000
+        limits.writeStallTimeoutMillis = 60_000
         limits.shutdownGraceMillis = 1_000
         limits.bodyBufferBytes = 64 * 1024
         limits.writeBufferBytes = 64 * 1024

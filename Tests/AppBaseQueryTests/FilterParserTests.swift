@@ -2,6 +2,7 @@ import AppBaseCore
 import Testing
 
 @testable import AppBaseQuery
+import OrderedCollections
 
 private func path(_ text: String) -> FieldPath {
     do { return try FieldPath(text) } catch { fatalError("bad test path \(text): \(error)") }

@@ -2,6 +2,7 @@ import AppBaseTestSupport
 import AppBaseCore
 
 @testable import AppBaseQuery
+import OrderedCollections
 
 /// Generates records with mixed types and random filter/sort texts, deterministically.
 struct RandomQueries {

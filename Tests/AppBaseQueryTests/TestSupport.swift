@@ -3,6 +3,7 @@ import AppBaseCore
 import CSQLite
 
 @testable import AppBaseQuery
+import OrderedCollections
 
 /// Draws for the randomized query tests (seeded, so every run generates the same records and filters).
 extension SeededGenerator {

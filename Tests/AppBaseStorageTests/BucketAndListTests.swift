@@ -1,5 +1,6 @@
 import AppBaseCore
 import Testing
+import AppBaseTestSupport
 
 @Suite("Storage admin buckets")
 struct AdminBucketTests {

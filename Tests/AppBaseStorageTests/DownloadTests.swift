@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import Testing
+import AppBaseTestSupport
 
 @Suite("Storage downloads")
 struct DownloadTests {

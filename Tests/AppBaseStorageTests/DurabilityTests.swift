@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseTestSupport
 import Testing
+import AppBaseStorage
 
 @Suite("Storage durability")
 struct DurabilityTests {

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseStorage
 import Testing
+import AppBaseTestSupport
 
 @Suite("Storage quotas")
 struct QuotaTests {

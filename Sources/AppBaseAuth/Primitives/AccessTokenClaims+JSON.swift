@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// The fixed JSON layout of the claims: `{"sub":…,"sid":…,"app":…,"iat":…,"exp":…,"jti":…}`.
 extension AccessTokenClaims {

@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseRuntime
+import OrderedCollections
 
 /// How one change is shown to one subscriber: the action it sees and which image it gets.
 struct Delivery: Sendable, Hashable {

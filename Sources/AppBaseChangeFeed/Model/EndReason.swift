@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// Why a stream ends, and the last event it sends (if any).
 enum EndReason: Sendable, Equatable {

@@ -1,6 +1,8 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseQuery
+import OrderedCollections
+import AppBaseRuntime
 
 /// `GET /db/collections/:collection/subscribe` → `text/event-stream`.
 extension ChangeFeedService {

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
+import OrderedCollections
 
 /// The wire form of everything a stream sends.
 ///

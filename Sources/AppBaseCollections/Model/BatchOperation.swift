@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// One operation of `POST /db/batch`, validated before the transaction starts:
 /// `{"op":"create|update|patch|delete","collection":C,"id":ID,"data":{…},"ifMatch":VERSION?}`.

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// One collection as the catalog knows it: its rules, its declared indexes and when it was made.
 struct CollectionDefinition: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// An `If-Match` precondition on a record version (`ETag: "<version>"`).
 enum IfMatch: Sendable, Hashable {

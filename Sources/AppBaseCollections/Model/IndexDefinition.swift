@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseQuery
+import OrderedCollections
 
 /// One index an admin declared on a collection: JSON paths (or system fields) in order, and
 /// whether their combination must be unique within the collection.

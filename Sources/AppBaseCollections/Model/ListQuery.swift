@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseQuery
 import AppBaseSQLite
+import OrderedCollections
 
 /// One `GET /db/collections/:c` request, parsed and validated: which rows (collection, rule,
 /// filter), in which order, after which position, how many, and how to show them.

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseQuery
 import AppBaseSQLite
+import OrderedCollections
 
 /// A `fields=` projection: the records in a response carry `id` plus the named fields — system
 /// fields by name, data paths (`a.b`) as nested members. Paths a record lacks are left out.

@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseSQLite
+import OrderedCollections
 
 /// Builds the JSON clients see from stored rows without decoding the document: the system
 /// fields are written, then the stored `data` text is spliced in after them — its opening `{`

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// Validates record bodies once, on write, and produces the text that is stored.
 ///

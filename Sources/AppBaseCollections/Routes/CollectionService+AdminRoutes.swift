@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
+import OrderedCollections
 
 /// `/admin/collections` (admin keys only): list, create, read, change rules and indexes, delete.
 extension CollectionService {

@@ -1,6 +1,8 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseQuery
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// `GET /db/collections/:collection` → `{items, nextCursor, total?}` with `X-Change-Seq`.
 extension CollectionService {

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
+import AppBaseSQLite
 
 /// `POST /db/collections/:collection`, `GET|PUT|PATCH|DELETE /db/collections/:collection/:id`.
 extension CollectionService {

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 extension AppBaseError {
     /// The same error with `details.index` naming the batch operation that caused it

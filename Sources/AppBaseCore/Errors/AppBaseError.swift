@@ -1,3 +1,4 @@
+import OrderedCollections
 /// The one error type that reaches clients.
 ///
 /// Handlers throw it; a single renderer in the HTTP layer turns it into

@@ -1,3 +1,4 @@
+import OrderedCollections
 /// Low-level helpers for writing JSON text into byte buffers.
 public enum JSONText {
     /// Appends `s` as a JSON string literal, quotes included.

@@ -1,3 +1,4 @@
+import OrderedCollections
 extension JSONValue {
     /// How deeply containers nest in this value: 0 for scalars, 1 for `[]`, `{}` or a
     /// container of scalars, one more per level. Matches the parser's `maxDepth` counting.

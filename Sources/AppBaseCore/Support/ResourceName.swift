@@ -1,3 +1,4 @@
+import OrderedCollections
 /// The one grammar for names that clients choose for collections and buckets:
 /// `^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`, case-sensitive (docs/API-SPEC.md).
 ///

@@ -9,6 +9,7 @@ import AppBaseStorage
 import Logging
 #if canImport(Glibc)
 import Glibc
+import OrderedCollections
 #endif
 
 /// One app's subtree: its database (one writer, readers), its services and its port.

@@ -1,4 +1,5 @@
 import AppBaseCore
+import OrderedCollections
 
 /// An admin's change to a bucket, parsed strictly from `POST /admin/buckets` or
 /// `PATCH /admin/buckets/:bucket`: every member optional, unknown members refused; `null`

@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import OrderedCollections
 
 /// Reading the parts of a storage request: path parameters, query values, small JSON bodies
 /// and the upload's format. Every client value is validated here before it reaches a query.

@@ -1,5 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// `/admin/buckets`: bucket management with an admin key (documented like `/admin/collections`).
 extension StorageService {

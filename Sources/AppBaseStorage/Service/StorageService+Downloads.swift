@@ -1,6 +1,8 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseSQLite
+import OrderedCollections
+import AppBaseRuntime
 
 /// Reads of bytes: downloads, signed URLs and signed downloads.
 extension StorageService {

@@ -1,5 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseSQLite
+import AppBaseRuntime
 
 /// Metadata reads and deletion: list, versions, delete.
 extension StorageService {

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseSQLite
+import AppBaseRuntime
 
 /// Writes that add bytes: new files, new versions, restores.
 extension StorageService {

@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
+import Logging
 
 /// File storage for one app: buckets, streaming uploads, downloads with ranges, versions,
 /// signed URLs and quotas. Files live under `data/<app>/storage/`, metadata in `app.sqlite`.

@@ -3,6 +3,7 @@ import AppBaseQuery
 import Testing
 
 @testable import AppBaseCollections
+import AppBaseSQLite
 
 extension TestApp {
     /// The `ListQuery` the list route builds for `GET /db/collections/<collection>?<query>` as
