@@ -72,10 +72,11 @@ public final class CollectionService: AppService, CollectionRulesSource {
     func transaction<T: Sendable>(_ context: RequestContext,
                                   _ body: @escaping @Sendable (RecordTransaction) throws -> T) async throws -> T {
         let registry = self.registry, recorder = self.recorder, clock = environment.clock
-        let identity = context.identity, requestID = context.requestID
+        let identity = context.identity, requestID = context.requestID, maxRecordBytes = settings.maxRecordBytes
         return try await environment.writer.write { write in
             try body(RecordTransaction(context: write, registry: registry, recorder: recorder, identity: identity,
-                                       requestID: requestID, now: clock.nowMilliseconds()))
+                                       requestID: requestID, now: clock.nowMilliseconds(),
+                                       maxRecordBytes: maxRecordBytes))
         }
     }
 

@@ -22,6 +22,8 @@ enum FieldValue {
         case .int(let number): self = .int(number)
         // The serializer writes non-finite reals as `null`.
         case .double(let number): self = number.isFinite ? .double(number) : .null
+        // SQLite reads an integer literal that fits Int64 as an integer, anything else as a real.
+        case .number(let number): self = number.integerValue.map(FieldValue.int) ?? .double(number.doubleValue)
         case .string(let text): self = .text(text, cutAtNUL: true)
         case .array, .object: self = .container(value)
         }
@@ -35,6 +37,7 @@ enum FieldValue {
         case .bool(let flag): self = .int(flag ? 1 : 0)
         case .int(let number): self = .int(number)
         case .double(let number): self = number.isFinite ? .double(number) : .null
+        case .number(let number): self = number.integerValue.map(FieldValue.int) ?? .double(number.doubleValue)
         case .string(let text): self = .text(text, cutAtNUL: false)
         case .array, .object: self = .container(value)
         }

@@ -38,6 +38,26 @@ struct UploadTests {
         await app.stop()
     }
 
+    @Test(arguments: ["lone%ED%A0%80surrogate", "bad%FFbyte", "cut%E2%82", "malformed%G1"])
+    func rawUploadNameThatIsNotPercentEncodedUTF8IsRefused(encoded: String) async throws {
+        let app = try await StorageTestApp.start()
+        let response = try await app.request("POST", "/storage/buckets/docs/upload?name=\(encoded)",
+                                             headers: [("Content-Type", "text/plain")], body: Self.hello)
+        #expect(response.status == 400, "\(response.bodyText)")
+        #expect(response.errorCode == "bad_request")
+        #expect(app.blobFiles.isEmpty)
+        await app.stop()
+    }
+
+    @Test func rawUploadNameIsPercentDecoded() async throws {
+        let app = try await StorageTestApp.start()
+        let response = try await app.request("POST", "/storage/buckets/docs/upload?name=r%C3%A9sum%C3%A9+v2.txt",
+                                             headers: [("Content-Type", "text/plain")], body: Self.hello)
+        #expect(response.status == 201, "\(response.bodyText)")
+        #expect(response.json["name"] == "résumé v2.txt")
+        await app.stop()
+    }
+
     @Test func multipartUploadTakesTheNameFieldAndThePartType() async throws {
         let app = try await StorageTestApp.start()
         let body = MultipartBody.make([

@@ -11,6 +11,8 @@ struct ListQuery: Sendable {
     var filter: Filter?
     var sort: SortSpec
     var limit: Int
+    /// Bytes of items after which the page ends early (`CollectionSettings.pageByteBudget`).
+    var byteBudget: Int
     var after: SortCursor?
     /// The read rule as a predicate (`owner_id = ?`), or nil when every row is visible.
     var rule: SQLFragment?
@@ -59,6 +61,7 @@ struct ListQuery: Sendable {
             }
         }
         limit = settings.defaultPageSize
+        byteBudget = settings.pageByteBudget
         if let limitText {
             guard let value = Int(limitText), value >= 1 else {
                 throw AppBaseError(status: 400, code: .badRequest, message: "limit is a positive integer.",

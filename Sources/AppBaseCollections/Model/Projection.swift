@@ -56,7 +56,7 @@ struct Projection: Sendable, Hashable {
         if !dataPaths.isEmpty {
             var text: [UInt8] = []
             row.appendText(5, to: &text)
-            let data = (try? JSONParser.parse(text, maxDepth: 64)) ?? .object([:])
+            let data = (try? JSONParser.parse(text, maxDepth: 64, keepingNumberText: true)) ?? .object([:])
             for path in dataPaths {
                 guard let value = Self.value(at: path[...], in: data) else { continue }
                 result = Self.inserting(value, at: path[...], into: result)

@@ -66,7 +66,7 @@ enum RecordJSON {
         // invalid JSON.
         let text = Array(out[start...])
         out.removeSubrange(start...)
-        if case .object(let members)? = try? JSONParser.parse(text, maxDepth: 64), !members.isEmpty {
+        if case .object(let members)? = try? JSONParser.parse(text, maxDepth: 64, keepingNumberText: true), !members.isEmpty {
             var encoded = JSONValue.object(members).serialized()
             encoded[0] = UInt8(ascii: ",")
             out.append(contentsOf: encoded)

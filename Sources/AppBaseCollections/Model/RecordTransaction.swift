@@ -29,6 +29,8 @@ struct RecordTransaction {
     let requestID: String
     /// Milliseconds since the epoch, for ids and timestamps.
     let now: Int64
+    /// Largest data text a write may leave (`CollectionSettings.maxRecordBytes`).
+    var maxRecordBytes = CollectionSettings().maxRecordBytes
 
     private var connection: SQLiteConnection { context.connection }
 
@@ -37,6 +39,7 @@ struct RecordTransaction {
         let timestamp = Timestamp.rfc3339(milliseconds: now)
         let definition = try registry.ensure(collection, in: context, now: timestamp)
         try AccessCheck.gate(definition.rules.create, .create, identity)
+        try checkSize(data)
         let record = StoredRecord(id: Identifier.uuidV7(milliseconds: now), ownerID: identity.user?.id,
                                   createdAt: timestamp, updatedAt: timestamp, version: 1, data: data)
         try RecordStore.insert(record, into: collection, connection)
@@ -51,6 +54,7 @@ struct RecordTransaction {
     /// Replaces a record's data (PUT).
     func replace(in collection: String, id: String, data: [UInt8], ifMatch: IfMatch?) throws -> WriteOutcome {
         let old = try existing(collection, id, for: .update, ifMatch: ifMatch)
+        try checkSize(data)
         var record = old
         record.data = data
         record.version = old.version + 1
@@ -67,6 +71,8 @@ struct RecordTransaction {
         record.updatedAt = Timestamp.rfc3339(milliseconds: now)
         record.data = try RecordStore.merge(patch, into: id, of: collection, updatedAt: record.updatedAt,
                                             version: record.version, connection)
+        // The merge already ran in this transaction: throwing rolls it back with the rest.
+        try checkSize(record.data)
         return try recordUpdate(from: old, to: record, in: collection)
     }
 
@@ -99,6 +105,16 @@ struct RecordTransaction {
         }
         try ifMatch?.check(record.version)
         return record
+    }
+
+    /// Refuses data text beyond `maxRecordBytes` with 413 `payload_too_large`: a record grown
+    /// past the limit (by PATCHes, or one large batch operation) would be copied into the change
+    /// log and to every subscriber on each later write.
+    private func checkSize(_ data: [UInt8]) throws(AppBaseError) {
+        guard data.count > maxRecordBytes else { return }
+        throw AppBaseError(status: 413, code: .payloadTooLarge,
+                           message: "The record would be \(data.count) bytes of JSON; the limit is \(maxRecordBytes) bytes.",
+                           details: .object(["limit": .int(Int64(maxRecordBytes)), "size": .int(Int64(data.count))]))
     }
 
     private func recordUpdate(from old: StoredRecord, to new: StoredRecord, in collection: String) throws -> WriteOutcome {

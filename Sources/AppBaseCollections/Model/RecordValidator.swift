@@ -9,11 +9,12 @@ import OrderedCollections
 enum RecordValidator {
     static let systemFields: Set<String> = ["id", "ownerId", "createdAt", "updatedAt", "version"]
 
-    /// Parses `bytes` as JSON, nesting at most `maxDepth` containers.
+    /// Parses `bytes` as JSON, nesting at most `maxDepth` containers. Numbers keep their text,
+    /// so the stored record reads back as written (`1E+2`, `-0`, integers beyond 2^53).
     /// - Throws: 400 `invalid_json` with the byte offset of the problem.
     static func parse(_ bytes: [UInt8], maxDepth: Int) throws(AppBaseError) -> JSONValue {
         do {
-            return try JSONParser.parse(bytes, maxDepth: maxDepth)
+            return try JSONParser.parse(bytes, maxDepth: maxDepth, keepingNumberText: true)
         } catch {
             throw error.appBaseError
         }

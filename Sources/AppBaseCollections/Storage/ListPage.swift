@@ -62,16 +62,19 @@ enum ListPage {
         return body
     }
 
-    /// Appends up to `limit` items; returns the cursor after the last one when more follow.
+    /// Appends up to `limit` items, ending early once they pass `byteBudget` bytes (after at least
+    /// one); returns the cursor after the last one when more follow.
     private static func appendItems(_ query: ListQuery, to body: inout [UInt8],
                                     _ connection: SQLiteConnection) throws -> SortCursor? {
         let (sql, bindings) = query.pageStatement
+        let itemsStart = body.count
         return try connection.withStatement(sql) { statement in
             statement.bind(bindings)
             var count = 0
+            // Set once the page is full; a further row then means there is a next page.
             var last: SortCursor?
             while try statement.step() {
-                if count == query.limit { return last }
+                if last != nil { return last }
                 if count > 0 { body.append(UInt8(ascii: ",")) }
                 if let projection = query.projection {
                     projection.appendRow(statement, to: &body)
@@ -79,7 +82,7 @@ enum ListPage {
                     RecordJSON.appendRow(statement, to: &body)
                 }
                 count += 1
-                if count == query.limit {
+                if count == query.limit || body.count - itemsStart >= query.byteBudget {
                     // Only the page's last row needs its sort values, for the cursor.
                     let values = (0..<query.sort.keys.count).map { ListQuery.sqlValue(statement.value(Int32(6 + $0))) }
                     last = SortCursor(values: values, id: statement.text(0))

@@ -71,7 +71,7 @@ extension JSONByteParser {
         }
 
         if isInteger && !integerOverflow {
-            if negative { return .int(integer) }
+            if negative { return keepsNumberText && integer == 0 ? numberText(from: start) : .int(integer) }
             if integer != .min { return .int(-integer) }
         }
         let value: Double
@@ -87,6 +87,12 @@ extension JSONByteParser {
             value = parsed
         }
         guard value.isFinite else { throw fail(start, "number out of range") }
-        return .double(value)
+        return keepsNumberText ? numberText(from: start) : .double(value)
+    }
+
+    /// The number that ends at `pos`, as its source text.
+    private func numberText(from start: Int) -> JSONValue {
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+        return .number(JSONNumber(validatedText: text))
     }
 }

@@ -31,7 +31,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// object keys, trailing content, and nesting deeper than `maxDepth` containers
 /// (a top-level `[]` has depth 1). Integer literals that fit `Int64` become `.int`
 /// (`-0` becomes `.int(0)`); any other number becomes `.double`, correctly rounded,
-/// and numbers whose magnitude overflows `Double` are rejected.
+/// and numbers whose magnitude overflows `Double` are rejected. With `keepingNumberText` the
+/// numbers other than `.int` keep their text instead (`.number`).
 ///
 /// Duplicate keys are rejected (rather than "last one wins") because SQLite's JSON
 /// functions return the *first* occurrence; rejecting keeps storage and evaluation in agreement.
@@ -44,35 +45,44 @@ public enum JSONParser {
     ///   - bytes: the whole document; whitespace around the value is allowed.
     ///   - maxDepth: the deepest container nesting accepted. Parsing recurses once per
     ///     level, so keep this modest (the default suits request bodies).
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 32) throws(JSONParseError) -> JSONValue {
+    ///   - keepingNumberText: numbers that `.int` would not give back as written (reals, integers
+    ///     beyond `Int64`, `-0`) become `.number` with their source text instead of `.double`
+    ///     or `.int(0)`, so serializing the value writes them as they were: for documents that
+    ///     are stored and read back, such as records.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 32,
+                             keepingNumberText: Bool = false) throws(JSONParseError) -> JSONValue {
         let result = bytes.withMemoryRebound(to: UInt8.self) { typed in
-            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth) }
+            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth, keepingNumberText: keepingNumberText) }
         }
         return try result.get()
     }
 
     /// Parses one JSON value from an array of UTF-8 bytes.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 32) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 32,
+                             keepingNumberText: Bool = false) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBufferPointer { typed in
-            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth) }
+            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth, keepingNumberText: keepingNumberText) }
         }
         return try result.get()
     }
 
     /// Parses one JSON value from a string (offsets in errors count its UTF-8 bytes).
-    public static func parse(_ text: String, maxDepth: Int = 32) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ text: String, maxDepth: Int = 32,
+                             keepingNumberText: Bool = false) throws(JSONParseError) -> JSONValue {
         var text = text
         let result = text.withUTF8 { typed in
-            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth) }
+            Result { () throws(JSONParseError) -> JSONValue in try parseTyped(typed, maxDepth: maxDepth, keepingNumberText: keepingNumberText) }
         }
         return try result.get()
     }
 
-    static func parseTyped(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONParseError) -> JSONValue {
+    static func parseTyped(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int,
+                           keepingNumberText: Bool) throws(JSONParseError) -> JSONValue {
         guard let base = buffer.baseAddress, !buffer.isEmpty else {
             throw JSONParseError(offset: 0, message: "unexpected end of input")
         }
         var parser = JSONByteParser(base: base, count: buffer.count, maxDepth: maxDepth)
+        parser.keepsNumberText = keepingNumberText
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         try parser.expectEnd()
@@ -89,6 +99,8 @@ struct JSONByteParser {
     let base: UnsafePointer<UInt8>
     let count: Int
     let maxDepth: Int
+    /// Whether numbers `.int` cannot reproduce become `.number` (see `JSONParser.parse`).
+    var keepsNumberText = false
     var pos = 0
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []

@@ -105,6 +105,9 @@ struct JSONWriter: ~Copyable {
         case .bool(let flag): write(ascii: flag ? "true" : "false")
         case .int(let integer): write(integer: integer)
         case .double(let double): write(double: double)
+        case .number(let number):
+            var text = number.text
+            text.withUTF8 { write($0) }
         case .string(let string): writeEscaped(string)
         case .array(let elements):
             write(byte: UInt8(ascii: "["))

@@ -4,7 +4,7 @@ extension JSONValue {
     /// container of scalars, one more per level. Matches the parser's `maxDepth` counting.
     public var nestingDepth: Int {
         switch self {
-        case .null, .bool, .int, .double, .string:
+        case .null, .bool, .int, .double, .number, .string:
             return 0
         case .array(let elements):
             var deepest = 0

@@ -4,12 +4,17 @@ import OrderedCollections
 ///
 /// Integers and reals are kept apart (`int` versus `double`) because SQLite's JSON
 /// functions keep them apart too, and the filter evaluator must agree with SQLite.
-/// Objects keep their keys in document order so a record reads back as it was written.
+/// Objects keep their keys in document order so a record reads back as it was written; records
+/// are parsed `keepingNumberText`, so their numbers do too (`.number`).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// A number kept as its source text (see ``JSONNumber``). Only a parse with
+    /// `keepingNumberText` makes one, for each number that `.int` would not give back as written
+    /// (reals, integers beyond `Int64`, `-0`); other parses yield `.int` and `.double` only.
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object(OrderedDictionary<String, JSONValue>)
@@ -35,6 +40,8 @@ extension JSONValue {
         case .double(let value):
             guard value.rounded() == value, let exact = Int64(exactly: value) else { return nil }
             return exact
+        case .number(let number):
+            return number.integerValue ?? JSONValue.double(number.doubleValue).intValue
         default: return nil
         }
     }

@@ -14,6 +14,18 @@ public enum QueryString {
         return items
     }
 
+    /// The still-encoded value of the first parameter called `name` (names compared decoded, as
+    /// `parse` decodes them), `""` for a bare `name`, nil when absent. For callers that must
+    /// refuse a value `parse` would keep literally (a malformed escape, bytes that are not UTF-8).
+    public static func encodedValue(named name: String, in query: String) -> Substring? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard (percentDecode(parts[0], plusAsSpace: true) ?? String(parts[0])) == name else { continue }
+            return parts.count > 1 ? parts[1] : ""
+        }
+        return nil
+    }
+
     /// Decodes `%XX` escapes; nil when the result is not valid UTF-8 or an escape is malformed.
     public static func percentDecode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
         var bytes: [UInt8] = []

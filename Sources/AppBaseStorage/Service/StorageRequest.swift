@@ -71,8 +71,14 @@ enum StorageRequest {
     }
 
     /// `?name=` of a raw upload, validated (stored only, never a path).
+    /// - Throws: 400 `bad_request` when the value's escapes are malformed or decode to bytes that
+    ///   are not UTF-8 (`QueryString.parse` would keep such a value still encoded, and that text
+    ///   would be stored as the name); 400 `validation_failed` for a name the validator refuses.
     static func nameQuery(_ request: HTTPRequest) throws -> String? {
-        guard let name = request.queryValue("name") else { return nil }
+        guard let raw = QueryString.encodedValue(named: "name", in: request.query) else { return nil }
+        guard let name = QueryString.percentDecode(raw, plusAsSpace: true) else {
+            throw AppBaseError.badRequest("The name parameter is not valid percent-encoded UTF-8.")
+        }
         do throws(FileNameValidator.ValidationError) {
             return try FileNameValidator.validate(name)
         } catch {
