@@ -30,16 +30,21 @@ extension AuthService {
         return session
     }
 
-    /// `{user, accessToken, refreshToken, expiresIn}` with a new access token for the session.
+    /// `{user, accessToken, refreshToken, expiresIn}` with an access token for the session: a new one
+    /// (now, random `jti`), or — for a refresh — the one fixed by `issuedAt` (Unix seconds) and `tokenID`,
+    /// with `expiresIn` counting what is left of it.
     /// `Cache-Control: no-store`: responses carrying tokens must not be cached (RFC 6749 §5.1).
-    func sessionResponse(status: Int, user: AuthUser, sessionID: String, refreshToken: String) -> HTTPResponse {
-        let claims = AccessTokenClaims.issue(userID: user.id, sessionID: sessionID, app: environment.app,
-                                             now: environment.clock.nowSeconds(), lifetime: settings.accessTokenTTLSeconds)
+    func sessionResponse(status: Int, user: AuthUser, sessionID: String, refreshToken: String,
+                         issuedAt: Int64? = nil, tokenID: String? = nil) -> HTTPResponse {
+        let now = environment.clock.nowSeconds()
+        var claims = AccessTokenClaims.issue(userID: user.id, sessionID: sessionID, app: environment.app,
+                                             now: issuedAt ?? now, lifetime: settings.accessTokenTTLSeconds)
+        if let tokenID { claims.jti = tokenID }
         let body: JSONValue = [
             "user": user.json(),
             "accessToken": .string(JWT.sign(claims: claims, key: jwtKey)),
             "refreshToken": .string(refreshToken),
-            "expiresIn": .int(settings.accessTokenTTLSeconds),
+            "expiresIn": .int(max(1, claims.exp - now)),
         ]
         return .json(status, body, headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }

@@ -27,6 +27,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let hashPool: BlockingWorkPool
     /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
     let jwtKey: HS256Key
+    /// Derives a rotated refresh token's successor pair (key from the master secret, made once).
+    let refreshSuccessor: RefreshSuccessor
     let snapshots = SnapshotCell(AuthSnapshot())
     let profiles = UserProfileCache()
     let throttle: LoginThrottle
@@ -44,7 +46,10 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         self.environment = environment
         self.settings = settings
         self.hashPool = hashPool
-        jwtKey = HS256Key(HMACKeyDerivation.jwtKey(master: SymmetricKey(data: environment.masterSecret)))
+        let master = SymmetricKey(data: environment.masterSecret)
+        jwtKey = HS256Key(HMACKeyDerivation.jwtKey(master: master))
+        refreshSuccessor = RefreshSuccessor(
+            key: HMACKeyDerivation.derive(master: master, purpose: HMACKeyDerivation.refreshSuccessorPurpose))
         throttle = LoginThrottle(settings: settings, clock: environment.clock)
         ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
     }
