@@ -108,7 +108,8 @@ struct ScenarioRunner {
 
     private mutating func capture(_ captures: [String: String], from response: RawHTTPResponse, for scenario: String) {
         guard !captures.isEmpty else { return }
-        guard let json = response.json else {
+        let json = response.json
+        guard json != .null else {
             Issue.record("\(scenario): cannot capture \(captures.keys.sorted()) from a body that is not JSON: \(response.bodyText)")
             return
         }
