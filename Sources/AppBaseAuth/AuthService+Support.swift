@@ -21,12 +21,15 @@ extension AuthService {
         let refreshToken: String
     }
 
-    /// Creates a session and its first refresh token for `userID` inside a write.
-    func createSession(userID: String, now: Int64, client: ClientInfo, on connection: SQLiteConnection) throws -> NewSession {
+    /// Creates a session and its first refresh token for `userID` inside a write; after the commit the
+    /// snapshot learns the session's owner, before the response carrying its first token is sent.
+    func createSession(userID: String, now: Int64, client: ClientInfo, in write: WriteContext) throws -> NewSession {
         let session = NewSession(id: Identifier.uuidV7(milliseconds: now), refreshToken: OpaqueToken.generateRefreshToken())
         try AuthStore.createSession(id: session.id, userID: userID, tokenDigest: OpaqueToken.hash(session.refreshToken),
                                     now: now, expiresAt: now + settings.refreshTokenTTLSeconds * 1000,
-                                    ip: client.ip, userAgent: client.userAgent, on: connection)
+                                    ip: client.ip, userAgent: client.userAgent, on: write.connection)
+        let sessionID = session.id
+        write.afterCommit { [self] in publish { $0.addSessions([(id: sessionID, userID: userID)]) } }
         return session
     }
 
