@@ -187,3 +187,10 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         }
     }
 }
+
+extension AuthService: UserStatusSource {
+    /// From the snapshot: no database access.
+    public func isUserDisabled(_ userID: String) -> Bool {
+        snapshots.value.disabledUsers.contains(userID)
+    }
+}

@@ -53,6 +53,13 @@ extension CollectionRulesSource {
     public var implicitCollections: Bool { true }
 }
 
+/// Answers whether a user is disabled, from memory (implemented by the auth service). Storage asks it
+/// before serving a signed URL, so disabling a user revokes the URLs to their files.
+public protocol UserStatusSource: Sendable {
+    /// True when the user exists and is disabled.
+    func isUserDisabled(_ userID: String) -> Bool
+}
+
 /// Re-checks a stream's identity when auth state changes (implemented by the auth service).
 public protocol IdentityValidator: Sendable {
     /// nil while the identity is still valid; otherwise why not: `session_revoked`,

@@ -24,11 +24,15 @@ public final class StorageService: AppService {
     let actor: StorageActor
     let store: BlobStore
     let signer: SignedURLSigner
+    /// Which users are disabled (the auth service); a signed URL to a disabled user's file is refused.
+    let users: (any UserStatusSource)?
 
     /// Creates the service; nothing touches the disk until `start()`.
-    public init(environment: AppEnvironment, settings: StorageSettings) {
+    /// - Parameter users: answers whether a file's owner is disabled; nil skips that check.
+    public init(environment: AppEnvironment, settings: StorageSettings, users: (any UserStatusSource)? = nil) {
         self.environment = environment
         self.settings = settings
+        self.users = users
         actor = StorageActor(maxUploads: settings.maxConcurrentUploads)
         store = BlobStore(root: environment.storageDirectory, threadCount: settings.ioThreads)
         signer = SignedURLSigner(app: environment.app, masterSecret: environment.masterSecret)
