@@ -84,9 +84,7 @@ struct RefreshTests {
 
     @Test("unknown, malformed and expired refresh tokens: 401 invalid_refresh_token")
     func invalidTokens() async throws {
-        var settings = AuthTestApp.fastSettings()
-        settings.refreshTokenTTLSeconds = 3600
-        try await withApp(settings: settings) { app in
+        try await withApp(settings: AuthTestApp.fastSettings(refreshTokenTTLSeconds: 3600)) { app in
             let session = try await app.register("ann@example.com")
             for token in ["", "short", String(repeating: "A", count: 43), session.refreshToken + "x", session.accessToken] {
                 let response = await app.refresh(token)
@@ -104,9 +102,7 @@ struct RefreshTests {
 
     @Test("refresh extends the refresh token's lifetime (sliding expiry)")
     func slidingExpiry() async throws {
-        var settings = AuthTestApp.fastSettings()
-        settings.refreshTokenTTLSeconds = 3600
-        try await withApp(settings: settings) { app in
+        try await withApp(settings: AuthTestApp.fastSettings(refreshTokenTTLSeconds: 3600)) { app in
             var session = try await app.register("ann@example.com")
             for _ in 0..<3 {
                 app.clock.advance(seconds: 3000)

@@ -55,9 +55,7 @@ struct SessionBindingTests {
 
     @Test("upkeep forgets sessions once expired for longer than an access token's lifetime")
     func expiredSessionsPruned() async throws {
-        var settings = AuthTestApp.fastSettings()
-        settings.refreshTokenTTLSeconds = 3600
-        try await withApp(settings: settings) { app in
+        try await withApp(settings: AuthTestApp.fastSettings(refreshTokenTTLSeconds: 3600)) { app in
             let ann = try await app.register("ann@example.com")
             #expect(app.service.snapshots.value.sessionOwners[ann.sessionID] == ann.userID)
             app.clock.advance(seconds: 3600 + 900 + 61)
