@@ -14,8 +14,8 @@ extension AuthService {
     /// - The key comes from `X-API-Key`; on `.apiKeyOrQuery` routes a client key may come as `?apikey=`
     ///   and the token as `?token=` (EventSource cannot set headers). Admin keys: headers only.
     /// - A client key on `/admin/…` is 403 `forbidden`, whatever the route does.
-    /// - A bearer token, when present, must be valid: `invalid_token`, `token_expired`,
-    ///   `session_revoked` or `user_disabled` otherwise.
+    /// - A bearer token, when present, must be valid and its `sid` a live session of its `sub`:
+    ///   `invalid_token`, `token_expired`, `session_revoked` or `user_disabled` otherwise.
     public func authenticate(_ request: HTTPRequest, auth: RouteAuth) throws(AppBaseError) -> Identity {
         if auth == .none { return .anonymous }
         // Header names arrive lowercased from the parser: compare bytes, no case folding.
@@ -91,6 +91,9 @@ extension AuthService {
         }
         if snapshot.revokedSessions[claims.sid] != nil { throw AuthError.sessionRevoked.appBaseError }
         if snapshot.disabledUsers.contains(claims.sub) { throw AuthError.userDisabled.appBaseError }
+        // A valid signature is not enough: the session must exist and be `sub`'s. Only a holder of
+        // the signing key could mint such a token; refusing it limits what a leaked key can do.
+        guard snapshot.session(claims.sid, belongsTo: claims.sub) else { throw AuthError.invalidToken.appBaseError }
         return Identity.User(id: claims.sub, sessionID: claims.sid, expiresAt: claims.exp)
     }
 

@@ -42,7 +42,7 @@ extension AuthService {
         let client = ClientInfo(request, context)
         let session = try await environment.writer.write { [self] write -> NewSession? in
             guard try AuthStore.insertUser(user, passwordHash: hash, on: write.connection) != nil else { return nil }
-            return try createSession(userID: user.id, now: now, client: client, on: write.connection)
+            return try createSession(userID: user.id, now: now, client: client, in: write)
         }
         guard let session else { throw AuthError.emailTaken.appBaseError }
         await audit(AuthAuditAction.register, request: request, context: context, userID: user.id, target: user.id,
@@ -94,7 +94,7 @@ extension AuthService {
         let client = ClientInfo(request, context)
         let session = try await environment.writer.write { [self] write -> NewSession in
             if let rehash { try AuthStore.setPasswordHash(rehash, userID: user.id, now: now, on: write.connection) }
-            return try createSession(userID: user.id, now: now, client: client, on: write.connection)
+            return try createSession(userID: user.id, now: now, client: client, in: write)
         }
         await audit(AuthAuditAction.login, request: request, context: context, userID: user.id, target: user.id,
                     details: rehash != nil ? ["rehashed": "true"] : [:])

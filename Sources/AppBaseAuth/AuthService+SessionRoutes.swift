@@ -7,7 +7,8 @@ import AppBaseRuntime
 extension AuthService {
     /// `POST /auth/refresh {refreshToken}` → 200 `{user, accessToken, refreshToken, expiresIn}`.
     ///
-    /// Rotation and reuse detection follow `RefreshRotation`. Refusals: 401 `invalid_refresh_token`
+    /// Rotation and reuse detection follow `RefreshRotation`; within the grace window a rotated token
+    /// gets the same pair again (docs/adr/0015-idempotent-refresh-rotation.md). Refusals: 401 `invalid_refresh_token`
     /// (unknown, malformed, expired), `session_revoked`, `user_disabled`, `refresh_token_reused`
     /// (after which the session is revoked and its access tokens refused on the next request).
     func refresh(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
@@ -18,19 +19,23 @@ extension AuthService {
         let rotation = RefreshRotation(now: now, graceMillis: settings.refreshGraceSeconds * 1000,
                                        lifetimeMillis: settings.refreshTokenTTLSeconds * 1000)
         let digest = OpaqueToken.hash(presented)
-        let replacement = OpaqueToken.generateRefreshToken()
+        let successor = refreshSuccessor.token(after: presented)
         let outcome = try await environment.writer.write { [self] write -> RefreshOutcome in
-            let outcome = try rotation.apply(presented: digest, replacement: replacement, on: write.connection)
+            let outcome = try rotation.apply(presented: digest, successor: successor, on: write.connection)
             if case .reuseDetected(_, let sessionID) = outcome {
                 write.afterCommit { [self] in publish { $0.revokeSessions([sessionID], at: now) } }
             }
             return outcome
         }
         switch outcome {
-        case .issued(let user, let sessionID, let refreshToken, let withinGrace):
+        case .issued(let user, let sessionID, let refreshToken, let issuedAt, let withinGrace):
             await audit(AuthAuditAction.refresh, request: request, context: context, userID: user.id, target: sessionID,
                         details: withinGrace ? ["grace": "true"] : [:])
-            return sessionResponse(status: 200, user: user, sessionID: sessionID, refreshToken: refreshToken)
+            // The access token is derived from the pair too (its iat is the rotation's time, its jti
+            // derived from the refresh token), so every presentation within the grace window gets
+            // byte-identical tokens.
+            return sessionResponse(status: 200, user: user, sessionID: sessionID, refreshToken: refreshToken,
+                                   issuedAt: issuedAt / 1000, tokenID: refreshSuccessor.accessTokenID(for: refreshToken))
         case .reuseDetected(let userID, let sessionID):
             await audit(AuthAuditAction.refreshReuseDetected, request: request, context: context, userID: userID,
                         target: sessionID)

@@ -22,25 +22,33 @@ extension AuthService {
         let refreshToken: String
     }
 
-    /// Creates a session and its first refresh token for `userID` inside a write.
-    func createSession(userID: String, now: Int64, client: ClientInfo, on connection: SQLiteConnection) throws -> NewSession {
+    /// Creates a session and its first refresh token for `userID` inside a write; after the commit the
+    /// snapshot learns the session's owner, before the response carrying its first token is sent.
+    func createSession(userID: String, now: Int64, client: ClientInfo, in write: WriteContext) throws -> NewSession {
         let session = NewSession(id: Identifier.uuidV7(milliseconds: now), refreshToken: OpaqueToken.generateRefreshToken())
         try AuthStore.createSession(id: session.id, userID: userID, tokenDigest: OpaqueToken.hash(session.refreshToken),
                                     now: now, expiresAt: now + settings.refreshTokenTTLSeconds * 1000,
-                                    ip: client.ip, userAgent: client.userAgent, on: connection)
+                                    ip: client.ip, userAgent: client.userAgent, on: write.connection)
+        let sessionID = session.id
+        write.afterCommit { [self] in publish { $0.addSessions([(id: sessionID, userID: userID)]) } }
         return session
     }
 
-    /// `{user, accessToken, refreshToken, expiresIn}` with a new access token for the session.
+    /// `{user, accessToken, refreshToken, expiresIn}` with an access token for the session: a new one
+    /// (now, random `jti`), or — for a refresh — the one fixed by `issuedAt` (Unix seconds) and `tokenID`,
+    /// with `expiresIn` counting what is left of it.
     /// `Cache-Control: no-store`: responses carrying tokens must not be cached (RFC 6749 §5.1).
-    func sessionResponse(status: Int, user: AuthUser, sessionID: String, refreshToken: String) -> HTTPResponse {
-        let claims = AccessTokenClaims.issue(userID: user.id, sessionID: sessionID, app: environment.app,
-                                             now: environment.clock.nowSeconds(), lifetime: settings.accessTokenTTLSeconds)
+    func sessionResponse(status: Int, user: AuthUser, sessionID: String, refreshToken: String,
+                         issuedAt: Int64? = nil, tokenID: String? = nil) -> HTTPResponse {
+        let now = environment.clock.nowSeconds()
+        var claims = AccessTokenClaims.issue(userID: user.id, sessionID: sessionID, app: environment.app,
+                                             now: issuedAt ?? now, lifetime: settings.accessTokenTTLSeconds)
+        if let tokenID { claims.jti = tokenID }
         let body: JSONValue = [
             "user": user.json(),
             "accessToken": .string(JWT.sign(claims: claims, key: jwtKey)),
             "refreshToken": .string(refreshToken),
-            "expiresIn": .int(settings.accessTokenTTLSeconds),
+            "expiresIn": .int(max(1, claims.exp - now)),
         ]
         return .json(status, body, headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }

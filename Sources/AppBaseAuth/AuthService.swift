@@ -28,6 +28,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let hashPool: BlockingWorkPool
     /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
     let jwtKey: HS256Key
+    /// Derives a rotated refresh token's successor pair (key from the master secret, made once).
+    let refreshSuccessor: RefreshSuccessor
     let snapshots = SnapshotCell(AuthSnapshot())
     let profiles = UserProfileCache()
     let throttle: LoginThrottle
@@ -45,7 +47,10 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         self.environment = environment
         self.settings = settings
         self.hashPool = hashPool
-        jwtKey = HS256Key(HMACKeyDerivation.jwtKey(master: SymmetricKey(data: environment.masterSecret)))
+        let master = SymmetricKey(data: environment.masterSecret)
+        jwtKey = HS256Key(HMACKeyDerivation.jwtKey(master: master))
+        refreshSuccessor = RefreshSuccessor(
+            key: HMACKeyDerivation.derive(master: master, purpose: HMACKeyDerivation.refreshSuccessorPurpose))
         throttle = LoginThrottle(settings: settings, clock: environment.clock)
         ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
     }
@@ -118,13 +123,16 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     private func loadSnapshot() async throws {
         let since = environment.clock.nowMilliseconds() - revocationMemoryMillis
         let keys = try await environment.readers.read { try AuthStore.loadKeys(on: $0) }
-        let (revoked, disabled) = try await environment.readers.read { connection in
-            (try AuthStore.sessionsRevoked(since: since, on: connection), try AuthStore.disabledUserIDs(on: connection))
+        let (revoked, disabled, live) = try await environment.readers.read { connection in
+            (try AuthStore.sessionsRevoked(since: since, on: connection), try AuthStore.disabledUserIDs(on: connection),
+             try AuthStore.liveSessions(expiringAfter: since, on: connection))
         }
         snapshots.update { snapshot in
             _ = snapshot.replaceKeys(keys.keys, generation: keys.generation)
             for session in revoked { snapshot.revokeSessions([session.id], at: session.revokedAt) }
             snapshot.replaceDisabledUsers(disabled)
+            snapshot.addSessions(live)
+            snapshot.pruneExpiredSessions([], through: since)
         }
         changes.send(())
     }
@@ -137,8 +145,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
 
     // MARK: Upkeep
 
-    /// One round of periodic upkeep: flush key usage, prune throttles, revoked sessions and stale
-    /// refresh tokens, and reload keys if their generation moved without a notification.
+    /// One round of periodic upkeep: flush key usage, prune throttles, revoked and expired sessions and
+    /// stale refresh tokens, and reload keys if their generation moved without a notification.
     func runUpkeep() async {
         await flushKeyUsage()
         throttle.prune()
@@ -146,6 +154,13 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         let cutoff = now - revocationMemoryMillis
         _ = snapshots.update { $0.pruneRevokedSessions(before: cutoff) }
         do {
+            let prunedThrough = snapshots.value.sessionsPrunedThrough
+            if cutoff > prunedThrough {
+                let expired = try await environment.readers.read {
+                    try AuthStore.sessionsExpired(after: prunedThrough, through: cutoff, on: $0)
+                }
+                snapshots.update { $0.pruneExpiredSessions(expired, through: cutoff) }
+            }
             _ = try await environment.writer.write { context in
                 try AuthStore.deleteStaleRefreshTokens(now: now, revokedBefore: cutoff, on: context.connection)
             }
@@ -171,5 +186,12 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         } catch {
             environment.logger.warning("auth: flushing API key lastUsedAt failed: \(error)")
         }
+    }
+}
+
+extension AuthService: UserStatusSource {
+    /// From the snapshot: no database access.
+    public func isUserDisabled(_ userID: String) -> Bool {
+        snapshots.value.disabledUsers.contains(userID)
     }
 }

@@ -19,6 +19,12 @@ struct AuthSnapshot: Sendable {
     /// every token of such a session has expired by then.
     private(set) var revokedSessions: [String: Int64] = [:]
     private(set) var disabledUsers: Set<String> = []
+    /// Session id → user id of every session that may still carry unexpired access tokens: not revoked
+    /// and expired less than `AuthService.revocationMemoryMillis` ago. A token is accepted only when
+    /// its `sid` is here under its `sub` — defence in depth should the signing key ever leak.
+    private(set) var sessionOwners: [String: String] = [:]
+    /// Sessions that expired up to this time (ms) have been pruned from `sessionOwners`.
+    private(set) var sessionsPrunedThrough: Int64 = 0
 
     /// The longest API key worth hashing; anything longer is not a key (ours have 51 characters).
     static let maximumKeyLength = 256
@@ -61,9 +67,27 @@ struct AuthSnapshot: Sendable {
         return true
     }
 
-    /// Marks sessions revoked at `millis`.
+    /// Marks sessions revoked at `millis` (their owners are forgotten: the revocation check refuses them first).
     mutating func revokeSessions(_ ids: [String], at millis: Int64) {
         for id in ids where revokedSessions[id] == nil { revokedSessions[id] = millis }
+        for id in ids { sessionOwners[id] = nil }
+    }
+
+    /// Records live sessions and their users (login, registration, start-up load).
+    mutating func addSessions(_ sessions: [(id: String, userID: String)]) {
+        for session in sessions where revokedSessions[session.id] == nil { sessionOwners[session.id] = session.userID }
+    }
+
+    /// Forgets sessions that expired up to `millis`: `ids` are those whose expiry lies after the
+    /// previous prune and at or before `millis`.
+    mutating func pruneExpiredSessions(_ ids: [String], through millis: Int64) {
+        for id in ids { sessionOwners[id] = nil }
+        sessionsPrunedThrough = max(sessionsPrunedThrough, millis)
+    }
+
+    /// True when session `sessionID` is live and belongs to user `userID`.
+    func session(_ sessionID: String, belongsTo userID: String) -> Bool {
+        sessionOwners[sessionID] == userID
     }
 
     /// Marks a user disabled or enabled.

@@ -70,6 +70,19 @@ extension AuthStore {
         return ids
     }
 
+    /// Session ids and users of the sessions not revoked and expiring after `expiringAfter` (ms).
+    static func liveSessions(expiringAfter: Int64, on connection: SQLiteConnection) throws -> [(id: String, userID: String)] {
+        try connection.query("SELECT id, user_id FROM auth_sessions WHERE revoked_at IS NULL AND expires_at > ?",
+                             [.integer(expiringAfter)]) { (id: $0.text(0), userID: $0.text(1)) }
+    }
+
+    /// Ids of the sessions whose expiry lies in `(after, through]` (ms). Expiry only ever moves
+    /// forward, so such a session stays expired.
+    static func sessionsExpired(after: Int64, through: Int64, on connection: SQLiteConnection) throws -> [String] {
+        try connection.query("SELECT id FROM auth_sessions WHERE expires_at > ? AND expires_at <= ?",
+                             [.integer(after), .integer(through)]) { $0.text(0) }
+    }
+
     /// Sessions revoked at or after `since` (ms), with their revocation time (snapshot load).
     static func sessionsRevoked(since: Int64, on connection: SQLiteConnection) throws -> [(id: String, revokedAt: Int64)] {
         try connection.query("SELECT id, revoked_at FROM auth_sessions WHERE revoked_at >= ?", [.integer(since)]) {

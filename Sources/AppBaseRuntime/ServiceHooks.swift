@@ -2,9 +2,12 @@ import AppBaseCore
 import AppBaseSQLite
 
 /// What happened to a record — or, for `drop`, to a whole collection (deleted by an admin, with
-/// all its records: a marker in the change log, so a client resuming past it is told to refetch).
+/// all its records: a marker in the change log, so a client resuming past it is told to refetch);
+/// for `rulesChanged`, to its read rule (a marker too: older entries were written under other
+/// rules and are never replayed across it).
 public enum RecordAction: String, Sendable, Hashable {
     case create, update, delete, drop
+    case rulesChanged = "rules_changed"
 }
 
 /// One record change, as the change log stores it. Images are the records' full JSON text
@@ -51,6 +54,13 @@ public protocol CollectionRulesSource: Sendable {
 
 extension CollectionRulesSource {
     public var implicitCollections: Bool { true }
+}
+
+/// Answers whether a user is disabled, from memory (implemented by the auth service). Storage asks it
+/// before serving a signed URL, so disabling a user revokes the URLs to their files.
+public protocol UserStatusSource: Sendable {
+    /// True when the user exists and is disabled.
+    func isUserDisabled(_ userID: String) -> Bool
 }
 
 /// Re-checks a stream's identity when auth state changes (implemented by the auth service).

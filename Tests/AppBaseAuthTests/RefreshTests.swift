@@ -27,22 +27,23 @@ struct RefreshTests {
         }
     }
 
-    @Test("within the grace window a just-rotated token gets a valid pair of the same session; the successor stays valid")
-    func graceWindow() async throws {
+    @Test("within the grace window a rotated token gets the same successor pair again: no new branch")
+    func graceWindowIsIdempotent() async throws {
         try await withApp { app in
             let first = try await app.register("ann@example.com")
             let second = try Session(await app.refresh(first.refreshToken))
             app.clock.advance(seconds: 10)  // exactly at the edge: still inside
             let retried = await app.refresh(first.refreshToken)
             #expect(retried.status == 200)
-            let sibling = try Session(retried)
-            #expect(sibling.sessionID == first.sessionID)
-            #expect(sibling.refreshToken != second.refreshToken)
-            // Both the successor and the grace sibling work.
+            let again = try Session(retried)
+            #expect(again.refreshToken == second.refreshToken)
+            #expect(again.accessToken == second.accessToken)
+            #expect(again.expiresIn == second.expiresIn - 10)  // the same token, 10 s older
+            // The session has exactly the two tokens of one chain: nothing was forked.
+            #expect(try await app.refreshTokenCount(session: first.sessionID) == 2)
             #expect(await app.refresh(second.refreshToken).status == 200)
-            #expect(await app.refresh(sibling.refreshToken).status == 200)
             let events = await app.takeAuditEvents().filter { $0.action == AuthAuditAction.refresh }
-            #expect(events.map { $0.details["grace"] } == [nil, "true", nil, nil])
+            #expect(events.map { $0.details["grace"] } == [nil, "true", nil])
         }
     }
 
@@ -83,9 +84,7 @@ struct RefreshTests {
 
     @Test("unknown, malformed and expired refresh tokens: 401 invalid_refresh_token")
     func invalidTokens() async throws {
-        var settings = AuthTestApp.fastSettings()
-        settings.refreshTokenTTLSeconds = 3600
-        try await withApp(settings: settings) { app in
+        try await withApp(settings: AuthTestApp.fastSettings(refreshTokenTTLSeconds: 3600)) { app in
             let session = try await app.register("ann@example.com")
             for token in ["", "short", String(repeating: "A", count: 43), session.refreshToken + "x", session.accessToken] {
                 let response = await app.refresh(token)
@@ -103,9 +102,7 @@ struct RefreshTests {
 
     @Test("refresh extends the refresh token's lifetime (sliding expiry)")
     func slidingExpiry() async throws {
-        var settings = AuthTestApp.fastSettings()
-        settings.refreshTokenTTLSeconds = 3600
-        try await withApp(settings: settings) { app in
+        try await withApp(settings: AuthTestApp.fastSettings(refreshTokenTTLSeconds: 3600)) { app in
             var session = try await app.register("ann@example.com")
             for _ in 0..<3 {
                 app.clock.advance(seconds: 3000)
@@ -115,16 +112,32 @@ struct RefreshTests {
         }
     }
 
-    @Test("concurrent refreshes of one token: all succeed within the grace window, none revokes the session")
+    @Test("five concurrent refreshes of one token: all get the same pair, one family, session still live")
     func concurrentRefresh() async throws {
         try await withApp { app in
             let session = try await app.register("ann@example.com")
-            let statuses = await withTaskGroup(of: Int.self) { group in
-                for _ in 0..<5 { group.addTask { await app.refresh(session.refreshToken).status } }
-                return await group.reduce(into: [Int]()) { $0.append($1) }
+            let responses = await withTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<5 { group.addTask { await app.refresh(session.refreshToken) } }
+                return await group.reduce(into: [TestResponse]()) { $0.append($1) }
             }
-            #expect(statuses == [200, 200, 200, 200, 200])
+            #expect(responses.map(\.status) == [200, 200, 200, 200, 200])
+            let pairs = Set(try responses.map { try Session($0) }.map { [$0.refreshToken, $0.accessToken] })
+            #expect(pairs.count == 1)
+            #expect(try await app.refreshTokenCount(session: session.sessionID) == 2)
             #expect(await app.client(.GET, "/auth/me", token: session.accessToken).status == 200)
+            let successor = try #require(pairs.first?.first)
+            #expect(await app.refresh(successor).status == 200)
+        }
+    }
+}
+
+extension AuthTestApp {
+    /// The number of refresh tokens (current and rotated) stored for a session.
+    func refreshTokenCount(session sessionID: String) async throws -> Int {
+        try await environment.readers.read { connection in
+            try connection.queryOne("SELECT COUNT(*) FROM auth_refresh_tokens WHERE session_id = ?", [.text(sessionID)]) {
+                Int($0.int64(0))
+            } ?? 0
         }
     }
 }

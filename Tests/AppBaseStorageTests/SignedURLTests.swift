@@ -5,8 +5,9 @@ import Testing
 @Suite("Storage signed URLs")
 struct SignedURLTests {
     /// Creates a signed URL for `id` and returns it.
-    static func sign(_ app: StorageTestApp, _ id: String, body: String = "{}") async throws -> (url: String, response: RawHTTPResponse) {
-        let response = try await app.request("POST", "/storage/buckets/docs/\(id)/url", body: Array(body.utf8))
+    static func sign(_ app: StorageTestApp, _ id: String, body: String = "{}",
+                     as caller: Caller = .alice) async throws -> (url: String, response: RawHTTPResponse) {
+        let response = try await app.request("POST", "/storage/buckets/docs/\(id)/url", as: caller, body: Array(body.utf8))
         return (response.json["url"]?.stringValue ?? "", response)
     }
 
@@ -15,7 +16,7 @@ struct SignedURLTests {
         let id = try await app.uploadID(UploadTests.png, contentType: "image/png", name: "x.png")
         let (url, response) = try await Self.sign(app, id)
         #expect(response.status == 200, "\(response.bodyText)")
-        #expect(url.hasPrefix("/storage/signed/docs/\(id)?v=1&exp="))
+        #expect(url.hasPrefix("/storage/signed/docs/\(id)?v=1&g=1&exp="))
         let expiresAt = try #require(response.json["expiresAt"]?.stringValue.flatMap(Timestamp.parse))
         #expect(expiresAt == (app.clock.nowMilliseconds() / 1000 + 3600) * 1000)
 

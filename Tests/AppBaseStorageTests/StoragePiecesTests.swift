@@ -10,21 +10,21 @@ struct StoragePiecesTests {
     @Test func signedURLsVerifyOnlyAsSigned() throws {
         let signer = SignedURLSigner(app: "notes", masterSecret: Self.secret)
         let claims = SignedURLSigner.Claims(bucket: "docs", fileID: "0190a0b0-0000-7000-8000-000000000001", version: 3,
-                                            expiresAt: 2_000)
+                                            generation: 1, expiresAt: 2_000)
         let url = signer.url(for: claims)
         let query = QueryPairs(url)
-        let verified = try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], expiresAt: query["exp"],
+        let verified = try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], generation: query["g"], expiresAt: query["exp"],
                                          signature: query["sig"], nowSeconds: 1_999)
         #expect(verified == claims)
         #expect(throws: AppBaseError.self) {
-            try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], expiresAt: query["exp"],
+            try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], generation: query["g"], expiresAt: query["exp"],
                               signature: query["sig"], nowSeconds: 2_000)
         }
         let otherApp = SignedURLSigner(app: "other", masterSecret: Self.secret)
         let otherSecret = SignedURLSigner(app: "notes", masterSecret: [UInt8](repeating: 8, count: 32))
         for signer in [otherApp, otherSecret] {
             do {
-                _ = try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], expiresAt: query["exp"],
+                _ = try signer.verify(bucket: "docs", fileID: claims.fileID, version: query["v"], generation: query["g"], expiresAt: query["exp"],
                                       signature: query["sig"], nowSeconds: 0)
                 Issue.record("verified with the wrong key")
             } catch {

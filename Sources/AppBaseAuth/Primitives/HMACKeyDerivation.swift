@@ -10,6 +10,8 @@ package enum HMACKeyDerivation {
     package static let jwtPurpose = "jwt-hs256"
     /// Purpose of the key that signs storage URLs.
     package static let signedURLPurpose = "signed-url"
+    /// Purpose of the key that derives a rotated refresh token's successor (see `RefreshSuccessor`).
+    package static let refreshSuccessorPurpose = "refresh-successor"
 
     /// Fixed HKDF salt: a domain separator for this scheme, not a secret.
     private static let salt = Array("appbase/hkdf/v1".utf8)

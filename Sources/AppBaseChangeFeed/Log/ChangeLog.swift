@@ -61,6 +61,15 @@ enum ChangeLog {
         }
     }
 
+    /// The newest `rules_changed` marker of `collection` after `seq`, nil when there is none.
+    /// Entries before it were written under another read rule: a resume skips them.
+    static func latestRulesChange(of collection: String, after seq: Int64, _ connection: SQLiteConnection) throws -> Int64? {
+        try connection.queryOne("SELECT max(seq) FROM change_log WHERE seq > ? AND collection = ? AND action = ?",
+                                [.integer(seq), .text(collection), .text(RecordAction.rulesChanged.rawValue)]) {
+            $0.isNull(0) ? nil : $0.int64(0)
+        } ?? nil
+    }
+
     /// Entry count and bytes (once, at start; afterwards kept in memory).
     static func totals(_ connection: SQLiteConnection) throws -> (count: Int64, bytes: Int64) {
         try connection.queryOne("SELECT count(*), coalesce(sum(size), 0) FROM change_log") { ($0.int64(0), $0.int64(1)) } ?? (0, 0)

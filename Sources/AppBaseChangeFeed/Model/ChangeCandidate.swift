@@ -39,9 +39,11 @@ struct ChangeCandidate {
     /// The encoded event for `delivery`.
     mutating func frame(_ delivery: Delivery) -> [UInt8] {
         if let frame = frames[delivery] { return frame }
-        if delivery.action == .drop {
-            // The collection and its records are gone: tell the client to refetch.
-            let frame = SSEFrames.reset(reason: "collection_deleted", since: event.seq, seq: event.seq)
+        if delivery.action == .drop || delivery.action == .rulesChanged {
+            // The collection and its records are gone, or who may read them changed: tell the
+            // client to refetch.
+            let reason = delivery.action == .drop ? "collection_deleted" : RecordAction.rulesChanged.rawValue
+            let frame = SSEFrames.reset(reason: reason, since: event.seq, seq: event.seq)
             frames[delivery] = frame
             return frame
         }

@@ -28,8 +28,9 @@ struct Subscription: Sendable {
     /// (with the new image, which shows why it left).
     func classify(_ candidate: inout ChangeCandidate) -> Delivery? {
         let event = candidate.event
-        // A dropped collection concerns every subscriber of it, whatever its rule or filter.
-        if event.action == .drop { return Delivery(action: .drop, image: .old) }
+        // A dropped collection or a changed read rule concerns every subscriber of it, whatever its
+        // rule or filter.
+        if event.action == .drop || event.action == .rulesChanged { return Delivery(action: event.action, image: .old) }
         guard RulePredicate.allows(readRule, recordOwner: event.ownerID, userId: identity.user?.id,
                                    isAdmin: identity.isAdmin) else { return nil }
         guard let filter else {
@@ -40,8 +41,8 @@ struct Subscription: Sendable {
             return matches(filter, candidate.newRecord()) ? Delivery(action: .create, image: .new) : nil
         case .delete:
             return matches(filter, candidate.oldRecord()) ? Delivery(action: .delete, image: .old) : nil
-        case .drop:
-            return Delivery(action: .drop, image: .old)
+        case .drop, .rulesChanged:
+            return Delivery(action: event.action, image: .old)
         case .update:
             let before = matches(filter, candidate.oldRecord())
             let after = matches(filter, candidate.newRecord())

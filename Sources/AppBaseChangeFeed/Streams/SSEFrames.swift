@@ -10,7 +10,7 @@ import OrderedCollections
 /// | `ready`        | the sequence the stream is live from | `{"seq":N}`                          |
 /// | `create|update|delete` | the change's sequence | `{"action","collection","record"}`          |
 /// | `heartbeat`    | the sequence evaluated so far | `{"seq":N}`                                 |
-/// | `reset`        | the current sequence          | `{"reason":"expired"|"future","since":S,"seq":N}` |
+/// | `reset`        | the sequence the stream goes on from | `{"reason":"expired"|"future"|"collection_deleted"|"rules_changed","since":S,"seq":N}` |
 /// | `auth_expired`, `auth_revoked` | none          | `{"code":…}`                                |
 enum SSEFrames {
     /// `create|update|delete` for one change, with the record image as it is stored.

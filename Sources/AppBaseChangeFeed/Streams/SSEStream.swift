@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseRuntime
 import AppBaseSQLite
 import Synchronization
 
@@ -85,7 +86,9 @@ final class SSEStream: Sendable {
     }
 
     /// Replays from `since` (or starts at the head), switches the subscriber to live and writes
-    /// `ready`. A position outside the log's window gets `reset` and continues from the head.
+    /// `ready`. A position outside the log's window gets `reset` and continues from the head; one
+    /// before a change of the collection's read rule gets `reset` (`rules_changed`) and continues
+    /// from the newest such change, so nothing logged under an older rule is replayed.
     private func catchUp(_ writer: ResponseBodyWriter) async throws {
         let collection = subscriber.subscription.collection
         let pageSize = settings.replayPageSize
@@ -97,6 +100,13 @@ final class SSEStream: Sendable {
                                                        seq: position.head))
             } else {
                 reached = since
+                let marker = try await readers.read { connection in
+                    try ChangeLog.latestRulesChange(of: collection, after: since, connection)
+                }
+                if let marker {
+                    try await writer.write(SSEFrames.reset(reason: RecordAction.rulesChanged.rawValue, since: since, seq: marker))
+                    reached = marker
+                }
                 while !subscriber.isEnded {
                     let after = reached
                     let (current, events) = try await readers.read { connection in

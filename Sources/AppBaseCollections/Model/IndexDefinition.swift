@@ -3,14 +3,20 @@ import AppBaseQuery
 import OrderedCollections
 
 /// One index an admin declared on a collection: JSON paths (or system fields) in order, and
-/// whether their combination must be unique within the collection.
+/// whether their combination must be unique within the collection — or, with `"unique": "owner"`,
+/// only among the records of one owner.
 struct IndexDefinition: Sendable, Hashable {
     var fields: [FieldPath]
     var unique: Bool
+    /// With `unique`: the values need only be unique per owner (`(owner_id, paths…)`), so a 409
+    /// tells a user nothing about other users' records. Records without an owner (written with an
+    /// admin key) never conflict: SQLite treats NULL owners as distinct.
+    var uniquePerOwner = false
 
-    /// `{"fields":["status","createdAt"],"unique":false}`.
+    /// `{"fields":["status","createdAt"],"unique":false}` (`"unique":"owner"` when per owner).
     var json: JSONValue {
-        .object(["fields": .array(fields.map { .string($0.description) }), "unique": .bool(unique)])
+        .object(["fields": .array(fields.map { .string($0.description) }),
+                 "unique": unique && uniquePerOwner ? .string("owner") : .bool(unique)])
     }
 
     /// Reads one declaration from an admin request (or the stored catalog).
@@ -39,11 +45,17 @@ struct IndexDefinition: Sendable, Hashable {
             paths.append(path)
         }
         var unique = false
+        var perOwner = false
         if let flag = members["unique"] {
-            guard let value = flag.boolValue else { throw .validation("\"unique\" is a boolean.", field: field) }
-            unique = value
+            if flag.stringValue == "owner" {
+                (unique, perOwner) = (true, true)
+            } else if let value = flag.boolValue {
+                unique = value
+            } else {
+                throw .validation("\"unique\" is true, false or \"owner\".", field: field)
+            }
         }
-        return IndexDefinition(fields: paths, unique: unique)
+        return IndexDefinition(fields: paths, unique: unique, uniquePerOwner: perOwner)
     }
 
     /// The SQLite indexes that implement this declaration for a collection whose read rule is
@@ -89,7 +101,8 @@ struct IndexDefinition: Sendable, Hashable {
     }
 
     private func uniqueIndex(collection: String) -> PhysicalIndex {
-        let expressions = fields.map { FilterCompiler.sqlExpression(forPath: $0) }
+        var expressions = fields.map { FilterCompiler.sqlExpression(forPath: $0) }
+        if uniquePerOwner { expressions.insert(SystemField.ownerId.column, at: 0) }
         precondition(ResourceName.isValid(collection), "collection name reached index DDL unvalidated")
         var hash = FNV1a()
         hash.add(expressions.joined(separator: "\u{1}"))

@@ -122,6 +122,11 @@ extension CollectionService {
                 _ = try recorder.record(RecordChange(collection: dropped, recordID: "", ownerID: nil, action: .drop,
                                                      oldImage: nil, newImage: nil, requestID: requestID), in: write)
             }
+            // Who may read changed: a resume must not replay older entries under the new rule.
+            for name in changed {
+                _ = try recorder.record(RecordChange(collection: name, recordID: "", ownerID: nil, action: .rulesChanged,
+                                                     oldImage: nil, newImage: nil, requestID: requestID), in: write)
+            }
             let catalog = try CollectionCatalog.load(write.connection)
             do {
                 try CatalogStore.syncIndexes(with: catalog, write.connection)

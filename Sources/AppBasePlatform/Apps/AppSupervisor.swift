@@ -112,7 +112,7 @@ actor AppSupervisor {
             let feed = ChangeFeedService(environment: environment, settings: settings.changeFeed, identities: auth)
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)
-            let storageService = StorageService(environment: environment, settings: settings.storage)
+            let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
             let services: [any AppService] = [auth, collections, feed, storageService]
             for service in services {
                 try await service.start()

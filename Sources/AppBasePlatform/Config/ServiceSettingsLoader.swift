@@ -88,8 +88,10 @@ enum ServiceSettingsLoader {
 
     private static func parseStorage(_ table: inout ConfigTable) throws(ConfigError) -> StorageSettings {
         var storage = StorageSettings()
-        storage.appQuotaBytes = try table.int("app_quota_bytes", range: 0...Int.max).map(Int64.init)
-        storage.userQuotaBytes = try table.int("user_quota_bytes", range: 0...Int.max).map(Int64.init)
+        if let bytes = try table.int("app_quota_bytes", range: 0...Int.max) { storage.configureAppQuota(bytes: Int64(bytes)) }
+        storage.appQuotaFreeDiskPercent = try table.int("app_quota_free_disk_percent", default: storage.appQuotaFreeDiskPercent,
+                                                        range: 0...100)
+        if let bytes = try table.int("user_quota_bytes", range: 0...Int.max) { storage.configureUserQuota(bytes: Int64(bytes)) }
         storage.signedURLDefaultSeconds = Int64(try table.int("signed_url_default_seconds", default: Int(storage.signedURLDefaultSeconds), range: 1...(365 * day)))
         storage.signedURLMaxSeconds = Int64(try table.int("signed_url_max_seconds", default: Int(storage.signedURLMaxSeconds), range: 1...(365 * day)))
         storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...Int.max))

@@ -3,7 +3,8 @@ import AppBaseSQLite
 
 /// Bucket rows. Reads take a reader connection; writes run inside `DatabaseWriter.write`.
 enum BucketCatalog {
-    private static let columns = "name, rules, max_file_bytes, allowed_types, versions_kept, created_at, updated_at"
+    private static let columns =
+        "name, rules, max_file_bytes, allowed_types, versions_kept, created_at, updated_at, url_generation"
 
     static func bucket(named name: String, in connection: SQLiteConnection) throws -> Bucket? {
         try connection.queryOne("SELECT \(columns) FROM storage_buckets WHERE name = ?", [.text(name)], row: decode)
@@ -25,7 +26,7 @@ enum BucketCatalog {
     static func insert(_ bucket: Bucket, in connection: SQLiteConnection) throws {
         do {
             try connection.run("""
-                INSERT INTO storage_buckets (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO storage_buckets (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, values(bucket))
         } catch let error as SQLiteError where error.isConstraintViolation {
             throw AppBaseError(status: 409, code: .conflict, message: "Bucket \(bucket.name) already exists.")
@@ -37,7 +38,7 @@ enum BucketCatalog {
         bindings.append(bindings.removeFirst())
         try connection.run("""
             UPDATE storage_buckets SET rules = ?, max_file_bytes = ?, allowed_types = ?, versions_kept = ?,
-                created_at = ?, updated_at = ? WHERE name = ?
+                created_at = ?, updated_at = ?, url_generation = ? WHERE name = ?
             """, bindings)
     }
 
@@ -62,7 +63,7 @@ enum BucketCatalog {
             bucket.maxFileBytes.map(SQLiteValue.integer) ?? .null,
             Bucket.allowedTypesColumn(bucket.allowedTypes).map(SQLiteValue.text) ?? .null,
             bucket.versionsKept.map { .integer(Int64($0)) } ?? .null,
-            .integer(bucket.createdAt), .integer(bucket.updatedAt),
+            .integer(bucket.createdAt), .integer(bucket.updatedAt), .integer(bucket.urlGeneration),
         ]
     }
 
@@ -72,6 +73,6 @@ enum BucketCatalog {
             maxFileBytes: row.isNull(2) ? nil : row.int64(2),
             allowedTypes: Bucket.allowedTypes(fromColumn: row.optionalText(3)),
             versionsKept: row.isNull(4) ? nil : Int(row.int64(4)),
-            createdAt: row.int64(5), updatedAt: row.int64(6))
+            createdAt: row.int64(5), updatedAt: row.int64(6), urlGeneration: row.int64(7))
     }
 }

@@ -56,5 +56,9 @@ enum StorageSchema {
                     WHERE scope = 'app' OR scope = 'user:' || OLD.owner_id;
             END;
             """),
+        // Signed URLs are bound to this generation (bumped when the read rule changes).
+        Migration(version: 2, name: "bucket url generation", sql: """
+            ALTER TABLE storage_buckets ADD COLUMN url_generation INTEGER NOT NULL DEFAULT 1;
+            """),
     ]
 }

@@ -16,11 +16,14 @@ struct Bucket: Sendable, Equatable {
     /// Milliseconds since the epoch.
     var createdAt: Int64
     var updatedAt: Int64
+    /// Signed URLs carry the generation they were made under and are honoured only while it is
+    /// current; changing the read rule bumps it, which revokes every URL of the bucket.
+    var urlGeneration: Int64 = 1
 
     /// A bucket as created by its first upload: the documented default rules, no limits of its own.
     static func implicit(_ name: String, now: Int64) -> Bucket {
         Bucket(name: name, rules: .defaults, maxFileBytes: nil, allowedTypes: nil, versionsKept: nil,
-               createdAt: now, updatedAt: now)
+               createdAt: now, updatedAt: now, urlGeneration: 1)
     }
 
     func effectiveMaxFileBytes(_ settings: StorageSettings) -> Int64 { maxFileBytes ?? settings.defaultMaxFileBytes }

@@ -60,7 +60,9 @@ extension StorageService {
             guard let existing = try BucketCatalog.bucket(named: name, in: write.connection) else {
                 throw AppBaseError.notFound("Bucket not found.")
             }
-            let changed = patch.applied(to: existing, now: now)
+            var changed = patch.applied(to: existing, now: now)
+            // Who may read changed: URLs signed under the old rule must stop working.
+            if changed.rules.read != existing.rules.read { changed.urlGeneration += 1 }
             try BucketCatalog.update(changed, in: write.connection)
             return changed
         }

@@ -20,16 +20,21 @@ extension StorageService {
 
     /// `GET`/`HEAD /storage/signed/:bucket/:fileId?v=&exp=&sig=`: no key or token; the signature
     /// is checked first (403 `invalid_signature`), then the expiry (403 `url_expired`), then
-    /// whether the file still exists (404).
+    /// whether the file still exists (404), then whether the URL was revoked (403 `invalid_signature`):
+    /// the bucket's read rule changed since it was signed, or the file's owner is disabled.
     func signedDownload(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let nowSeconds = now / 1000
         let claims = try signer.verify(
             bucket: try context.parameter("bucket"), fileID: try context.parameter("fileId"),
-            version: request.queryValue("v"), expiresAt: request.queryValue("exp"), signature: request.queryValue("sig"),
-            nowSeconds: nowSeconds)
+            version: request.queryValue("v"), generation: request.queryValue("g"), expiresAt: request.queryValue("exp"),
+            signature: request.queryValue("sig"), nowSeconds: nowSeconds)
         guard ResourceName.isValid(claims.bucket), Identifier.isUUID(claims.fileID) else { throw StorageErrors.fileNotFound }
+        let users = self.users
         let prepared = try await prepare(claims.fileID, in: claims.bucket, version: claims.version,
-                                         headers: request.headers) { _, _ in }
+                                         headers: request.headers) { file, bucket in
+            guard bucket.urlGeneration == claims.generation else { throw StorageErrors.invalidSignature }
+            if let owner = file.ownerID, users?.isUserDisabled(owner) == true { throw StorageErrors.invalidSignature }
+        }
         let maxAge = max(0, min(claims.expiresAt - nowSeconds, 3600))
         return try DownloadResponder.response(prepared, request: request, cacheControl: "private, max-age=\(maxAge)")
     }
@@ -53,21 +58,21 @@ extension StorageService {
         }
         let identity = context.identity
         let requested = version
-        let file = try await environment.readers.read { connection in
+        let (file, generation) = try await environment.readers.read { connection in
             guard let bucket = try BucketCatalog.bucket(named: bucketName, in: connection),
                   let current = try FileCatalog.file(fileID, bucket: bucketName, in: connection) else {
                 throw StorageErrors.fileNotFound
             }
             try StorageAccess.requireRead(identity, bucket.rules, current)
-            guard let requested else { return current }
+            guard let requested else { return (current, bucket.urlGeneration) }
             guard let file = try FileCatalog.file(fileID, bucket: bucketName, version: requested, in: connection) else {
                 throw AppBaseError.notFound("Version not found.")
             }
-            return file
+            return (file, bucket.urlGeneration)
         }
         let expiresAt = now / 1000 + expiresIn
         let url = signer.url(for: SignedURLSigner.Claims(bucket: bucketName, fileID: fileID, version: file.version.version,
-                                                         expiresAt: expiresAt))
+                                                         generation: generation, expiresAt: expiresAt))
         return .json(200, ["url": .string(url), "expiresAt": .string(Timestamp.rfc3339(milliseconds: expiresAt * 1000))])
     }
 

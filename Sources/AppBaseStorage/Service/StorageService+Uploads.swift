@@ -97,8 +97,8 @@ extension StorageService {
         return .json(200, outcome.file.json)
     }
 
-    /// The app's and users' quotas from the settings.
-    var quota: FileWrites.Quota { FileWrites.Quota(appBytes: settings.appQuotaBytes, userBytes: settings.userQuotaBytes) }
+    /// The app's quota in force and the users' quota from the settings.
+    var quota: FileWrites.Quota { FileWrites.Quota(appBytes: effectiveAppQuotaBytes, userBytes: settings.userQuotaBytes) }
 
     /// Looks up a file for a write, checking `operation` (404 unreadable, 403 not allowed), with
     /// the usage the upload's quota allowance starts from.
@@ -176,7 +176,7 @@ extension StorageService {
     /// Bytes left under the app's and the user's quotas; nil when neither applies.
     private func quotaAllowance(usage: (app: Int64, user: Int64), user: String?) -> Int64? {
         var allowance: Int64?
-        if let limit = settings.appQuotaBytes { allowance = limit - usage.app }
+        if let limit = effectiveAppQuotaBytes { allowance = limit - usage.app }
         if let limit = settings.userQuotaBytes, user != nil { allowance = min(allowance ?? .max, limit - usage.user) }
         return allowance.map { max(0, $0) }
     }

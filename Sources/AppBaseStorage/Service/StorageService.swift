@@ -3,6 +3,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import Logging
+import Synchronization
 
 /// File storage for one app: buckets, streaming uploads, downloads with ranges, versions,
 /// signed URLs and quotas. Files live under `data/<app>/storage/`, metadata in `app.sqlite`.
@@ -25,11 +26,24 @@ public final class StorageService: AppService {
     let actor: StorageActor
     let store: BlobStore
     let signer: SignedURLSigner
+    /// Which users are disabled (the auth service); a signed URL to a disabled user's file is refused.
+    let users: (any UserStatusSource)?
+    /// The app quota in force, fixed by `start()` (-1 = unlimited).
+    let appQuota = Atomic<Int64>(-1)
+
+    /// The app quota in force since `start()`: the configured one, or one derived from free disk
+    /// (`StorageSettings.appQuotaFreeDiskPercent`); nil = unlimited.
+    public var effectiveAppQuotaBytes: Int64? {
+        let value = appQuota.load(ordering: .relaxed)
+        return value < 0 ? nil : value
+    }
 
     /// Creates the service; nothing touches the disk until `start()`.
-    public init(environment: AppEnvironment, settings: StorageSettings) {
+    /// - Parameter users: answers whether a file's owner is disabled; nil skips that check.
+    public init(environment: AppEnvironment, settings: StorageSettings, users: (any UserStatusSource)? = nil) {
         self.environment = environment
         self.settings = settings
+        self.users = users
         actor = StorageActor(maxUploads: settings.maxConcurrentUploads)
         store = BlobStore(root: environment.storageDirectory, threadCount: settings.ioThreads)
         signer = SignedURLSigner(app: environment.app, masterSecret: environment.masterSecret)
@@ -72,6 +86,18 @@ public final class StorageService: AppService {
                 environment.logger.notice(
                     "storage cleanup: removed \(swept.temporaryFiles) temp file(s), \(swept.orphanBlobs) orphan blob(s)")
             }
+            try await fixAppQuota()
+        }
+    }
+
+    /// Sets the app quota in force; a derived one is logged so the operator sees the figure.
+    private func fixAppQuota() async throws {
+        let usage = try await environment.readers.read { try FileCatalog.usage(user: nil, in: $0).app }
+        let free = settings.appQuotaBytes == nil ? VolumeSpace.availableBytes(at: environment.storageDirectory) : nil
+        let quota = settings.effectiveAppQuota(usage: usage, freeBytes: free)
+        appQuota.store(quota ?? -1, ordering: .relaxed)
+        if settings.appQuotaBytes == nil, let quota {
+            environment.logger.notice("storage: app quota \(quota) bytes (usage \(usage) + \(settings.appQuotaFreeDiskPercent) % of \(free ?? 0) bytes free)")
         }
     }
 

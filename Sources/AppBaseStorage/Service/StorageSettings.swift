@@ -2,11 +2,18 @@
 ///
 /// Every limit is named here with its default, so tests and operators change one value, not code.
 public struct StorageSettings: Sendable, Hashable {
-    /// Bytes all files of the app may use (every kept version counts); nil = unlimited.
+    /// The default per-user quota: 1 GiB (open registration must not mean unlimited disk).
+    public static let defaultUserQuotaBytes: Int64 = 1 << 30
+
+    /// Bytes all files of the app may use (every kept version counts); nil = no fixed limit, and then
+    /// `appQuotaFreeDiskPercent` decides.
     public var appQuotaBytes: Int64? = nil
+    /// Without `appQuotaBytes`: at start-up the app quota becomes the app's usage plus this share
+    /// (percent) of the space free on the data volume, so one app cannot fill the disk; 0 = unlimited.
+    public var appQuotaFreeDiskPercent = 90
     /// Bytes the versions one user uploaded may use; nil = unlimited. Uploads made with an admin
     /// key and no user token count against the app quota only.
-    public var userQuotaBytes: Int64? = nil
+    public var userQuotaBytes: Int64? = defaultUserQuotaBytes
     /// Lifetime of a signed URL when the request does not say (`expiresIn`).
     public var signedURLDefaultSeconds: Int64 = 3600
     /// The longest lifetime a signed URL may ask for; beyond → 400.
@@ -36,4 +43,25 @@ public struct StorageSettings: Sendable, Hashable {
 extension StorageSettings {
     /// The largest file any bucket may accept: the ceiling, or the default if set above it.
     var largestFileBytes: Int64 { max(maxFileBytesCeiling, defaultMaxFileBytes) }
+
+    /// Applies `app_quota_bytes` from the config file: 0 = unlimited (nor derived from free disk).
+    public mutating func configureAppQuota(bytes: Int64) {
+        appQuotaBytes = bytes == 0 ? nil : bytes
+        if bytes == 0 { appQuotaFreeDiskPercent = 0 }
+    }
+
+    /// Applies `user_quota_bytes` from the config file: 0 = unlimited.
+    public mutating func configureUserQuota(bytes: Int64) {
+        userQuotaBytes = bytes == 0 ? nil : bytes
+    }
+
+    /// The app quota in force given the app's `usage` and the volume's `freeBytes` at start-up
+    /// (nil when they could not be read): the fixed limit, else usage plus the configured share of
+    /// the free space, else nil (unlimited).
+    func effectiveAppQuota(usage: Int64, freeBytes: Int64?) -> Int64? {
+        if let appQuotaBytes { return appQuotaBytes }
+        guard appQuotaFreeDiskPercent > 0, let freeBytes else { return nil }
+        let share = freeBytes / 100 * Int64(appQuotaFreeDiskPercent) + freeBytes % 100 * Int64(appQuotaFreeDiskPercent) / 100
+        return usage.addingReportingOverflow(share).overflow ? .max : usage + share
+    }
 }

@@ -1,10 +1,11 @@
 import AppBaseCore
 import Crypto
 
-/// Signs and verifies download URLs: `/storage/signed/<bucket>/<fileId>?v=<version>&exp=<unix
-/// seconds>&sig=<base64url HMAC-SHA-256>`.
+/// Signs and verifies download URLs: `/storage/signed/<bucket>/<fileId>?v=<version>&g=<bucket URL
+/// generation>&exp=<unix seconds>&sig=<base64url HMAC-SHA-256>`.
 ///
-/// The MAC covers the app, bucket, file id, version and expiry, so none of them can be changed
+/// The MAC covers the app, bucket, file id, version, the bucket's URL generation (the download
+/// checks it is still current, so bumping it revokes the bucket's URLs) and expiry, so none of them can be changed
 /// without invalidating it, and a URL of one app never verifies in another. Its key is derived
 /// from the app's master secret for this purpose alone (HKDF-SHA256, the scheme of
 /// docs/adr/0005-access-tokens.md: salt `appbase/hkdf/v1`, info `appbase/signed-url`), so it is
@@ -15,6 +16,8 @@ struct SignedURLSigner: Sendable {
         var bucket: String
         var fileID: String
         var version: Int64
+        /// `Bucket.urlGeneration` when the URL was signed.
+        var generation: Int64
         /// Unix seconds; the URL is valid while `now < expiresAt`.
         var expiresAt: Int64
     }
@@ -31,19 +34,21 @@ struct SignedURLSigner: Sendable {
 
     /// The relative URL for `claims`.
     func url(for claims: Claims) -> String {
-        "/storage/signed/\(claims.bucket)/\(claims.fileID)?v=\(claims.version)&exp=\(claims.expiresAt)&sig="
+        "/storage/signed/\(claims.bucket)/\(claims.fileID)?v=\(claims.version)&g=\(claims.generation)"
+            + "&exp=\(claims.expiresAt)&sig="
             + Base64URL.encode(mac(claims))
     }
 
     /// Checks a presented URL's fields.
     /// - Throws: 403 `invalid_signature` for anything malformed or altered; 403 `url_expired`
     ///   (only for a genuine URL) once `nowSeconds >= exp`.
-    func verify(bucket: String, fileID: String, version: String?, expiresAt: String?, signature: String?,
-                nowSeconds: Int64) throws(AppBaseError) -> Claims {
-        guard let version = version.flatMap(Self.positiveInteger), let expiresAt = expiresAt.flatMap(Self.positiveInteger),
+    func verify(bucket: String, fileID: String, version: String?, generation: String?, expiresAt: String?,
+                signature: String?, nowSeconds: Int64) throws(AppBaseError) -> Claims {
+        guard let version = version.flatMap(Self.positiveInteger), let generation = generation.flatMap(Self.positiveInteger),
+              let expiresAt = expiresAt.flatMap(Self.positiveInteger),
               let signature, signature.utf8.count == 43, let presented = Base64URL.decode(signature),
               presented.count == 32 else { throw StorageErrors.invalidSignature }
-        let claims = Claims(bucket: bucket, fileID: fileID, version: version, expiresAt: expiresAt)
+        let claims = Claims(bucket: bucket, fileID: fileID, version: version, generation: generation, expiresAt: expiresAt)
         let valid = message(claims).withUnsafeBytes { bytes in
             HMAC<SHA256>.isValidAuthenticationCode(presented, authenticating: bytes, using: key)
         }
@@ -59,7 +64,8 @@ struct SignedURLSigner: Sendable {
     /// Newline-separated fields; none can contain a newline (bucket names, UUIDs, app names,
     /// decimal numbers), so the encoding is unambiguous.
     private func message(_ claims: Claims) -> [UInt8] {
-        Array("appbase-signed-url-v1\n\(app)\n\(claims.bucket)\n\(claims.fileID)\n\(claims.version)\n\(claims.expiresAt)".utf8)
+        Array(("appbase-signed-url-v2\n\(app)\n\(claims.bucket)\n\(claims.fileID)\n\(claims.version)\n"
+            + "\(claims.generation)\n\(claims.expiresAt)").utf8)
     }
 
     /// Canonical decimal digits (no sign, no leading zero, at most 18), greater than zero: one

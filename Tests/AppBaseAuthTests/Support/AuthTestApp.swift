@@ -39,6 +39,13 @@ final class AuthTestApp: TestFixture {
         return settings
     }
 
+    /// `fastSettings()` with refresh tokens (and so sessions) living `refreshTokenTTLSeconds`.
+    static func fastSettings(refreshTokenTTLSeconds: Int64) -> AuthSettings {
+        var settings = fastSettings()
+        settings.refreshTokenTTLSeconds = refreshTokenTTLSeconds
+        return settings
+    }
+
     /// Creates the directory and keys, opens the database, starts the service.
     static func make(name: String = "notes", settings: AuthSettings = fastSettings(),
                      clock: ManualWallClock = ManualWallClock(), hashPool: BlockingWorkPool? = nil,

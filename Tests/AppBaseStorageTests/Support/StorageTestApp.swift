@@ -53,7 +53,7 @@ final class StorageTestApp: Sendable {
     /// Starts an app. `root` reuses a data directory (a restart); otherwise a new temp dir.
     static func start(app: String = "notes", settings: StorageSettings = StorageSettings(), root: String? = nil,
                       clock: ManualWallClock = ManualWallClock(), secret: [UInt8]? = nil,
-                      beforeStart: (@Sendable (String) throws -> Void)? = nil) async throws -> StorageTestApp {
+                      users: (any UserStatusSource)? = nil, beforeStart: (@Sendable (String) throws -> Void)? = nil) async throws -> StorageTestApp {
         let root = try root ?? TemporaryDirectory.make(prefix: "appbase-storage")
         let database = try await TestDatabase.open(in: root, foreignKeys: true, migrations: [StorageService.migrations])
         let bus = EventBus()
@@ -63,7 +63,7 @@ final class StorageTestApp: Sendable {
         let masterSecret = secret ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         let environment = database.environment(app: app, bus: bus, clock: clock, logger: logger, masterSecret: masterSecret)
         try beforeStart?(environment.storageDirectory)
-        let service = StorageService(environment: environment, settings: settings)
+        let service = StorageService(environment: environment, settings: settings, users: users)
         try await service.start()
         let router = Router.serving(service, app: app, authenticator: TestAuthenticator(), logger: logger)
         let host = try await TestHTTPHost.start(serving: router, loopName: "storage-test-loop")
