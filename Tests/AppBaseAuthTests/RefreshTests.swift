@@ -2,6 +2,8 @@ import AppBaseCore
 import AppBaseHTTP
 import Testing
 @testable import AppBaseAuth
+import AppBaseSQLite
+import AppBaseRuntime
 
 @Suite("POST /auth/refresh")
 struct RefreshTests {

@@ -2,6 +2,7 @@ import AppBaseCore
 import Crypto
 import Testing
 @testable import AppBaseAuth
+import AppBaseHTTP
 
 /// Access tokens are accepted only for a live session of their own user (issue 12 §5): a token signed
 /// with the app's key whose `sid` names another user's session, or no session at all, is refused.

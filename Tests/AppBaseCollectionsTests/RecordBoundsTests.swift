@@ -1,6 +1,7 @@
 import AppBaseCollections
 import AppBaseCore
 import Testing
+import AppBaseSQLite
 
 @Suite("Bounded records and list pages")
 struct RecordBoundsTests {

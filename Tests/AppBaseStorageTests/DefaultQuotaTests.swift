@@ -2,6 +2,8 @@ import AppBaseCore
 import Synchronization
 import Testing
 @testable import AppBaseStorage
+import AppBaseTestSupport
+import AppBaseRuntime
 
 /// Quotas are on by default (issue 12 §5): 1 GiB per user, and an app quota derived from free disk
 /// at start-up; `0` in the config means unlimited.

@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseRuntime
 import AppBaseSQLite
+import OrderedCollections
 
 /// What one record write did, for the response, the audit event and `X-Change-Seq`.
 struct WriteOutcome: Sendable {
