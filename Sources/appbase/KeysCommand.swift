@@ -68,8 +68,11 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
+    /// Every key command goes through here before it touches the app's database (which it
+    /// creates when missing).
     static func databasePath(_ common: CommonOptions, _ app: String) async throws -> String {
-        try await AppDataLocation.prepareDatabase(dataDirectory: common.dataDir, app: app)
+        common.restrictNewFilesToThisUser()
+        return try await AppDataLocation.prepareDatabase(dataDirectory: common.dataDir, app: app)
     }
 
     /// Tells a running server to reload the app's keys and waits for it; silent when none runs.

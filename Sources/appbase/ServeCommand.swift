@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        common.restrictNewFilesToThisUser()
         var configuration = try common.loadConfiguration()
         if let logFormat {
             guard let format = AccessLog.Format(rawValue: logFormat) else { throw ValidationError("--log-format must be text or json") }
