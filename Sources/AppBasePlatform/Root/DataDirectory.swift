@@ -83,14 +83,8 @@ public enum DataDirectory {
     }
 
     private static func entries(of path: String) throws -> [String] {
-        guard let directory = opendir(path) else {
+        guard let names = DirectoryListing.names(in: path) else {
             throw AppBaseError.internalError(cause: "opendir \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = entry.pointee.name
-            if name != "." && name != ".." { names.append(name) }
         }
         return names
     }
