@@ -119,7 +119,7 @@ public struct DataDirectoryUnsafeError: Error, CustomStringConvertible, Sendable
         switch reason {
         case .writableByOthers(let mode):
             return "refusing to use the data directory \(directory): other users can write to it (mode "
-                + "\(String(mode, radix: 8))); it holds every app's secrets, so run `chmod 700 \(directory)`"
+                + "0\(String(mode, radix: 8))); it holds every app's secrets, so run `chmod 700 \(directory)`"
         case .ownedByAnotherUser(let owner, let user):
             return "refusing to use the data directory \(directory): it is owned by uid \(owner), not by this user "
                 + "(uid \(user)); run appbase as its owner or `chown` it"
