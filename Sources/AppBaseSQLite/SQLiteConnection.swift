@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLite connection with its prepared-statement cache.
 ///
@@ -16,8 +19,10 @@ public final class SQLiteConnection {
     private var cache: [String: SQLiteStatement] = [:]
     private let progress = ProgressBudget()
 
-    /// Opens (creating if needed, unless read-only) the database at `path`.
+    /// Opens (creating if needed, unless read-only) the database at `path`. A database this
+    /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.
     public init(path: String, mode: Mode) throws(SQLiteError) {
+        if mode == .readWrite { try Self.createOwnerOnly(path) }
         var database: OpaquePointer?
         let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -31,6 +36,23 @@ public final class SQLiteConnection {
         self.path = path
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, 5000)
+    }
+
+    /// Creates `path` empty with mode `0600` unless it exists. SQLite would create it `0644`
+    /// (less the umask), and it gives the `-wal`, `-shm` and journal files the database file's
+    /// mode: creating the file first is what keeps all of them, and the secrets in them,
+    /// readable by this user only. SQLite opens an empty file as an empty database.
+    private static func createOwnerOnly(_ path: String) throws(SQLiteError) {
+        // Not a file: an in-memory or URI name is SQLite's to interpret.
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        var descriptor: Int32
+        repeat {
+            descriptor = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        } while descriptor < 0 && errno == EINTR
+        guard descriptor >= 0 else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
     }
 
     deinit {

@@ -1,6 +1,9 @@
 import AppBaseCore
 import AppBasePlatform
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `appbase`: a self-hosted Backend-as-a-Service in one binary.
 @main
@@ -20,6 +23,14 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .customLong("data-dir"), help: "The data directory (master.sqlite and one folder per app).")
     var dataDir = "data"
+
+    /// Makes everything this process creates its user's alone (`umask 077`): the data directory
+    /// holds every app's master secret. The server and the stores create their files with
+    /// explicit modes too; the umask also covers what a library creates on its own. Called
+    /// first by every command that writes data.
+    func restrictNewFilesToThisUser() {
+        umask(0o077)
+    }
 
     /// Loads the configuration or exits with the loader's message.
     func loadConfiguration() throws -> ServerConfiguration {

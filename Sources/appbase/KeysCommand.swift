@@ -21,6 +21,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
+            common.restrictNewFilesToThisUser()
             let (key, record) = try await AppKeyAdministration.create(dataDirectory: common.dataDir, app: app, name: name,
                                                                        admin: admin)
             print(key)
@@ -37,6 +38,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
+            common.restrictNewFilesToThisUser()
             let records = try await AppKeyAdministration.list(dataDirectory: common.dataDir, app: app)
             if json {
                 print(JSONValue.array(records.map(\.json)).jsonText)
@@ -58,6 +60,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             _ = try common.registeredApp(app)
+            common.restrictNewFilesToThisUser()
             let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id)
             KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
         }

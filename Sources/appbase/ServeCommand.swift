@@ -17,6 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logFormat: String?
 
     func run() async throws {
+        common.restrictNewFilesToThisUser()
         var configuration = try common.loadConfiguration()
         if let logFormat, !configuration.setLogFormat(named: logFormat) {
             throw ValidationError("--log-format must be text or json")

@@ -4,8 +4,11 @@ import AppBaseSQLite
 public enum AppDataLocation {
     /// Creates `data/<app>/` and brings `app.sqlite` to the current schema (a no-op when it
     /// already is); returns the database path. Safe while the server runs (WAL, one short write).
+    /// - Throws: `DataDirectoryUnsafeError` when another user can write the data directory.
     public static func prepareDatabase(dataDirectory: String, app: String) async throws -> String {
-        try Directories.create("\(dataDirectory)/\(app)/storage")
+        try DataDirectory.create(dataDirectory)
+        try DataDirectory.checkOwnedByThisUser(dataDirectory)
+        try DataDirectory.create("\(dataDirectory)/\(app)/storage")
         let path = AppSupervisor.databasePath(dataRoot: dataDirectory, app: app)
         let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
                                                    migrations: AppSupervisor.migrationSets)

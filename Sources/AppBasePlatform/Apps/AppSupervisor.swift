@@ -91,8 +91,8 @@ actor AppSupervisor {
             try ensureStillStarting()
             let directory = "\(dataRoot)/\(name)"
             let storage = "\(directory)/storage"
-            try Directories.create(directory)
-            try Directories.create(storage)
+            try DataDirectory.create(directory)
+            try DataDirectory.create(storage)
             let path = Self.databasePath(dataRoot: dataRoot, app: name)
             let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
                                                        migrations: Self.migrationSets)
@@ -223,18 +223,5 @@ enum HealthRoute {
         let response = HTTPResponse.json(
             200, JSONValue.object(["status": "ok", "app": .string(app), "version": .string(AppBaseVersion.current)]).serialized())
         routes.addInline(.GET, "/health", auth: .none) { _, _ in response }
-    }
-}
-
-/// Directory creation (start-up only).
-enum Directories {
-    static func create(_ path: String) throws {
-        var partial = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            partial += "/\(component)"
-            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
-                throw AppBaseError.internalError(cause: "mkdir \(partial): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 }

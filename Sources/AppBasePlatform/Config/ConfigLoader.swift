@@ -73,7 +73,7 @@ public enum ConfigLoader {
         limits.maxHeaderBytes = try table.int("max_header_bytes", default: limits.maxHeaderBytes, range: 1024...1_048_576)
         limits.maxURLBytes = try table.int("max_url_bytes", default: limits.maxURLBytes, range: 256...1_048_576)
         limits.maxConnections = try table.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
-        limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 0...Int(Int32.max))
+        limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 1...Int(Int32.max))
         func millis(_ key: String, _ current: Int64) throws(ConfigError) -> Int64 {
             Int64(try table.int(key, default: Int(current), range: 1...86_400_000))
         }
@@ -85,7 +85,6 @@ public enum ConfigLoader {
         guard limits.maxURLBytes <= limits.maxHeaderBytes else {
             throw table.error("max_url_bytes", "must not exceed max_header_bytes (\(limits.maxHeaderBytes)): the request line is part of the head")
         }
-        guard limits.defaultBodyLimit >= 1 else { throw table.error("default_body_bytes", "must be at least 1") }
         return limits
     }
 

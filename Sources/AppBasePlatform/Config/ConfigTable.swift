@@ -30,19 +30,25 @@ struct ConfigTable {
         return try ConfigTable(file: file, path: keyPath(key), value: members[key])
     }
 
-    mutating func int(_ key: String, default fallback: Int? = nil, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int? {
+    /// An integer within `range`, which every numeric setting must state (and
+    /// docs/CONFIGURATION.md lists): the range is what keeps a value from overflowing the
+    /// arithmetic that uses it later (sizes added to overheads, seconds added to now), so it is
+    /// checked here, at load, naming the file, the key and the range.
+    mutating func int(_ key: String, default fallback: Int? = nil, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         consumed.insert(key)
         guard let value = members[key] else { return fallback }
-        guard case .int(let integer) = value else { throw error(key, "must be an integer") }
+        guard case .int(let integer) = value else {
+            throw error(key, "must be an integer between \(range.lowerBound) and \(range.upperBound)")
+        }
         let result = Int(integer)
-        if let range, !range.contains(result) {
+        guard range.contains(result) else {
             throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(result)")
         }
         return result
     }
 
-    /// An integer with a default: never nil.
-    mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
+    /// An integer within `range`, with a default: never nil.
+    mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let optional: Int? = fallback
         return try int(key, default: optional, range: range) ?? fallback
     }

@@ -24,6 +24,12 @@ enum ServiceSettingsLoader {
     }
 
     private static let day = 86_400
+    /// The largest file size a setting may name: 1 TiB, far above any file a LAN service
+    /// stores and far enough below `Int64.max` that the sizes added to it (a form's framing,
+    /// the upload body limit) cannot overflow — `Int64.max` itself trapped at start-up.
+    private static let maxFileBytes = 1 << 40
+    /// The largest quota: 1 PiB, likewise with room for the usage it is compared against.
+    private static let maxQuotaBytes = 1 << 50
 
     private static func parseAuth(_ table: inout ConfigTable) throws(ConfigError) -> AuthSettings {
         var auth = AuthSettings()
@@ -57,6 +63,7 @@ enum ServiceSettingsLoader {
         var database = CollectionSettings()
         database.implicitCollections = try table.bool("implicit_collections", default: true) ?? true
         database.maxBodyBytes = try table.int("max_body_bytes", default: database.maxBodyBytes, range: 1024...(64 << 20))
+        database.maxRecordBytes = try table.int("max_record_bytes", default: database.maxRecordBytes, range: 1024...(64 << 20))
         database.maxDepth = try table.int("max_depth", default: database.maxDepth, range: 1...64)
         database.defaultPageSize = try table.int("default_page_size", default: database.defaultPageSize, range: 1...10_000)
         database.maxPageSize = try table.int("max_page_size", default: database.maxPageSize, range: 1...10_000)
@@ -88,13 +95,13 @@ enum ServiceSettingsLoader {
 
     private static func parseStorage(_ table: inout ConfigTable) throws(ConfigError) -> StorageSettings {
         var storage = StorageSettings()
-        if let bytes = try table.int("app_quota_bytes", range: 0...Int.max) { storage.configureAppQuota(bytes: Int64(bytes)) }
+        if let bytes = try table.int("app_quota_bytes", range: 0...maxQuotaBytes) { storage.configureAppQuota(bytes: Int64(bytes)) }
         storage.appQuotaFreeDiskPercent = try table.int("app_quota_free_disk_percent", default: storage.appQuotaFreeDiskPercent,
                                                         range: 0...100)
-        if let bytes = try table.int("user_quota_bytes", range: 0...Int.max) { storage.configureUserQuota(bytes: Int64(bytes)) }
+        if let bytes = try table.int("user_quota_bytes", range: 0...maxQuotaBytes) { storage.configureUserQuota(bytes: Int64(bytes)) }
         storage.signedURLDefaultSeconds = Int64(try table.int("signed_url_default_seconds", default: Int(storage.signedURLDefaultSeconds), range: 1...(365 * day)))
         storage.signedURLMaxSeconds = Int64(try table.int("signed_url_max_seconds", default: Int(storage.signedURLMaxSeconds), range: 1...(365 * day)))
-        storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...Int.max))
+        storage.defaultMaxFileBytes = Int64(try table.int("default_max_file_bytes", default: Int(storage.defaultMaxFileBytes), range: 0...maxFileBytes))
         storage.defaultVersionsKept = try table.int("default_versions_kept", default: storage.defaultVersionsKept, range: 1...1000)
         storage.ioThreads = try table.int("io_threads", default: storage.ioThreads, range: 1...32)
         storage.maxConcurrentUploads = try table.int("max_concurrent_uploads", default: storage.maxConcurrentUploads, range: 1...10_000)

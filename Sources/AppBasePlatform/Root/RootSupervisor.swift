@@ -6,10 +6,11 @@ import Logging
 /// The root of the actor tree: owns the event bus, the event loop and HTTP listener, the
 /// master database and PortAllocator, the control socket and one `AppSupervisor` per app.
 ///
-/// Start order: data directory → master database → loop and listener → each app (database,
-/// migrations, services, then its port) → control plane port → control socket. Shutdown is
-/// the reverse: stop accepting, end streams, let in-flight requests finish (grace period),
-/// close databases (WAL checkpoint), stop the loop.
+/// Start order: data directory (created `0700`, refused if another user can write it, older
+/// files tightened) → master database → loop and listener → each app (database, migrations,
+/// services, then its port) → control plane port → control socket. Shutdown is the reverse:
+/// stop accepting, end streams, let in-flight requests finish (grace period), close databases
+/// (WAL checkpoint), stop the loop.
 public actor RootSupervisor {
     private enum State {
         case initial, starting, running, stopping, stopped
@@ -63,8 +64,17 @@ public actor RootSupervisor {
     }
 
     private func startAll() async throws -> Ports {
-        try Directories.create(dataDirectory)
+        try DataDirectory.create(dataDirectory)
+        // Refused before anything in it is read or changed: someone else may have planted files.
+        try DataDirectory.checkOwnedByThisUser(dataDirectory)
         dataLock = try DataDirectoryLock(directory: dataDirectory)
+        let tightened = try DataDirectory.tightenPermissions(under: dataDirectory)
+        if !tightened.isEmpty {
+            logger.notice("""
+                tightened permissions under \(dataDirectory): \(tightened.directories) directories to 0700, \
+                \(tightened.files) files to 0600 (made by an older version or another tool)
+                """)
+        }
         let masterDatabase = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
         master = masterDatabase
         var reserved: Set<Int> = [configuration.port]

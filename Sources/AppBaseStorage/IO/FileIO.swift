@@ -114,17 +114,7 @@ enum FileIO {
 
     /// The names in a directory, without `.` and `..`.
     static func listDirectory(_ path: String) throws(FileIOError) -> [String] {
-        guard let directory = opendir(path) else { throw FileIOError(operation: "opendir", path: path, code: errno) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(cString: $0)
-                }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
+        guard let names = DirectoryListing.names(in: path) else { throw FileIOError(operation: "opendir", path: path, code: errno) }
         return names
     }
 
