@@ -352,3 +352,16 @@ def _cli(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_cli(sys.argv[1:]))
+
+
+def cpu_model() -> str:
+    """The CPU's `model name` from /proc/cpuinfo, printed beside every ratio: figures from
+    different machines can then be told apart."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"

@@ -15,7 +15,15 @@ enum FieldValue {
 
     /// The value of a member of `data` as `json_extract` returns it.
     @inline(__always)
-    init(json value: JSONValue) {
+    init(json value: JSONValue) { self.init(value, stringsCutAtNUL: true) }
+
+    /// The value of a system column as the record object carries it.
+    @inline(__always)
+    init(column value: JSONValue) { self.init(value, stringsCutAtNUL: false) }
+
+    /// `value` as SQLite sees it; `stringsCutAtNUL` for strings decoded from JSON text.
+    @inline(__always)
+    private init(_ value: JSONValue, stringsCutAtNUL: Bool) {
         switch value {
         case .null: self = .null
         case .bool(let flag): self = .int(flag ? 1 : 0)
@@ -24,21 +32,7 @@ enum FieldValue {
         case .double(let number): self = number.isFinite ? .double(number) : .null
         // SQLite reads an integer literal that fits Int64 as an integer, anything else as a real.
         case .number(let number): self = number.integerValue.map(FieldValue.int) ?? .double(number.doubleValue)
-        case .string(let text): self = .text(text, cutAtNUL: true)
-        case .array, .object: self = .container(value)
-        }
-    }
-
-    /// The value of a system column as the record object carries it.
-    @inline(__always)
-    init(column value: JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let flag): self = .int(flag ? 1 : 0)
-        case .int(let number): self = .int(number)
-        case .double(let number): self = number.isFinite ? .double(number) : .null
-        case .number(let number): self = number.integerValue.map(FieldValue.int) ?? .double(number.doubleValue)
-        case .string(let text): self = .text(text, cutAtNUL: false)
+        case .string(let text): self = .text(text, cutAtNUL: stringsCutAtNUL)
         case .array, .object: self = .container(value)
         }
     }

@@ -23,4 +23,18 @@ struct RulesChangeMarkerTests {
             #expect(app.recorder.changes.last?.action == .rulesChanged)
         }
     }
+
+    @Test("dropping a collection logs only its drop marker, so a resume across it reads collection_deleted")
+    func dropLogsNoRulesMarker() async throws {
+        try await TestApp.with { app in
+            let created = await app.request("POST", "/admin/collections", as: .admin,
+                                            body: #"{"name":"d","rules":{"read":"authenticated"}}"#)
+            #expect(created.status == 201)
+            _ = try await app.create("d", #"{"n":1}"#)
+            let before = app.recorder.changes.count
+            let dropped = await app.request("DELETE", "/admin/collections/d", as: .admin)
+            #expect(dropped.status == 204)
+            #expect(app.recorder.changes.dropFirst(before).map(\.action) == [.drop])
+        }
+    }
 }

@@ -122,8 +122,9 @@ extension CollectionService {
                 _ = try recorder.record(RecordChange(collection: dropped, recordID: "", ownerID: nil, action: .drop,
                                                      oldImage: nil, newImage: nil, requestID: requestID), in: write)
             }
-            // Who may read changed: a resume must not replay older entries under the new rule.
-            for name in changed {
+            // Who may read changed: a resume must not replay older entries under the new rule. A
+            // dropped collection's own marker already resets its resumes (`collection_deleted`).
+            for name in changed where name != dropped {
                 _ = try recorder.record(RecordChange(collection: name, recordID: "", ownerID: nil, action: .rulesChanged,
                                                      oldImage: nil, newImage: nil, requestID: requestID), in: write)
             }
