@@ -14,8 +14,8 @@ struct StartStopTests {
         let events = await server.events.take()
         await server.stop()
         #expect(ExpectedEvent.matches(events, expected: [
-            .lifecycle(.starting, app: "alpha"), .lifecycle(.running, app: "alpha"),
-            .lifecycle(.starting, app: "beta"), .lifecycle(.running, app: "beta"),
+            .lifecycle(.provisioning, app: "alpha"), .lifecycle(.running, app: "alpha"),
+            .lifecycle(.provisioning, app: "beta"), .lifecycle(.running, app: "beta"),
         ], others: .forbidden), "got \(events.map(ScenarioRunner.describe))")
     }
 

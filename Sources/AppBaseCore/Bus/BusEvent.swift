@@ -7,8 +7,10 @@ public enum BusEvent: Sendable {
     case audit(AuditEvent)
     /// One HTTP request finished (for metrics and live views; may be dropped under load).
     case requestCompleted(RequestSummary)
-    /// An app's subtree changed state (starting, running, stopped, failed).
+    /// An app's subtree changed state (see `AppLifecycleEvent.State` for the machine).
     case appLifecycle(AppLifecycleEvent)
+    /// The HealthMonitor's verdict on one app after a probe (may be dropped under load).
+    case health(HealthReport)
 }
 
 /// Who did something: a user, an API key, or the system, seen from one address.
@@ -70,15 +72,59 @@ public struct RequestSummary: Sendable, Hashable {
     }
 }
 
-/// An app subtree's state change.
+/// An app subtree's state change: one transition of the app lifecycle.
+///
+/// The machine: `provisioning → running ⇄ degraded`, `running|degraded → failed → (restart)
+/// provisioning`, any live state `→ stopping → stopped`, `stopped → provisioning` (start) and
+/// `stopped|failed → deleted`. `failed` with `restartScheduled == false` is final until an
+/// operator starts the app again.
 public struct AppLifecycleEvent: Sendable, Hashable {
-    public enum State: String, Sendable { case starting, running, stopping, stopped, failed }
+    public enum State: String, Sendable, CaseIterable {
+        /// Data directory, database, migrations, services and port are being set up.
+        case provisioning
+        /// Serving; the last health probe passed.
+        case running
+        /// Serving, but the last health probe failed or was slow.
+        case degraded
+        /// Down after an error; `message` says why.
+        case failed
+        /// Draining requests and streams before it stops.
+        case stopping
+        /// Stopped by an operator (or at shutdown); its port stays reserved.
+        case stopped
+        /// Removed; its data moved to the trash, its name free again.
+        case deleted
+    }
     public var app: String
     public var state: State
+    /// The app's port while it has one.
+    public var port: Int?
+    /// Why (for `failed`, `degraded`), or a short fact.
     public var message: String?
-    public init(app: String, state: State, message: String? = nil) {
+    public init(app: String, state: State, port: Int? = nil, message: String? = nil) {
         self.app = app
         self.state = state
+        self.port = port
+        self.message = message
+    }
+}
+
+/// One health probe of one app: a request through its router and a query on its database.
+public struct HealthReport: Sendable, Hashable {
+    public var app: String
+    /// Both probes answered within their timeouts.
+    public var healthy: Bool
+    /// How long the router probe took (nil when it timed out or failed).
+    public var routerMicros: Int64?
+    /// How long the database probe took (nil when it timed out or failed).
+    public var databaseMicros: Int64?
+    /// What failed, when something did.
+    public var message: String?
+    public init(app: String, healthy: Bool, routerMicros: Int64? = nil, databaseMicros: Int64? = nil, message: String? = nil) {
+        self.app = app
+        self.healthy = healthy
+        self.routerMicros = routerMicros
+        self.databaseMicros = databaseMicros
         self.message = message
     }
 }

@@ -87,7 +87,7 @@ actor AppSupervisor {
         var openedReaders: DatabaseReaders?
         var startedServices: [any AppService] = []
         do {
-            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .starting)))
+            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .provisioning)))
             try ensureStillStarting()
             let directory = "\(dataRoot)/\(name)"
             let storage = "\(directory)/storage"
@@ -157,7 +157,7 @@ actor AppSupervisor {
         guard case .running(let running) = state else { return }
         state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
                                  router: running.router, port: port))
-        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .running, message: "port \(port)")))
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .running, port: port)))
     }
 
     /// The app's port while running.

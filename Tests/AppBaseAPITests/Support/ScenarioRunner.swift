@@ -119,6 +119,8 @@ struct ScenarioRunner {
             return "\(lifecycle.app) \(lifecycle.state.rawValue)"
         case .requestCompleted(let summary):
             return "request \(summary.method) \(summary.route) \(summary.status) in \(summary.app)"
+        case .health(let report):
+            return "health \(report.app) \(report.healthy ? "ok" : "failing")"
         }
     }
 }
