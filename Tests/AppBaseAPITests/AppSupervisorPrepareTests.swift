@@ -16,7 +16,7 @@ struct AppSupervisorPrepareTests {
         let recorder = BusRecorder(bus: bus)
         defer { recorder.cancel() }
         let reached = EventLog()
-        // A full lossless subscriber holds prepare inside its first publish (`starting`), so the
+        // A full lossless subscriber holds prepare inside its first publish (`provisioning`), so the
         // test knows where it is suspended without timing anything. Its filter runs as the
         // event is offered, just before the publisher waits.
         let gate = bus.subscribe(name: "gate", capacity: 1, policy: .backpressure) { event in
@@ -33,7 +33,7 @@ struct AppSupervisorPrepareTests {
                                        hashPool: pool, limits: HTTPLimits())
 
         let preparing = Task { try await supervisor.prepare() }
-        #expect(await reached.wait(for: "alpha starting"))
+        #expect(await reached.wait(for: "alpha provisioning"))
         await supervisor.stopServices()
         gate.cancel()  // releases prepare, and every later publish
 
@@ -43,6 +43,6 @@ struct AppSupervisorPrepareTests {
         #expect(await supervisor.port == nil, "markBound revived an abandoned start")
         await supervisor.close()
         let events = await recorder.take().map(ScenarioRunner.describe)
-        #expect(events == ["filler running", "alpha starting", "alpha stopped"])
+        #expect(events == ["filler running", "alpha provisioning", "alpha stopped"])
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Connection cap and disconnects", .timeLimit(.minutes(3)))
 struct ConnectionTests {
-    @Test("the connection past the cap gets 503 server_busy and is closed; capacity returns")
+    @Test("past the cap, the oldest idle connection is reaped to make room; with none idle, 503 server_busy; capacity returns")
     func connectionCap() async throws {
         try await withTestServer(limits: .test { $0.maxConnections = 3 }) { server in
             var clients: [RawHTTPClient] = []
@@ -16,13 +16,24 @@ struct ConnectionTests {
             }
             #expect(await server.connectionCount() == 3)
 
+            // All three are idle: the newcomer takes the oldest one's slot.
+            let newcomer = try await server.connect()
+            try await newcomer.send(RawRequest.make("GET", "/health"))
+            #expect(try await newcomer.readResponse().status == 200)
+            #expect(await clients[0].waitForClose().isClosed, "the oldest idle connection was not reaped")
+            try await clients[1].send(RawRequest.make("GET", "/health"))
+            #expect(try await clients[1].readResponse().status == 200)
+
+            // Now none is idle (each is in the middle of a request head): the next one is refused.
+            let busy = [clients[1], clients[2], newcomer]
+            for client in busy { try await client.send(Array("GET /health HTTP/1.1\r\nHost: x\r\n".utf8)) }
             let extra = try await server.connect()
-            let busy = try await extra.readResponse()
-            #expect(busy.status == 503)
-            #expect(busy.errorCode == "server_busy")
-            #expect(busy.header("Retry-After") == "1")
-            #expect(busy.header("X-Request-Id") == busy.errorRequestID)
-            #expect(busy.closesConnection)
+            let refused = try await extra.readResponse()
+            #expect(refused.status == 503)
+            #expect(refused.errorCode == "server_busy")
+            #expect(refused.header("Retry-After") == "1")
+            #expect(refused.header("X-Request-Id") == refused.errorRequestID)
+            #expect(refused.closesConnection)
             #expect(await extra.waitForClose().isClosed)
 
             // A refused client that had already sent its request gets the same answer.
@@ -30,17 +41,19 @@ struct ConnectionTests {
             try? await eager.send(RawRequest.make("GET", "/health"))
             #expect(try await eager.readResponse().status == 503)
 
-            // The existing connections are unaffected.
-            try await clients[0].send(RawRequest.make("GET", "/health"))
-            #expect(try await clients[0].readResponse().status == 200)
+            // The busy connections are unaffected: their requests complete.
+            for client in busy {
+                try await client.send(Array("\r\n".utf8))
+                #expect(try await client.readResponse().status == 200)
+            }
 
-            await clients[1].close()
+            // Closing one gives its slot back.
+            await busy[0].close()
             #expect(await server.waitForConnectionCount(2))
             let fresh = try await server.connect()
             try await fresh.send(RawRequest.make("GET", "/health"))
             #expect(try await fresh.readResponse().status == 200)
-            for client in clients { await client.close() }
-            await fresh.close()
+            for client in clients + [newcomer, fresh] { await client.close() }
         }
     }
 

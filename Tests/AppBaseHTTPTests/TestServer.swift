@@ -52,6 +52,8 @@ extension HTTPLimits {
 /// - `GET /firehose?mib=N` — N MiB in 64 KiB writes, publishing progress in `firehoseBytes`.
 /// - `POST /slow-upload` — parks on `gate` before reading the body, then counts it.
 /// - `POST /watch-upload` — counts the body; records `upload-aborted cancelled=<bool>` on failure.
+/// - `POST /paced-upload` — the same as a streaming upload (no overall deadline, a minimum rate).
+/// - `POST /parked-upload` — a streaming upload that parks on `gate` before reading the body.
 /// - `GET /file` — the test file with `.file` (sendfile), when the server was made with one.
 final class TestServer: Sendable {
     let loop: EventLoop
@@ -66,9 +68,11 @@ final class TestServer: Sendable {
     /// The content behind `/file` (empty when the server has no file).
     let fileContent: [UInt8]
     private let filePath: String?
+    private let routes: RouteTable
+    private let limits: HTTPLimits
 
     private init(loop: EventLoop, server: HTTPServer, port: Int, events: EventLog, gate: Gate, firehoseBytes: Counter,
-                 fileContent: [UInt8], filePath: String?) {
+                 fileContent: [UInt8], filePath: String?, routes: RouteTable, limits: HTTPLimits) {
         self.loop = loop
         self.server = server
         self.port = port
@@ -77,6 +81,16 @@ final class TestServer: Sendable {
         self.firehoseBytes = firehoseBytes
         self.fileContent = fileContent
         self.filePath = filePath
+        self.routes = routes
+        self.limits = limits
+    }
+
+    /// Listens on another ephemeral port as a second app, `name`, with the same routes, and
+    /// returns the port: per-app budgets and per-port shares tell the two apps apart.
+    func listenAsApp(_ name: String) async throws -> Int {
+        let router = Router(app: name, routes: routes, cors: CORSPolicy(), limits: limits, authenticator: nil,
+                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
     }
 
     /// Starts a server. `fileSize` > 0 creates a temp file of seeded random bytes for `/file`.
@@ -105,7 +119,7 @@ final class TestServer: Sendable {
             throw error
         }
         return TestServer(loop: loop, server: server, port: port, events: events, gate: gate, firehoseBytes: progress,
-                          fileContent: fileContent, filePath: filePath)
+                          fileContent: fileContent, filePath: filePath, routes: routes, limits: limits)
     }
 
     /// Opens the gate (so parked handlers finish), shuts the server down and stops the loop.
@@ -197,6 +211,23 @@ private func streamResponse(contentType: String, contentLength: Int64? = nil,
                             _ producer: @escaping @Sendable (ResponseBodyWriter) async throws -> Void) -> HTTPResponse {
     HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", contentType)]),
                  body: .stream(contentLength: contentLength, producer: producer))
+}
+
+/// Counts an upload's body: records `upload-chunk` at the first chunk, `upload-complete` at the
+/// end, `upload-aborted cancelled=<bool>` when the body fails.
+private func countUpload(_ request: HTTPRequest, events: EventLog) async throws -> HTTPResponse {
+    var total = 0
+    do {
+        for try await chunk in request.body {
+            if total == 0 { events.record("upload-chunk") }
+            total += chunk.count
+        }
+    } catch {
+        events.record("upload-aborted cancelled=\(Task.isCancelled)")
+        throw error
+    }
+    events.record("upload-complete")
+    return json(#"{"bytes":\#(total)}"#)
 }
 
 private func makeRoutes(events: EventLog, gate: Gate, progress: Counter, filePath: String?,
@@ -336,18 +367,17 @@ private func makeRoutes(events: EventLog, gate: Gate, progress: Counter, filePat
     }
 
     routes.add(.POST, "/watch-upload", auth: .none, bodyLimit: 256 << 20) { request, _ in
-        var total = 0
-        do {
-            for try await chunk in request.body {
-                if total == 0 { events.record("upload-chunk") }
-                total += chunk.count
-            }
-        } catch {
-            events.record("upload-aborted cancelled=\(Task.isCancelled)")
-            throw error
-        }
-        events.record("upload-complete")
-        return json(#"{"bytes":\#(total)}"#)
+        try await countUpload(request, events: events)
+    }
+
+    routes.add(.POST, "/paced-upload", auth: .none, bodyLimit: 256 << 20, bodyPace: .streamingUpload) { request, _ in
+        try await countUpload(request, events: events)
+    }
+
+    routes.add(.POST, "/parked-upload", auth: .none, bodyLimit: 256 << 20, bodyPace: .streamingUpload) { request, _ in
+        events.record("parked-upload-started")
+        await gate.wait()
+        return try await countUpload(request, events: events)
     }
 
     routes.add(.GET, "/file", auth: .none) { _, _ in

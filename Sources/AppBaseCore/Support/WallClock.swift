@@ -48,4 +48,9 @@ public enum MonotonicTime {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
+
+    /// Monotonic milliseconds (any thread; the loop has its own cached loop time).
+    public static func milliseconds() -> Int64 {
+        Int64(nanoseconds() / 1_000_000)
+    }
 }

@@ -21,6 +21,8 @@ public struct Route: Sendable {
     let segments: [PathSegment]
     public let auth: RouteAuth
     public let bodyLimit: Int?
+    /// How slowly the body may arrive (`.streamingUpload` for large uploads).
+    public let bodyPace: BodyPace
     public let handler: Handler
 
     var parameterCount: Int {
@@ -43,25 +45,26 @@ public struct RouteTable: Sendable {
     public init() {}
 
     /// Adds a route. `pattern` segments starting with `:` are parameters (percent-decoded,
-    /// never empty). `bodyLimit` nil means the server default.
+    /// never empty). `bodyLimit` nil means the server default; `bodyPace` `.streamingUpload`
+    /// lifts the overall request deadline for bodies that legitimately take long (uploads).
     public mutating func add(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .apiKey,
-                             bodyLimit: Int? = nil, _ handler: @escaping RouteHandler) {
+                             bodyLimit: Int? = nil, bodyPace: BodyPace = .bounded, _ handler: @escaping RouteHandler) {
         routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
-                            bodyLimit: bodyLimit, handler: .async(handler)))
+                            bodyLimit: bodyLimit, bodyPace: bodyPace, handler: .async(handler)))
     }
 
     /// Adds a route with a loop-thread fast path (no I/O, no awaiting) and an async fallback.
     public mutating func add(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .apiKey, bodyLimit: Int? = nil,
                              fastPath: @escaping FastPathHandler, _ handler: @escaping RouteHandler) {
         routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
-                            bodyLimit: bodyLimit, handler: .inlineOrAsync(fast: fastPath, slow: handler)))
+                            bodyLimit: bodyLimit, bodyPace: .bounded, handler: .inlineOrAsync(fast: fastPath, slow: handler)))
     }
 
     /// Adds a route answered on the loop thread (cheap, non-blocking handlers only).
     public mutating func addInline(_ method: HTTPMethod, _ pattern: String, auth: RouteAuth = .none,
                                    _ handler: @escaping InlineRouteHandler) {
         routes.append(Route(method: method, pattern: pattern, segments: Self.segments(of: pattern), auth: auth,
-                            bodyLimit: 0, handler: .inline(handler)))
+                            bodyLimit: 0, bodyPace: .bounded, handler: .inline(handler)))
     }
 
     static func segments(of pattern: String) -> [PathSegment] {

@@ -68,7 +68,9 @@ public final class Router: HTTPDispatcher {
     private func asyncDecision(_ handler: @escaping RouteHandler, route: Route, context: RequestContext,
                                origin: String?) -> DispatchDecision {
         let cors = self.cors
-        return .handle(bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit) { request in
+        let traits = HandlerTraits(app: app, route: route.pattern, bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit,
+                                   bodyPace: route.bodyPace)
+        return .handle(traits) { request in
             var response: HTTPResponse
             do {
                 response = try await handler(request, context)

@@ -49,8 +49,16 @@ final class Exchange {
     let headOnly: Bool
     /// An HTTP/1.0 request: no chunked framing in the answer.
     let http10: Bool
-    /// When the head was complete (loop ms): the start of the overall request deadline.
+    /// When the request's first byte arrived (loop ms): the start of the overall request deadline.
     let startedAt: Int64
+    /// The route's traits when a handler runs (nil for answers decided at dispatch).
+    var traits: HandlerTraits?
+    /// The download slot a file answer holds, from before its head is written until its last
+    /// byte (released when the exchange and the sendfile job let go of it).
+    var fileSlot: FileSlot?
+    /// The minimum-rate window of a streaming upload: when it began (loop ms) and the body bytes
+    /// received by then.
+    var rateWindow: (start: Int64, received: Int64)
     /// Whether the connection may carry another request after this one. Only ever turns false.
     var keepAlive: Bool
     /// The request body's side.
@@ -67,6 +75,7 @@ final class Exchange {
         self.headOnly = request?.methodName == "HEAD"
         self.http10 = request.map { $0.versionMajor == 1 && $0.versionMinor == 0 } ?? false
         self.startedAt = startedAt
+        self.rateWindow = (startedAt, 0)
         self.keepAlive = keepAlive
         self.inbound = inbound
         self.outbound = .unanswered(handler: nil)
@@ -76,6 +85,12 @@ final class Exchange {
     var receivingBody: RequestBody? {
         if case .receiving(let body, _, _, _) = inbound { return body }
         return nil
+    }
+
+    /// Body bytes received so far (0 when the body is not being received).
+    var bodyBytesReceived: Int64 {
+        if case .receiving(_, _, let received, _) = inbound { return received }
+        return 0
     }
 
     /// True once the whole request, body included, has been read.

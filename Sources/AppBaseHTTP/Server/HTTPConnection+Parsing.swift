@@ -152,6 +152,9 @@ extension HTTPConnection {
             requestBody = RequestBody.empty()
         }
         let now = server.nowMillis()
+        // The overall request deadline counts from the request's first byte, head included.
+        let firstByteAt: Int64
+        if case .readingHead(let since) = state { firstByteAt = since } else { firstByteAt = now }
         let request = HTTPRequest(
             methodName: methodName, path: target.path, query: target.query, headers: headers,
             versionMajor: versionMajor, versionMinor: versionMinor,
@@ -159,7 +162,7 @@ extension HTTPConnection {
             requestID: RequestIDs.accept(headers["x-request-id"]), contentLength: contentLength,
             isChunked: isChunked, body: requestBody, startedAt: MonotonicTime.nanoseconds())
         let expectsContinue = headers["expect"]?.lowercased() == "100-continue"
-        let exchange = Exchange(request: request, keepAlive: keepAlive, inbound: .discarding, startedAt: now)
+        let exchange = Exchange(request: request, keepAlive: keepAlive, inbound: .discarding, startedAt: firstByteAt)
         state = .exchanging(exchange)
         lastProgressAt = now
 
@@ -172,7 +175,9 @@ extension HTTPConnection {
             } else {
                 exchange.outbound = .deferred(response)
             }
-        case .handle(let limit, let handler):
+        case .handle(let traits, let handler):
+            exchange.traits = traits
+            let limit = traits.bodyLimit
             if let contentLength, contentLength > Int64(limit) {
                 exchange.keepAlive = false
                 respondWithError(.payloadTooLarge(limit: limit))
@@ -180,6 +185,7 @@ extension HTTPConnection {
             }
             exchange.inbound = .receiving(requestBody, limit: limit, received: 0,
                                           interim: expectsContinue ? .owed : .notExpected)
+            exchange.rateWindow = (now, 0)
             startHandler(handler, request: request, exchange: exchange)
         }
         return 0

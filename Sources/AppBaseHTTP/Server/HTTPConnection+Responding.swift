@@ -68,12 +68,15 @@ extension HTTPConnection {
         case .deferred: handler = nil
         case .writing, .streaming, .sendingFile: return nil
         }
-        if case .file(let file) = response.body, !exchange.headOnly, file.length > 0,
-           server.activeFileResponses >= server.limits.maxConcurrentFileResponses {
-            // Every sendfile slot is held by a client still reading: answer now instead of
+        if case .file(let file) = response.body, !exchange.headOnly, file.length > 0 {
+            // The slot is taken before the head goes out, so a burst cannot overshoot. Every slot
+            // (of this app, or in all) held by clients still reading: answer now instead of
             // queueing behind them.
-            respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many downloads in progress; retry shortly."))
-            return nil
+            guard let slot = server.downloads.reserve(app: exchange.traits?.app ?? "") else {
+                respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many downloads in progress; retry shortly."))
+                return nil
+            }
+            exchange.fileSlot = slot
         }
         exchange.status = response.status
         if !exchange.requestComplete {
@@ -200,6 +203,7 @@ extension HTTPConnection {
         }
         let now = server.nowMillis()
         state = .idle(since: now)
+        server.idle.append(self)
         http_parser_pause(parser, 0)
         if !pending.isEmpty {
             beginReadingHead(now: now)
@@ -212,6 +216,7 @@ extension HTTPConnection {
 
     /// idle → readingHead: the next request's first bytes are here.
     func beginReadingHead(now: Int64) {
+        server.idle.remove(self)
         state = .readingHead(since: now)
         headScanner.reset()
     }

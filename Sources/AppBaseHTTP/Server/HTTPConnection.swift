@@ -36,6 +36,13 @@ final class HTTPConnection: ByteStreamDelegate {
     /// Streamed-body producers waiting for the write queue to drain.
     var drainWaiters: [CheckedContinuation<Void, any Error>] = []
 
+    /// The slots this connection counts against (nil for a refused one, or once given back).
+    var admissionKey: ConnectionAdmission.Key?
+    /// Its place in the server's idle list.
+    var idleLinks = IdleLinks()
+    /// Refused at a cap: it only writes its 503 and closes.
+    var isRefusal = false
+
     init(server: ServerState, transport: any ByteStreamTransport, dispatcher: any HTTPDispatcher, localPort: Int) {
         self.server = server
         self.transport = transport
@@ -65,6 +72,7 @@ final class HTTPConnection: ByteStreamDelegate {
         let now = server.nowMillis()
         switch state {
         case .idle:
+            server.idle.remove(self)
             state = .readingHead(since: now)
         case .readingHead, .exchanging:
             break
@@ -143,6 +151,7 @@ final class HTTPConnection: ByteStreamDelegate {
     /// A graceful close lets queued writes reach the client first; otherwise they are dropped.
     func close(reason: String, graceful: Bool = false) {
         guard state.isOpen else { return }
+        server.idle.remove(self)
         var sendfile: SendfileJob?
         if case .exchanging(let exchange) = state {
             switch exchange.outbound {
@@ -250,6 +259,8 @@ final class HTTPConnection: ByteStreamDelegate {
                 close(reason: "body stall")
             } else if transport.queuedBytes > 0 && now - lastProgressAt > limits.writeStallTimeoutMillis {
                 close(reason: "write stall")
+            } else if !exchange.requestComplete && exchange.request != nil {
+                checkBodyPace(of: exchange, now: now, reading: readingBody)
             }
         case .stoppingSendfile, .closing, .closed:
             break

@@ -1,3 +1,4 @@
+import AppBaseCore
 import CLibUV
 import Synchronization
 #if canImport(Glibc)
@@ -8,24 +9,35 @@ import Glibc
 ///
 /// The socket is non-blocking (libuv's); when its buffer is full the worker waits in
 /// `poll(POLLOUT)` — on the pool thread, never on the loop — checking `cancelled` every
-/// 250 ms and giving up after the write-stall timeout. Ownership: the job retains itself
-/// from `start` until its after-work callback on the loop; the file descriptor stays open
-/// because the job holds the `OwnedFileDescriptor`.
+/// 250 ms and giving up after the write-stall timeout, or when the client reads slower than
+/// the minimum rate over a whole window (a trickling reader would otherwise hold the thread
+/// for as long as it likes). Ownership: the job retains itself from `start` until its
+/// after-work callback on the loop; the file descriptor stays open because the job holds the
+/// `OwnedFileDescriptor`, and the download slot stays taken because it holds the `FileSlot`.
+///
+/// Why a pool thread and not non-blocking `sendfile` on the loop: libuv owns the socket's
+/// epoll registration, and a second watcher on the same descriptor (`uv_poll`) is not allowed,
+/// so the loop cannot wait for writability of a `uv_tcp_t` outside libuv's own writes.
 final class SendfileJob {
     private let work = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
     private let file: FileBody
     private let socket: Int32
     private let stallTimeoutMillis: Int64
+    private let pace: TransferPace
+    private let slot: FileSlot?
     private let cancelledFlag = Atomic<Bool>(false)
     private var offset: Int64
     private var remaining: Int64
     private var succeeded = false
     private var completion: ((Bool) -> Void)?
 
-    init(file: FileBody, socket: Int32, stallTimeoutMillis: Int64, completion: @escaping (Bool) -> Void) {
+    init(file: FileBody, socket: Int32, stallTimeoutMillis: Int64, pace: TransferPace, slot: FileSlot?,
+         completion: @escaping (Bool) -> Void) {
         self.file = file
         self.socket = socket
         self.stallTimeoutMillis = stallTimeoutMillis
+        self.pace = pace
+        self.slot = slot
         self.offset = file.offset
         self.remaining = file.length
         self.completion = completion
@@ -64,13 +76,16 @@ final class SendfileJob {
             _ = posix_fadvise(file.descriptor.rawValue, off_t(offset), off_t(remaining), POSIX_FADV_SEQUENTIAL)
         }
         var stalledFor: Int64 = 0
+        var window = TransferPace.Window(start: MonotonicTime.milliseconds(), bytes: 0)
         while remaining > 0 {
             if cancelledFlag.load(ordering: .relaxed) { return }
+            guard pace.allows(&window, now: MonotonicTime.milliseconds()) else { return }
             var position = off_t(offset)
             let sent = sendfile(socket, file.descriptor.rawValue, &position, Int(min(remaining, 4 << 20)))
             if sent > 0 {
                 offset += Int64(sent)
                 remaining -= Int64(sent)
+                window.bytes += Int64(sent)
                 stalledFor = 0
                 continue
             }
@@ -101,9 +116,8 @@ extension HTTPConnection {
             return
         }
         let server = self.server
-        server.activeFileResponses += 1
-        let job = SendfileJob(file: file, socket: socket, stallTimeoutMillis: server.limits.writeStallTimeoutMillis) { [weak self] ok in
-            server.activeFileResponses -= 1
+        let job = SendfileJob(file: file, socket: socket, stallTimeoutMillis: server.limits.writeStallTimeoutMillis,
+                              pace: TransferPace(limits: server.limits), slot: exchange.fileSlot) { [weak self] ok in
             guard let self else { return }
             switch self.state {
             case .stoppingSendfile:

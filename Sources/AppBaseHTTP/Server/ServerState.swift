@@ -1,30 +1,44 @@
 import AppBaseCore
 import CLibUV
+import Logging
 
-/// The server's loop-confined state: listeners, open connections, the deadline sweeper and
-/// the cached `Date` field. Created and used only on the loop thread.
+/// The server's loop-confined state: listeners, open connections and the slots they hold
+/// (admission caps, the idle list, download slots), the deadline sweeper and the cached `Date`
+/// field. Created and used only on the loop thread.
 final class ServerState {
     let loop: EventLoop
     let limits: HTTPLimits
     let accessLog: AccessLog
+    let logger: Logger
     private(set) var listeners: [Int: Listener] = [:]
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    /// Connection slots by address, port and in total.
+    private(set) var admission: ConnectionAdmission
+    /// Idle keep-alive connections, oldest first: reaped first under pressure.
+    var idle = IdleConnectionList()
+    /// Download slots, in total and per app.
+    let downloads: DownloadSlots
+    private var refusals: RefusalLog
+    /// Refused connections still writing their 503; beyond a bound, refusals close at once.
+    private var refusalsInFlight = 0
+    private static let maxRefusalsInFlight = 256
     private(set) var draining = false
     private var sweepTimer: UnsafeMutablePointer<uv_timer_t>?
     private var drainedWaiters: [CheckedContinuation<Void, Never>] = []
     private var cachedDate: [UInt8] = []
     private var cachedDateSecond: Int64 = -1
 
-    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog) {
+    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog, logger: Logger) {
         self.loop = loop
         self.limits = limits
         self.accessLog = accessLog
+        self.logger = logger
+        admission = ConnectionAdmission(limits: limits)
+        downloads = DownloadSlots(limits: limits)
+        refusals = RefusalLog(intervalMillis: limits.refusalLogIntervalMillis)
     }
 
     var connectionCount: Int { connections.count }
-
-    /// File responses whose sendfile job is queued or running.
-    var activeFileResponses = 0
 
     /// Monotonic milliseconds: libuv's loop time, taken once per loop turn (no clock read per call).
     func nowMillis() -> Int64 { Int64(uv_now(loop.raw.loop)) }
@@ -41,26 +55,80 @@ final class ServerState {
 
     func addListener(_ listener: Listener) {
         listeners[listener.port] = listener
+        admission.portOpened(listener.port)
         startSweeperIfNeeded()
     }
 
     func removeListener(port: Int) {
         listeners.removeValue(forKey: port)?.close()
+        admission.portClosed(port)
     }
 
-    /// Accepts a connection, or refuses it with 503 when at the cap.
+    /// Accepts a connection within the caps — reaping the oldest idle connection of a full
+    /// scope to make room — or refuses it with 503.
     func accept(_ transport: TCPTransport, dispatcher: any HTTPDispatcher, port: Int) {
         transport.writeStallMillis = UInt64(limits.writeStallTimeoutMillis)
         let connection = HTTPConnection(server: self, transport: transport, dispatcher: dispatcher, localPort: port)
         connections[ObjectIdentifier(connection)] = connection
-        if connections.count > limits.maxConnections || draining {
-            connection.refuseBusy()
+        if draining {
+            refuse(connection, cap: "shutdown")
             return
         }
+        let key = ConnectionAdmission.Key(address: transport.peerAddress, port: port)
+        if case .full(let scope) = admission.verdict(for: key) {
+            guard let victim = idleVictim(in: scope) else {
+                refuse(connection, cap: scope.capName)
+                return
+            }
+            releaseSlot(of: victim)
+            victim.close(reason: "reaped to make room (\(scope.capName) cap)")
+            guard case .admit = admission.verdict(for: key) else {
+                refuse(connection, cap: scope.capName)
+                return
+            }
+        }
+        admission.add(key)
+        connection.admissionKey = key
+        idle.append(connection)
         connection.start()
     }
 
+    /// The oldest idle connection whose closing makes room in `scope`.
+    private func idleVictim(in scope: ConnectionAdmission.Scope) -> HTTPConnection? {
+        idle.first { candidate in
+            guard let key = candidate.admissionKey else { return false }
+            switch scope {
+            case .addressOnPort(let full): return key == full
+            case .address(let address): return key.address == address
+            case .server(let port): return admission.reapingOn(key.port, makesRoomFor: port)
+            }
+        }
+    }
+
+    /// Answers 503 and closes, counting the refusal for the periodic summary. Refusals beyond a
+    /// bound close without an answer: a flood must not hold descriptors writing 503s.
+    private func refuse(_ connection: HTTPConnection, cap: String) {
+        refusals.record(address: connection.transport.peerAddress, cap: cap, now: nowMillis())
+        connection.isRefusal = true
+        refusalsInFlight += 1
+        if refusalsInFlight > Self.maxRefusalsInFlight {
+            connection.close(reason: "refused at the \(cap) cap")
+        } else {
+            connection.refuseBusy()
+        }
+    }
+
+    /// Gives back the slots `connection` counts against (once).
+    private func releaseSlot(of connection: HTTPConnection) {
+        guard let key = connection.admissionKey else { return }
+        admission.remove(key)
+        connection.admissionKey = nil
+    }
+
     func connectionClosed(_ connection: HTTPConnection) {
+        releaseSlot(of: connection)
+        idle.remove(connection)
+        if connection.isRefusal { refusalsInFlight -= 1 }
         connections.removeValue(forKey: ObjectIdentifier(connection))
         if draining && connections.isEmpty {
             let waiters = drainedWaiters
@@ -115,6 +183,7 @@ final class ServerState {
     private func sweep() {
         let now = nowMillis()
         for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
+        if let summary = refusals.summary(now: now) { logger.warning("\(summary)") }
     }
 }
 

@@ -74,6 +74,23 @@ public enum ConfigLoader {
         limits.maxURLBytes = try table.int("max_url_bytes", default: limits.maxURLBytes, range: 256...1_048_576)
         limits.maxConnections = try table.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
         limits.defaultBodyLimit = try table.int("default_body_bytes", default: limits.defaultBodyLimit, range: 1...Int(Int32.max))
+        limits.maxConnectionsPerAddress = try table.int("max_connections_per_address", default: limits.maxConnectionsPerAddress,
+                                                        range: 1...1_000_000)
+        limits.maxConnectionsPerAddressPerPort = try table.int("max_connections_per_address_per_port",
+                                                               default: limits.maxConnectionsPerAddressPerPort, range: 1...1_000_000)
+        limits.reservedConnectionsPerPort = try table.int("reserved_connections_per_port", default: limits.reservedConnectionsPerPort,
+                                                          range: 0...65_536)
+        let uncapped = try table.strings("uncapped_addresses", default: []) ?? []
+        for address in uncapped where !isIPAddress(address) {
+            throw table.error("uncapped_addresses", "'\(address)' is not an IP address")
+        }
+        limits.uncappedAddresses = Set(uncapped)
+        limits.minimumTransferRate = try table.int("min_transfer_bytes_per_second", default: limits.minimumTransferRate,
+                                                   range: 0...1_073_741_824)
+        limits.maxConcurrentFileResponses = try table.int("max_concurrent_downloads", default: limits.maxConcurrentFileResponses,
+                                                          range: 1...15)
+        limits.maxConcurrentFileResponsesPerApp = try table.int("max_concurrent_downloads_per_app",
+                                                                default: limits.maxConcurrentFileResponsesPerApp, range: 1...15)
         func millis(_ key: String, _ current: Int64) throws(ConfigError) -> Int64 {
             Int64(try table.int(key, default: Int(current), range: 1...86_400_000))
         }
@@ -82,6 +99,10 @@ public enum ConfigLoader {
         limits.idleTimeoutMillis = try millis("idle_timeout_ms", limits.idleTimeoutMillis)
         limits.writeStallTimeoutMillis = try millis("write_stall_timeout_ms", limits.writeStallTimeoutMillis)
         limits.shutdownGraceMillis = try millis("shutdown_grace_ms", limits.shutdownGraceMillis)
+        limits.requestTimeoutMillis = try millis("request_timeout_ms", limits.requestTimeoutMillis)
+        limits.minimumRateWindowMillis = try millis("min_transfer_rate_window_ms", limits.minimumRateWindowMillis)
+        limits.earlyAnswerWaitMillis = try millis("early_answer_wait_ms", limits.earlyAnswerWaitMillis)
+        limits.refusalLogIntervalMillis = try millis("refusal_log_interval_ms", limits.refusalLogIntervalMillis)
         guard limits.maxURLBytes <= limits.maxHeaderBytes else {
             throw table.error("max_url_bytes", "must not exceed max_header_bytes (\(limits.maxHeaderBytes)): the request line is part of the head")
         }

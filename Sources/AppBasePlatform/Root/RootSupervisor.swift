@@ -85,7 +85,7 @@ public actor RootSupervisor {
         let loop = EventLoop()
         self.loop = loop
         let accessLog = AccessLog(format: configuration.logFormat, enabled: configuration.accessLog)
-        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog)
+        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, logger: logger)
         self.server = server
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue)
         hashPool = pool

@@ -54,10 +54,10 @@ public final class StorageService: AppService {
     public func registerRoutes(on routes: inout RouteTable) {
         let uploadLimit = Int(clamping: settings.largestFileBytes + Int64(MultipartUpload.maxOverheadBytes))
         let json = StorageRequest.maxJSONBytes
-        routes.add(.POST, "/storage/buckets/:bucket/upload", bodyLimit: uploadLimit) { [self] in try await upload($0, $1) }
+        routes.add(.POST, "/storage/buckets/:bucket/upload", bodyLimit: uploadLimit, bodyPace: .streamingUpload) { [self] in try await upload($0, $1) }
         routes.add(.GET, "/storage/buckets/:bucket", bodyLimit: 0) { [self] in try await list($0, $1) }
         routes.add(.GET, "/storage/buckets/:bucket/:fileId", bodyLimit: 0) { [self] in try await download($0, $1) }
-        routes.add(.PUT, "/storage/buckets/:bucket/:fileId", bodyLimit: uploadLimit) { [self] in try await putVersion($0, $1) }
+        routes.add(.PUT, "/storage/buckets/:bucket/:fileId", bodyLimit: uploadLimit, bodyPace: .streamingUpload) { [self] in try await putVersion($0, $1) }
         routes.add(.DELETE, "/storage/buckets/:bucket/:fileId", bodyLimit: 0) { [self] in try await delete($0, $1) }
         routes.add(.GET, "/storage/buckets/:bucket/:fileId/versions", bodyLimit: 0) { [self] in try await versions($0, $1) }
         routes.add(.POST, "/storage/buckets/:bucket/:fileId/versions/:version/restore", bodyLimit: json) { [self] in
