@@ -75,6 +75,8 @@ class AppBase:
         self.master_port, self.port = free_ports(2)
         with open(self.config, "w") as f:
             f.write(f'[server]\nhost = "127.0.0.1"\nport = {self.master_port}\n\n'
+                    # wrk and 1,000 SSE subscribers are one address: the per-address caps are for clients.
+                    '[limits]\nuncapped_addresses = ["127.0.0.1"]\n\n'
                     f'[apps.{APP}]\nport = {self.port}\n'
                     # 1,000 SSE subscribers of one user from one address exceed the default caps.
                     f'[apps.{APP}.realtime]\nmax_streams_per_user = 5000\nmax_streams_per_ip = 5000\n')

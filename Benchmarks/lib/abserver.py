@@ -96,13 +96,15 @@ class AppBase:
 
     APP = "bench"
 
-    def __init__(self, binary: str, workdir: str, app_toml: str = ""):
+    def __init__(self, binary: str, workdir: str, app_toml: str = "", limits_toml: str = "", extra_toml: str = ""):
         self.binary = binary
         self.workdir = workdir
         self.data_dir = os.path.join(workdir, "data")
         self.config = os.path.join(workdir, "appbase.toml")
         self.logfile = os.path.join(workdir, "appbase.log")
         self.app_toml = app_toml
+        self.limits_toml = limits_toml
+        self.extra_toml = extra_toml
         self.proc: subprocess.Popen | None = None
         self.master_port = self.port = 0
         self.api_key = ""
@@ -122,7 +124,9 @@ class AppBase:
         self.master_port, self.port = free_ports(2)
         with open(self.config, "w") as f:
             f.write(f'[server]\nhost = "{HOST}"\nport = {self.master_port}\n\n'
-                    f'[apps.{self.APP}]\nport = {self.port}\n\n{self.app_toml}')
+                    # Load generators are one address: the per-address caps are for clients.
+                    f'[limits]\nuncapped_addresses = ["{HOST}"]\n{self.limits_toml}\n'
+                    f'[apps.{self.APP}]\nport = {self.port}\n\n{self.app_toml}\n{self.extra_toml}')
         self.proc = start_process([self.binary, "serve", "--config", self.config,
                                    "--data-dir", self.data_dir], self.logfile)
         if not wait_http(self.base + "/health", timeout, self.proc.pid):
@@ -146,8 +150,9 @@ class AppBase:
         except OSError:
             return "(no appbase log)"
 
-    def create_key(self, name: str, admin: bool = False) -> str:
-        cmd = [self.binary, "keys", "create", "--app", self.APP, "--name", name]
+    def create_key(self, name: str, admin: bool = False, app: str | None = None) -> str:
+        """A key for `app` (default: the bench app; another app's key does not become self.api_key)."""
+        cmd = [self.binary, "keys", "create", "--app", app or self.APP, "--name", name]
         if admin:
             cmd.append("--admin")
         cmd += ["--config", self.config, "--data-dir", self.data_dir]
@@ -155,7 +160,7 @@ class AppBase:
         key = out.stdout.strip()
         if out.returncode != 0 or not key or "\n" in key:
             raise SetupError(f"{' '.join(cmd)} failed ({out.returncode}): {out.stdout!r} {out.stderr!r}")
-        if not admin:
+        if not admin and app in (None, self.APP):
             self.api_key = key
         return key
 
