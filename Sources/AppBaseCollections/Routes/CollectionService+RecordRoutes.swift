@@ -10,7 +10,11 @@ extension CollectionService {
         routes.add(.POST, "/db/collections/:collection", auth: .apiKey, bodyLimit: limit) { [self] request, context in
             try await createRecord(request, context)
         }
-        routes.add(.GET, "/db/collections/:collection/:id", auth: .apiKey) { [self] request, context in
+        // A point read by primary key costs a few microseconds: answered on the loop when it fits
+        // the inline budget, else (or when the database is busy) on a reader thread.
+        routes.add(.GET, "/db/collections/:collection/:id", auth: .apiKey, fastPath: { [self] request, context in
+            try getRecordInline(request, context)
+        }) { [self] request, context in
             try await getRecord(request, context)
         }
         routes.add(.PUT, "/db/collections/:collection/:id", auth: .apiKey, bodyLimit: limit) { [self] request, context in
@@ -37,32 +41,59 @@ extension CollectionService {
         return response
     }
 
-    /// 200 with the record (or its `fields` projection) and `ETag`; 304 for a matching
-    /// `If-None-Match`; 404 when it is missing or the read rule hides it.
-    private func getRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+    /// What a record read needs, checked before any I/O.
+    private struct RecordRead: Sendable {
+        let collection: String
+        let id: String
+        let rule: AccessRule
+        let identity: Identity
+        let projection: Projection?
+        let notModifiedIf: IfMatch?
+    }
+
+    private func recordRead(_ request: HTTPRequest, _ context: RequestContext) throws -> RecordRead {
         let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let id = try context.parameter("id")
         let rule = try registry.rules(for: collection).read
-        let identity = context.identity
-        try AccessCheck.gate(rule, .read, identity)
+        try AccessCheck.gate(rule, .read, context.identity)
         let projection = try request.queryValue("fields").map { text throws(AppBaseError) in
             try Projection(parsing: text, maxFields: settings.maxProjectedFields)
         }
-        let notModifiedIf = request.headers["if-none-match"].map(IfMatch.init(header:))
-        let found = try await environment.readers.read { connection -> (body: [UInt8]?, version: Int64)? in
-            try RecordStore.withRow(collection, id, connection) { row -> (body: [UInt8]?, version: Int64)? in
-                guard AccessCheck.allows(rule, ownerID: row.optionalText(1), identity) else { return nil }
-                let version = row.int64(4)
-                if let notModifiedIf, notModifiedIf.matches(version) { return (nil, version) }
-                var body: [UInt8] = []
-                if let projection { projection.appendRow(row, to: &body) } else { RecordJSON.appendRow(row, to: &body) }
-                return (body, version)
-            } ?? nil
-        }
+        return RecordRead(collection: collection, id: id, rule: rule, identity: context.identity, projection: projection,
+                          notModifiedIf: request.headers["if-none-match"].map(IfMatch.init(header:)))
+    }
+
+    /// The record's JSON (nil for 304) and version, or nil when it is missing or hidden.
+    private static func readRecord(_ read: RecordRead, _ connection: SQLiteConnection) throws -> (body: [UInt8]?, version: Int64)? {
+        try RecordStore.withRow(read.collection, read.id, connection) { row -> (body: [UInt8]?, version: Int64)? in
+            guard AccessCheck.allows(read.rule, ownerID: row.optionalText(1), read.identity) else { return nil }
+            let version = row.int64(4)
+            if let notModifiedIf = read.notModifiedIf, notModifiedIf.matches(version) { return (nil, version) }
+            var body: [UInt8] = []
+            if let projection = read.projection { projection.appendRow(row, to: &body) } else { RecordJSON.appendRow(row, to: &body) }
+            return (body, version)
+        } ?? nil
+    }
+
+    /// 200 with the record (or its `fields` projection) and `ETag`; 304 for a matching
+    /// `If-None-Match`; 404 when it is missing or the read rule hides it.
+    private static func recordResponse(_ found: (body: [UInt8]?, version: Int64)?) throws -> HTTPResponse {
         guard let found else { throw AppBaseError.notFound("Record not found.") }
         let etag = HTTPHeaders([("ETag", "\"\(found.version)\"")])
         guard let body = found.body else { return HTTPResponse(status: 304, headers: etag) }
         return .json(200, body, headers: etag)
+    }
+
+    /// The loop's answer, or nil to read on a reader thread (over the inline budget, busy).
+    private func getRecordInline(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse? {
+        let read = try recordRead(request, context)
+        guard let found = try environment.readers.readInline({ try Self.readRecord(read, $0) }) else { return nil }
+        return try Self.recordResponse(found)
+    }
+
+    private func getRecord(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let read = try recordRead(request, context)
+        return try Self.recordResponse(try await environment.readers.read { try Self.readRecord(read, $0) })
     }
 
     /// PUT replaces the data; PATCH merges an RFC 7396 patch. 200 with the record.
