@@ -143,4 +143,52 @@ struct ControlPlaneServerTests {
         #expect(events == ["alpha degraded", "alpha running", "alpha failed", "alpha provisioning", "alpha running"])
         await server.stop()
     }
+
+    @Test("creating and deleting an app drops no request of another app")
+    func noDroppedRequestsWhileProvisioning() async throws {
+        let server = try await LiveServer.start(apps: ["alpha"])
+        let alphaPort = try #require(server.ports.apps["alpha"])
+        let master = server.ports.master
+        // A client of alpha, by its port and by its host name, for as long as the changes run
+        // (bounded: at most 2000 requests).
+        let done = Gate()
+        let client = Task { () -> [Int] in
+            var statuses: [Int] = []
+            while !done.isOpen && statuses.count < 2000 {
+                let byPort = try await RawHTTPClient.exchange(port: alphaPort, pieces: [RawRequest.make("GET", "/health")])
+                let byHost = try await RawHTTPClient.exchange(
+                    port: master, pieces: [RawRequest.make("GET", "/health", host: "api.alpha.appbase.local")])
+                statuses += [byPort.status, byHost.status]
+            }
+            return statuses
+        }
+        for round in 0..<3 {
+            let created = try await Self.call(master, "POST", "/api/apps", key: server.masterKey, body: #"{"name":"churn\#(round)"}"#)
+            #expect(created.status == 201, "\(created.bodyText)")
+            let deleted = try await Self.call(master, "DELETE", "/api/apps/churn\(round)", key: server.masterKey)
+            #expect(deleted.status == 200, "\(deleted.bodyText)")
+        }
+        done.open()
+        let statuses = try await client.value
+        #expect(!statuses.isEmpty)
+        #expect(statuses.allSatisfy { $0 == 200 }, "alpha answered \(Set(statuses))")
+        await server.stop()
+    }
+
+    @Test("AppInfo counts finished requests and 5xx answers from the bus")
+    func requestCounters() async throws {
+        let server = try await LiveServer.start(apps: ["alpha"])
+        for status in [200, 404, 503] {
+            server.root.bus.publishDroppable(.requestCompleted(
+                RequestSummary(app: "alpha", method: "GET", route: "/health", status: status, durationMicros: 10)))
+        }
+        let counted = await eventually {
+            let info = try? await Self.call(server.ports.master, "GET", "/api/apps/alpha", key: server.masterKey)
+            return info?.json["requests"]?["total"]?.intValue == 3
+        }
+        #expect(counted)
+        let info = try await Self.call(server.ports.master, "GET", "/api/apps/alpha", key: server.masterKey)
+        #expect(info.json["requests"]?["errors"]?.intValue == 1)
+        await server.stop()
+    }
 }

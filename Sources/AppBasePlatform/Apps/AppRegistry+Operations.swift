@@ -96,9 +96,7 @@ extension AppRegistry {
         defer { entries[name]?.busy = false }
         switch entries[name]?.lifecycle.state {
         case .running?, .degraded?:
-            await transition(name, to: .stopping)
-            await teardown(name)
-            await transition(name, to: .stopped)
+            await takeDown(name)
         case .failed?:
             await teardown(name)
             await transition(name, to: .stopped)
@@ -177,13 +175,7 @@ extension AppRegistry {
         try claim(name)
         var released = false
         defer { if !released { entries[name]?.busy = false } }
-        if entries[name]?.lifecycle.isServing == true {
-            await transition(name, to: .stopping)
-            await teardown(name)
-            await transition(name, to: .stopped)
-        } else {
-            await teardown(name)
-        }
+        await takeDown(name)
         let trash = try moveToTrash(name)
         try await runtime.allocator.release(name)
         if entries[name]?.source == .api { try await APIAppStore.delete(name, from: runtime.master) }
@@ -203,13 +195,7 @@ extension AppRegistry {
         let name = configuration.name
         try claim(name)
         defer { entries[name]?.busy = false }
-        if entries[name]?.lifecycle.isServing == true {
-            await transition(name, to: .stopping)
-            await teardown(name)
-            await transition(name, to: .stopped)
-        } else {
-            await teardown(name)
-        }
+        await takeDown(name)
         if let port = configuration.port, port != 0 { await runtime.allocator.reserve(port) }
         entries[name]?.configuration = configuration
         await transition(name, to: .provisioning, message: "reconfigured")
@@ -218,6 +204,18 @@ extension AppRegistry {
     }
 
     // MARK: Helpers
+
+    /// A serving app drains through `stopping → stopped`; any other is only torn down (a
+    /// failed app has nothing left to drain, a stopped one nothing at all).
+    private func takeDown(_ name: String) async {
+        guard entries[name]?.lifecycle.isServing == true else {
+            await teardown(name)
+            return
+        }
+        await transition(name, to: .stopping)
+        await teardown(name)
+        await transition(name, to: .stopped)
+    }
 
     private func ensureOpen() throws {
         guard !closing else { throw AppBaseError(status: 503, code: .unavailable, message: "The server is shutting down.") }
