@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     /// `[auth] hash_threads`, `hash_queue`: the shared Argon2id pool.
     public var hashThreads: Int
     public var hashQueue: Int
+    /// `[auth] hash_queue_per_app`: hashing jobs one app may have admitted (running plus waiting)
+    /// in the shared pool; apps take turns (ADR 0021).
+    public var hashQueuePerApp: Int
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
@@ -23,7 +26,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logFormat: AccessLog.Format = .text, accessLog: Bool = true,
                 portRange: ClosedRange<Int> = 3100...3999, limits: HTTPLimits = HTTPLimits(), hashThreads: Int = 1,
-                hashQueue: Int = 64, apps: [AppConfiguration] = [], sourceFile: String = "<memory>") {
+                hashQueue: Int = 64, hashQueuePerApp: Int = 16, apps: [AppConfiguration] = [], sourceFile: String = "<memory>") {
         self.host = host
         self.port = port
         self.logFormat = logFormat
@@ -32,6 +35,7 @@ public struct ServerConfiguration: Sendable {
         self.limits = limits
         self.hashThreads = hashThreads
         self.hashQueue = hashQueue
+        self.hashQueuePerApp = hashQueuePerApp
         self.apps = apps
         self.sourceFile = sourceFile
     }
