@@ -37,4 +37,18 @@ struct RulesChangeMarkerTests {
             #expect(app.recorder.changes.dropFirst(before).map(\.action) == [.drop])
         }
     }
+
+    @Test("the drop marker records the read rule the collection had, for resumes across it")
+    func dropMarkerKeepsReadRule() async throws {
+        try await TestApp.with { app in
+            let created = await app.request("POST", "/admin/collections", as: .admin,
+                                            body: #"{"name":"d","rules":{"read":"authenticated"}}"#)
+            #expect(created.status == 201)
+            let dropped = await app.request("DELETE", "/admin/collections/d", as: .admin)
+            #expect(dropped.status == 204)
+            let marker = try #require(app.recorder.changes.last)
+            #expect(marker.action == .drop)
+            #expect(RecordChange.droppedReadRule(from: marker.oldImage) == .authenticated)
+        }
+    }
 }
