@@ -129,8 +129,9 @@ public final class BlockingWorkPool: BlockingWorkRunner {
     }
 
     /// Runs `job` on thread `index`; when it is done the same thread takes the next job by turn, or goes idle.
+    /// A job launched while `shutdown()` stops the thread is answered with `ThreadStoppedError`, never dropped.
     private func launch(_ job: Job, on index: Int) {
-        threads[index].execute { [self] in
+        let accepted = threads[index].executeUnlessStopping { [self] in
             job.run()
             let next = state.withLock { state -> Job? in
                 state.inFlight -= 1
@@ -142,5 +143,6 @@ public final class BlockingWorkPool: BlockingWorkRunner {
             }
             if let next { launch(next, on: index) }
         }
+        if !accepted { job.fail(ThreadStoppedError(name: threads[index].name)) }
     }
 }
