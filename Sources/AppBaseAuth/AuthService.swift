@@ -25,7 +25,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
 
     let environment: AppEnvironment
     let settings: AuthSettings
-    let hashPool: BlockingWorkPool
+    let hashPool: any BlockingWorkRunner
     /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
     let jwtKey: HS256Key
     /// Derives a rotated refresh token's successor pair (key from the master secret, made once).
@@ -42,8 +42,9 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     /// - Parameters:
     ///   - environment: the app's writer, readers, bus, clock, logger and master secret.
     ///   - settings: validated by `start()` (call `AuthSettings.validate()` earlier to report config errors).
-    ///   - hashPool: dedicated threads for Argon2id (see `AuthSettings.makeHashPool`); may be shared by apps.
-    public init(environment: AppEnvironment, settings: AuthSettings, hashPool: BlockingWorkPool) {
+    ///   - hashPool: dedicated threads for Argon2id (see `AuthSettings.makeHashPool`), or this app's lane of
+    ///     the pool shared by all apps (`BlockingWorkPool.lane(_:)`), so another app's storm cannot delay it.
+    public init(environment: AppEnvironment, settings: AuthSettings, hashPool: any BlockingWorkRunner) {
         self.environment = environment
         self.settings = settings
         self.hashPool = hashPool

@@ -78,6 +78,7 @@ import Testing
         ("limits", "shutdown_grace_ms", 1...86_400_000),
         ("auth", "hash_threads", 1...16),
         ("auth", "hash_queue", 1...100_000),
+        ("auth", "hash_queue_per_app", 1...100_000),
         ("apps.a", "port", 1...65_535),
         ("apps.a.auth", "access_token_ttl", 30...86_400),
         ("apps.a.auth", "refresh_token_ttl", 30...31_536_000),
@@ -117,6 +118,7 @@ import Testing
         ("apps.a.storage", "default_versions_kept", 1...1000),
         ("apps.a.storage", "io_threads", 1...32),
         ("apps.a.storage", "max_concurrent_uploads", 1...10_000),
+        ("apps.a.storage", "max_concurrent_uploads_per_user", 1...10_000),
     ]
 
     /// One below the range and one above it are each refused, and the message (as the CLI

@@ -24,7 +24,7 @@ struct RulesChangeMarkerTests {
         }
     }
 
-    @Test("dropping a collection logs only its drop marker, so a resume across it reads collection_deleted")
+    @Test("dropping a collection logs only its drop marker, recording the read rule it had for resumes across it")
     func dropLogsNoRulesMarker() async throws {
         try await TestApp.with { app in
             let created = await app.request("POST", "/admin/collections", as: .admin,
@@ -35,6 +35,7 @@ struct RulesChangeMarkerTests {
             let dropped = await app.request("DELETE", "/admin/collections/d", as: .admin)
             #expect(dropped.status == 204)
             #expect(app.recorder.changes.dropFirst(before).map(\.action) == [.drop])
+            #expect(RecordChange.droppedReadRule(from: app.recorder.changes.last?.oldImage) == .authenticated)
         }
     }
 }

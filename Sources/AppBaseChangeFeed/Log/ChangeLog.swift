@@ -70,6 +70,15 @@ enum ChangeLog {
         } ?? nil
     }
 
+    /// The drop markers of `collection` after `seq`, in order, each with the read rule the
+    /// collection had until then (nil when the marker records none).
+    static func drops(of collection: String, after seq: Int64, _ connection: SQLiteConnection) throws -> [DropMarker] {
+        try connection.query("SELECT seq, old_image FROM change_log WHERE seq > ? AND collection = ? AND action = ? ORDER BY seq",
+                             [.integer(seq), .text(collection), .text(RecordAction.drop.rawValue)]) { row in
+            DropMarker(seq: row.int64(0), readRule: RecordChange.droppedReadRule(from: row.isNull(1) ? nil : bytes(row, 1)))
+        }
+    }
+
     /// Entry count and bytes (once, at start; afterwards kept in memory).
     static func totals(_ connection: SQLiteConnection) throws -> (count: Int64, bytes: Int64) {
         try connection.queryOne("SELECT count(*), coalesce(sum(size), 0) FROM change_log") { ($0.int64(0), $0.int64(1)) } ?? (0, 0)

@@ -3,6 +3,7 @@ import AppBaseHTTP
 import AppBaseQuery
 import OrderedCollections
 import AppBaseRuntime
+import AppBaseSQLite
 
 /// `GET /db/collections/:collection/subscribe` → `text/event-stream`.
 extension ChangeFeedService {
@@ -12,16 +13,23 @@ extension ChangeFeedService {
         }
     }
 
-    /// Checks the caller against the collection's read rule, parses `filter` and the resume
-    /// position (`Last-Event-ID`, else `?since=`), registers the stream (caps → 429) and returns
-    /// the event stream.
+    /// Checks the caller against the collection's read rule (for a collection dropped after the
+    /// resume position, the rule it had then), parses `filter` and the resume position
+    /// (`Last-Event-ID`, else `?since=`), registers the stream (caps → 429) and returns the event stream.
     private func subscribe(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let collection = try ResourceName.validatedCollection(context.parameter("collection"))
         let identity = context.identity
         let current = rules.readRule(for: collection)
-        if current == nil && !rules.implicitCollections { throw AppBaseError.notFound("Collection not found.") }
+        let since = try Self.resumePosition(request)
         let rule = current ?? AccessRules.defaults.read
-        try Self.gate(rule, identity)
+        if current == nil, let since, let dropped = try await droppedReadRule(of: collection, after: since) {
+            // Dropped since the client's position: it may still learn what it missed before the
+            // drop (replayed under the rule the collection had) and then the drop itself.
+            try Self.gate(dropped, identity)
+        } else {
+            if current == nil && !rules.implicitCollections { throw AppBaseError.notFound("Collection not found.") }
+            try Self.gate(rule, identity)
+        }
         var filter: Filter?
         if let text = request.queryValue("filter"), !text.isEmpty {
             do {
@@ -30,7 +38,6 @@ extension ChangeFeedService {
                 throw error.appBaseError(code: .invalidFilter)
             }
         }
-        let since = try Self.resumePosition(request)
         let subscription = Subscription(collection: collection, identity: identity, clientIP: context.clientIP, readRule: rule,
                                         collectionExisted: current != nil, filter: filter)
         let subscriber = try await hub.register(subscription)
@@ -41,6 +48,14 @@ extension ChangeFeedService {
         return HTTPResponse(status: 200, headers: headers, body: .stream(contentLength: nil) { writer in
             try await stream.run(writer)
         })
+    }
+
+    /// The read rule `collection` had when it was first dropped after `seq` (`.admin` when the
+    /// marker records none), or nil when it was not dropped since.
+    private func droppedReadRule(of collection: String, after seq: Int64) async throws -> AccessRule? {
+        let drops = try await environment.readers.read { connection in try ChangeLog.drops(of: collection, after: seq, connection) }
+        guard let first = drops.first else { return nil }
+        return DropMarker.readRule(at: first.seq - 1, in: drops)
     }
 
     /// Subscribing is reading: admin keys always; `public` needs no user; `admin` refuses client

@@ -88,7 +88,9 @@ final class SSEStream: Sendable {
     /// Replays from `since` (or starts at the head), switches the subscriber to live and writes
     /// `ready`. A position outside the log's window gets `reset` and continues from the head; one
     /// before a change of the collection's read rule gets `reset` (`rules_changed`) and continues
-    /// from the newest such change, so nothing logged under an older rule is replayed.
+    /// from the newest such change, so nothing logged under an older rule is replayed. One before a
+    /// drop of the collection gets the entries up to the drop first (under the rule the drop
+    /// recorded), then the drop's `reset` (`collection_deleted`), in sequence order.
     private func catchUp(_ writer: ResponseBodyWriter) async throws {
         let collection = subscriber.subscription.collection
         let pageSize = settings.replayPageSize
@@ -100,8 +102,9 @@ final class SSEStream: Sendable {
                                                        seq: position.head))
             } else {
                 reached = since
-                let marker = try await readers.read { connection in
-                    try ChangeLog.latestRulesChange(of: collection, after: since, connection)
+                let (marker, drops) = try await readers.read { connection in
+                    (try ChangeLog.latestRulesChange(of: collection, after: since, connection),
+                     try ChangeLog.drops(of: collection, after: since, connection))
                 }
                 if let marker {
                     try await writer.write(SSEFrames.reset(reason: RecordAction.rulesChanged.rawValue, since: since, seq: marker))
@@ -121,7 +124,7 @@ final class SSEStream: Sendable {
                         reached = position.head
                         break
                     }
-                    try await writer.write(frames(for: events))
+                    try await writer.write(frames(for: events, drops: drops))
                     if events.count < pageSize {
                         reached = max(events.last?.seq ?? reached, position.head)
                         break
@@ -136,11 +139,15 @@ final class SSEStream: Sendable {
         try await writer.write(SSEFrames.ready(seq: reached, retry: retryMilliseconds))
     }
 
-    private func frames(for events: [ChangeEvent]) -> [UInt8] {
+    /// The replayed `events`' frames. An entry logged before a drop of the collection is judged by
+    /// the read rule the collection had then (the drop marker records it), not by today's.
+    private func frames(for events: [ChangeEvent], drops: [DropMarker]) -> [UInt8] {
         var bytes: [UInt8] = []
         for event in events {
             var candidate = ChangeCandidate(event)
-            if let delivery = subscriber.subscription.classify(&candidate) { bytes.append(contentsOf: candidate.frame(delivery)) }
+            var subscription = subscriber.subscription
+            if let rule = DropMarker.readRule(at: event.seq, in: drops) { subscription.readRule = rule }
+            if let delivery = subscription.classify(&candidate) { bytes.append(contentsOf: candidate.frame(delivery)) }
         }
         return bytes
     }

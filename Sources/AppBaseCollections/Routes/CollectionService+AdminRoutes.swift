@@ -117,10 +117,11 @@ extension CollectionService {
         let registry = self.registry
         let recorder = self.recorder
         return try await environment.writer.write { write in
+            // The marker keeps the dropped collection's read rule: a resume replays its last entries under it.
+            let droppedReadRule = try dropped.flatMap { try CatalogStore.load($0, write.connection)?.rules.read }
             let (result, changed) = try body(write.connection)
             if let dropped {
-                _ = try recorder.record(RecordChange(collection: dropped, recordID: "", ownerID: nil, action: .drop,
-                                                     oldImage: nil, newImage: nil, requestID: requestID), in: write)
+                _ = try recorder.record(.drop(of: dropped, readRule: droppedReadRule, requestID: requestID), in: write)
             }
             // Who may read changed: a resume must not replay older entries under the new rule. A
             // dropped collection's own marker already resets its resumes (`collection_deleted`).

@@ -55,6 +55,12 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
     /// Runs `work` on this thread.
     public func execute(_ work: @escaping @Sendable () -> Void) { push(.closure(work)) }
 
+    /// Runs `work` on this thread unless `shutdown()` has begun.
+    /// - Returns: false, and `work` never runs, when the thread is stopping or stopped.
+    public func executeUnlessStopping(_ work: @escaping @Sendable () -> Void) -> Bool {
+        push(.closure(work), rejectWhenStopping: true)
+    }
+
     /// Runs `body` on this thread and returns its result to the caller.
     /// - Throws: `ThreadStoppedError` when the thread has been shut down; what `body` throws.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

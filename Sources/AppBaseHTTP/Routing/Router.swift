@@ -59,7 +59,7 @@ public final class Router: HTTPDispatcher {
             do {
                 if let response = try fast(request, context) { return .respond(finish(response, origin: origin)) }
             } catch {
-                return .respond(finish(Self.render(error, context: context), origin: origin))
+                return .respond(finish(Self.render(error, request: request, context: context), origin: origin))
             }
             return asyncDecision(slow, route: route, context: context, origin: origin)
         }
@@ -75,7 +75,7 @@ public final class Router: HTTPDispatcher {
             do {
                 response = try await handler(request, context)
             } catch {
-                response = Self.render(error, context: context)
+                response = Self.render(error, request: request, context: context)
             }
             cors.decorate(&response.headers, origin: origin)
             return response
@@ -112,18 +112,12 @@ public final class Router: HTTPDispatcher {
         do {
             return try handler(request, context)
         } catch {
-            return render(error, context: context)
+            return render(error, request: request, context: context)
         }
     }
 
-    private static func render(_ error: any Error, context: RequestContext) -> HTTPResponse {
-        if let appError = error as? AppBaseError {
-            if appError.status >= 500 {
-                context.logger.error("request failed: \(appError)")
-            }
-        } else {
-            context.logger.error("unexpected error: \(String(describing: error))")
-        }
+    private static func render(_ error: any Error, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
+        context.logger.log(RequestFailureLog.entry(for: error, method: request.method?.rawValue ?? "?", route: context.route))
         return ErrorRenderer.response(for: error, requestID: context.requestID)
     }
 

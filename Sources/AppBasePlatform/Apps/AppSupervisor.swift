@@ -116,7 +116,8 @@ actor AppSupervisor {
             let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
                                              readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret)
             let settings = configuration.services
-            let auth = AuthService(environment: environment, settings: settings.auth, hashPool: hashPool)
+            // The app's own lane of the shared pool: apps take turns, so one app's storm cannot delay another's logins.
+            let auth = AuthService(environment: environment, settings: settings.auth, hashPool: hashPool.lane(configuration.name))
             let feed = ChangeFeedService(environment: environment, settings: settings.changeFeed, identities: auth)
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)

@@ -43,6 +43,7 @@ public enum ConfigLoader {
         var auth = try root.table("auth")
         configuration.hashThreads = try auth.int("hash_threads", default: 1, range: 1...16)
         configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000)
+        configuration.hashQueuePerApp = try auth.int("hash_queue_per_app", default: 16, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
         var appsTable = try root.table("apps")

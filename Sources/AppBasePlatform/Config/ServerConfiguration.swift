@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable {
     /// `[auth] hash_threads`, `hash_queue`: the shared Argon2id pool.
     public var hashThreads: Int
     public var hashQueue: Int
+    /// `[auth] hash_queue_per_app`: hashing jobs one app may have admitted (running plus waiting)
+    /// in the shared pool; apps take turns (ADR 0021).
+    public var hashQueuePerApp: Int
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
@@ -29,7 +32,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logFormat: AccessLog.Format = .text, accessLog: Bool = true,
                 portRange: ClosedRange<Int> = 3100...3999, reclaimGraceSeconds: Int = 86_400, limits: HTTPLimits = HTTPLimits(), hashThreads: Int = 1,
-                hashQueue: Int = 64, apps: [AppConfiguration] = [], sourceFile: String = "<memory>",
+                hashQueue: Int = 64, hashQueuePerApp: Int = 16, apps: [AppConfiguration] = [], sourceFile: String = "<memory>",
                 apiAppServices: AppServiceSettings = AppServiceSettings()) {
         self.host = host
         self.port = port
@@ -40,6 +43,7 @@ public struct ServerConfiguration: Sendable {
         self.limits = limits
         self.hashThreads = hashThreads
         self.hashQueue = hashQueue
+        self.hashQueuePerApp = hashQueuePerApp
         self.apps = apps
         self.sourceFile = sourceFile
         self.apiAppServices = apiAppServices

@@ -105,6 +105,8 @@ enum ServiceSettingsLoader {
         storage.defaultVersionsKept = try table.int("default_versions_kept", default: storage.defaultVersionsKept, range: 1...1000)
         storage.ioThreads = try table.int("io_threads", default: storage.ioThreads, range: 1...32)
         storage.maxConcurrentUploads = try table.int("max_concurrent_uploads", default: storage.maxConcurrentUploads, range: 1...10_000)
+        storage.maxConcurrentUploadsPerUser = try table.int("max_concurrent_uploads_per_user",
+                                                            default: storage.maxConcurrentUploadsPerUser, range: 1...10_000)
         guard storage.signedURLDefaultSeconds <= storage.signedURLMaxSeconds else {
             throw table.error("signed_url_default_seconds", "must not exceed signed_url_max_seconds")
         }

@@ -101,7 +101,8 @@ public actor RootSupervisor {
         let accessLog = AccessLog(format: configuration.logFormat, enabled: configuration.accessLog)
         let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, logger: logger)
         self.server = server
-        let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue)
+        let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue,
+                                    maxQueuedPerLane: configuration.hashQueuePerApp)
         hashPool = pool
 
         let registry = AppRegistry(runtime: AppRegistry.Runtime(

@@ -10,16 +10,19 @@ actor StorageActor {
     private enum State {
         case initial
         case starting
-        case running(uploads: Int)
-        case shuttingDown(uploads: Int, waiters: [CheckedContinuation<Void, Never>])
+        case running(uploads: UploadSlots)
+        case shuttingDown(uploads: UploadSlots, waiters: [CheckedContinuation<Void, Never>])
         case shutdown
     }
 
     private var state = State.initial
-    private let maxUploads: Int
+    private let slots: UploadSlots
 
-    init(maxUploads: Int) {
-        self.maxUploads = max(1, maxUploads)
+    /// - Parameters:
+    ///   - maxUploads: uploads the app streams at once.
+    ///   - maxUploadsPerUser: uploads one user (or anonymous client address) streams at once (within `maxUploads`).
+    init(maxUploads: Int, maxUploadsPerUser: Int) {
+        slots = UploadSlots(maxTotal: maxUploads, maxPerUser: maxUploadsPerUser)
     }
 
     /// Runs the start-up work (crash cleanup) once, then admits requests.
@@ -35,38 +38,42 @@ actor StorageActor {
         }
         // Re-check after the await: shutdown may have been requested meanwhile.
         guard case .starting = state else { return }
-        state = .running(uploads: 0)
+        state = .running(uploads: slots)
     }
 
-    /// Admits one upload; pair with `endUpload()`.
-    /// - Throws: 503 `server_busy` when `maxUploads` are streaming; 503 `unavailable` when not running.
-    func beginUpload() throws(AppBaseError) {
-        guard case .running(let uploads) = state else { throw StorageErrors.shuttingDown }
-        guard uploads < maxUploads else { throw StorageErrors.uploadsBusy }
-        state = .running(uploads: uploads + 1)
+    /// Admits one upload by `holder` (a user or an anonymous client's address; nil for an admin key
+    /// without a user); pair with `endUpload(by:)`.
+    /// - Throws: 503 `server_busy` when the holder's or the app's uploads are all streaming;
+    ///   503 `unavailable` when not running.
+    func beginUpload(by holder: String?) throws(AppBaseError) {
+        guard case .running(var uploads) = state else { throw StorageErrors.shuttingDown }
+        try uploads.admit(holder)
+        state = .running(uploads: uploads)
     }
 
-    /// Ends an upload admitted by `beginUpload()`, however it ended.
-    func endUpload() {
+    /// Ends an upload admitted by `beginUpload(by:)`, however it ended.
+    func endUpload(by holder: String?) {
         switch state {
-        case .running(let uploads):
-            state = .running(uploads: uploads - 1)
-        case .shuttingDown(let uploads, let waiters):
-            if uploads == 1 {
+        case .running(var uploads):
+            uploads.release(holder)
+            state = .running(uploads: uploads)
+        case .shuttingDown(var uploads, let waiters):
+            uploads.release(holder)
+            if uploads.total == 0 {
                 state = .shutdown
                 waiters.forEach { $0.resume() }
             } else {
-                state = .shuttingDown(uploads: uploads - 1, waiters: waiters)
+                state = .shuttingDown(uploads: uploads, waiters: waiters)
             }
         case .initial, .starting, .shutdown:
-            preconditionFailure("endUpload without a matching beginUpload")
+            preconditionFailure("endUpload(by:) without a matching beginUpload(by:)")
         }
     }
 
     /// Uploads streaming right now.
     var activeUploads: Int {
         switch state {
-        case .running(let uploads), .shuttingDown(let uploads, _): return uploads
+        case .running(let uploads), .shuttingDown(let uploads, _): return uploads.total
         case .initial, .starting, .shutdown: return 0
         }
     }
@@ -76,7 +83,7 @@ actor StorageActor {
         switch state {
         case .initial, .starting, .shutdown:
             state = .shutdown
-        case .running(let uploads) where uploads == 0:
+        case .running(let uploads) where uploads.total == 0:
             state = .shutdown
         case .running(let uploads):
             await withCheckedContinuation { continuation in

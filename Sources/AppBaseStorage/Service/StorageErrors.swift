@@ -37,6 +37,9 @@ enum StorageErrors {
 
     static let uploadsBusy = AppBaseError.serverBusy(retryAfterSeconds: 1, "Too many uploads in progress; retry later.")
 
+    static let userUploadsBusy = AppBaseError.serverBusy(retryAfterSeconds: 1,
+                                                         "Too many of your uploads are in progress; retry when one ends.")
+
     static let shuttingDown = AppBaseError(status: 503, code: .unavailable, message: "Storage is shutting down.",
                                            retryAfterSeconds: 5)
 

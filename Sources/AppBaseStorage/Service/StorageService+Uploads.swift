@@ -21,7 +21,8 @@ extension StorageService {
         let fileID = Identifier.uuidV7(milliseconds: now)
         let quota = quota
         let settings = settings
-        let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user) {
+        let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user,
+                                                 slotHolder: Self.uploadSlotHolder(context)) {
             connection, version, receivedName in
             try FileWrites.createFile(id: fileID, bucket: bucketName, name: receivedName ?? queryName ?? fileID,
                                       owner: user, version: version, quota: quota, settings: settings, in: connection) {
@@ -43,7 +44,8 @@ extension StorageService {
         let (bucket, usage) = try await existingFile(fileID, in: bucketName, for: .update, context: context, user: user)
         let quota = quota
         let settings = settings
-        let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user) {
+        let outcome = try await receiveAndCommit(request, format: format, bucket: bucket, usage: usage, user: user,
+                                                 slotHolder: Self.uploadSlotHolder(context)) {
             connection, version, receivedName in
             try FileWrites.addVersion(fileID: fileID, bucket: bucketName, rename: receivedName ?? queryName,
                                       version: version, quota: quota, settings: settings, in: connection) { file, bucket in
@@ -97,6 +99,14 @@ extension StorageService {
         return .json(200, outcome.file.json)
     }
 
+    /// Whose upload slots a request uses: the signed-in user's, else (a bucket open to anonymous
+    /// uploads) the client address's, so neither can take the whole app's; nil for an admin key
+    /// without a user, bounded by the app's limit only.
+    static func uploadSlotHolder(_ context: RequestContext) -> String? {
+        if let user = context.identity.user?.id { return "user:" + user }
+        return context.identity.isAdmin ? nil : "ip:" + context.clientIP
+    }
+
     /// The app's quota in force and the users' quota from the settings.
     var quota: FileWrites.Quota { FileWrites.Quota(appBytes: effectiveAppQuotaBytes, userBytes: settings.userQuotaBytes) }
 
@@ -120,7 +130,7 @@ extension StorageService {
     /// is removed. Pruned blobs are unlinked by the caller, after the commit.
     private func receiveAndCommit(
         _ request: HTTPRequest, format: UploadReceiver.Format, bucket: Bucket, usage: (app: Int64, user: Int64),
-        user: String?,
+        user: String?, slotHolder: String?,
         commit: @escaping @Sendable (SQLiteConnection, FileVersion, String?) throws -> FileWrites.Outcome
     ) async throws -> FileWrites.Outcome {
         let maxBytes = bucket.effectiveMaxFileBytes(settings)
@@ -129,13 +139,13 @@ extension StorageService {
             UploadGate(maxBytes: maxBytes, quotaAllowance: allowance, bucket: bucket, declaredType: declaredType)
         }
         try receiver.checkUpfront()
-        try await actor.beginUpload()
+        try await actor.beginUpload(by: slotHolder)
         do {
             let outcome = try await streamAndCommit(request, receiver: receiver, user: user, commit: commit)
-            await actor.endUpload()
+            await actor.endUpload(by: slotHolder)
             return outcome
         } catch {
-            await actor.endUpload()
+            await actor.endUpload(by: slotHolder)
             throw Self.clientError(error)
         }
     }

@@ -44,7 +44,7 @@ public final class StorageService: AppService {
         self.environment = environment
         self.settings = settings
         self.users = users
-        actor = StorageActor(maxUploads: settings.maxConcurrentUploads)
+        actor = StorageActor(maxUploads: settings.maxConcurrentUploads, maxUploadsPerUser: settings.maxConcurrentUploadsPerUser)
         store = BlobStore(root: environment.storageDirectory, threadCount: settings.ioThreads)
         signer = SignedURLSigner(app: environment.app, masterSecret: environment.masterSecret)
     }

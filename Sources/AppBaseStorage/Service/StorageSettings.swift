@@ -32,6 +32,11 @@ public struct StorageSettings: Sendable, Hashable {
     public var ioThreads = 2
     /// Uploads streaming at once; beyond → 503 `server_busy` (each holds about 1 MiB of buffers).
     public var maxConcurrentUploads = 32
+    /// Uploads one user may stream at once, within `maxConcurrentUploads`; beyond → 503
+    /// `server_busy` for that user only, so one user's slow bodies cannot hold every slot.
+    /// Anonymous uploads (a bucket open to them) count per client address; admin-key uploads
+    /// without a user count against the app's limit only.
+    public var maxConcurrentUploadsPerUser = 4
     /// Items per page of a file list when `limit` is absent.
     public var listDefaultLimit = 100
     /// The largest `limit` a file list accepts; beyond → 400.

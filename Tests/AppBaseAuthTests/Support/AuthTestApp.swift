@@ -48,7 +48,7 @@ final class AuthTestApp: TestFixture {
 
     /// Creates the directory and keys, opens the database, starts the service.
     static func make(name: String = "notes", settings: AuthSettings = fastSettings(),
-                     clock: ManualWallClock = ManualWallClock(), hashPool: BlockingWorkPool? = nil,
+                     clock: ManualWallClock = ManualWallClock(), hashPool: BlockingWorkPool? = nil, hashLane: String? = nil,
                      directory: String? = nil, masterSecret: [UInt8]? = nil,
                      logs: LogCapture? = nil) async throws -> AuthTestApp {
         func logger(_ label: String) -> Logger {
@@ -66,7 +66,9 @@ final class AuthTestApp: TestFixture {
             app: name, bus: bus, clock: clock, logger: logger("test.\(name)"),
             masterSecret: masterSecret ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
         let pool = hashPool ?? settings.makeHashPool(name: "test-hash")
-        let service = AuthService(environment: environment, settings: settings, hashPool: pool)
+        // With a lane the app hashes in its own turn of a pool other apps share, as the server does.
+        let runner: any BlockingWorkRunner = hashLane.map { pool.lane($0) } ?? pool
+        let service = AuthService(environment: environment, settings: settings, hashPool: runner)
         try await service.start()
         let router = Router.serving(service, app: name, authenticator: service, logger: logger("test.router"))
         return AuthTestApp(name: name, database: database, clock: clock, environment: environment, service: service,

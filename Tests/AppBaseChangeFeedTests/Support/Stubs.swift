@@ -6,7 +6,14 @@ import Synchronization
 /// The collections' rules, set by the test.
 final class StubRules: CollectionRulesSource {
     private let table = Mutex<[String: AccessRules]>([:])
+    private let implicit = Mutex(true)
     let ruleChanges = Broadcast<String>()
+
+    /// `implicit_collections`; true unless the test sets it.
+    var implicitCollections: Bool {
+        get { implicit.withLock { $0 } }
+        set { implicit.withLock { $0 = newValue } }
+    }
 
     func rules(for collection: String) -> AccessRules? { table.withLock { $0[collection] } }
 
