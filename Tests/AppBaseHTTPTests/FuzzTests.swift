@@ -1,6 +1,9 @@
 import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Fuzzing the request parser", .timeLimit(.minutes(3)))
 struct FuzzTests {
@@ -104,16 +107,27 @@ struct FuzzTests {
         }
     }
 
+    /// Cases per test: `suite` in the suite; `APPBASE_FUZZ_CASES` for a longer run by hand
+    /// (e.g. 10000 for the figures of a closing note).
+    static func caseCount(_ suite: Int) -> Int {
+        getenv("APPBASE_FUZZ_CASES").flatMap { Int(String(cString: $0)) }.map { max(1, $0) } ?? suite
+    }
+
     @Test("random byte strings → 4xx or close, never a hang, and the server keeps serving")
     func randomInput() async throws {
         try await withTestServer(limits: .shortTimeouts()) { server in
             var generator = SeededGenerator(seed: 0xA99B_A5E)
-            let cases = (0..<250).map { _ in Self.randomBytes(&generator) }
+            let cases = (0..<Self.caseCount(250)).map { _ in Self.randomBytes(&generator) }
             let outcomes = await Self.runAll(cases, port: server.port)
             for (index, outcome) in outcomes.enumerated() {
                 switch outcome {
                 case .answered(let status):
-                    #expect((400..<500).contains(status), "case \(index) answered \(status): \(cases[index].prefix(80))")
+                    // Over thousands of cases, random bytes after a valid request line sometimes
+                    // form a valid request (`GET /health HTTP/1.1` + a header `!: <obs-text>`):
+                    // its 200 is right.
+                    let validHealthCheck = status == 200 && cases[index].starts(with: Array("GET /health HTTP/1.".utf8))
+                    #expect((400..<500).contains(status) || validHealthCheck,
+                            "case \(index) answered \(status): \(cases[index].prefix(80))")
                 case .closed:
                     break
                 case .hung:
@@ -130,7 +144,7 @@ struct FuzzTests {
     func mutatedRequests() async throws {
         try await withTestServer(limits: .shortTimeouts()) { server in
             var generator = SeededGenerator(seed: 0x5EED_0001)
-            let cases = (0..<300).map { index in Self.mutate(Self.templates[index % Self.templates.count], &generator) }
+            let cases = (0..<Self.caseCount(300)).map { index in Self.mutate(Self.templates[index % Self.templates.count], &generator) }
             let outcomes = await Self.runAll(cases, port: server.port)
             var rejected = 0
             for (index, outcome) in outcomes.enumerated() {
