@@ -44,6 +44,8 @@ public enum ConfigLoader {
         configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
+        configuration.mdns = try MDNSSettingsLoader.parse(&root)
+
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]
         for name in appsTable.keys {

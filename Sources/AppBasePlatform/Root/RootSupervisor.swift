@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseMDNS
 import AppBaseSQLite
 import Logging
 
@@ -38,6 +39,7 @@ public actor RootSupervisor {
     private var hashPool: BlockingWorkPool?
     private var control: ControlSocket?
     private var dataLock: DataDirectoryLock?
+    private var mdns: MDNSAnnouncer?  // [mdns wiring]
     private let appRouters = SnapshotCell<[String: Router]>([:])
     private let dashboardRouters = SnapshotCell<[String: Router]>([:])
 
@@ -90,6 +92,13 @@ public actor RootSupervisor {
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue)
         hashPool = pool
 
+        // [mdns wiring] Subscribes to lifecycle events before any app starts, so no `running` is missed.
+        if configuration.mdns.enabled {
+            let announcer = MDNSAnnouncer(settings: configuration.mdns, addresses: MDNSAnnouncer.addresses(for: configuration.mdns, logger: logger), bus: bus, logger: logger)
+            mdns = announcer
+            await announcer.start()
+        }
+
         var appPorts: [String: Int] = [:]
         for appConfiguration in configuration.apps {
             let supervisor = AppSupervisor(configuration: appConfiguration, dataRoot: dataDirectory, bus: bus, clock: clock,
@@ -113,6 +122,7 @@ public actor RootSupervisor {
         let dispatcher = HostDispatcher(master: masterRouter, apps: appRouters, dashboards: dashboardRouters)
         let masterPort = try await server.listen(host: configuration.host, port: configuration.port, dispatcher: dispatcher)
         logger.info("control plane listening on http://\(configuration.host):\(masterPort)")
+        await mdns?.announceControlPlane(port: masterPort)  // [mdns wiring]
 
         let supervisors = Dictionary(uniqueKeysWithValues: apps.map { ($0.name, $0) })
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
@@ -180,6 +190,8 @@ public actor RootSupervisor {
             await drained
         }
         for app in apps { await app.close() }
+        await mdns?.stop()  // [mdns wiring] after the apps' stopping/stopped events withdrew their names
+        mdns = nil
         await master?.close()
         master = nil
         loop?.stop()

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One address of one network interface, as `getifaddrs` reports it.
+public struct InterfaceAddress: Sendable, Equatable {
+    public let interface: String
+    public let index: Int32
+    public let ip: String
+    public let isUp: Bool
+    public let isMulticast: Bool
+    public let isPointToPoint: Bool
+
+    public init(interface: String, index: Int32, ip: String, isUp: Bool = true, isMulticast: Bool = true,
+                isPointToPoint: Bool = false) {
+        self.interface = interface
+        self.index = index
+        self.ip = ip
+        self.isUp = isUp
+        self.isMulticast = isMulticast
+        self.isPointToPoint = isPointToPoint
+    }
+
+    var isIPv6LinkLocal: Bool { ip.lowercased().hasPrefix("fe80:") }
+}
+
+/// Chooses the addresses AppBase's names point at (pure, apart from `interfaces()`).
+public enum HostAddresses {
+    /// The outcome: what is published, and what had to be left out (logged once).
+    public struct Selection: Sendable, Equatable {
+        public var published: [MDNSAddress] = []
+        /// Addresses dropped because avahi holds one A and one AAAA record per name and
+        /// interface (a second would be a local collision).
+        public var skipped: [String] = []
+    }
+
+    /// The default: each address of an interface that is up and multicast-capable and not
+    /// point-to-point — the interfaces avahi-daemon announces on (in the sandbox, the
+    /// namespace's multicast loopback). Each is announced on its own interface only, so a
+    /// LAN never learns an address it cannot reach. Global IPv6 comes before link-local.
+    public static func select(from interfaces: [InterfaceAddress]) -> Selection {
+        let usable = interfaces.filter { $0.isUp && $0.isMulticast && !$0.isPointToPoint }
+        let ordered = usable.filter { !$0.isIPv6LinkLocal } + usable.filter(\.isIPv6LinkLocal)
+        return onePerInterfaceAndFamily(ordered.map { MDNSAddress(ip: $0.ip, interfaceIndex: $0.index) })
+    }
+
+    /// `[mdns] addresses`: each announced on the interface that holds it, or on every
+    /// interface when none does (an address of a router or a NAT in front).
+    public static func configured(_ ips: [String], interfaces: [InterfaceAddress]) -> Selection {
+        onePerInterfaceAndFamily(ips.map { ip in
+            MDNSAddress(ip: ip, interfaceIndex: interfaces.first { $0.ip == ip }?.index)
+        })
+    }
+
+    /// Keeps the first address per family and interface; one announced on every interface
+    /// (nil index) overlaps all of them, as in avahi's own conflict check.
+    static func onePerInterfaceAndFamily(_ addresses: [MDNSAddress]) -> Selection {
+        var selection = Selection()
+        for address in addresses {
+            let clash = selection.published.contains { kept in
+                kept.isIPv6 == address.isIPv6
+                    && (kept.interfaceIndex == nil || address.interfaceIndex == nil || kept.interfaceIndex == address.interfaceIndex)
+            }
+            if clash { selection.skipped.append(address.ip) } else { selection.published.append(address) }
+        }
+        return selection
+    }
+
+    /// This host's interface addresses (IPv4 and IPv6), from `getifaddrs`.
+    public static func interfaces() -> [InterfaceAddress] {
+        var head: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&head) == 0, let first = head else { return [] }
+        defer { freeifaddrs(head) }
+        var result: [InterfaceAddress] = []
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let socketAddress = entry.pointee.ifa_addr, let namePointer = entry.pointee.ifa_name else { continue }
+            guard let ip = numericHost(socketAddress) else { continue }
+            let flags = Int32(bitPattern: entry.pointee.ifa_flags)
+            let name = String(cString: namePointer)
+            result.append(InterfaceAddress(
+                interface: name, index: Int32(bitPattern: if_nametoindex(namePointer)), ip: ip,
+                isUp: flags & Int32(IFF_UP.rawValue) != 0, isMulticast: flags & Int32(IFF_MULTICAST.rawValue) != 0,
+                isPointToPoint: flags & Int32(IFF_POINTOPOINT.rawValue) != 0))
+        }
+        return result
+    }
+
+    private static func numericHost(_ address: UnsafeMutablePointer<sockaddr>) -> String? {
+        let family = Int32(address.pointee.sa_family)
+        let length: Int
+        switch family {
+        case AF_INET: length = MemoryLayout<sockaddr_in>.size
+        case AF_INET6: length = MemoryLayout<sockaddr_in6>.size
+        default: return nil
+        }
+        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        guard getnameinfo(address, socklen_t(length), &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 else {
+            return nil
+        }
+        // Link-local IPv6 comes back with a zone ("fe80::1%eth0"); avahi takes the bare address
+        // and the interface index separately.
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.split(separator: "%", maxSplits: 1).first.map(String.init)
+    }
+}
