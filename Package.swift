@@ -30,7 +30,9 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .systemLibrary(name: "CAvahi", pkgConfig: "avahi-client", providers: [.apt(["libavahi-client-dev"])]),
+        // No pkgConfig: avahi-client.pc adds -D_REENTRANT, which SwiftPM refuses with a warning on
+        // every build; the headers are in /usr/include and the module map names the libraries.
+        .systemLibrary(name: "CAvahi", providers: [.apt(["libavahi-client-dev"])]),
 
         // Core: bus, events, errors, JSON, ids, time, limits. No I/O.
         .target(

@@ -79,8 +79,8 @@ public enum HostAddresses {
             let name = String(cString: namePointer)
             result.append(InterfaceAddress(
                 interface: name, index: Int32(bitPattern: if_nametoindex(namePointer)), ip: ip,
-                isUp: flags & Int32(IFF_UP.rawValue) != 0, isMulticast: flags & Int32(IFF_MULTICAST.rawValue) != 0,
-                isPointToPoint: flags & Int32(IFF_POINTOPOINT.rawValue) != 0))
+                isUp: flags & Int32(IFF_UP) != 0, isMulticast: flags & Int32(IFF_MULTICAST) != 0,
+                isPointToPoint: flags & Int32(IFF_POINTOPOINT) != 0))
         }
         return result
     }

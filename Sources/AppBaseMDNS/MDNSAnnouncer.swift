@@ -26,6 +26,9 @@ public actor MDNSAnnouncer {
     private var state = State.initial
     private var generation = 0
     private var warnedUnavailable = false
+    /// The client is in `S_RUNNING`: entry groups can be made. Before that, changes only go
+    /// into the book and are published whole when it gets there.
+    private var daemonReady = false
     private var retrySeconds = 1
     private var subscription: BusSubscription?
     private var tasks: [Task<Void, Never>] = []
@@ -38,7 +41,9 @@ public actor MDNSAnnouncer {
         self.bus = bus
         self.logger = logger
         book = AnnouncementBook(names: MDNSNames(domain: settings.domain), version: version, addresses: addresses)
-        (signals, signalSink) = AsyncStream.makeStream(of: AvahiSignal.self)
+        let stream = AsyncStream.makeStream(of: AvahiSignal.self)
+        signals = stream.stream
+        signalSink = stream.continuation
     }
 
     /// The addresses `settings` asks for: `[mdns] addresses`, or the host's multicast interfaces.
@@ -107,7 +112,7 @@ public actor MDNSAnnouncer {
     }
 
     private func apply(_ changes: [MDNSChange]) {
-        guard case .running(let bridge?) = state else { return }  // published whole once connected
+        guard daemonReady, case .running(let bridge?) = state else { return }  // published whole once ready
         for change in changes {
             switch change {
             case .publish(let publication): publish(publication, on: bridge)
@@ -201,6 +206,7 @@ public actor MDNSAnnouncer {
     private func handleClient(_ clientState: AvahiSignal.ClientState, error: Int32, bridge: AvahiBridge) {
         switch clientState {
         case .running:
+            daemonReady = true
             retrySeconds = 1
             if warnedUnavailable { logger.notice("mdns: avahi-daemon is available; announcing") }
             warnedUnavailable = false
@@ -208,10 +214,13 @@ public actor MDNSAnnouncer {
             logger.info("mdns: publishing \(all.count) group(s) under \(book.names.domain)")
             for publication in all { publish(publication, on: bridge) }
         case .registering, .collision:
-            // The daemon's host name is being (re-)established; it re-announces our groups
-            // itself or we publish them again on `.running`.
+            // The daemon's host name is being (re-)established (a host name change or clash):
+            // as avahi asks, withdraw our groups now and publish them again on `.running`.
+            daemonReady = false
+            bridge.resetAll()
             logger.info("mdns: avahi-daemon host name is \(clientState == .collision ? "in collision" : "registering")")
         case .connecting:
+            daemonReady = false
             if !warnedUnavailable {
                 warnedUnavailable = true
                 logger.warning("mdns: avahi-daemon is not running; serving without LAN names until it starts")
@@ -219,6 +228,7 @@ public actor MDNSAnnouncer {
         case .failure:
             // The daemon went away (restart) or the connection broke: this client is dead.
             // Free it and make a new one that waits for the daemon (AVAHI_CLIENT_NO_FAIL).
+            daemonReady = false
             logger.notice("mdns: lost avahi-daemon (\(AvahiBridge.describe(error))); reconnecting")
             bridge.close()
             state = .running(bridge: nil)

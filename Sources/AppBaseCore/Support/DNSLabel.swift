@@ -4,7 +4,7 @@
 public enum DNSLabel {
     /// Whether `text` is a label of at most `maxLength` bytes (63 is DNS's own limit).
     public static func isValid(_ text: some StringProtocol, maxLength: Int = 63) -> Bool {
-        let bytes = text.utf8
+        let bytes = Array(text.utf8)
         guard (1...maxLength).contains(bytes.count), let first = bytes.first, let last = bytes.last,
               first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else { return false }
         return bytes.allSatisfy { byte in

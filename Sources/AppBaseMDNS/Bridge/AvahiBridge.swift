@@ -113,6 +113,13 @@ final class AvahiBridge: @unchecked Sendable {
         }
     }
 
+    /// Empties every group (kept for re-use: avahi asks not to free and re-create groups).
+    func resetAll() {
+        locked {
+            for context in groups.values { if let group = context.group { avahi_entry_group_reset(group) } }
+        }
+    }
+
     /// avahi's alternative for a service name that collided ("notes" → "notes #2").
     static func alternativeServiceName(_ name: String) -> String {
         guard let alternative = avahi_alternative_service_name(name) else { return name + " #2" }
@@ -123,7 +130,7 @@ final class AvahiBridge: @unchecked Sendable {
     private static func add(_ content: MDNSPublication.Content, to group: OpaquePointer) -> AvahiPublishResult {
         switch content {
         case .service(let name, let type, let port, let txt):
-            var list: OpaquePointer? = nil
+            var list: UnsafeMutablePointer<AvahiStringList>? = nil
             for text in txt.reversed() { list = avahi_string_list_add(list, text) }
             defer { avahi_string_list_free(list) }
             let status = avahi_entry_group_add_service_strlst(group, AvahiIfIndex(AVAHI_IF_UNSPEC), AvahiProtocol(AVAHI_PROTO_UNSPEC),
@@ -148,7 +155,7 @@ final class AvahiBridge: @unchecked Sendable {
     }
 
     private static func failure(_ status: Int32, name: String) -> AvahiPublishResult {
-        status == AVAHI_ERR_COLLISION.rawValue || status == AVAHI_ERR_LOCAL_COLLISION.rawValue
+        status == Int32(AVAHI_ERR_COLLISION)
             ? .collision(name: name) : .failed(describe(status))
     }
 

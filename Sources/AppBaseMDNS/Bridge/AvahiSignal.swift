@@ -27,8 +27,9 @@ enum AvahiSignal: Sendable {
 /// The outcome of publishing one group.
 enum AvahiPublishResult: Sendable, Equatable {
     case committed
-    /// A name is taken, by another host (`AVAHI_ERR_COLLISION`) or another local entry such
-    /// as the daemon's own host name (`AVAHI_ERR_LOCAL_COLLISION`); `name` is the one that failed.
+    /// A name is taken by another local entry, such as the daemon's own host name or another
+    /// program's record (`AVAHI_ERR_COLLISION` when adding); `name` is the one that failed.
+    /// Collisions with other hosts arrive later, as the group's `.collision` state.
     case collision(name: String)
     /// Anything else, with avahi's message.
     case failed(String)
