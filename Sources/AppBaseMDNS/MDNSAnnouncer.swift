@@ -53,7 +53,7 @@ public actor MDNSAnnouncer {
         let selection = settings.addresses.map { HostAddresses.configured($0, interfaces: interfaces) }
             ?? HostAddresses.select(from: interfaces)
         if !selection.skipped.isEmpty {
-            logger.notice("mdns: not announcing \(selection.skipped.joined(separator: ", ")): avahi holds one IPv4 and one IPv6 address per name and interface")
+            logger.info("mdns: not announcing \(selection.skipped.joined(separator: ", ")): avahi holds one IPv4 and one IPv6 address per name and interface")
         }
         if selection.published.isEmpty {
             logger.warning("mdns: no multicast interface with an address is up; names will have no address records")
