@@ -169,17 +169,11 @@ final class AvahiBridge: @unchecked Sendable {
         return body()
     }
 
+    // The callbacks run on the poll thread with its lock held: they only map and forward.
     private static func clientChanged(_ client: OpaquePointer?, _ state: AvahiClientState, _ userdata: UnsafeMutableRawPointer?) {
         guard let userdata else { return }
         let bridge = Unmanaged<AvahiBridge>.fromOpaque(userdata).takeUnretainedValue()
-        let mapped: AvahiSignal.ClientState
-        switch state {
-        case AVAHI_CLIENT_S_RUNNING: mapped = .running
-        case AVAHI_CLIENT_S_REGISTERING: mapped = .registering
-        case AVAHI_CLIENT_S_COLLISION: mapped = .collision
-        case AVAHI_CLIENT_CONNECTING: mapped = .connecting
-        default: mapped = .failure
-        }
+        let mapped = AvahiSignal.ClientState(state)
         let error = mapped == .failure ? (client.map { avahi_client_errno($0) } ?? 0) : 0
         bridge.signals.yield(.client(generation: bridge.generation, state: mapped, error: error))
     }
@@ -187,15 +181,7 @@ final class AvahiBridge: @unchecked Sendable {
     private static func groupChanged(_ group: OpaquePointer?, _ state: AvahiEntryGroupState, _ userdata: UnsafeMutableRawPointer?) {
         guard let userdata else { return }
         let context = Unmanaged<GroupContext>.fromOpaque(userdata).takeUnretainedValue()
-        let mapped: AvahiSignal.GroupState
-        switch state {
-        case AVAHI_ENTRY_GROUP_UNCOMMITED: mapped = .uncommitted
-        case AVAHI_ENTRY_GROUP_REGISTERING: mapped = .registering
-        case AVAHI_ENTRY_GROUP_ESTABLISHED: mapped = .established
-        case AVAHI_ENTRY_GROUP_COLLISION: mapped = .collision
-        default: mapped = .failure
-        }
-        context.signals.yield(.group(generation: context.generation, key: context.key, state: mapped))
+        context.signals.yield(.group(generation: context.generation, key: context.key, state: AvahiSignal.GroupState(state)))
     }
 }
 
