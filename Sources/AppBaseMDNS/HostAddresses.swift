@@ -20,50 +20,25 @@ public struct InterfaceAddress: Sendable, Equatable {
         self.isMulticast = isMulticast
         self.isPointToPoint = isPointToPoint
     }
-
-    var isIPv6LinkLocal: Bool { ip.lowercased().hasPrefix("fe80:") }
 }
 
 /// Chooses the addresses AppBase's names point at (pure, apart from `interfaces()`).
+/// Every name gets all of them: avahi accepts several A/AAAA records for one name in one group
+/// (checked against avahi 0.8 in the sandbox), and a client picks the one it can reach.
 public enum HostAddresses {
-    /// The outcome: what is published, and what had to be left out (logged once).
-    public struct Selection: Sendable, Equatable {
-        public var published: [MDNSAddress] = []
-        /// Addresses dropped because avahi holds one A and one AAAA record per name and
-        /// interface (a second would be a local collision).
-        public var skipped: [String] = []
-    }
-
     /// The default: each address of an interface that is up and multicast-capable and not
     /// point-to-point — the interfaces avahi-daemon announces on (in the sandbox, the
     /// namespace's multicast loopback). Each is announced on its own interface only, so a
-    /// LAN never learns an address it cannot reach. Global IPv6 comes before link-local.
-    public static func select(from interfaces: [InterfaceAddress]) -> Selection {
-        let usable = interfaces.filter { $0.isUp && $0.isMulticast && !$0.isPointToPoint }
-        let ordered = usable.filter { !$0.isIPv6LinkLocal } + usable.filter(\.isIPv6LinkLocal)
-        return onePerInterfaceAndFamily(ordered.map { MDNSAddress(ip: $0.ip, interfaceIndex: $0.index) })
+    /// LAN never learns an address of another network it cannot reach.
+    public static func select(from interfaces: [InterfaceAddress]) -> [MDNSAddress] {
+        interfaces.filter { $0.isUp && $0.isMulticast && !$0.isPointToPoint }
+            .map { MDNSAddress(ip: $0.ip, interfaceIndex: $0.index) }
     }
 
     /// `[mdns] addresses`: each announced on the interface that holds it, or on every
     /// interface when none does (an address of a router or a NAT in front).
-    public static func configured(_ ips: [String], interfaces: [InterfaceAddress]) -> Selection {
-        onePerInterfaceAndFamily(ips.map { ip in
-            MDNSAddress(ip: ip, interfaceIndex: interfaces.first { $0.ip == ip }?.index)
-        })
-    }
-
-    /// Keeps the first address per family and interface; one announced on every interface
-    /// (nil index) overlaps all of them, as in avahi's own conflict check.
-    static func onePerInterfaceAndFamily(_ addresses: [MDNSAddress]) -> Selection {
-        var selection = Selection()
-        for address in addresses {
-            let clash = selection.published.contains { kept in
-                kept.isIPv6 == address.isIPv6
-                    && (kept.interfaceIndex == nil || address.interfaceIndex == nil || kept.interfaceIndex == address.interfaceIndex)
-            }
-            if clash { selection.skipped.append(address.ip) } else { selection.published.append(address) }
-        }
-        return selection
+    public static func configured(_ ips: [String], interfaces: [InterfaceAddress]) -> [MDNSAddress] {
+        ips.map { ip in MDNSAddress(ip: ip, interfaceIndex: interfaces.first { $0.ip == ip }?.index) }
     }
 
     /// This host's interface addresses (IPv4 and IPv6), from `getifaddrs`.

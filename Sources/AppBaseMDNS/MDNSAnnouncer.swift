@@ -47,18 +47,14 @@ public actor MDNSAnnouncer {
     }
 
     /// The addresses `settings` asks for: `[mdns] addresses`, or the host's multicast interfaces.
-    /// Logs what had to be left out.
     public static func addresses(for settings: MDNSSettings, logger: Logger) -> [MDNSAddress] {
         let interfaces = HostAddresses.interfaces()
-        let selection = settings.addresses.map { HostAddresses.configured($0, interfaces: interfaces) }
+        let addresses = settings.addresses.map { HostAddresses.configured($0, interfaces: interfaces) }
             ?? HostAddresses.select(from: interfaces)
-        if !selection.skipped.isEmpty {
-            logger.info("mdns: not announcing \(selection.skipped.joined(separator: ", ")): avahi holds one IPv4 and one IPv6 address per name and interface")
-        }
-        if selection.published.isEmpty {
+        if addresses.isEmpty {
             logger.warning("mdns: no multicast interface with an address is up; names will have no address records")
         }
-        return selection.published
+        return addresses
     }
 
     /// Subscribes to lifecycle events and connects to avahi. Call it before any app starts, so

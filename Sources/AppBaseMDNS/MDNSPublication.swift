@@ -34,7 +34,4 @@ public struct MDNSAddress: Sendable, Equatable, Hashable {
         self.ip = ip
         self.interfaceIndex = interfaceIndex
     }
-
-    /// True for an IPv6 literal (an AAAA record; otherwise an A record).
-    public var isIPv6: Bool { ip.contains(":") }
 }

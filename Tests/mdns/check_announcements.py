@@ -75,6 +75,14 @@ def main():
             f.write(f"[apps.{app}]\nport = {port}\n")
     log_path = os.path.join(work, "server.log")
     log = open(log_path, "wb")
+    # A collision made on purpose before the server starts: another program owns app a's
+    # service name.
+    app_a = next(iter(apps))
+    squatters = [
+        subprocess.Popen(["ip", "netns", "exec", ns, "avahi-publish", "-s", app_a, "_http._tcp", "9999", "squatter=1"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+    ]
+    wait_for("the squatter", lambda: browse(ns).get(app_a))
     server = subprocess.Popen(["ip", "netns", "exec", ns, args.binary, "serve", "--config", config,
                                "--data-dir", os.path.join(work, "data")], stdout=log, stderr=log)
     passed = []
@@ -90,8 +98,11 @@ def main():
         print(f"ok - {name}")
 
     def announced(app):
-        service = browse(ns).get(app)
-        return service if service and service[2] == apps[app] else None
+        # A renamed service ("<app> #2") counts: its TXT names the app.
+        for service in browse(ns).values():
+            if service[2] == apps[app] and f'"app={app}"' in service[3]:
+                return service
+        return None
 
     try:
         # 1. Announced: each app's service with its TXT, the control plane, and the host names.
@@ -103,6 +114,11 @@ def main():
                   all(part in txt for part in (f'"app={app}"', '"api=/"', '"version=')), txt)
             for name in (f"api.{app}.appbase.local", f"dashboard.{app}.appbase.local", f"{app}.appbase.local"):
                 check(f"resolves {name}", wait_for(name, lambda: resolve(ns, name)) == "127.0.0.1")
+        check(f"service name collision: {app_a} announced as '{app_a} #2'",
+              browse(ns).get(f"{app_a} #2", (0, 0, 0))[2] == apps[app_a] and "is taken" in server_log())
+        for squatter in squatters:
+            squatter.terminate()
+            squatter.wait(timeout=WAIT)
         control = wait_for("the control plane service", lambda: browse(ns).get("AppBase"))
         check("control plane: AppBase on the master port", control[2] == master and '"api=/api"' in control[3], str(control))
         check("resolves appbase.local", resolve(ns, "appbase.local") == "127.0.0.1")
@@ -137,6 +153,10 @@ def main():
         print(f"not ok - {error}\n--- server log (tail) ---\n{server_log()[-4000:]}", file=sys.stderr)
         return 1
     finally:
+        for squatter in squatters:
+            if squatter.poll() is None:
+                squatter.kill()
+                squatter.wait(timeout=WAIT)
         if server.poll() is None:
             server.kill()
             server.wait(timeout=WAIT)
