@@ -80,6 +80,15 @@ public actor MDNSAnnouncer {
         connect()
     }
 
+    deinit {
+        // Only if `stop()` was never called: a lossless subscription nobody reads would
+        // eventually hold up every publisher.
+        subscription?.cancel()
+        signalSink.finish()
+        tasks.forEach { $0.cancel() }
+        if case .running(let bridge?) = state { bridge.close() }
+    }
+
     /// Announces the control plane once its port is bound.
     public func announceControlPlane(port: Int) {
         apply(book.announceControlPlane(port: port))
