@@ -30,7 +30,9 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .systemLibrary(name: "CAvahi", pkgConfig: "avahi-client", providers: [.apt(["libavahi-client-dev"])]),
+        // No pkgConfig: avahi-client.pc adds -D_REENTRANT, which SwiftPM refuses with a warning on
+        // every build; the headers are in /usr/include and the module map names the libraries.
+        .systemLibrary(name: "CAvahi", providers: [.apt(["libavahi-client-dev"])]),
 
         // Core: bus, events, errors, JSON, ids, time, limits. No I/O.
         .target(
@@ -83,10 +85,17 @@ let package = Package(
             dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // MDNSAnnouncer: publishes appbase.local and each running app's names and services through
+        // avahi-client, driven by lifecycle events on the bus.
+        .target(
+            name: "AppBaseMDNS",
+            dependencies: ["AppBaseCore", "CAvahi", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
@@ -97,6 +106,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseMDNSTests", dependencies: ["AppBaseCore", "AppBaseMDNS"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseCore", "AppBaseQuery", "AppBaseTestSupport", "CSQLite", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
@@ -106,7 +116,7 @@ let package = Package(
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service

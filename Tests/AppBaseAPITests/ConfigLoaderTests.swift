@@ -35,6 +35,14 @@ import Testing
         ("[ports]\nfirst = 4000\nlast = 3000\n", "ports.last", "must not be below"),
         ("[limits]\nidle_timeout_ms = 0\n", "limits.idle_timeout_ms", "between"),
         ("[server]\nlog_format = \"xml\"\n", "server.log_format", "must be one of"),
+        ("[mdns]\nenabled = 1\n", "mdns.enabled", "true or false"),
+        ("[mdns]\ndomain = \"appbase.lan\"\n", "mdns.domain", ".local"),
+        ("[mdns]\ndomain = \"App.local\"\n", "mdns.domain", "DNS label"),
+        ("[mdns]\naddresses = []\n", "mdns.addresses", "1 to 16"),
+        ("[mdns]\naddresses = [\"appbase.local\"]\n", "mdns.addresses", "not an IPv4 or IPv6"),
+        ("[mdns]\naddresses = [\"10.0.0.1\", \"10.0.0.1\"]\n", "mdns.addresses", "twice"),
+        ("[mdns]\naddresses = \"10.0.0.1\"\n", "mdns.addresses", "array of strings"),
+        ("[mdns]\nname = \"x\"\n", "mdns.name", "unknown key"),
     ])
     func rejectsBadConfiguration(text: String, key: String, problem: String) {
         #expect {

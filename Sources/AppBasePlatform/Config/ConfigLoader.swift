@@ -46,6 +46,8 @@ public enum ConfigLoader {
         configuration.hashQueuePerApp = try auth.int("hash_queue_per_app", default: 16, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
+        configuration.mdns = try MDNSSettingsLoader.parse(&root)
+
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]
         for name in appsTable.keys {

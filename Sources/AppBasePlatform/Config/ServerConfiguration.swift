@@ -1,4 +1,6 @@
+import AppBaseCore
 import AppBaseHTTP
+import AppBaseMDNS
 
 /// Everything `appbase serve` reads from `Configuration/appbase.toml`.
 public struct ServerConfiguration: Sendable {
@@ -21,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// `[auth] hash_queue_per_app`: hashing jobs one app may have admitted (running plus waiting)
     /// in the shared pool; apps take turns (ADR 0021).
     public var hashQueuePerApp: Int
+    /// `[mdns]`: LAN announcements through avahi-daemon. On by default in a file (the loader
+    /// sets it); off in a configuration built in code, so in-process tests announce nothing.
+    public var mdns = MDNSSettings(enabled: false)
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
@@ -73,14 +78,6 @@ public struct AppConfiguration: Sendable {
 
     /// Whether `name` is a valid app name.
     public static func isValidName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...40).contains(bytes.count), name != "master" else { return false }
-        func allowed(_ byte: UInt8, edge: Bool) -> Bool {
-            (97...122).contains(byte) || (48...57).contains(byte) || (!edge && byte == 45)
-        }
-        for (index, byte) in bytes.enumerated() where !allowed(byte, edge: index == 0 || index == bytes.count - 1) {
-            return false
-        }
-        return true
+        name != "master" && DNSLabel.isValid(name, maxLength: 40)
     }
 }

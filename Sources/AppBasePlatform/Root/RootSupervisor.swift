@@ -1,6 +1,7 @@
 import AppBaseCollections
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseMDNS
 import AppBaseSQLite
 import Logging
 
@@ -46,6 +47,7 @@ public actor RootSupervisor {
     private var eventStreams: EventStreams?
     private var requestSubscription: BusSubscription?
     private var requestCounting: Task<Void, Never>?
+    private var mdns: MDNSAnnouncer?  // [mdns wiring]
 
     public init(configuration: ServerConfiguration, dataDirectory: String, clock: any WallClock = SystemWallClock(),
                 logger: Logger) {
@@ -105,6 +107,13 @@ public actor RootSupervisor {
                                     maxQueuedPerLane: configuration.hashQueuePerApp)
         hashPool = pool
 
+        // [mdns wiring] Subscribes to lifecycle events before any app starts, so no `running` is missed.
+        if configuration.mdns.enabled {
+            let announcer = MDNSAnnouncer(settings: configuration.mdns, addresses: MDNSAnnouncer.addresses(for: configuration.mdns, logger: logger), bus: bus, logger: logger)
+            mdns = announcer
+            await announcer.start()
+        }
+
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
             server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
@@ -138,6 +147,7 @@ public actor RootSupervisor {
         let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: dispatcher)
         masterPort.publish(boundMaster)
         logger.info("control plane listening on http://\(host):\(boundMaster)")
+        await mdns?.announceControlPlane(port: boundMaster)  // [mdns wiring]
 
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
             await Self.handleControl(line, registry: registry)
@@ -186,6 +196,8 @@ public actor RootSupervisor {
         await requestCounting?.value
         requestSubscription = nil
         requestCounting = nil
+        await mdns?.stop()  // [mdns wiring] after the apps' stopping/stopped events withdrew their names
+        mdns = nil
         await master?.close()
         master = nil
         loop?.stop()
