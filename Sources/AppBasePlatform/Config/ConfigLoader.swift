@@ -44,6 +44,11 @@ public enum ConfigLoader {
         configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
+        var health = try root.table("health")
+        configuration.health = try parseHealth(&health)
+        var faults = try root.table("faults")
+        configuration.faults = try parseFaults(&faults)
+
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]
         for name in appsTable.keys {

@@ -16,6 +16,10 @@ public struct ServerConfiguration: Sendable {
     /// `[auth] hash_threads`, `hash_queue`: the shared Argon2id pool.
     public var hashThreads: Int
     public var hashQueue: Int
+    /// `[health]`: the HealthMonitor's probes and the restart policy.
+    public var health = HealthSettings()
+    /// `[faults]`: fault injection (off by default).
+    public var faults = FaultSettings()
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
@@ -41,7 +45,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// One `[apps.<name>]` table.
-public struct AppConfiguration: Sendable {
+public struct AppConfiguration: Sendable, Equatable {
     /// The app's id and DNS label: `^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`, not "master".
     public var name: String
     /// A fixed port, or nil to let the PortAllocator assign (and remember) one.

@@ -1,0 +1,149 @@
+import AppBaseCore
+import Logging
+
+/// Probes every serving app periodically and publishes each result on the bus as `.health`.
+///
+/// Each round sends `GET /health` through every app's router (in-process, not over TCP) and
+/// runs a query on its database, each against `[health] timeout_ms`. One failed round moves
+/// an app `running → degraded`; a passing round moves it back; `failures_before_restart`
+/// consecutive failures make it `failed`, which the verdict handler answers with a restart.
+/// A failed app is not probed again until a new start of it (a new `generation`) appears.
+public actor HealthMonitor {
+    private enum State {
+        case idle
+        case running(Task<Void, Never>)
+        case stopped
+    }
+
+    /// What the monitor remembers about one app between rounds.
+    private struct AppRecord {
+        enum Verdict { case healthy, degraded, failed }
+        var generation: Int
+        var consecutiveFailures = 0
+        var verdict = Verdict.healthy
+    }
+
+    private let settings: HealthSettings
+    private let bus: EventBus
+    private let targets: any HealthTargetSource
+    private let verdicts: any HealthVerdictHandling
+    private let logger: Logger
+    private var state = State.idle
+    private var records: [String: AppRecord] = [:]
+
+    public init(settings: HealthSettings, bus: EventBus, targets: any HealthTargetSource,
+                verdicts: any HealthVerdictHandling, logger: Logger) {
+        self.settings = settings
+        self.bus = bus
+        self.targets = targets
+        self.verdicts = verdicts
+        self.logger = logger
+    }
+
+    /// Starts probing every `interval_ms` until `stop()`.
+    public func start() {
+        guard case .idle = state else { return }
+        let interval = settings.intervalMillis
+        state = .running(Task { [weak self] in
+            let clock = ContinuousClock()
+            var next = clock.now
+            while !Task.isCancelled {
+                guard let self else { return }
+                _ = await self.probeRound()
+                // A fixed cadence: a round slowed by a timeout does not push the next one back,
+                // so a hung app is failed after `failures_before_restart` intervals, not later.
+                next = max(next.advanced(by: .milliseconds(interval)), clock.now)
+                try? await Task.sleep(until: next, clock: clock)
+            }
+        })
+    }
+
+    /// Stops probing; a round in progress finishes its probes but starts no restart.
+    public func stop() {
+        if case .running(let task) = state { task.cancel() }
+        state = .stopped
+    }
+
+    /// Probes every serving app once, concurrently, and acts on the results.
+    /// Returns the reports published (tests drive rounds with this instead of waiting).
+    @discardableResult
+    public func probeRound() async -> [HealthReport] {
+        let serving = await targets.healthTargets()
+        let live = Set(serving.map(\.app))
+        records = records.filter { live.contains($0.key) }
+        let due = serving.filter { target in
+            guard let record = records[target.app], record.generation == target.generation else { return true }
+            return record.verdict != .failed
+        }
+        let timeout = settings.timeoutMillis
+        let reports = await withTaskGroup(of: HealthReport.self) { group in
+            for target in due { group.addTask { await Self.probe(target, timeoutMillis: timeout) } }
+            var reports: [HealthReport] = []
+            for await report in group { reports.append(report) }
+            return reports
+        }
+        let generations = Dictionary(due.map { ($0.app, $0.generation) }, uniquingKeysWith: { first, _ in first })
+        for report in reports.sorted(by: { $0.app < $1.app }) {
+            await bus.publish(.health(report))
+            await judge(report, generation: generations[report.app] ?? 0)
+        }
+        return reports
+    }
+
+    /// Both probes of one app, concurrently, each against the timeout.
+    static func probe(_ target: any HealthProbeTarget, timeoutMillis: Int) async -> HealthReport {
+        async let router = ProbeDeadline.run(timeoutMillis: timeoutMillis) { try await target.probeRouter() }
+        async let database = ProbeDeadline.run(timeoutMillis: timeoutMillis) { try await target.probeDatabase() }
+        let (routerOutcome, databaseOutcome) = await (router, database)
+        var problems: [String] = []
+        if let problem = describe(routerOutcome) { problems.append("router: \(problem)") }
+        if let problem = describe(databaseOutcome) { problems.append("database: \(problem)") }
+        return HealthReport(app: target.app, healthy: problems.isEmpty, routerMicros: routerOutcome.micros,
+                            databaseMicros: databaseOutcome.micros,
+                            message: problems.isEmpty ? nil : problems.joined(separator: "; "))
+    }
+
+    private static func describe(_ outcome: ProbeDeadline.Outcome) -> String? {
+        switch outcome {
+        case .passed: return nil
+        case .failed(let reason): return reason
+        case .timedOut(let millis): return "no answer within \(millis) ms"
+        }
+    }
+
+    /// Moves the app's verdict and tells the handler about a change. Re-reads the record
+    /// after every await: the handler may take a while and a new round may have run meanwhile.
+    private func judge(_ report: HealthReport, generation: Int) async {
+        var record = records[report.app].flatMap { $0.generation == generation ? $0 : nil }
+            ?? AppRecord(generation: generation)
+        let before = record.verdict
+        if report.healthy {
+            record.consecutiveFailures = 0
+            record.verdict = .healthy
+        } else {
+            record.consecutiveFailures += 1
+            record.verdict = record.consecutiveFailures >= settings.failuresBeforeRestart ? .failed : .degraded
+        }
+        records[report.app] = record
+        // Rounds driven by hand (tests) act too; only a stopped monitor stays quiet.
+        if case .stopped = state { return }
+        await announce(report, from: before, to: record.verdict)
+    }
+
+    private func announce(_ report: HealthReport, from before: AppRecord.Verdict, to after: AppRecord.Verdict) async {
+        let reason = report.message ?? "unhealthy"
+        switch (before, after) {
+        case (.healthy, .degraded):
+            logger.warning("app \(report.app) degraded: \(reason)")
+            await verdicts.appDegraded(report.app, reason: reason)
+        case (.degraded, .healthy), (.failed, .healthy):
+            logger.info("app \(report.app) healthy again")
+            await verdicts.appRecovered(report.app)
+        case (.healthy, .failed), (.degraded, .failed):
+            logger.error("app \(report.app) failed \(settings.failuresBeforeRestart) health probes in a row: \(reason)")
+            await verdicts.appFailed(report.app, reason: reason)
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import AppBaseCore
+import Synchronization
+
+/// Runs one probe against a deadline.
+///
+/// A task group cannot do this: it waits for every child, and a probe stuck behind a hung
+/// writer thread ignores cancellation. So the probe runs in its own task and whichever of
+/// "probe finished" and "deadline passed" comes first resumes the caller; a hung probe is
+/// left to finish (or fail) when its app is torn down.
+enum ProbeDeadline {
+    /// How one probe ended.
+    enum Outcome: Sendable, Equatable {
+        case passed(micros: Int64)
+        case failed(String)
+        case timedOut(millis: Int)
+
+        var micros: Int64? {
+            if case .passed(let micros) = self { return micros }
+            return nil
+        }
+    }
+
+    /// Resumes the caller once; later resumptions are ignored.
+    private final class Once: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Outcome, Never>?>
+        init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = Mutex(continuation) }
+        func finish(_ outcome: Outcome) {
+            let pending = continuation.withLock { slot -> CheckedContinuation<Outcome, Never>? in
+                defer { slot = nil }
+                return slot
+            }
+            pending?.resume(returning: outcome)
+        }
+    }
+
+    /// Runs `probe`; returns at the latest about `timeoutMillis` later.
+    static func run(timeoutMillis: Int, _ probe: @escaping @Sendable () async throws -> Void) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let once = Once(continuation)
+            let started = MonotonicTime.nanoseconds()
+            let work = Task {
+                do {
+                    try await probe()
+                    once.finish(.passed(micros: Int64((MonotonicTime.nanoseconds() - started) / 1000)))
+                } catch {
+                    once.finish(.failed(String(describing: error)))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: .milliseconds(timeoutMillis))
+                work.cancel()
+                once.finish(.timedOut(millis: timeoutMillis))
+            }
+        }
+    }
+}

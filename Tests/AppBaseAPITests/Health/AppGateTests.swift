@@ -1,0 +1,35 @@
+import AppBaseCore
+import AppBaseHTTP
+@testable import AppBasePlatform
+import Logging
+import Testing
+
+/// An app's port answers 503 with Retry-After while the app is down, and routes when it is up.
+@Suite struct AppGateTests {
+    private func router() -> Router {
+        var routes = RouteTable()
+        HealthRoute.register(on: &routes, app: "notes")
+        return Router(app: "notes", routes: routes, cors: .disabled, limits: HTTPLimits(), authenticator: nil,
+                      logger: Logger(label: "test"))
+    }
+
+    private func status(_ decision: DispatchDecision) -> (Int, String?) {
+        guard case .respond(let response) = decision else { return (0, nil) }
+        return (response.status, response.headers["retry-after"])
+    }
+
+    @Test func aClosedGateAnswersUnavailableWithRetryAfter() {
+        let gate = AppGate(app: "notes")
+        let answer = status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health")))
+        #expect(answer.0 == 503)
+        #expect(answer.1 == "1")
+    }
+
+    @Test func anOpenGateRoutesAndClosingItAgainAnswers503() {
+        let gate = AppGate(app: "notes")
+        gate.open(router())
+        #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 200)
+        gate.close()
+        #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 503)
+    }
+}

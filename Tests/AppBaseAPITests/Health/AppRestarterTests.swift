@@ -1,0 +1,88 @@
+import AppBaseCore
+@testable import AppBasePlatform
+import AppBaseTestSupport
+import Logging
+import Synchronization
+import Testing
+
+/// A subtree that records teardowns and starts, and fails its first `failingStarts` starts.
+final class FakeRestartable: AppRestarting {
+    let log = EventLog()
+    private let failingStarts: Mutex<Int>
+    init(failingStarts: Int = 0) { self.failingStarts = Mutex(failingStarts) }
+
+    func tearDown(app: String, reason: String) async { log.record("down:\(app)") }
+
+    func startAgain(app: String) async throws {
+        let fails = failingStarts.withLock { count -> Bool in
+            defer { count -= 1 }
+            return count > 0
+        }
+        log.record(fails ? "start-failed:\(app)" : "up:\(app)")
+        if fails { throw TestFailure("migration failed") }
+    }
+}
+
+/// One-for-one restarts: teardown, backoff, start; the intensity limit leaves an app failed.
+@Suite struct AppRestarterTests {
+    private let fast = RestartPolicy(initialBackoffMillis: 1, maxBackoffMillis: 4, maxRestarts: 3, windowMillis: 60_000)
+
+    @Test func aFailedAppIsTornDownAndStartedAgain() async {
+        let target = FakeRestartable()
+        let bus = EventBus()
+        let lifecycle = bus.subscribe(name: "t", capacity: 100, policy: .backpressure)
+        let restarter = AppRestarter(policy: fast, target: target, bus: bus, clock: ManualWallClock(), logger: Logger(label: "test"))
+        await restarter.appFailed("notes", reason: "probe failed")
+        await restarter.settle("notes")
+        #expect(target.log.events == ["down:notes", "up:notes"])
+        #expect(await restarter.restarts(of: "notes") == 1)
+        var iterator = lifecycle.makeAsyncIterator()
+        guard case .event(.appLifecycle(let event))? = await iterator.next() else {
+            Issue.record("no lifecycle event")
+            return
+        }
+        #expect(event.state == .failed)
+        #expect(event.message?.contains("restart 1 of 3") == true)
+    }
+
+    @Test func aSecondFailureReportDuringARestartIsIgnored() async {
+        let target = FakeRestartable()
+        let restarter = AppRestarter(policy: RestartPolicy(initialBackoffMillis: 50, maxRestarts: 3), target: target,
+                                     bus: EventBus(), clock: ManualWallClock(), logger: Logger(label: "test"))
+        await restarter.appFailed("notes", reason: "probe failed")
+        await restarter.appFailed("notes", reason: "probe failed again")
+        await restarter.settle("notes")
+        #expect(target.log.events == ["down:notes", "up:notes"])
+    }
+
+    @Test func startsThatKeepFailingHitTheIntensityLimitAndStayFailed() async {
+        let target = FakeRestartable(failingStarts: 100)
+        let bus = EventBus()
+        let lifecycle = bus.subscribe(name: "t", capacity: 100, policy: .backpressure)
+        let restarter = AppRestarter(policy: fast, target: target, bus: bus, clock: ManualWallClock(), logger: Logger(label: "test"))
+        await restarter.appFailed("notes", reason: "hung writer")
+        await restarter.settle("notes")
+        #expect(target.log.count(of: "start-failed:notes") == 3)
+        #expect(target.log.events.last == "down:notes")
+        #expect(await restarter.isRestarting("notes") == false)
+        var messages: [String] = []
+        var iterator = lifecycle.makeAsyncIterator()
+        for _ in 0..<lifecycle.pendingCount {
+            if case .event(.appLifecycle(let event))? = await iterator.next() { messages.append(event.message ?? "") }
+        }
+        #expect(messages.count == 4)
+        #expect(messages.last?.hasPrefix("gave up after 3 restarts in 60 s") == true)
+    }
+
+    @Test func anOperatorStartForgetsEarlierFailures() async {
+        let target = FakeRestartable(failingStarts: 100)
+        let restarter = AppRestarter(policy: fast, target: target, bus: EventBus(), clock: ManualWallClock(), logger: Logger(label: "test"))
+        await restarter.appFailed("notes", reason: "crash")
+        await restarter.settle("notes")
+        await restarter.forget("notes")
+        await restarter.appFailed("notes", reason: "crash")
+        await restarter.settle("notes")
+        // Three attempts again after the reset, not an immediate give-up.
+        #expect(target.log.count(of: "start-failed:notes") == 6)
+    }
+}
