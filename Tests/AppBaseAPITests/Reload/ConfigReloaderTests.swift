@@ -62,7 +62,7 @@ final class FakeAppSet: AppSetApplying {
         #expect(diff.added.map(\.name) == ["new"])
         // Removals first (they free names and ports), then changes, then additions.
         #expect(apps.log.events == ["remove:gone", "change:tune", "add:new"])
-        #expect(await reloader.current.apps.map(\.name) == ["keep", "tune", "new"])
+        #expect(await reloader.current.apps.map(\.name).sorted() == ["keep", "new", "tune"])
     }
 
     @Test func anInvalidEditIsRefusedNamingFileAndKeyAndChangesNothing() async throws {
