@@ -75,7 +75,8 @@ public enum APIKeyAdmin {
         return connection
     }
 
-    private static func validName(_ name: String) throws(APIKeyAdminError) -> String {
+    /// The trimmed name, checked against the rules every key name follows (master keys too).
+    package static func validName(_ name: String) throws(APIKeyAdminError) -> String {
         var trimmed = Substring(name)
         while let first = trimmed.first, first.isWhitespace { trimmed = trimmed.dropFirst() }
         while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }

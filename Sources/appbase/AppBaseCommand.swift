@@ -41,14 +41,18 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
-    /// Loads the configuration and checks that it registers `app`.
-    func registeredApp(_ app: String) throws -> (ServerConfiguration, AppConfiguration) {
+    /// Checks that the configuration, or the control plane's list in `master.sqlite`,
+    /// registers `app`.
+    func checkRegistered(_ app: String) async throws {
         let configuration = try loadConfiguration()
-        guard let appConfiguration = configuration.app(named: app) else {
-            let known = configuration.apps.map(\.name).joined(separator: ", ")
-            throw ValidationError("\(config) registers no app named \"\(app)\" (registered: \(known.isEmpty ? "none" : known))")
-        }
-        return (configuration, appConfiguration)
+        if configuration.app(named: app) != nil { return }
+        let created = try await AppDataLocation.apiCreatedApps(dataDirectory: dataDir)
+        if created.contains(app) { return }
+        let known = (configuration.apps.map(\.name) + created).joined(separator: ", ")
+        throw ValidationError("""
+            neither \(config) nor the control plane registers an app named "\(app)" \
+            (registered: \(known.isEmpty ? "none" : known))
+            """)
     }
 }
 

@@ -5,64 +5,98 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// `appbase keys create|list|revoke`: manage an app's API keys, with or without a running server.
+/// `appbase keys create|list|revoke`: manage an app's API keys (`--app NAME`) or the master
+/// keys of the control plane (`--master`), with or without a running server.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage an app's API keys.",
+        commandName: "keys", abstract: "Manage an app's API keys, or the control plane's master keys.",
         subcommands: [Create.self, List.self, Revoke.self])
 
-    /// `appbase keys create --app NAME --name LABEL [--admin]`: prints the new key alone on stdout.
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a key; prints it once, alone on stdout.")
-        @OptionGroup var common: CommonOptions
-        @Option(help: "The app.") var app: String
-        @Option(help: "A label for the key.") var name: String
-        @Flag(help: "An admin key (server-to-server and dashboard) instead of a client key.") var admin = false
+    /// `--app NAME` or `--master`, exactly one.
+    struct Target: ParsableArguments {
+        @Option(help: "The app.") var app: String?
+        @Flag(help: "The control plane's master keys (kept in master.sqlite) instead of an app's keys.") var master = false
 
-        func run() async throws {
-            _ = try common.registeredApp(app)
-            common.restrictNewFilesToThisUser()
-            let (key, record) = try await AppKeyAdministration.create(dataDirectory: common.dataDir, app: app, name: name,
-                                                                       admin: admin)
-            print(key)
-            KeysCommand.note("created \(record.kind) key \(record.id) (\(record.prefix)…) for \(app)")
+        func validate() throws {
+            guard (app == nil) == master else { throw ValidationError("give exactly one of --app NAME and --master") }
+        }
+
+        /// Checks the app is registered; nil for `--master`.
+        func resolve(_ common: CommonOptions) async throws -> String? {
+            guard let app else { return nil }
+            try await common.checkRegistered(app)
+            return app
         }
     }
 
-    /// `appbase keys list --app NAME`.
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List an app's keys (never the secrets).")
+    /// `appbase keys create (--app NAME [--admin] | --master) --name LABEL`: prints the new key alone on stdout.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key; prints it once, alone on stdout.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "The app.") var app: String
+        @OptionGroup var target: Target
+        @Option(help: "A label for the key.") var name: String
+        @Flag(help: "An admin key (server-to-server and dashboard) instead of a client key.") var admin = false
+
+        func validate() throws {
+            if target.master && admin { throw ValidationError("--admin applies to app keys; master keys are always admin") }
+        }
+
+        func run() async throws {
+            common.restrictNewFilesToThisUser()
+            if let app = try await target.resolve(common) {
+                let (key, record) = try await AppKeyAdministration.create(dataDirectory: common.dataDir, app: app, name: name,
+                                                                           admin: admin)
+                print(key)
+                KeysCommand.note("created \(record.kind) key \(record.id) (\(record.prefix)…) for \(app)")
+            } else {
+                let (key, record) = try await MasterKeyAdministration.create(dataDirectory: common.dataDir, name: name)
+                print(key)
+                KeysCommand.note("created master key \(record.id) (\(record.prefix)…)")
+            }
+        }
+    }
+
+    /// `appbase keys list (--app NAME | --master)`.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never the secrets).")
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var target: Target
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            _ = try common.registeredApp(app)
             common.restrictNewFilesToThisUser()
-            let records = try await AppKeyAdministration.list(dataDirectory: common.dataDir, app: app)
+            let records = if let app = try await target.resolve(common) {
+                try await AppKeyAdministration.list(dataDirectory: common.dataDir, app: app)
+            } else {
+                try await MasterKeyAdministration.list(dataDirectory: common.dataDir)
+            }
             if json {
                 print(JSONValue.array(records.map(\.json)).jsonText)
                 return
             }
             for record in records {
                 let status = record.revokedAt.map { "revoked \($0)" } ?? "active"
-                print("\(record.id)  \(record.prefix)…  \(record.kind)  \(record.name)  \(status)")
+                print("\(record.id)  \(record.prefix)…  \(target.master ? "master" : record.kind)  \(record.name)  \(status)")
             }
         }
     }
 
-    /// `appbase keys revoke --app NAME --id ID`.
+    /// `appbase keys revoke (--app NAME | --master) --id ID`.
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by id or display prefix.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "The app.") var app: String
+        @OptionGroup var target: Target
         @Option(help: "The key's id or its display prefix.") var id: String
 
         func run() async throws {
-            _ = try common.registeredApp(app)
             common.restrictNewFilesToThisUser()
-            let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id)
-            KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
+            if let app = try await target.resolve(common) {
+                let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id)
+                KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
+            } else {
+                let record = try await MasterKeyAdministration.revoke(dataDirectory: common.dataDir, idOrPrefix: id)
+                KeysCommand.note("revoked master key \(record.id) (\(record.prefix)…)")
+            }
         }
     }
 

@@ -1,4 +1,7 @@
 import AppBaseSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where an app's data lives, for commands that work on it without a running server.
 public enum AppDataLocation {
@@ -15,5 +18,20 @@ public enum AppDataLocation {
         _ = try await AppMetadata.masterSecret(writer: writer)
         await writer.close()
         return path
+    }
+
+    /// The apps created through the control plane (kept in `master.sqlite`), for commands that
+    /// accept an app the config file does not name. Empty when there is no master database yet.
+    public static func apiCreatedApps(dataDirectory: String) async throws -> [String] {
+        guard access("\(dataDirectory)/master.sqlite", F_OK) == 0 else { return [] }
+        let database = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
+        do {
+            let rows = try await APIAppStore.list(database)
+            await database.close()
+            return rows.map(\.name)
+        } catch {
+            await database.close()
+            throw error
+        }
     }
 }

@@ -16,6 +16,10 @@ import OrderedCollections
 ///
 /// Owns `data/<app>/` and nothing else. Start order: directories → database and every
 /// service's migrations → services → port. Stop order is the reverse.
+///
+/// One instance runs one start: a restart builds a new supervisor. It publishes no lifecycle
+/// events itself: its owner, the `AppRegistry`, moves the app's `AppLifecycle` and publishes
+/// each transition, so the machine has one home.
 actor AppSupervisor {
     private enum State {
         case initial
@@ -45,10 +49,13 @@ actor AppSupervisor {
     private let logger: Logger
     private let hashPool: BlockingWorkPool
     private let limits: HTTPLimits
+    /// Awaited at the start of `prepare`, once the state is `starting`: a test holds a start
+    /// at a known suspension point with it.
+    private let startGate: (@Sendable () async -> Void)?
     private var state = State.initial
 
     init(configuration: AppConfiguration, dataRoot: String, bus: EventBus, clock: any WallClock, logger: Logger,
-         hashPool: BlockingWorkPool, limits: HTTPLimits) {
+         hashPool: BlockingWorkPool, limits: HTTPLimits, startGate: (@Sendable () async -> Void)? = nil) {
         self.configuration = configuration
         self.dataRoot = dataRoot
         self.bus = bus
@@ -56,6 +63,7 @@ actor AppSupervisor {
         self.logger = logger
         self.hashPool = hashPool
         self.limits = limits
+        self.startGate = startGate
     }
 
     nonisolated var name: String { configuration.name }
@@ -87,7 +95,7 @@ actor AppSupervisor {
         var openedReaders: DatabaseReaders?
         var startedServices: [any AppService] = []
         do {
-            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .provisioning)))
+            await startGate?()
             try ensureStillStarting()
             let directory = "\(dataRoot)/\(name)"
             let storage = "\(directory)/storage"
@@ -135,12 +143,10 @@ actor AppSupervisor {
             // Read after the awaits above: a stop may have arrived during them too.
             if case .abandoningStart(let closers) = state {
                 state = .stopped
-                await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopped, message: "stopped while starting")))
                 for closer in closers { closer.resume() }
                 throw error
             }
             state = .failed(String(describing: error))
-            await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .failed, message: String(describing: error))))
             throw error
         }
     }
@@ -152,12 +158,13 @@ actor AppSupervisor {
         }
     }
 
-    /// Records the bound port and announces the app as running.
-    func markBound(port: Int) async {
-        guard case .running(let running) = state else { return }
+    /// Records the bound port. Returns false when a stop arrived first (the app is not running).
+    @discardableResult
+    func markBound(port: Int) -> Bool {
+        guard case .running(let running) = state else { return false }
         state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
                                  router: running.router, port: port))
-        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .running, port: port)))
+        return true
     }
 
     /// The app's port while running.
@@ -189,7 +196,6 @@ actor AppSupervisor {
             return
         }
         guard case .running(let running) = state else { return }
-        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopping)))
         // Concurrently: the change feed must end its streams at once, not after storage has
         // waited for in-flight uploads.
         await withTaskGroup(of: Void.self) { group in
@@ -220,7 +226,6 @@ actor AppSupervisor {
         await running.environment.writer.close()
         await running.environment.readers.close()
         state = .stopped
-        await bus.publish(.appLifecycle(AppLifecycleEvent(app: name, state: .stopped)))
     }
 }
 

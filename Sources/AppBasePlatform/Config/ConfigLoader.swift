@@ -33,6 +33,7 @@ public enum ConfigLoader {
         let last = try ports.int("last", default: 3999, range: 1...65535)
         guard first <= last else { throw ports.error("last", "must not be below ports.first (\(first))") }
         configuration.portRange = first...last
+        configuration.reclaimGraceSeconds = try ports.int("reclaim_grace_seconds", default: 86_400, range: 0...(365 * 86_400))
         try ports.rejectUnknownKeys()
 
         var limits = try root.table("limits")

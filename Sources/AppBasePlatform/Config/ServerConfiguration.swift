@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var accessLog: Bool
     /// `[ports] first`/`last`: where the PortAllocator assigns app ports from.
     public var portRange: ClosedRange<Int>
+    /// `[ports] reclaim_grace_seconds`: how long a deleted app's port stays unassignable.
+    public var reclaimGraceSeconds: Int
     /// `[limits]`: HTTP limits shared by every port.
     public var limits: HTTPLimits
     /// `[auth] hash_threads`, `hash_queue`: the shared Argon2id pool.
@@ -24,20 +26,27 @@ public struct ServerConfiguration: Sendable {
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
     public var sourceFile: String
+    /// The service settings an app created through the control plane starts from (not a file
+    /// key: the defaults; tests lower the hashing cost). `implicit_collections` is always
+    /// false for such apps, whatever this says.
+    public var apiAppServices: AppServiceSettings
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logFormat: AccessLog.Format = .text, accessLog: Bool = true,
-                portRange: ClosedRange<Int> = 3100...3999, limits: HTTPLimits = HTTPLimits(), hashThreads: Int = 1,
-                hashQueue: Int = 64, apps: [AppConfiguration] = [], sourceFile: String = "<memory>") {
+                portRange: ClosedRange<Int> = 3100...3999, reclaimGraceSeconds: Int = 86_400, limits: HTTPLimits = HTTPLimits(), hashThreads: Int = 1,
+                hashQueue: Int = 64, apps: [AppConfiguration] = [], sourceFile: String = "<memory>",
+                apiAppServices: AppServiceSettings = AppServiceSettings()) {
         self.host = host
         self.port = port
         self.logFormat = logFormat
         self.accessLog = accessLog
         self.portRange = portRange
+        self.reclaimGraceSeconds = reclaimGraceSeconds
         self.limits = limits
         self.hashThreads = hashThreads
         self.hashQueue = hashQueue
         self.apps = apps
         self.sourceFile = sourceFile
+        self.apiAppServices = apiAppServices
     }
 
     /// The app called `name`, if registered.

@@ -1,7 +1,8 @@
 import AppBaseCore
 import AppBaseSQLite
 
-/// `data/master.sqlite`: the app registry and port assignments, owned by the root supervisor.
+/// `data/master.sqlite`: port assignments (and ports in their grace period), the apps created
+/// through the control plane, and the master keys; owned by the root supervisor.
 enum MasterDatabase {
     static let migrations = [
         Migration(version: 1, name: "apps", sql: """
@@ -10,6 +11,29 @@ enum MasterDatabase {
                 port INTEGER NOT NULL UNIQUE,
                 created_at TEXT NOT NULL,
                 last_started_at TEXT
+            );
+            """),
+        // Ports of deleted apps wait out `[ports] reclaim_grace_seconds` here before reuse;
+        // apps created through the control plane persist here (the config file names the rest);
+        // master keys authenticate the control plane (stored as SHA-256, like app keys).
+        Migration(version: 2, name: "control plane", sql: """
+            CREATE TABLE port_grace (
+                port INTEGER PRIMARY KEY,
+                app TEXT NOT NULL,
+                released_at INTEGER NOT NULL
+            );
+            CREATE TABLE api_apps (
+                name TEXT PRIMARY KEY,
+                port INTEGER,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE master_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                key_hash BLOB NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
             );
             """),
     ]

@@ -1,16 +1,20 @@
+import AppBaseCollections
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseSQLite
 import Logging
 
 /// The root of the actor tree: owns the event bus, the event loop and HTTP listener, the
-/// master database and PortAllocator, the control socket and one `AppSupervisor` per app.
+/// master database and PortAllocator, the control socket, the control plane and the
+/// `AppRegistry` (which owns one `AppSupervisor` per app).
 ///
 /// Start order: data directory (created `0700`, refused if another user can write it, older
 /// files tightened) → master database → loop and listener → each app (database, migrations,
-/// services, then its port) → control plane port → control socket. Shutdown is the reverse:
-/// stop accepting, end streams, let in-flight requests finish (grace period), close databases
-/// (WAL checkpoint), stop the loop.
+/// services, then its port) → control plane port → control socket. An app that fails to start
+/// is `failed` and the others serve: only master-level failures (data directory, master
+/// database, the master port, an app named both in the config and in `master.sqlite`) make
+/// `start()` throw. Shutdown is the reverse: stop accepting, end streams, let in-flight
+/// requests finish (grace period), close databases (WAL checkpoint), stop the loop.
 public actor RootSupervisor {
     private enum State {
         case initial, starting, running, stopping, stopped
@@ -20,7 +24,7 @@ public actor RootSupervisor {
     public struct Ports: Sendable {
         /// The control plane's port.
         public let master: Int
-        /// Each app's port, by name.
+        /// Each app's port, by name (apps that failed to start are absent).
         public let apps: [String: Int]
     }
 
@@ -34,12 +38,14 @@ public actor RootSupervisor {
     private var loop: EventLoop?
     private var server: HTTPServer?
     private var master: DatabaseWriter?
-    private var apps: [AppSupervisor] = []
     private var hashPool: BlockingWorkPool?
     private var control: ControlSocket?
     private var dataLock: DataDirectoryLock?
-    private let appRouters = SnapshotCell<[String: Router]>([:])
-    private let dashboardRouters = SnapshotCell<[String: Router]>([:])
+    /// The apps, once `start()` has built the runtime they need.
+    public private(set) var registry: AppRegistry?
+    private var eventStreams: EventStreams?
+    private var requestSubscription: BusSubscription?
+    private var requestCounting: Task<Void, Never>?
 
     public init(configuration: ServerConfiguration, dataDirectory: String, clock: any WallClock = SystemWallClock(),
                 logger: Logger) {
@@ -51,6 +57,7 @@ public actor RootSupervisor {
     }
 
     /// Starts everything; returns the bound ports. On failure, whatever started is stopped.
+    /// - Throws: master-level failures only (see the type's documentation).
     public func start() async throws -> Ports {
         guard case .initial = state else { preconditionFailure("RootSupervisor.start called twice") }
         state = .starting
@@ -77,9 +84,16 @@ public actor RootSupervisor {
         }
         let masterDatabase = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
         master = masterDatabase
+        let apiApps = try await APIAppStore.list(masterDatabase)
+        if let clash = apiApps.first(where: { configuration.app(named: $0.name) != nil }) {
+            throw AppSourceConflictError(app: clash.name, configFile: configuration.sourceFile)
+        }
         var reserved: Set<Int> = [configuration.port]
         for app in configuration.apps { if let port = app.port, port != 0 { reserved.insert(port) } }
-        let allocator = PortAllocator(database: masterDatabase, range: configuration.portRange, reserved: reserved, clock: clock)
+        let host = configuration.host
+        let allocator = PortAllocator(database: masterDatabase, range: configuration.portRange, reserved: reserved,
+                                      graceSeconds: configuration.reclaimGraceSeconds, clock: clock,
+                                      isFree: { PortProbe.isFree(host: host, port: $0) })
         try await allocator.load()
 
         let loop = EventLoop()
@@ -90,68 +104,57 @@ public actor RootSupervisor {
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue)
         hashPool = pool
 
-        var appPorts: [String: Int] = [:]
-        for appConfiguration in configuration.apps {
-            let supervisor = AppSupervisor(configuration: appConfiguration, dataRoot: dataDirectory, bus: bus, clock: clock,
-                                           logger: logger, hashPool: pool, limits: configuration.limits)
-            apps.append(supervisor)
-            let router = try await supervisor.prepare()
-            let port = try await bind(appConfiguration, router: router, allocator: allocator, server: server)
-            await supervisor.markBound(port: port)
-            await allocator.markStarted(appConfiguration.name)
-            appPorts[appConfiguration.name] = port
-            appRouters.update { $0[appConfiguration.name] = router }
-            dashboardRouters.update { $0[appConfiguration.name] = DashboardRoutes.router(app: appConfiguration.name,
-                                                                                       limits: configuration.limits, logger: logger) }
-            logger.info("app \(appConfiguration.name) listening on http://\(configuration.host):\(port) (api.\(appConfiguration.name).appbase.local)")
+        let registry = AppRegistry(runtime: AppRegistry.Runtime(
+            server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
+            dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
+            configFile: configuration.sourceFile))
+        self.registry = registry
+        // Counting starts before any app serves, so no summary is missed.
+        let counters = RequestCounters()
+        let subscription = RequestCounters.subscribe(to: bus)
+        requestSubscription = subscription
+        requestCounting = Task { await counters.follow(subscription) }
+
+        // One app's failure leaves it `failed` and the others start.
+        for app in configuration.apps { try? await registry.add(app, source: .config) }
+        for app in apiApps {
+            var services = configuration.apiAppServices
+            services.collections.implicitCollections = false
+            try? await registry.add(AppConfiguration(name: app.name, port: app.port, services: services), source: .api)
         }
 
+        let streams = EventStreams()
+        eventStreams = streams
+        let masterPort = SnapshotCell(configuration.port)
+        let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
+                                        streams: streams, host: host, masterPort: masterPort)
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
+        controlPlane.register(on: &masterRoutes)
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
-        let dispatcher = HostDispatcher(master: masterRouter, apps: appRouters, dashboards: dashboardRouters)
-        let masterPort = try await server.listen(host: configuration.host, port: configuration.port, dispatcher: dispatcher)
-        logger.info("control plane listening on http://\(configuration.host):\(masterPort)")
+        let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters)
+        let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: dispatcher)
+        masterPort.publish(boundMaster)
+        logger.info("control plane listening on http://\(host):\(boundMaster)")
 
-        let supervisors = Dictionary(uniqueKeysWithValues: apps.map { ($0.name, $0) })
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
-            await Self.handleControl(line, apps: supervisors)
+            await Self.handleControl(line, registry: registry)
         }
         state = .running
-        return Ports(master: masterPort, apps: appPorts)
+        return Ports(master: boundMaster, apps: await registry.boundPorts())
     }
 
-    /// Binds an app's port; a port taken by another process is reported for a fixed port, or
-    /// skipped for an assigned one.
-    private func bind(_ app: AppConfiguration, router: Router, allocator: PortAllocator, server: HTTPServer) async throws -> Int {
-        if app.port == 0 {
-            // Ephemeral port (tests): nothing to remember.
-            return try await server.listen(host: configuration.host, port: 0, dispatcher: router)
-        }
-        var busy: Set<Int> = []
-        while true {
-            let port = try await allocator.port(for: app.name, fixed: app.port, avoiding: busy)
-            do {
-                return try await server.listen(host: configuration.host, port: port, dispatcher: router)
-            } catch let error as ListenError where error.addressInUse && app.port == nil {
-                logger.warning("app \(app.name): port \(port) is in use by another process; trying the next free one")
-                busy.insert(port)
-            } catch let error as ListenError {
-                throw AppBaseError.internalError(cause: "app \(app.name): \(error)")
-            }
-        }
-    }
-
-    private static func handleControl(_ line: String, apps: [String: AppSupervisor]) async -> String {
+    private static func handleControl(_ line: String, registry: AppRegistry) async -> String {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return "error expected '<command> <app>'" }
-        guard let app = apps[parts[1]] else { return "error unknown app \(parts[1])" }
         switch parts[0] {
         case "reload-keys":
             do {
-                try await app.reloadKeys()
+                try await registry.reloadKeys(app: parts[1])
                 return "ok"
+            } catch let error as AppBaseError {
+                return "error \(error.message)"
             } catch {
                 return "error \(error)"
             }
@@ -171,15 +174,17 @@ public actor RootSupervisor {
     private func stopAll() async {
         control?.close()
         control = nil
+        eventStreams?.closeAll()
         if let server {
             async let drained: Void = server.shutdown()
-            let supervisors = apps
-            await withTaskGroup(of: Void.self) { group in
-                for app in supervisors { group.addTask { await app.stopServices() } }
-            }
+            await registry?.beginShutdown()
             await drained
         }
-        for app in apps { await app.close() }
+        await registry?.finishShutdown()
+        requestSubscription?.cancel()
+        await requestCounting?.value
+        requestSubscription = nil
+        requestCounting = nil
         await master?.close()
         master = nil
         loop?.stop()
@@ -189,6 +194,20 @@ public actor RootSupervisor {
         hashPool = nil
         dataLock = nil
         logger.info("stopped")
+    }
+}
+
+/// An app named both in the config file and in `master.sqlite` (created through the control
+/// plane): refused at start, since either silently winning would surprise someone.
+public struct AppSourceConflictError: Error, Sendable, CustomStringConvertible {
+    public let app: String
+    public let configFile: String
+    public var description: String {
+        """
+        app \(app) is defined in \(configFile) and was also created through the control plane (kept in \
+        master.sqlite): remove [apps.\(app)] from \(configFile), or delete the API-created app with \
+        DELETE /api/apps/\(app) on a server started without it in the file
+        """
     }
 }
 

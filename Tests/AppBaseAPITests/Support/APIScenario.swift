@@ -6,11 +6,14 @@ enum ScenarioPort: Sendable, CustomStringConvertible {
     case master
     /// An app's own port.
     case app(String)
+    /// The port a placeholder holds (e.g. one captured from a control-plane answer).
+    case variable(String)
 
     var description: String {
         switch self {
         case .master: return "master port"
         case .app(let name): return "\(name)'s port"
+        case .variable(let name): return "port {{\(name)}}"
         }
     }
 }

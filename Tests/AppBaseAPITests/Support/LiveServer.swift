@@ -29,15 +29,18 @@ final class LiveServer: Sendable {
     let ports: RootSupervisor.Ports
     let dataDirectory: String
     let keys: [String: AppKeys]
+    /// A master key for the control plane, made the way `appbase keys create --master` makes it.
+    let masterKey: String
     /// Every audit and lifecycle event published since before `start()`.
     let events: BusRecorder
 
     private init(root: RootSupervisor, ports: RootSupervisor.Ports, dataDirectory: String, keys: [String: AppKeys],
-                 events: BusRecorder) {
+                 masterKey: String, events: BusRecorder) {
         self.root = root
         self.ports = ports
         self.dataDirectory = dataDirectory
         self.keys = keys
+        self.masterKey = masterKey
         self.events = events
     }
 
@@ -48,7 +51,10 @@ final class LiveServer: Sendable {
         services.auth.argon2MemoryKiB = 8
         services.auth.argon2Iterations = 1
         let appConfigurations = apps.map { AppConfiguration(name: $0, port: 0, services: services) }
-        return ServerConfiguration(host: "127.0.0.1", port: 0, accessLog: false, apps: appConfigurations)
+        // Apps created through the control plane get assigned ports from a range away from the
+        // usual ones; the allocator skips any port another test's server holds.
+        return ServerConfiguration(host: "127.0.0.1", port: 0, accessLog: false, portRange: 45100...45999, apps: appConfigurations,
+                                   apiAppServices: services)
     }
 
     /// A logger that discards everything (the suite's output stays readable).
@@ -61,12 +67,13 @@ final class LiveServer: Sendable {
         do {
             var keys: [String: AppKeys] = [:]
             for app in apps { keys[app] = try await makeKeys(dataDirectory: directory, app: app) }
+            let masterKey = try await MasterKeyAdministration.create(dataDirectory: directory, name: "scenario master").key
             let root = RootSupervisor(configuration: configuration(apps: apps), dataDirectory: directory,
                                       logger: silentLogger)
             // Subscribed before start, so the apps' start-up lifecycle events are recorded too.
             let events = BusRecorder(bus: root.bus)
             let ports = try await root.start()
-            return LiveServer(root: root, ports: ports, dataDirectory: directory, keys: keys, events: events)
+            return LiveServer(root: root, ports: ports, dataDirectory: directory, keys: keys, masterKey: masterKey, events: events)
         } catch {
             TemporaryDirectory.remove(directory)
             throw error
@@ -120,14 +127,15 @@ final class LiveServer: Sendable {
         switch target {
         case .master: return ports.master
         case .app(let name): return ports.apps[name]
+        case .variable: return nil
         }
     }
 
     /// Placeholder values every scenario may use: `{{alpha.client}}`, `{{alpha.admin}}`,
     /// `{{alpha.clientID}}`, `{{alpha.adminID}}`, `{{alpha.port}}` (and the same for each app),
-    /// `{{master.port}}`.
+    /// `{{master.port}}`, `{{master.key}}`.
     var variables: [String: String] {
-        var values = ["master.port": String(ports.master)]
+        var values = ["master.port": String(ports.master), "master.key": masterKey]
         for (app, appKeys) in keys {
             values["\(app).client"] = appKeys.client
             values["\(app).clientID"] = appKeys.clientID

@@ -30,7 +30,13 @@ struct ScenarioRunner {
         let name = scenario.name
         let leftovers = await server.events.take()
         #expect(leftovers.isEmpty, "\(name): events published after the previous response: \(leftovers.map(Self.describe))")
-        guard let port = server.port(scenario.port) else {
+        let resolvedPort: Int?
+        if case .variable(let variable) = scenario.port {
+            resolvedPort = Int(resolve("{{\(variable)}}", for: name))
+        } else {
+            resolvedPort = server.port(scenario.port)
+        }
+        guard let port = resolvedPort else {
             Issue.record("\(name): no \(scenario.port)")
             return
         }

@@ -1,0 +1,86 @@
+import AppBaseCore
+import Synchronization
+
+/// Requests served and 5xx answers per app, counted from `.requestCompleted` on the bus (for
+/// AppInfo's `requests`). A drop-and-signal subscriber: a burst never slows a request, and a
+/// dropped summary only makes the count low (the drop is counted too).
+final class RequestCounters: Sendable {
+    struct Counts: Sendable, Hashable {
+        var total: Int64 = 0
+        var errors: Int64 = 0
+    }
+
+    private let counts = Mutex<[String: Counts]>([:])
+    private let droppedSummaries = Atomic<Int>(0)
+
+    /// Counts for `app` (zero before its first request).
+    func counts(for app: String) -> Counts { counts.withLock { $0[app] ?? Counts() } }
+
+    /// Summaries lost to a full buffer since start.
+    var dropped: Int { droppedSummaries.load(ordering: .relaxed) }
+
+    /// Forgets a deleted app's counts (a new app of the same name starts from zero).
+    func reset(_ app: String) { _ = counts.withLock { $0.removeValue(forKey: app) } }
+
+    func record(_ summary: RequestSummary) {
+        counts.withLock { counts in
+            counts[summary.app, default: Counts()].total += 1
+            if summary.status >= 500 { counts[summary.app, default: Counts()].errors += 1 }
+        }
+    }
+
+    /// Follows the bus until `subscription` is cancelled (at shutdown).
+    func follow(_ subscription: BusSubscription) async {
+        for await delivery in subscription {
+            switch delivery {
+            case .event(.requestCompleted(let summary)): record(summary)
+            case .dropped(let count): droppedSummaries.add(count, ordering: .relaxed)
+            case .event: break
+            }
+        }
+    }
+
+    /// The subscription `follow` reads: request summaries only, dropped (and counted) when full.
+    static func subscribe(to bus: EventBus) -> BusSubscription {
+        bus.subscribe(name: "control-plane-requests", capacity: 4096, policy: .dropAndSignal) { event in
+            if case .requestCompleted = event { return true }
+            return false
+        }
+    }
+}
+
+/// The open `/api/events` streams, so shutdown can end them (their bus subscriptions are
+/// cancelled, which ends each stream's loop) before the listener drains.
+final class EventStreams: Sendable {
+    private struct State {
+        var open: [ObjectIdentifier: BusSubscription] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers a stream's subscription; false (and cancelled) once shutdown began.
+    func add(_ subscription: BusSubscription) -> Bool {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.open[ObjectIdentifier(subscription)] = subscription
+            return true
+        }
+        if !accepted { subscription.cancel() }
+        return accepted
+    }
+
+    func remove(_ subscription: BusSubscription) {
+        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(subscription)) }
+    }
+
+    /// Ends every stream and refuses new ones.
+    func closeAll() {
+        let open = state.withLock { state -> [BusSubscription] in
+            state.closed = true
+            defer { state.open.removeAll() }
+            return Array(state.open.values)
+        }
+        open.forEach { $0.cancel() }
+    }
+}
