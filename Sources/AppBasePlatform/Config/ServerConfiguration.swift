@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
     public var sourceFile: String
+    /// Whether the server watches `sourceFile` for hot reload (`appbase serve` does; a
+    /// configuration built in memory, as in tests, has no file to watch).
+    public var watchesSourceFile = false
     /// The service settings an app created through the control plane starts from (not a file
     /// key: the defaults; tests lower the hashing cost). `implicit_collections` is always
     /// false for such apps, whatever this says.

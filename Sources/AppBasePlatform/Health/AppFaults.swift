@@ -16,7 +16,7 @@ struct AppRunningParts: Sendable {
 ///
 /// Only reachable with `[faults] enabled = true` (see `FaultRoutes`). Each fault breaks the
 /// real thing the HealthMonitor probes, so detection is not faked:
-/// - `crash`: the app's gate closes (its clients get 503, as from a dead process) and its
+/// - `crash`: the app's routes are withdrawn (its clients get 503, as from a dead process) and its
 ///   services shut down at once, ending its streams;
 /// - `hang`: a job blocks the writer's thread, so writes and the database probe stop answering;
 /// - `db`: the reader connections close, so reads (and the database probe) fail.
@@ -28,10 +28,11 @@ final class AppFaults: Sendable {
     init() {}
 
     /// Breaks `app` as `kind` says.
-    func inject(_ kind: FaultKind, app: String, parts: AppRunningParts, gate: AppGate?) async {
+    /// - Parameter crash: withdraws the app's routes (its owner answers 503 from then on).
+    func inject(_ kind: FaultKind, app: String, parts: AppRunningParts, crash: @Sendable () -> Void) async {
         switch kind {
         case .crash:
-            gate?.close()
+            crash()
             await withTaskGroup(of: Void.self) { group in
                 for service in parts.services { group.addTask { await service.shutdown() } }
             }

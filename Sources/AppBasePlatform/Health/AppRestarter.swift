@@ -10,16 +10,19 @@ public protocol AppRestarting: Sendable {
     /// Starts the subtree again (database, migrations, services, routes); publishes `running`.
     /// - Throws: why it could not start; the restarter counts that as one more failure.
     func startAgain(app: String) async throws
+    /// The app is `failed` for `message` ("restart 2 of 5 in 200 ms: …", "gave up after …"):
+    /// the lifecycle owner records it (AppInfo `lastError`) and publishes the transition.
+    func recordFailure(app: String, message: String) async
 }
 
 /// Restarts failed apps one-for-one with exponential backoff under the intensity limit.
 ///
 /// Each app's restart cycle runs in its own task, so a slow or backing-off app never holds up
-/// the HealthMonitor or another app. Every step is a lifecycle event on the bus.
+/// the HealthMonitor or another app. Every step is reported to the lifecycle owner
+/// (`recordFailure`), which publishes it on the bus: the machine has one home.
 public actor AppRestarter {
     private let policy: RestartPolicy
     private let target: any AppRestarting
-    private let bus: EventBus
     private let clock: any WallClock
     private let logger: Logger
     private var histories: [String: RestartHistory] = [:]
@@ -28,10 +31,9 @@ public actor AppRestarter {
     private var nextCycle = 0
     private var restartCounts: [String: Int] = [:]
 
-    public init(policy: RestartPolicy, target: any AppRestarting, bus: EventBus, clock: any WallClock, logger: Logger) {
+    public init(policy: RestartPolicy, target: any AppRestarting, clock: any WallClock, logger: Logger) {
         self.policy = policy
         self.target = target
-        self.bus = bus
         self.clock = clock
         self.logger = logger
     }
@@ -84,12 +86,12 @@ public actor AppRestarter {
                 let message = "gave up after \(count) restarts in \(policy.windowMillis / 1000) s: \(reason); start it again by hand"
                 logger.error("app \(app) \(message)")
                 await target.tearDown(app: app, reason: reason)
-                await bus.publish(.appLifecycle(AppLifecycleEvent(app: app, state: .failed, message: message)))
+                await target.recordFailure(app: app, message: message)
                 return
             case .restart(let backoff, let attempt):
                 let message = "restart \(attempt) of \(policy.maxRestarts) in \(backoff) ms: \(reason)"
                 logger.warning("app \(app) \(message)")
-                await bus.publish(.appLifecycle(AppLifecycleEvent(app: app, state: .failed, message: message)))
+                await target.recordFailure(app: app, message: message)
                 await target.tearDown(app: app, reason: reason)
                 try? await Task.sleep(for: .milliseconds(backoff))
                 guard !Task.isCancelled else { break }

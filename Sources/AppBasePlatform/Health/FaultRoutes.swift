@@ -8,11 +8,14 @@ public enum FaultRoutes {
     /// Largest body accepted (the JSON is one short object).
     static let bodyLimit = 1024
 
-    /// Adds the route when `settings.enabled`; does nothing otherwise.
-    public static func register(on routes: inout RouteTable, settings: FaultSettings, auth: RouteAuth = .apiKey,
+    /// Adds the route when `settings.enabled`; does nothing otherwise. `authorize` runs first
+    /// (the control plane's master-key check) and throws to refuse.
+    public static func register(on routes: inout RouteTable, settings: FaultSettings,
+                                authorize: @escaping @Sendable (HTTPRequest) async throws -> Void,
                                 injector: any FaultInjecting) {
         guard settings.enabled else { return }
-        routes.add(.POST, "/api/apps/:name/faults", auth: auth, bodyLimit: bodyLimit) { request, context in
+        routes.add(.POST, "/api/apps/:name/faults", auth: .none, bodyLimit: bodyLimit) { request, context in
+            try await authorize(request)
             let app = context.parameters["name"] ?? ""
             let kind = try parseKind(try await request.body.collect(upTo: bodyLimit))
             try await injector.injectFault(kind, into: app)

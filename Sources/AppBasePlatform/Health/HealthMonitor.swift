@@ -85,6 +85,7 @@ public actor HealthMonitor {
         let generations = Dictionary(due.map { ($0.app, $0.generation) }, uniquingKeysWith: { first, _ in first })
         for report in reports.sorted(by: { $0.app < $1.app }) {
             await bus.publish(.health(report))
+            await verdicts.recordReport(report)
             await judge(report, generation: generations[report.app] ?? 0)
         }
         return reports

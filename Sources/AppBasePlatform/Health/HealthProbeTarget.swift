@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// One running app as the HealthMonitor sees it: something to send `GET /health` through and
 /// something to run `SELECT 1` on. Implemented by the platform for each app subtree, and by
 /// fakes in tests.
@@ -21,10 +23,16 @@ public protocol HealthTargetSource: Sendable {
 /// What the HealthMonitor tells the owner of the apps' lifecycle (the registry) when an
 /// app's verdict changes. Reports themselves travel on the bus (`.health`).
 public protocol HealthVerdictHandling: Sendable {
+    /// Every report of a round (after it is on the bus): the registry keeps the last one.
+    func recordReport(_ report: HealthReport) async
     /// One probe failed after the app was healthy: `running → degraded`.
     func appDegraded(_ app: String, reason: String) async
     /// A probe passed after the app was degraded: `degraded → running`.
     func appRecovered(_ app: String) async
     /// `failures_before_restart` consecutive probes failed: tear it down and restart it.
     func appFailed(_ app: String, reason: String) async
+}
+
+extension HealthVerdictHandling {
+    public func recordReport(_ report: HealthReport) async {}
 }

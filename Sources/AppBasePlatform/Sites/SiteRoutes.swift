@@ -6,10 +6,13 @@ import OrderedCollections
 /// `PUT /api/apps/:name/site` on the control plane: a tar (`application/x-tar`) or zip
 /// (`application/zip`) body becomes the app's static site → 200 `{"files": N, "bytes": M}`.
 public enum SiteRoutes {
-    /// Adds the route. `appExists` answers whether `name` is a registered app (404 otherwise).
+    /// Adds the route. `authorize` runs first (the control plane's master-key check) and throws
+    /// to refuse; `appExists` answers whether `name` is a registered app (404 otherwise).
     public static func register(on routes: inout RouteTable, dataRoot: String, limits: SiteLimits = SiteLimits(),
-                                auth: RouteAuth = .apiKey, appExists: @escaping @Sendable (String) async -> Bool) {
-        routes.add(.PUT, "/api/apps/:name/site", auth: auth, bodyLimit: limits.maxArchiveBytes) { request, context in
+                                authorize: @escaping @Sendable (HTTPRequest) async throws -> Void,
+                                appExists: @escaping @Sendable (String) async -> Bool) {
+        routes.add(.PUT, "/api/apps/:name/site", auth: .none, bodyLimit: limits.maxArchiveBytes) { request, context in
+            try await authorize(request)
             let app = context.parameters["name"] ?? ""
             guard await appExists(app) else { throw AppBaseError.notFound("No app named \(SitePath.printable(app)).") }
             let mediaType = MediaType.essence(request.headers["content-type"] ?? "")

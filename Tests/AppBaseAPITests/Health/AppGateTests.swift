@@ -18,18 +18,20 @@ import Testing
         return (response.status, response.headers["retry-after"])
     }
 
-    @Test func aClosedGateAnswersUnavailableWithRetryAfter() {
-        let gate = AppGate(app: "notes")
+    @Test func anAppWithNoEntryAnswersUnavailableWithRetryAfter() {
+        let gate = AppGate(app: "notes", dispatchers: SnapshotCell([:]))
         let answer = status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health")))
         #expect(answer.0 == 503)
         #expect(answer.1 == "1")
     }
 
-    @Test func anOpenGateRoutesAndClosingItAgainAnswers503() {
-        let gate = AppGate(app: "notes")
-        gate.open(router())
+    @Test func theGateFollowsTheMapFromRouterToUnavailableAndBack() {
+        let map = SnapshotCell<[String: any HTTPDispatcher]>(["notes": router()])
+        let gate = AppGate(app: "notes", dispatchers: map)
         #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 200)
-        gate.close()
-        #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 503)
+        map.update { $0["notes"] = AppGate.Unavailable(app: "notes") }
+        #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))) == (503, "1"))
+        map.update { $0["notes"] = router() }
+        #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 200)
     }
 }

@@ -13,6 +13,9 @@ final class FakeRestartable: AppRestarting {
 
     func tearDown(app: String, reason: String) async { log.record("down:\(app)") }
 
+    let failures = Mutex<[String]>([])
+    func recordFailure(app: String, message: String) async { failures.withLock { $0.append(message) } }
+
     func startAgain(app: String) async throws {
         let fails = failingStarts.withLock { count -> Bool in
             defer { count -= 1 }
@@ -29,26 +32,18 @@ final class FakeRestartable: AppRestarting {
 
     @Test func aFailedAppIsTornDownAndStartedAgain() async {
         let target = FakeRestartable()
-        let bus = EventBus()
-        let lifecycle = bus.subscribe(name: "t", capacity: 100, policy: .backpressure)
-        let restarter = AppRestarter(policy: fast, target: target, bus: bus, clock: ManualWallClock(), logger: Logger(label: "test"))
+        let restarter = AppRestarter(policy: fast, target: target, clock: ManualWallClock(), logger: Logger(label: "test"))
         await restarter.appFailed("notes", reason: "probe failed")
         await restarter.settle("notes")
         #expect(target.log.events == ["down:notes", "up:notes"])
         #expect(await restarter.restarts(of: "notes") == 1)
-        var iterator = lifecycle.makeAsyncIterator()
-        guard case .event(.appLifecycle(let event))? = await iterator.next() else {
-            Issue.record("no lifecycle event")
-            return
-        }
-        #expect(event.state == .failed)
-        #expect(event.message?.contains("restart 1 of 3") == true)
+        #expect(target.failures.withLock { $0 } == ["restart 1 of 3 in 1 ms: probe failed"])
     }
 
     @Test func aSecondFailureReportDuringARestartIsIgnored() async {
         let target = FakeRestartable()
         let restarter = AppRestarter(policy: RestartPolicy(initialBackoffMillis: 50, maxRestarts: 3), target: target,
-                                     bus: EventBus(), clock: ManualWallClock(), logger: Logger(label: "test"))
+                                     clock: ManualWallClock(), logger: Logger(label: "test"))
         await restarter.appFailed("notes", reason: "probe failed")
         await restarter.appFailed("notes", reason: "probe failed again")
         await restarter.settle("notes")
@@ -57,26 +52,20 @@ final class FakeRestartable: AppRestarting {
 
     @Test func startsThatKeepFailingHitTheIntensityLimitAndStayFailed() async {
         let target = FakeRestartable(failingStarts: 100)
-        let bus = EventBus()
-        let lifecycle = bus.subscribe(name: "t", capacity: 100, policy: .backpressure)
-        let restarter = AppRestarter(policy: fast, target: target, bus: bus, clock: ManualWallClock(), logger: Logger(label: "test"))
+        let restarter = AppRestarter(policy: fast, target: target, clock: ManualWallClock(), logger: Logger(label: "test"))
         await restarter.appFailed("notes", reason: "hung writer")
         await restarter.settle("notes")
         #expect(target.log.count(of: "start-failed:notes") == 3)
         #expect(target.log.events.last == "down:notes")
         #expect(await restarter.isRestarting("notes") == false)
-        var messages: [String] = []
-        var iterator = lifecycle.makeAsyncIterator()
-        for _ in 0..<lifecycle.pendingCount {
-            if case .event(.appLifecycle(let event))? = await iterator.next() { messages.append(event.message ?? "") }
-        }
+        let messages = target.failures.withLock { $0 }
         #expect(messages.count == 4)
         #expect(messages.last?.hasPrefix("gave up after 3 restarts in 60 s") == true)
     }
 
     @Test func anOperatorStartForgetsEarlierFailures() async {
         let target = FakeRestartable(failingStarts: 100)
-        let restarter = AppRestarter(policy: fast, target: target, bus: EventBus(), clock: ManualWallClock(), logger: Logger(label: "test"))
+        let restarter = AppRestarter(policy: fast, target: target, clock: ManualWallClock(), logger: Logger(label: "test"))
         await restarter.appFailed("notes", reason: "crash")
         await restarter.settle("notes")
         await restarter.forget("notes")

@@ -19,7 +19,7 @@ final class FakeInjector: FaultInjecting {
 @Suite struct FaultRoutesTests {
     private func router(enabled: Bool, injector: FakeInjector) -> Router {
         var routes = RouteTable()
-        FaultRoutes.register(on: &routes, settings: FaultSettings(enabled: enabled), auth: .none, injector: injector)
+        FaultRoutes.register(on: &routes, settings: FaultSettings(enabled: enabled), authorize: { _ in }, injector: injector)
         return Router(app: "master", routes: routes, cors: .disabled, limits: HTTPLimits(), authenticator: nil,
                       logger: Logger(label: "test"))
     }

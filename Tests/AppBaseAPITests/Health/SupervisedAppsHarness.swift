@@ -24,6 +24,7 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
     private var configurations: [String: AppConfiguration] = [:]
     private var running: [String: Running] = [:]
     private var gates: [String: AppGate] = [:]
+    private let dispatchers = SnapshotCell<[String: any HTTPDispatcher]>([:])
     private(set) var ports: [String: Int] = [:]
     /// Each app's admin key.
     private(set) var adminKeys: [String: String] = [:]
@@ -41,12 +42,12 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
     func start(health: HealthSettings) async throws {
         for name in configurations.keys.sorted() {
             adminKeys[name] = try await LiveServer.makeKeys(dataDirectory: directory, app: name).admin
-            let gate = AppGate(app: name)
+            let gate = AppGate(app: name, dispatchers: dispatchers)
             gates[name] = gate
             try await launch(name)
             ports[name] = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: gate)
         }
-        restarter = AppRestarter(policy: health.restartPolicy, target: self, bus: bus, clock: SystemWallClock(),
+        restarter = AppRestarter(policy: health.restartPolicy, target: self, clock: SystemWallClock(),
                                  logger: LiveServer.silentLogger)
         let monitor = HealthMonitor(settings: health, bus: bus, targets: self, verdicts: self, logger: LiveServer.silentLogger)
         self.monitor = monitor
@@ -73,13 +74,13 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
     }
 
     private func launch(_ name: String) async throws {
-        guard let configuration = configurations[name], let gate = gates[name] else { throw TestFailure("no app \(name)") }
+        guard let configuration = configurations[name] else { throw TestFailure("no app \(name)") }
         let supervisor = AppSupervisor(configuration: configuration, dataRoot: directory, bus: bus, clock: SystemWallClock(),
                                        logger: LiveServer.silentLogger, hashPool: pool, limits: HTTPLimits())
         let router = try await supervisor.prepare()
         generation += 1
         running[name] = Running(supervisor: supervisor, generation: generation)
-        gate.open(router)
+        dispatchers.update { $0[name] = router }
         log.record("up:\(name)")
     }
 
@@ -98,7 +99,7 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
     // MARK: AppRestarting
 
     func tearDown(app: String, reason: String) async {
-        gates[app]?.close()
+        dispatchers.update { $0[app] = AppGate.Unavailable(app: app) }
         faults.releaseHangs(of: app)
         guard let current = running.removeValue(forKey: app) else { return }
         await current.supervisor.stopServices()
@@ -108,13 +109,15 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
 
     func startAgain(app: String) async throws { try await launch(app) }
 
+    func recordFailure(app: String, message: String) async { log.record("failure:\(app)") }
+
     // MARK: FaultInjecting
 
     func injectFault(_ kind: FaultKind, into app: String) async throws {
         guard let current = running[app], let parts = await current.supervisor.runningParts else {
             throw AppBaseError(status: 503, code: .unavailable, message: "App \(app) is not running.")
         }
-        await faults.inject(kind, app: app, parts: parts, gate: gates[app])
+        await faults.inject(kind, app: app, parts: parts, crash: { self.dispatchers.update { $0[app] = AppGate.Unavailable(app: app) } })
     }
 
     // MARK: HealthVerdictHandling
