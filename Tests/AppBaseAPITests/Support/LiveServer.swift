@@ -62,14 +62,17 @@ final class LiveServer: Sendable {
 
     /// Creates a data directory with keys for every app, then starts a root supervisor on it.
     /// - Throws: what key creation or `RootSupervisor.start()` throws (the directory is removed).
-    static func start(apps: [String] = appNames) async throws -> LiveServer {
+    /// `configure` may change the configuration first (`[faults]`, `[health]`).
+    static func start(apps: [String] = appNames,
+                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> LiveServer {
         let directory = try TemporaryDirectory.make(prefix: "appbase-api")
         do {
             var keys: [String: AppKeys] = [:]
             for app in apps { keys[app] = try await makeKeys(dataDirectory: directory, app: app) }
             let masterKey = try await MasterKeyAdministration.create(dataDirectory: directory, name: "scenario master").key
-            let root = RootSupervisor(configuration: configuration(apps: apps), dataDirectory: directory,
-                                      logger: silentLogger)
+            var configuration = configuration(apps: apps)
+            configure(&configuration)
+            let root = RootSupervisor(configuration: configuration, dataDirectory: directory, logger: silentLogger)
             // Subscribed before start, so the apps' start-up lifecycle events are recorded too.
             let events = BusRecorder(bus: root.bus)
             let ports = try await root.start()
