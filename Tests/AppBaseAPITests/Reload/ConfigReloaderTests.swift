@@ -34,6 +34,21 @@ final class FakeAppSet: AppSetApplying {
         }
     }
 
+    /// A scratch directory holding `appbase.toml` with `text`; remove `directory` when done.
+    static func scratchConfig(_ text: String) throws -> (directory: String, path: String) {
+        let directory = try TemporaryDirectory.make(prefix: "reload")
+        let path = directory + "/appbase.toml"
+        try write(text, to: path)
+        return (directory, path)
+    }
+
+    /// A reloader over a scratch file holding `text`, applying to `apps`.
+    private func makeReloader(_ text: String, apps: FakeAppSet) throws -> (reloader: ConfigReloader, directory: String, path: String) {
+        let (directory, path) = try Self.scratchConfig(text)
+        let reloader = ConfigReloader(path: path, current: try ConfigLoader.load(path: path), apps: apps, logger: Logger(label: "test"))
+        return (reloader, directory, path)
+    }
+
     @Test func theDiffNamesAddedRemovedAndChangedAppsAndRestartOnlySections() throws {
         let old = try ConfigLoader.parse("[apps.a]\n[apps.b]\nport = 3200\n[apps.c]\n", file: "old.toml")
         let new = try ConfigLoader.parse("[server]\nport = 9000\n[apps.b]\nport = 3201\n[apps.c]\n[apps.d]\n", file: "new.toml")
@@ -46,12 +61,9 @@ final class FakeAppSet: AppSetApplying {
     }
 
     @Test func anEditAddsRemovesAndReconfiguresThroughTheRegistry() async throws {
-        let directory = try TemporaryDirectory.make(prefix: "reload")
-        defer { TemporaryDirectory.remove(directory) }
-        let path = directory + "/appbase.toml"
-        try Self.write("[apps.keep]\n[apps.gone]\n[apps.tune]\n", to: path)
         let apps = FakeAppSet()
-        let reloader = ConfigReloader(path: path, current: try ConfigLoader.load(path: path), apps: apps, logger: Logger(label: "test"))
+        let (reloader, directory, path) = try makeReloader("[apps.keep]\n[apps.gone]\n[apps.tune]\n", apps: apps)
+        defer { TemporaryDirectory.remove(directory) }
         try Self.write("[apps.keep]\n[apps.tune]\ncors_origins = [\"http://x.test\"]\n[apps.new]\n", to: path)
         let outcome = await reloader.reload()
         guard case .applied(let diff, let failures) = outcome else {
@@ -66,12 +78,9 @@ final class FakeAppSet: AppSetApplying {
     }
 
     @Test func anInvalidEditIsRefusedNamingFileAndKeyAndChangesNothing() async throws {
-        let directory = try TemporaryDirectory.make(prefix: "reload")
-        defer { TemporaryDirectory.remove(directory) }
-        let path = directory + "/appbase.toml"
-        try Self.write("[apps.keep]\n", to: path)
         let apps = FakeAppSet()
-        let reloader = ConfigReloader(path: path, current: try ConfigLoader.load(path: path), apps: apps, logger: Logger(label: "test"))
+        let (reloader, directory, path) = try makeReloader("[apps.keep]\n", apps: apps)
+        defer { TemporaryDirectory.remove(directory) }
         try Self.write("[apps.keep]\n[apps.new]\nport = 70000\n", to: path)
         let outcome = await reloader.reload()
         #expect(outcome == .refused(ConfigError(file: path, key: "apps.new.port", problem: "must be between 1 and 65535, got 70000")))
@@ -80,12 +89,9 @@ final class FakeAppSet: AppSetApplying {
     }
 
     @Test func oneAppFailingToStartDoesNotStopTheOthers() async throws {
-        let directory = try TemporaryDirectory.make(prefix: "reload")
-        defer { TemporaryDirectory.remove(directory) }
-        let path = directory + "/appbase.toml"
-        try Self.write("", to: path)
         let apps = FakeAppSet(failing: ["broken"])
-        let reloader = ConfigReloader(path: path, current: try ConfigLoader.load(path: path), apps: apps, logger: Logger(label: "test"))
+        let (reloader, directory, path) = try makeReloader("", apps: apps)
+        defer { TemporaryDirectory.remove(directory) }
         try Self.write("[apps.broken]\n[apps.fine]\n", to: path)
         let outcome = await reloader.reload()
         guard case .applied(_, let failures) = outcome else {

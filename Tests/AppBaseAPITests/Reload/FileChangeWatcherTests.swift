@@ -8,10 +8,8 @@ import Glibc
 /// The libuv watch behind config hot reload: a rewrite of the file and SIGHUP each call back.
 @Suite struct FileChangeWatcherTests {
     @Test func rewritingTheFileAndSIGHUPAreBothReported() async throws {
-        let directory = try TemporaryDirectory.make(prefix: "watch")
+        let (directory, path) = try ConfigReloaderTests.scratchConfig("")
         defer { TemporaryDirectory.remove(directory) }
-        let path = directory + "/appbase.toml"
-        try ConfigReloaderTests.write("", to: path)
         let loop = EventLoop()
         defer { loop.stop() }
         let log = EventLog()
