@@ -109,6 +109,13 @@ struct ControlPlaneServerTests {
         let stoppedEvent = try #require(try await reader.next())
         #expect(stoppedEvent.json["state"] == "stopped")
 
+        await server.root.bus.publish(.health(HealthReport(app: "alpha", healthy: false, routerMicros: 120, message: "db probe timed out")))
+        let health = try #require(try await reader.next())
+        #expect(health.event == "health")
+        #expect(health.json["app"] == "alpha" && health.json["healthy"] == false)
+        #expect(health.json["routerMicros"]?.intValue == 120 && health.json["databaseMicros"] == .null)
+        #expect(health.json["message"] == "db probe timed out")
+
         let refused = try await ServerSentEventReader.open(port: server.ports.master, path: "/api/events")
         #expect(refused.status == 401)
         await server.stop()
