@@ -10,6 +10,10 @@ final class FakeProbeTarget: HealthProbeTarget {
     private let router = Mutex(Behaviour.pass)
     private let database = Mutex(Behaviour.pass)
     let probes = Mutex(0)
+    /// Hung probes waiting for `releaseHangs()`.
+    private let hung = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Set once `releaseHangs()` ran.
+    let released = Atomic<Bool>(false)
 
     init(app: String, generation: Int = 1) {
         self.app = app
@@ -31,14 +35,21 @@ final class FakeProbeTarget: HealthProbeTarget {
         case .pass: return
         case .fail: throw TestFailure(failure)
         case .hang:
-            // Like a writer thread that is blocked: ignores cancellation, ends only much later.
+            // Like a writer thread that is blocked: ignores cancellation, ends only when released.
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                Task.detached {
-                    try? await Task.sleep(for: .seconds(3))
+                if released.load(ordering: .acquiring) {
                     continuation.resume()
+                } else {
+                    hung.withLock { $0.append(continuation) }
                 }
             }
         }
+    }
+
+    /// Ends every hung probe (and any later one at once).
+    func releaseHangs() {
+        released.store(true, ordering: .releasing)
+        for continuation in hung.withLock({ waiting in defer { waiting.removeAll() }; return waiting }) { continuation.resume() }
     }
 }
 
