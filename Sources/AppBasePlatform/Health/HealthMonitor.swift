@@ -30,6 +30,10 @@ public actor HealthMonitor {
     private let logger: Logger
     private var state = State.idle
     private var records: [String: AppRecord] = [:]
+    /// Probes that outlived their deadline and have not ended yet, by app and generation. While
+    /// one is out, the app is not probed again: it fails at once (its writer is still stuck),
+    /// so a hang is failed after `failures_before_restart` rounds, not after as many timeouts.
+    private var stuck: [String: (generation: Int, probes: LateProbes)] = [:]
 
     public init(settings: HealthSettings, bus: EventBus, targets: any HealthTargetSource,
                 verdicts: any HealthVerdictHandling, logger: Logger) {
@@ -76,12 +80,33 @@ public actor HealthMonitor {
             return record.verdict != .failed
         }
         let timeout = settings.timeoutMillis
-        let reports = await withTaskGroup(of: HealthReport.self) { group in
-            for target in due { group.addTask { await Self.probe(target, timeoutMillis: timeout) } }
-            var reports: [HealthReport] = []
-            for await report in group { reports.append(report) }
-            return reports
+        var reports: [HealthReport] = []
+        var probing: [any HealthProbeTarget] = []
+        var stillStuck: [String: (generation: Int, probes: LateProbes)] = [:]
+        for target in due {
+            if let hung = stuck[target.app], hung.generation == target.generation, hung.probes.isStuck {
+                reports.append(HealthReport(app: target.app, healthy: false,
+                                            message: "an earlier probe is still unanswered after \(timeout) ms"))
+                stillStuck[target.app] = hung
+            } else {
+                probing.append(target)
+            }
         }
+        let probed = await withTaskGroup(of: (HealthReport, LateProbes, Int).self) { group in
+            for target in probing {
+                let generation = target.generation
+                group.addTask {
+                    let (report, late) = await Self.probe(target, timeoutMillis: timeout)
+                    return (report, late, generation)
+                }
+            }
+            var results: [(HealthReport, LateProbes, Int)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (report, late, generation) in probed where late.isStuck { stillStuck[report.app] = (generation, late) }
+        stuck = stillStuck
+        reports += probed.map(\.0)
         let generations = Dictionary(due.map { ($0.app, $0.generation) }, uniquingKeysWith: { first, _ in first })
         for report in reports.sorted(by: { $0.app < $1.app }) {
             await bus.publish(.health(report))
@@ -91,17 +116,27 @@ public actor HealthMonitor {
         return reports
     }
 
-    /// Both probes of one app, concurrently, each against the timeout.
-    static func probe(_ target: any HealthProbeTarget, timeoutMillis: Int) async -> HealthReport {
-        async let router = ProbeDeadline.run(timeoutMillis: timeoutMillis) { try await target.probeRouter() }
-        async let database = ProbeDeadline.run(timeoutMillis: timeoutMillis) { try await target.probeDatabase() }
+    /// Both probes of one app, concurrently, each against the timeout; also which of them are
+    /// still running past it.
+    static func probe(_ target: any HealthProbeTarget, timeoutMillis: Int) async -> (HealthReport, LateProbes) {
+        let late = LateProbes()
+        async let router = ProbeDeadline.run(timeoutMillis: timeoutMillis, settled: { late.settled(0) }) {
+            try await target.probeRouter()
+        }
+        async let database = ProbeDeadline.run(timeoutMillis: timeoutMillis, settled: { late.settled(1) }) {
+            try await target.probeDatabase()
+        }
         let (routerOutcome, databaseOutcome) = await (router, database)
+        for (index, outcome) in [routerOutcome, databaseOutcome].enumerated() {
+            if case .timedOut = outcome { late.markLate(index) }
+        }
         var problems: [String] = []
         if let problem = describe(routerOutcome) { problems.append("router: \(problem)") }
         if let problem = describe(databaseOutcome) { problems.append("database: \(problem)") }
-        return HealthReport(app: target.app, healthy: problems.isEmpty, routerMicros: routerOutcome.micros,
-                            databaseMicros: databaseOutcome.micros,
-                            message: problems.isEmpty ? nil : problems.joined(separator: "; "))
+        let report = HealthReport(app: target.app, healthy: problems.isEmpty, routerMicros: routerOutcome.micros,
+                                  databaseMicros: databaseOutcome.micros,
+                                  message: problems.isEmpty ? nil : problems.joined(separator: "; "))
+        return (report, late)
     }
 
     private static func describe(_ outcome: ProbeDeadline.Outcome) -> String? {

@@ -33,12 +33,15 @@ enum ProbeDeadline {
         }
     }
 
-    /// Runs `probe`; returns at the latest about `timeoutMillis` later.
-    static func run(timeoutMillis: Int, _ probe: @escaping @Sendable () async throws -> Void) async -> Outcome {
+    /// Runs `probe`; returns at the latest about `timeoutMillis` later. `settled` runs when the
+    /// probe itself has ended (at once for a probe that answered; later for a hung one).
+    static func run(timeoutMillis: Int, settled: @escaping @Sendable () -> Void = {},
+                    _ probe: @escaping @Sendable () async throws -> Void) async -> Outcome {
         await withCheckedContinuation { continuation in
             let once = Once(continuation)
             let started = MonotonicTime.nanoseconds()
             let work = Task {
+                defer { settled() }
                 do {
                     try await probe()
                     once.finish(.passed(micros: Int64((MonotonicTime.nanoseconds() - started) / 1000)))

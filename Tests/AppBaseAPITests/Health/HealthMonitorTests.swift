@@ -90,8 +90,15 @@ import Testing
         let reports = await monitor.probeRound()
         // The round came back while the probe was still hung: nothing released it yet.
         let stillHung = !target.released.load(ordering: .acquiring)
+        // The next round does not queue another probe behind the hung one: it fails at once.
+        let probesBefore = target.probes.withLock { $0 }
+        let second = await monitor.probeRound()
+        let probesAfter = target.probes.withLock { $0 }
         target.releaseHangs()
         #expect(stillHung)
+        #expect(second.first?.message == "an earlier probe is still unanswered after 50 ms")
+        #expect(probesAfter == probesBefore)
+        #expect(verdicts.log.events == ["degraded:notes", "failed:notes"])
         #expect(reports.first?.healthy == false)
         #expect(reports.first?.databaseMicros == nil)
         #expect(reports.first?.routerMicros != nil)
