@@ -152,7 +152,7 @@ public actor RootSupervisor {
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
             await Self.handleControl(line, registry: registry)
         }
-        try await startHealthAndReload(registry: registry, loop: loop)
+        await startHealthAndReload(registry: registry, loop: loop)
         state = .running
         return Ports(master: boundMaster, apps: await registry.boundPorts())
     }
@@ -185,7 +185,7 @@ public actor RootSupervisor {
 
     /// The HealthMonitor and restarter over the registry, and — for a server started from a
     /// file — the watch on that file (and SIGHUP) for hot reload.
-    private func startHealthAndReload(registry: AppRegistry, loop: EventLoop) async throws {
+    private func startHealthAndReload(registry: AppRegistry, loop: EventLoop) async {
         let restarter = AppRestarter(policy: configuration.health.restartPolicy, target: registry, clock: clock, logger: logger)
         self.restarter = restarter
         let monitor = HealthMonitor(settings: configuration.health, bus: bus, targets: registry,
@@ -194,11 +194,16 @@ public actor RootSupervisor {
         await monitor.start()
         guard configuration.watchesSourceFile else { return }
         let reloader = ConfigReloader(path: configuration.sourceFile, current: configuration, apps: registry, logger: logger)
-        configWatcher = try await FileChangeWatcher(loop: loop, path: configuration.sourceFile, signal: SIGHUP) { reason in
-            switch reason {
-            case .fileChanged: Task { await reloader.fileChanged() }
-            case .signal: Task { await reloader.reload() }
+        do {
+            configWatcher = try await FileChangeWatcher(loop: loop, path: configuration.sourceFile, signal: SIGHUP) { reason in
+                switch reason {
+                case .fileChanged: Task { await reloader.fileChanged() }
+                case .signal: Task { await reloader.reload() }
+                }
             }
+        } catch {
+            // Serving matters more than reloading: say so once and go on without the watch.
+            logger.warning("config hot reload is off: \(error)")
         }
     }
 
