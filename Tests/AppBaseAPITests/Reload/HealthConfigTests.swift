@@ -10,6 +10,12 @@ import Testing
         #expect(configuration.faults.enabled == false)
     }
 
+    @Test func theShippedFileStatesTheDefaults() throws {
+        let configuration = try ConfigLoader.load(path: "Configuration/appbase.toml")
+        #expect(configuration.health == HealthSettings())
+        #expect(configuration.faults == FaultSettings(enabled: false))
+    }
+
     @Test func valuesAreRead() throws {
         let text = """
             [health]
