@@ -58,6 +58,29 @@ public actor AppRestarter {
         cycles[app] = (id, Task { await self.runCycle(app, id: id, reason: reason) })
     }
 
+    /// Forgets an app's restarts when an operator acts on it — stops, deletes, starts or
+    /// reconfigures it (a `provisioning` that is not this restarter's "restart") — so its next
+    /// failure starts a fresh window and a backoff in progress does not override the operator.
+    /// Runs until the subscription ends.
+    public func follow(_ subscription: BusSubscription) async {
+        for await delivery in subscription {
+            guard case .event(.appLifecycle(let event)) = delivery else { continue }
+            switch event.state {
+            case .stopped, .deleted: forget(event.app)
+            case .provisioning where event.message != "restart": forget(event.app)
+            default: break
+            }
+        }
+    }
+
+    /// A lifecycle subscription for `follow(_:)`.
+    public static func subscribe(to bus: EventBus) -> BusSubscription {
+        bus.subscribe(name: "restarter", capacity: 1024, policy: .dropAndSignal) { event in
+            if case .appLifecycle = event { return true }
+            return false
+        }
+    }
+
     /// Waits for the restart cycle of `app` to end (tests, shutdown).
     public func settle(_ app: String) async {
         await cycles[app]?.task.value

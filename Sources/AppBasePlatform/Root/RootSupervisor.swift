@@ -51,6 +51,7 @@ public actor RootSupervisor {
     private var requestCounting: Task<Void, Never>?
     private var healthMonitor: HealthMonitor?
     private var restarter: AppRestarter?
+    private var restarterFollowing: (subscription: BusSubscription, task: Task<Void, Never>)?
     private var configWatcher: FileChangeWatcher?
 
     public init(configuration: ServerConfiguration, dataDirectory: String, clock: any WallClock = SystemWallClock(),
@@ -188,6 +189,8 @@ public actor RootSupervisor {
     private func startHealthAndReload(registry: AppRegistry, loop: EventLoop) async {
         let restarter = AppRestarter(policy: configuration.health.restartPolicy, target: registry, clock: clock, logger: logger)
         self.restarter = restarter
+        let operatorActions = AppRestarter.subscribe(to: bus)
+        restarterFollowing = (operatorActions, Task { await restarter.follow(operatorActions) })
         let monitor = HealthMonitor(settings: configuration.health, bus: bus, targets: registry,
                                     verdicts: RegistryHealthVerdicts(registry: registry, restarter: restarter), logger: logger)
         healthMonitor = monitor
@@ -216,6 +219,9 @@ public actor RootSupervisor {
         healthMonitor = nil
         await restarter?.stopAll()
         restarter = nil
+        restarterFollowing?.subscription.cancel()
+        await restarterFollowing?.task.value
+        restarterFollowing = nil
         eventStreams?.closeAll()
         if let server {
             async let drained: Void = server.shutdown()

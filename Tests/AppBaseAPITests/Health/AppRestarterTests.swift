@@ -75,3 +75,31 @@ final class FakeRestartable: AppRestarting {
         #expect(target.log.count(of: "start-failed:notes") == 6)
     }
 }
+
+/// An operator's action, seen on the bus, resets the restart history.
+@Suite struct AppRestarterFollowTests {
+    @Test func anOperatorStartSeenOnTheBusForgetsEarlierRestarts() async {
+        let target = FakeRestartable(failingStarts: 100)
+        let bus = EventBus()
+        let restarter = AppRestarter(policy: RestartPolicy(initialBackoffMillis: 1, maxBackoffMillis: 4, maxRestarts: 2),
+                                     target: target, clock: ManualWallClock(), logger: Logger(label: "test"))
+        let subscription = AppRestarter.subscribe(to: bus)
+        let following = Task { await restarter.follow(subscription) }
+        await restarter.appFailed("notes", reason: "crash")
+        await restarter.settle("notes")
+        #expect(target.failures.withLock { $0.last?.hasPrefix("gave up") == true })
+        // Its own restarts do not reset it...
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: "notes", state: .provisioning, message: "restart")))
+        // ...an operator's start does (the event after it proves the first was handled).
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: "notes", state: .provisioning)))
+        await bus.publish(.appLifecycle(AppLifecycleEvent(app: "other", state: .stopped)))
+        // Once the last event is taken, the ones before it were handled (one at a time, in order).
+        for _ in 0..<1000 where subscription.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(5)) }
+        #expect(subscription.pendingCount == 0)
+        subscription.cancel()
+        await following.value
+        await restarter.appFailed("notes", reason: "crash")
+        await restarter.settle("notes")
+        #expect(target.log.count(of: "start-failed:notes") == 4)
+    }
+}
