@@ -20,16 +20,33 @@ enum ProbeDeadline {
         }
     }
 
-    /// Resumes the caller once; later resumptions are ignored.
+    /// Resumes the caller once; later resumptions are ignored. Cancels the deadline's timer
+    /// when the probe wins, so an idle app costs no sleeping task between rounds.
     private final class Once: Sendable {
-        private let continuation: Mutex<CheckedContinuation<Outcome, Never>?>
-        init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = Mutex(continuation) }
+        private struct State {
+            var continuation: CheckedContinuation<Outcome, Never>?
+            var timer: Task<Void, Never>?
+        }
+        private let state: Mutex<State>
+        init(_ continuation: CheckedContinuation<Outcome, Never>) { state = Mutex(State(continuation: continuation)) }
+
         func finish(_ outcome: Outcome) {
-            let pending = continuation.withLock { slot -> CheckedContinuation<Outcome, Never>? in
-                defer { slot = nil }
-                return slot
+            let (pending, timer) = state.withLock { state in
+                defer { state.continuation = nil; state.timer = nil }
+                return (state.continuation, state.timer)
             }
+            timer?.cancel()
             pending?.resume(returning: outcome)
+        }
+
+        /// Keeps the timer to cancel, or cancels it at once when the probe already finished.
+        func setTimer(_ timer: Task<Void, Never>) {
+            let finished = state.withLock { state -> Bool in
+                guard state.continuation != nil else { return true }
+                state.timer = timer
+                return false
+            }
+            if finished { timer.cancel() }
         }
     }
 
@@ -49,11 +66,15 @@ enum ProbeDeadline {
                     once.finish(.failed(String(describing: error)))
                 }
             }
-            Task {
-                try? await Task.sleep(for: .milliseconds(timeoutMillis))
+            once.setTimer(Task {
+                do {
+                    try await Task.sleep(for: .milliseconds(timeoutMillis))
+                } catch {
+                    return  // cancelled: the probe answered first
+                }
                 work.cancel()
                 once.finish(.timedOut(millis: timeoutMillis))
-            }
+            })
         }
     }
 }
