@@ -30,6 +30,8 @@ extension AppRegistry: AppRestarting {
         if entry.lifecycle.isServing {
             entries[name]?.lastError = reason
             await transition(name, to: .failed, message: reason)
+            // Re-checked after the await: an operator may have begun changing the app meanwhile.
+            guard entries[name]?.busy == false else { return }
         }
         appRouters.update { $0[name] = AppGate.Unavailable(app: name) }
         dashboardRouters.update { $0[name] = nil }
