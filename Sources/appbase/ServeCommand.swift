@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         common.restrictNewFilesToThisUser()
         var configuration = try common.loadConfiguration()
+        // Edits of the file (and SIGHUP) add, remove and reconfigure apps while serving.
+        configuration.watchesSourceFile = true
         if let logFormat, !configuration.setLogFormat(named: logFormat) {
             throw ValidationError("--log-format must be text or json")
         }

@@ -55,8 +55,11 @@ public actor AppRegistry {
     }
 
     let runtime: Runtime
-    /// `api.<app>.appbase.local` → the app's router (read on the loop by `HostDispatcher`).
-    public nonisolated let appRouters = SnapshotCell<[String: Router]>([:])
+    /// `api.<app>.appbase.local` → the app's router (read on the loop by `HostDispatcher`, and
+    /// by the `AppGate` on the app's own port); `AppGate.Unavailable` (503) while it restarts.
+    public nonisolated let appRouters = SnapshotCell<[String: any HTTPDispatcher]>([:])
+    /// Faults injected into apps (with `[faults] enabled`), released before a teardown.
+    let faults = AppFaults()
     /// `dashboard.<app>.appbase.local` → the app's dashboard router.
     public nonisolated let dashboardRouters = SnapshotCell<[String: Router]>([:])
     var entries: [String: Entry] = [:]
@@ -135,11 +138,18 @@ public actor AppRegistry {
         var bound: Int?
         do {
             let router = try await supervisor.prepare()
-            let port = try await bind(configuration, router: router)
-            bound = port
+            // A restart keeps the listener (it answered 503 meanwhile); otherwise bind now.
+            let port: Int
+            if let kept = entries[name]?.listening {
+                port = kept
+            } else {
+                port = try await bind(configuration)
+                bound = port
+            }
             // A shutdown may have begun while we were suspended: it owns the app now.
             guard entries[name]?.lifecycle.state == .provisioning, await supervisor.markBound(port: port) else {
                 await runtime.server.stopListening(port: port)
+                entries[name]?.listening = nil
                 return false
             }
             entries[name]?.port = port
@@ -186,8 +196,10 @@ public actor AppRegistry {
 
     /// Binds an app's port; a port taken by another process is skipped for an assigned port,
     /// or reported for a fixed one.
-    private func bind(_ app: AppConfiguration, router: Router) async throws -> Int {
+    private func bind(_ app: AppConfiguration) async throws -> Int {
         let server = runtime.server
+        // The gate reads the app's current router per request, so a restart swaps it in place.
+        let router = AppGate(app: app.name, dispatchers: appRouters)
         if app.port == 0 {
             // Ephemeral port (tests): nothing to remember.
             return try await server.listen(host: runtime.host, port: 0, dispatcher: router)

@@ -5,7 +5,7 @@ import AppBaseStorage
 
 /// The per-app settings of each service, from `[apps.<name>.auth]`, `.database`, `.realtime`
 /// and `.storage`.
-public struct AppServiceSettings: Sendable {
+public struct AppServiceSettings: Sendable, Equatable {
     public var auth = AuthSettings()
     public var collections = CollectionSettings()
     public var changeFeed = ChangeFeedSettings()

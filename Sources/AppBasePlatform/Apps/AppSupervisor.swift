@@ -180,6 +180,14 @@ actor AppSupervisor {
         try await running.auth.reloadKeys()
     }
 
+    /// The running subtree's router, database and services, for the HealthMonitor's probes and
+    /// for fault injection (see `AppFaults`); nil unless running.
+    var runningParts: AppRunningParts? {
+        guard case .running(let running) = state else { return nil }
+        return AppRunningParts(router: running.router, writer: running.environment.writer,
+                               readers: running.environment.readers, services: running.services)
+    }
+
     /// Ends the services' long-lived work (SSE streams) so in-flight requests can finish.
     /// While `prepare` is still running, marks the start as abandoned instead: `prepare` then
     /// shuts down whatever it started and throws.

@@ -47,6 +47,10 @@ public enum ConfigLoader {
         try auth.rejectUnknownKeys()
 
         configuration.mdns = try MDNSSettingsLoader.parse(&root)
+        var health = try root.table("health")
+        configuration.health = try parseHealth(&health)
+        var faults = try root.table("faults")
+        configuration.faults = try parseFaults(&faults)
 
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]

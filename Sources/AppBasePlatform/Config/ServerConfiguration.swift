@@ -26,10 +26,17 @@ public struct ServerConfiguration: Sendable {
     /// `[mdns]`: LAN announcements through avahi-daemon. On by default in a file (the loader
     /// sets it); off in a configuration built in code, so in-process tests announce nothing.
     public var mdns = MDNSSettings(enabled: false)
+    /// `[health]`: the HealthMonitor's probes and the restart policy.
+    public var health = HealthSettings()
+    /// `[faults]`: fault injection (off by default).
+    public var faults = FaultSettings()
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).
     public var sourceFile: String
+    /// Whether the server watches `sourceFile` for hot reload (`appbase serve` does; a
+    /// configuration built in memory, as in tests, has no file to watch).
+    public var watchesSourceFile = false
     /// The service settings an app created through the control plane starts from (not a file
     /// key: the defaults; tests lower the hashing cost). `implicit_collections` is always
     /// false for such apps, whatever this says.
@@ -59,7 +66,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// One `[apps.<name>]` table.
-public struct AppConfiguration: Sendable {
+public struct AppConfiguration: Sendable, Equatable {
     /// The app's id and DNS label: `^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`, not "master".
     public var name: String
     /// A fixed port, or nil to let the PortAllocator assign (and remember) one.

@@ -2,26 +2,31 @@ import AppBaseCore
 import AppBaseHTTP
 
 /// The control plane's port: routes by `Host` to an app (`api.<app>.appbase.local` →
-/// the app's API; `dashboard.<app>.appbase.local` → its dashboard routes) and answers
+/// the app's API, or 503 while it restarts; `dashboard.<app>.appbase.local` → its dashboard
+/// routes; `<app>.appbase.local` → its static site from `data/<app>/site/`) and answers
 /// everything else itself.
 final class HostDispatcher: HTTPDispatcher {
     private let master: Router
-    private let apps: SnapshotCell<[String: Router]>
+    private let apps: SnapshotCell<[String: any HTTPDispatcher]>
     private let dashboards: SnapshotCell<[String: Router]>
+    /// The data directory: a site lives in `<dataRoot>/<app>/site`.
+    private let dataRoot: String
     static let domain = ".appbase.local"
 
-    init(master: Router, apps: SnapshotCell<[String: Router]>, dashboards: SnapshotCell<[String: Router]>) {
+    init(master: Router, apps: SnapshotCell<[String: any HTTPDispatcher]>, dashboards: SnapshotCell<[String: Router]>,
+         dataRoot: String) {
         self.master = master
         self.apps = apps
         self.dashboards = dashboards
+        self.dataRoot = dataRoot
     }
 
     func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
         router(for: request)?.decorate(&response, for: request)
     }
 
-    /// The router a request's `Host` selects (nil for an unknown app).
-    private func router(for request: HTTPRequest) -> Router? {
+    /// The router a request's `Host` selects (nil for an unknown app or a site).
+    private func router(for request: HTTPRequest) -> (any HTTPDispatcher)? {
         guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
               let host = request.hostName, host.hasSuffix(Self.domain) else { return master }
         let label = host.dropLast(Self.domain.count)
@@ -44,6 +49,11 @@ final class HostDispatcher: HTTPDispatcher {
             let app = String(label.dropFirst(10))
             if let router = dashboards.value[app] { return router.dispatch(request) }
             return unknownApp(app, request)
+        }
+        if !label.contains(".") {
+            let app = String(label)
+            guard apps.value[app] != nil else { return unknownApp(app, request) }
+            return SiteHost(app: app, directory: SiteInstaller.siteDirectory(dataRoot: dataRoot, app: app)).dispatch(request)
         }
         return master.dispatch(request)
     }

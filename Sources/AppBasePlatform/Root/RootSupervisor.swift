@@ -4,6 +4,9 @@ import AppBaseHTTP
 import AppBaseMDNS
 import AppBaseSQLite
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The root of the actor tree: owns the event bus, the event loop and HTTP listener, the
 /// master database and PortAllocator, the control socket, the control plane and the
@@ -48,6 +51,10 @@ public actor RootSupervisor {
     private var requestSubscription: BusSubscription?
     private var requestCounting: Task<Void, Never>?
     private var mdns: MDNSAnnouncer?  // [mdns wiring]
+    private var healthMonitor: HealthMonitor?
+    private var restarter: AppRestarter?
+    private var restarterFollowing: (subscription: BusSubscription, task: Task<Void, Never>)?
+    private var configWatcher: FileChangeWatcher?
 
     public init(configuration: ServerConfiguration, dataDirectory: String, clock: any WallClock = SystemWallClock(),
                 logger: Logger) {
@@ -141,9 +148,14 @@ public actor RootSupervisor {
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
+        FaultRoutes.register(on: &masterRoutes, settings: configuration.faults,
+                             authorize: { try await controlPlane.authenticate($0) }, injector: registry)
+        SiteRoutes.register(on: &masterRoutes, dataRoot: dataDirectory, authorize: { try await controlPlane.authenticate($0) },
+                            appExists: { await registry.status($0) != nil })
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
-        let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters)
+        let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters,
+                                        dataRoot: dataDirectory)
         let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: dispatcher)
         masterPort.publish(boundMaster)
         logger.info("control plane listening on http://\(host):\(boundMaster)")
@@ -152,6 +164,7 @@ public actor RootSupervisor {
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
             await Self.handleControl(line, registry: registry)
         }
+        await startHealthAndReload(registry: registry, loop: loop)
         state = .running
         return Ports(master: boundMaster, apps: await registry.boundPorts())
     }
@@ -182,9 +195,44 @@ public actor RootSupervisor {
         state = .stopped
     }
 
+    /// The HealthMonitor and restarter over the registry, and — for a server started from a
+    /// file — the watch on that file (and SIGHUP) for hot reload.
+    private func startHealthAndReload(registry: AppRegistry, loop: EventLoop) async {
+        let restarter = AppRestarter(policy: configuration.health.restartPolicy, target: registry, clock: clock, logger: logger)
+        self.restarter = restarter
+        let operatorActions = AppRestarter.subscribe(to: bus)
+        restarterFollowing = (operatorActions, Task { await restarter.follow(operatorActions) })
+        let monitor = HealthMonitor(settings: configuration.health, bus: bus, targets: registry,
+                                    verdicts: RegistryHealthVerdicts(registry: registry, restarter: restarter), logger: logger)
+        healthMonitor = monitor
+        await monitor.start()
+        guard configuration.watchesSourceFile else { return }
+        let reloader = ConfigReloader(path: configuration.sourceFile, current: configuration, apps: registry, logger: logger)
+        do {
+            configWatcher = try await FileChangeWatcher(loop: loop, path: configuration.sourceFile, signal: SIGHUP) { reason in
+                switch reason {
+                case .fileChanged: Task { await reloader.fileChanged() }
+                case .signal: Task { await reloader.reload() }
+                }
+            }
+        } catch {
+            // Serving matters more than reloading: say so once and go on without the watch.
+            logger.warning("config hot reload is off: \(error)")
+        }
+    }
+
     private func stopAll() async {
         control?.close()
         control = nil
+        await configWatcher?.stop()
+        configWatcher = nil
+        await healthMonitor?.stop()
+        healthMonitor = nil
+        await restarter?.stopAll()
+        restarter = nil
+        restarterFollowing?.subscription.cancel()
+        await restarterFollowing?.task.value
+        restarterFollowing = nil
         eventStreams?.closeAll()
         if let server {
             async let drained: Void = server.shutdown()

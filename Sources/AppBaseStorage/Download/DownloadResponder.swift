@@ -17,7 +17,7 @@ enum DownloadResponder {
         case file(StoredFile, OwnedFileDescriptor)
     }
 
-    static let contentSecurityPolicy = "sandbox; default-src 'none'"
+    static let contentSecurityPolicy = SafeContentHeaders.downloadPolicy
 
     /// Whether the client's cached copy is current (`If-None-Match`, else `If-Modified-Since`).
     static func isNotModified(_ file: StoredFile, headers: HTTPHeaders) -> Bool {
@@ -53,7 +53,7 @@ enum DownloadResponder {
                                                          length: Int64(end - start + 1))))
             case .unsatisfiable:
                 var error = StorageErrors.rangeNotSatisfiable(length: length)
-                error.headers += [("X-Content-Type-Options", "nosniff"), ("Accept-Ranges", "bytes")]
+                error.headers += [SafeContentHeaders.noSniff, ("Accept-Ranges", "bytes")]
                 throw error
             }
         }
@@ -79,7 +79,7 @@ enum DownloadResponder {
             ("Last-Modified", HTTPDate.format(lastModifiedSeconds(file))),
             ("Accept-Ranges", "bytes"),
             ("Cache-Control", cacheControl),
-            ("X-Content-Type-Options", "nosniff"),
+            SafeContentHeaders.noSniff,
             ("Content-Security-Policy", contentSecurityPolicy),
         ])
     }

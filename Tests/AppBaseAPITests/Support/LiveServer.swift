@@ -62,7 +62,7 @@ final class LiveServer: Sendable {
 
     /// Creates a data directory with keys for every app, then starts a root supervisor on it.
     /// - Throws: what key creation or `RootSupervisor.start()` throws (the directory is removed).
-    /// `configure` adjusts the configuration first (tighter limits for an attack scenario, say).
+    /// `configure` adjusts the configuration first (tighter limits for an attack scenario, `[faults]`, `[health]`).
     static func start(apps: [String] = appNames,
                       configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> LiveServer {
         let directory = try TemporaryDirectory.make(prefix: "appbase-api")
