@@ -49,6 +49,18 @@ public final class EventBus: Sendable {
         }
     }
 
+    /// Publishes a batch without waiting, like `publishDroppable(_:)`, taking each lock once per
+    /// batch instead of once per event (the HTTP layer's per-loop-turn request summaries).
+    public func publishDroppable(contentsOf events: [BusEvent]) {
+        guard !events.isEmpty else { return }
+        for subscriber in subscribers.withLock({ Array($0.values) }) {
+            let accepted = events.filter(subscriber.accepts)
+            guard !accepted.isEmpty else { continue }
+            assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
+            subscriber.offer(contentsOf: accepted)
+        }
+    }
+
     func remove(_ subscription: BusSubscription) {
         _ = subscribers.withLock { $0.removeValue(forKey: ObjectIdentifier(subscription)) }
     }
@@ -140,6 +152,32 @@ public final class BusSubscription: AsyncSequence, Sendable {
     }
 
     func offer(_ event: BusEvent) { _ = offerOrWait(event) }
+
+    /// Offers a batch under one lock: hands the first event to a waiting reader, buffers what
+    /// fits and counts the rest as dropped (only for `dropAndSignal` subscribers).
+    func offer(contentsOf events: [BusEvent]) {
+        let (reader, delivery) = state.withLock { state -> (CheckedContinuation<BusDelivery?, Never>?, BusDelivery?) in
+            if state.cancelled { return (nil, nil) }
+            var remaining = events[...]
+            var handed: (CheckedContinuation<BusDelivery?, Never>, BusDelivery)?
+            if let reader = state.reader, let first = remaining.first {
+                state.reader = nil
+                if state.dropped > 0 {
+                    // The reader learns of the earlier loss first; the event waits in the buffer.
+                    handed = (reader, .dropped(count: state.dropped))
+                    state.dropped = 0
+                } else {
+                    handed = (reader, .event(first))
+                    remaining = remaining.dropFirst()
+                }
+            }
+            let room = Swift.max(0, capacity - state.buffer.count)
+            state.buffer.append(contentsOf: remaining.prefix(room))
+            state.dropped += Swift.max(0, remaining.count - room)
+            return (handed?.0, handed?.1)
+        }
+        reader?.resume(returning: delivery)
+    }
 
     func next() async -> BusDelivery? {
         await withCheckedContinuation { continuation in

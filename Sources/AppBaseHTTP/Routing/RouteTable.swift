@@ -22,6 +22,8 @@ public struct Route: Sendable {
     public let auth: RouteAuth
     public let bodyLimit: Int?
     public let handler: Handler
+    /// Set by the `Router` that owns the route (it knows the app); responses carry it to metrics.
+    var label: RouteLabel?
 
     var parameterCount: Int {
         segments.reduce(0) { count, segment in

@@ -7,6 +7,8 @@ final class ServerState {
     let loop: EventLoop
     let limits: HTTPLimits
     let accessLog: AccessLog
+    /// Request summaries for the bus (metrics); nil when nothing subscribes.
+    let requestRecorder: RequestRecorder?
     private(set) var listeners: [Int: Listener] = [:]
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     private(set) var draining = false
@@ -15,10 +17,11 @@ final class ServerState {
     private var cachedDate: [UInt8] = []
     private var cachedDateSecond: Int64 = -1
 
-    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog) {
+    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog, requestRecorder: RequestRecorder? = nil) {
         self.loop = loop
         self.limits = limits
         self.accessLog = accessLog
+        self.requestRecorder = requestRecorder
     }
 
     var connectionCount: Int { connections.count }

@@ -44,6 +44,10 @@ public enum ConfigLoader {
         configuration.hashQueue = try auth.int("hash_queue", default: 64, range: 1...100_000)
         try auth.rejectUnknownKeys()
 
+        var metrics = try root.table("metrics")
+        configuration.metrics = try MetricsSettingsLoader.parse(&metrics)
+        try metrics.rejectUnknownKeys()
+
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]
         for name in appsTable.keys {

@@ -1,4 +1,5 @@
 import AppBaseHTTP
+import AppBaseMetrics
 
 /// Everything `appbase serve` reads from `Configuration/appbase.toml`.
 public struct ServerConfiguration: Sendable {
@@ -16,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     /// `[auth] hash_threads`, `hash_queue`: the shared Argon2id pool.
     public var hashThreads: Int
     public var hashQueue: Int
+    /// `[metrics]`: who may scrape `/metrics` without a master key, and the sampling interval.
+    public var metrics = MetricsSettings()
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).

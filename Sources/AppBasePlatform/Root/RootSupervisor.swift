@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseMetrics
 import AppBaseSQLite
 import Logging
 
@@ -36,6 +37,7 @@ public actor RootSupervisor {
     private var master: DatabaseWriter?
     private var apps: [AppSupervisor] = []
     private var hashPool: BlockingWorkPool?
+    private var metrics: MetricsService?
     private var control: ControlSocket?
     private var dataLock: DataDirectoryLock?
     private let appRouters = SnapshotCell<[String: Router]>([:])
@@ -85,10 +87,18 @@ public actor RootSupervisor {
         let loop = EventLoop()
         self.loop = loop
         let accessLog = AccessLog(format: configuration.logFormat, enabled: configuration.accessLog)
-        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog)
+        // metrics: request summaries go on the bus once per loop turn (RequestRecorder).
+        let recorder = RequestRecorder(bus: bus, loop: loop)
+        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, requestRecorder: recorder)
         self.server = server
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue)
         hashPool = pool
+        // metrics: subscribed before any app starts, so every lifecycle event is seen.
+        let routers = appRouters
+        let metrics = MetricsService(bus: bus, settings: configuration.metrics, source: PlatformMetricsSource(
+            server: server, hashPool: pool, recorder: recorder, dataRoot: dataDirectory, apps: { Array(routers.value.keys) }))
+        metrics.start()
+        self.metrics = metrics
 
         var appPorts: [String: Int] = [:]
         for appConfiguration in configuration.apps {
@@ -108,6 +118,8 @@ public actor RootSupervisor {
 
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
+        // metrics: GET /metrics. Seam: pass `masterKeys:` (a MasterKeyVerifier) once master keys exist.
+        metrics.registerRoute(on: &masterRoutes)
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
         let dispatcher = HostDispatcher(master: masterRouter, apps: appRouters, dashboards: dashboardRouters)
@@ -180,6 +192,8 @@ public actor RootSupervisor {
             await drained
         }
         for app in apps { await app.close() }
+        await metrics?.stop()
+        metrics = nil
         await master?.close()
         master = nil
         loop?.stop()
