@@ -26,7 +26,7 @@ struct ExpositionSamples {
 
     /// How many samples are called `name` and carry `labels`.
     func count(_ name: String, _ labels: [String: String] = [:]) -> Int {
-        samples.count { $0.name == name && labels.allSatisfy { key, value in $0.labels[key] == value } }
+        samples.count { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
     }
 
     private static func parse(_ line: Substring) -> Sample? {

@@ -5,7 +5,7 @@ import Testing
 @Suite("Metrics collector: bus events and samples to metric values")
 struct MetricsCollectorTests {
     static func summary(_ app: String = "notes", _ method: String = "GET", _ route: String = "/items/:id",
-                        _ status: Int = 200, micros: Int64 = 1_500) -> BusDelivery {
+                        status: Int = 200, micros: Int64 = 1_500) -> BusDelivery {
         .event(.requestCompleted(RequestSummary(app: app, method: method, route: route, status: status, durationMicros: micros)))
     }
 
@@ -20,7 +20,7 @@ struct MetricsCollectorTests {
     @Test("requests count by app, route, method, status and status class")
     func requestCounters() async {
         let collector = MetricsCollector()
-        for delivery in [Self.summary(), Self.summary(), Self.summary(status: 404), Self.summary("blog", "POST", "/posts", 201),
+        for delivery in [Self.summary(), Self.summary(), Self.summary(status: 404), Self.summary("blog", "POST", "/posts", status: 201),
                          Self.summary(status: 503)] {
             await collector.apply(delivery)
         }
@@ -52,8 +52,8 @@ struct MetricsCollectorTests {
     @Test("unknown methods and an empty app stay bounded label values")
     func boundedLabels() async {
         let collector = MetricsCollector()
-        await collector.apply(Self.summary("", "PROPFIND", "unmatched", 404))
-        await collector.apply(Self.summary("", "MKCOL", "unmatched", 404))
+        await collector.apply(Self.summary("", "PROPFIND", "unmatched", status: 404))
+        await collector.apply(Self.summary("", "MKCOL", "unmatched", status: 404))
         let scrape = await Self.scrape(collector)
         #expect(scrape.value(MetricNames.requests, ["app": "none", "method": "other", "route": "unmatched"]) == 2)
     }

@@ -32,12 +32,14 @@ struct PlatformMetricsSource: MetricsSampleSource {
     static func usage(databasePath: String) -> AppUsage {
         guard let connection = try? SQLiteConnection(path: databasePath, mode: .readOnly) else { return AppUsage() }
         func count(_ sql: String) -> Int? {
-            (try? connection.queryOne(sql) { Int($0.int64(0)) }) ?? nil
+            try? connection.queryOne(sql) { Int($0.int64(0)) }
         }
         var usage = AppUsage(records: count("SELECT count(*) FROM records"), files: count("SELECT count(*) FROM storage_files"))
-        // No row yet: nothing was ever stored.
-        if let bytes = try? connection.queryOne("SELECT bytes FROM storage_usage WHERE scope = 'app'", row: { $0.int64(0) }) {
-            usage.storageBytes = bytes ?? 0
+        do {
+            // No row yet: nothing was ever stored.
+            usage.storageBytes = try connection.queryOne("SELECT bytes FROM storage_usage WHERE scope = 'app'") { $0.int64(0) } ?? 0
+        } catch {
+            usage.storageBytes = nil
         }
         return usage
     }
