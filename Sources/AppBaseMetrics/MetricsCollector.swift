@@ -103,27 +103,17 @@ public actor MetricsCollector {
     private func record(_ summary: RequestSummary) {
         let app = summary.app.isEmpty ? "none" : summary.app
         let method = Self.knownMethods.contains(summary.method) ? summary.method : "other"
+        let factory = self.factory
         let key = RequestKey(app: app, route: summary.route, method: method, status: summary.status)
-        let counter: CoreMetrics.Counter
-        if let cached = requestCounters[key] {
-            counter = cached
-        } else {
-            counter = CoreMetrics.Counter(label: MetricNames.requests, dimensions: [
+        Self.cached(&requestCounters, key) {
+            CoreMetrics.Counter(label: MetricNames.requests, dimensions: [
                 ("app", app), ("route", summary.route), ("method", method),
                 ("status", String(summary.status)), ("status_class", "\(summary.status / 100)xx"),
             ], factory: factory)
-            requestCounters[key] = counter
-        }
-        counter.increment()
-        let latencyKey = LatencyKey(app: app, route: summary.route, method: method)
-        let timer: CoreMetrics.Timer
-        if let cached = latencyTimers[latencyKey] {
-            timer = cached
-        } else {
-            timer = CoreMetrics.Timer(label: MetricNames.requestDuration, dimensions: [
-                ("app", app), ("route", summary.route), ("method", method),
-            ], factory: factory)
-            latencyTimers[latencyKey] = timer
+        }.increment()
+        let timer = Self.cached(&latencyTimers, LatencyKey(app: app, route: summary.route, method: method)) {
+            CoreMetrics.Timer(label: MetricNames.requestDuration, dimensions: [("app", app), ("route", summary.route), ("method", method)],
+                              factory: factory)
         }
         timer.recordMicroseconds(Swift.max(0, summary.durationMicros))
     }
@@ -166,17 +156,26 @@ public actor MetricsCollector {
     }
 
     private func restartCounter(_ app: String) -> CoreMetrics.Counter {
-        if let counter = restartCounters[app] { return counter }
-        let counter = CoreMetrics.Counter(label: MetricNames.appRestarts, dimensions: [("app", app)], factory: factory)
-        restartCounters[app] = counter
-        return counter
+        let factory = self.factory
+        return Self.cached(&restartCounters, app) {
+            CoreMetrics.Counter(label: MetricNames.appRestarts, dimensions: [("app", app)], factory: factory)
+        }
     }
 
     private func healthGauge(_ app: String) -> CoreMetrics.Gauge {
-        if let gauge = healthGauges[app] { return gauge }
-        let gauge = CoreMetrics.Gauge(label: MetricNames.appHealthy, dimensions: [("app", app)], factory: factory)
-        healthGauges[app] = gauge
-        return gauge
+        let factory = self.factory
+        return Self.cached(&healthGauges, app) {
+            CoreMetrics.Gauge(label: MetricNames.appHealthy, dimensions: [("app", app)], factory: factory)
+        }
+    }
+
+    /// The handle cached under `key`, made (and registered) on first use.
+    private static func cached<Key: Hashable, Handle>(_ cache: inout [Key: Handle], _ key: Key,
+                                                      make: () -> Handle) -> Handle {
+        if let handle = cache[key] { return handle }
+        let handle = make()
+        cache[key] = handle
+        return handle
     }
 
     private func usageGauge(_ app: String, _ kind: UsageKind) -> CoreMetrics.Gauge {

@@ -16,6 +16,12 @@ struct RequestRecorderTests {
         return response
     }
 
+    /// A bus with one drop-and-signal subscriber of `capacity`, and a recorder the test flushes.
+    static func fixture(capacity: Int = 16, maxPerTurn: Int = 16) -> (BusSubscription, RequestRecorder) {
+        let bus = EventBus()
+        return (bus.subscribe(name: "test", capacity: capacity, policy: .dropAndSignal), RequestRecorder(bus: bus, maxPerTurn: maxPerTurn))
+    }
+
     /// Takes `count` deliveries that are already buffered (never waits for new ones).
     static func drain(_ subscription: BusSubscription, count: Int) async -> [BusDelivery] {
         var deliveries: [BusDelivery] = []
@@ -29,9 +35,7 @@ struct RequestRecorderTests {
 
     @Test("nothing is published until the turn's flush; then one summary per request, in order")
     func batchedPerTurn() async {
-        let bus = EventBus()
-        let subscription = bus.subscribe(name: "test", capacity: 16, policy: .dropAndSignal)
-        let recorder = RequestRecorder(bus: bus, maxPerTurn: 16)
+        let (subscription, recorder) = Self.fixture()
         recorder.record(Self.request("GET"), Self.response(200))
         recorder.record(Self.request("POST", "/items"), Self.response(201, route: "/items"))
         recorder.record(Self.request("DELETE"), Self.response(404))
@@ -53,9 +57,7 @@ struct RequestRecorderTests {
 
     @Test("a full subscriber drops the excess and is told how many; the recorder never waits")
     func droppedAreCounted() async {
-        let bus = EventBus()
-        let subscription = bus.subscribe(name: "test", capacity: 2, policy: .dropAndSignal)
-        let recorder = RequestRecorder(bus: bus, maxPerTurn: 100)
+        let (subscription, recorder) = Self.fixture(capacity: 2, maxPerTurn: 100)
         for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
         recorder.flush()
         let deliveries = await Self.drain(subscription, count: 3)
@@ -70,9 +72,7 @@ struct RequestRecorderTests {
 
     @Test("a turn past maxPerTurn keeps the first ones and counts the rest")
     func overflowPerTurn() async {
-        let bus = EventBus()
-        let subscription = bus.subscribe(name: "test", capacity: 16, policy: .dropAndSignal)
-        let recorder = RequestRecorder(bus: bus, maxPerTurn: 2)
+        let (subscription, recorder) = Self.fixture(maxPerTurn: 2)
         for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
         recorder.flush()
         #expect(subscription.pendingCount == 2)
@@ -82,9 +82,7 @@ struct RequestRecorderTests {
 
     @Test("an unparsed request is not recorded; an unlabelled answer counts as app \"\", route unmatched")
     func unlabelled() async {
-        let bus = EventBus()
-        let subscription = bus.subscribe(name: "test", capacity: 16, policy: .dropAndSignal)
-        let recorder = RequestRecorder(bus: bus, maxPerTurn: 16)
+        let (subscription, recorder) = Self.fixture()
         recorder.record(nil, HTTPResponse(status: 400))
         recorder.record(Self.request(), HTTPResponse(status: 413))
         recorder.flush()
