@@ -66,6 +66,16 @@ public actor MetricsCollector {
         return buffer
     }
 
+    /// Applies everything `subscription` holds now (in batches, without waiting for more).
+    public func drain(_ subscription: BusSubscription) {
+        while true {
+            let (events, dropped) = subscription.drain(limit: 1024)
+            if dropped > 0 { apply(.dropped(count: dropped)) }
+            for event in events { apply(.event(event)) }
+            if events.count < 1024 { return }
+        }
+    }
+
     /// Applies one bus delivery.
     public func apply(_ delivery: BusDelivery) {
         switch delivery {

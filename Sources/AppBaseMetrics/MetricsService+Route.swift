@@ -11,10 +11,9 @@ extension MetricsService {
     /// - Parameter masterKeys: the master-key check; nil until the platform provides one.
     public func registerRoute(on routes: inout RouteTable, masterKeys: (any MasterKeyVerifier)? = nil) {
         let access = MetricsAccess(allow: settings.allowRanges, verifier: masterKeys)
-        let collector = self.collector
         routes.add(.GET, "/metrics", auth: .none, bodyLimit: 0) { request, _ in
             try await access.check(request)
-            let body = await collector.exposition()
+            let body = await self.exposition()
             return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", Self.contentType),
                                                                    ("Cache-Control", "no-store")]),
                                 body: .bytes(body))

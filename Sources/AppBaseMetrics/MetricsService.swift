@@ -14,8 +14,13 @@ public final class MetricsService: Sendable {
     private let source: (any MetricsSampleSource)?
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
-    /// Summaries buffered for the collector before it starts dropping (and counting) them.
-    public static let defaultCapacity = 8192
+    /// Events buffered between two polls before the bus starts dropping (and counting) them:
+    /// 65,536 per 100 ms is far above what one loop answers.
+    public static let defaultCapacity = 65_536
+    /// How often the collector empties its buffer (and before every scrape). Polling, rather than
+    /// awaiting each event, means a publisher never wakes the collector's thread: on the loop a
+    /// request costs an append under an uncontended lock and nothing else.
+    public static let pollInterval = Duration.milliseconds(100)
 
     /// Subscribes at once, so nothing published after `init` is missed.
     public init(bus: EventBus, settings: MetricsSettings = MetricsSettings(), source: (any MetricsSampleSource)? = nil,
@@ -33,7 +38,10 @@ public final class MetricsService: Sendable {
     public func start() {
         let subscription = self.subscription, collector = self.collector
         let consumer = Task {
-            for await delivery in subscription { await collector.apply(delivery) }
+            while !Task.isCancelled {
+                await collector.drain(subscription)
+                try? await Task.sleep(for: Self.pollInterval)
+            }
         }
         var started = [consumer]
         if let source {
@@ -46,6 +54,12 @@ public final class MetricsService: Sendable {
             })
         }
         tasks.withLock { $0.append(contentsOf: started) }
+    }
+
+    /// The exposition, after taking in every event published so far.
+    public func exposition() async -> [UInt8] {
+        await collector.drain(subscription)
+        return await collector.exposition()
     }
 
     /// Takes one sample now (tests, and a scrape that wants fresh gauges).

@@ -70,7 +70,7 @@ struct MetricsRouteTests {
         _ = try await RawHTTPClient.exchange(port: openHost.port, pieces: [get])
         // The first scrape's own summary reaches the collector through the bus.
         let counted = await eventually {
-            let scrape = ExpositionSamples(await open.collector.exposition())
+            let scrape = ExpositionSamples(await open.exposition())
             return scrape.value(MetricNames.requests, ["app": "master", "route": "/metrics", "status": "200"]) == 1
         }
         #expect(counted)

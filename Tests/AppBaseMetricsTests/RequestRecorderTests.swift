@@ -70,6 +70,25 @@ struct RequestRecorderTests {
         subscription.cancel()
     }
 
+    @Test("a polling subscriber drains what is buffered and the drop count, without waiting")
+    func drainWithoutWaiting() {
+        let (subscription, recorder) = Self.fixture(capacity: 3, maxPerTurn: 100)
+        for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
+        recorder.flush()
+        let first = subscription.drain(limit: 2)
+        #expect(first.events.count == 2 && first.dropped == 2)
+        let second = subscription.drain(limit: 10)
+        #expect(second.events.count == 1 && second.dropped == 0)
+        #expect(subscription.drain(limit: 10).events.isEmpty)
+        // The flushed buffer is reused: a second turn publishes only its own summaries.
+        recorder.record(Self.request(), Self.response(204))
+        recorder.flush()
+        let third = subscription.drain(limit: 10)
+        #expect(third.events.count == 1)
+        if case .requestCompleted(let summary)? = third.events.first { #expect(summary.status == 204) }
+        subscription.cancel()
+    }
+
     @Test("a turn past maxPerTurn keeps the first ones and counts the rest")
     func overflowPerTurn() async {
         let (subscription, recorder) = Self.fixture(maxPerTurn: 2)

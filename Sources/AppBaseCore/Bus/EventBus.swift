@@ -19,7 +19,12 @@ public enum BusDelivery: Sendable {
 /// The typed event bus owned by the root supervisor: many subscribers, each with its own
 /// bounded buffer and overflow policy.
 public final class EventBus: Sendable {
-    private let subscribers = Mutex<[ObjectIdentifier: BusSubscription]>([:])
+    /// The subscribers, and the same as a list that publishing reads without allocating.
+    private struct Registry {
+        var byID: [ObjectIdentifier: BusSubscription] = [:]
+        var list: [BusSubscription] = []
+    }
+    private let subscribers = Mutex(Registry())
 
     public init() {}
 
@@ -29,13 +34,16 @@ public final class EventBus: Sendable {
         accepts: @escaping @Sendable (BusEvent) -> Bool = { _ in true }
     ) -> BusSubscription {
         let subscription = BusSubscription(name: name, capacity: capacity, policy: policy, accepts: accepts, bus: self)
-        subscribers.withLock { $0[ObjectIdentifier(subscription)] = subscription }
+        subscribers.withLock { registry in
+            registry.byID[ObjectIdentifier(subscription)] = subscription
+            registry.list = Array(registry.byID.values)
+        }
         return subscription
     }
 
     /// Publishes to every subscriber; waits while a `backpressure` subscriber is full.
     public func publish(_ event: BusEvent) async {
-        for subscriber in subscribers.withLock({ Array($0.values) }) where subscriber.accepts(event) {
+        for subscriber in subscribers.withLock({ $0.list }) where subscriber.accepts(event) {
             await subscriber.deliver(event)
         }
     }
@@ -43,7 +51,7 @@ public final class EventBus: Sendable {
     /// Publishes without waiting; only for events that no `backpressure` subscriber accepts
     /// (request summaries). A full `backpressure` subscriber would lose it, so this asserts.
     public func publishDroppable(_ event: BusEvent) {
-        for subscriber in subscribers.withLock({ Array($0.values) }) where subscriber.accepts(event) {
+        for subscriber in subscribers.withLock({ $0.list }) where subscriber.accepts(event) {
             assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
             subscriber.offer(event)
         }
@@ -53,8 +61,9 @@ public final class EventBus: Sendable {
     /// batch instead of once per event (the HTTP layer's per-loop-turn request summaries).
     public func publishDroppable(contentsOf events: [BusEvent]) {
         guard !events.isEmpty else { return }
-        for subscriber in subscribers.withLock({ Array($0.values) }) {
-            let accepted = events.filter(subscriber.accepts)
+        for subscriber in subscribers.withLock({ $0.list }) {
+            // The usual case (a subscriber that takes every summary) passes the batch as it is.
+            let accepted = events.allSatisfy(subscriber.accepts) ? events : events.filter(subscriber.accepts)
             guard !accepted.isEmpty else { continue }
             assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
             subscriber.offer(contentsOf: accepted)
@@ -62,7 +71,11 @@ public final class EventBus: Sendable {
     }
 
     func remove(_ subscription: BusSubscription) {
-        _ = subscribers.withLock { $0.removeValue(forKey: ObjectIdentifier(subscription)) }
+        subscribers.withLock { registry in
+            if registry.byID.removeValue(forKey: ObjectIdentifier(subscription)) != nil {
+                registry.list = Array(registry.byID.values)
+            }
+        }
     }
 }
 
@@ -177,6 +190,23 @@ public final class BusSubscription: AsyncSequence, Sendable {
             return (handed?.0, handed?.1)
         }
         reader?.resume(returning: delivery)
+    }
+
+    /// Takes up to `limit` buffered events and the count dropped so far, without waiting: for a
+    /// subscriber that polls on its own schedule, so publishers never wake a thread for it.
+    public func drain(limit: Int) -> (events: [BusEvent], dropped: Int) {
+        let (events, dropped, writers) = state.withLock { state -> ([BusEvent], Int, [CheckedContinuation<Void, Never>]) in
+            let count = Swift.min(Swift.max(0, limit), state.buffer.count)
+            let events = Array(state.buffer.prefix(count))
+            state.buffer.removeFirst(count)
+            let dropped = state.dropped
+            state.dropped = 0
+            let writers = Array(state.writers.prefix(count))
+            state.writers.removeFirst(writers.count)
+            return (events, dropped, writers)
+        }
+        writers.forEach { $0.resume() }
+        return (events, dropped)
     }
 
     func next() async -> BusDelivery? {

@@ -10,17 +10,12 @@ import Synchronization
 /// Recorded at the response head, not at the last body byte: a Server-Sent Events stream
 /// would otherwise count only when it closes, hours later, with an hours-long "latency".
 public final class RequestRecorder: Sendable {
-    /// What the loop keeps per request until the turn ends: references and integers only,
-    /// so recording copies no string and allocates nothing (beyond the array's growth).
-    private struct Entry {
-        let label: RouteLabel?
-        let method: String
-        let status: Int
-        let micros: Int64
-    }
-
+    /// The turn's summaries, and an empty buffer with capacity to swap in at the flush, so a
+    /// steady load records and publishes without allocating (the strings are the route's and the
+    /// request's own, retained, never copied).
     private struct Pending {
-        var entries: [Entry] = []
+        var events: [BusEvent] = []
+        var spare: [BusEvent] = []
     }
 
     private let bus: EventBus
@@ -53,10 +48,13 @@ public final class RequestRecorder: Sendable {
     func record(_ request: HTTPRequest?, _ response: HTTPResponse) {
         guard let request else { return }
         let micros = Int64(bitPattern: (MonotonicTime.nanoseconds() &- request.startedAt) / 1000)
-        let entry = Entry(label: response.routeLabel, method: request.methodName, status: response.status, micros: micros)
+        let label = response.routeLabel
+        let event = BusEvent.requestCompleted(RequestSummary(
+            app: label?.app ?? "", method: request.methodName, route: label?.pattern ?? RouteLabel.unmatchedPattern,
+            status: response.status, durationMicros: micros))
         let kept = pending.withLock { pending -> Bool in
-            guard pending.entries.count < maxPerTurn else { return false }
-            pending.entries.append(entry)
+            guard pending.events.count < maxPerTurn else { return false }
+            pending.events.append(event)
             return true
         }
         if !kept { overflow.add(1, ordering: .relaxed) }
@@ -64,16 +62,17 @@ public final class RequestRecorder: Sendable {
 
     /// Publishes what the turn recorded; run once per loop turn.
     func flush() {
-        let entries = pending.withLock { pending -> [Entry] in
-            guard !pending.entries.isEmpty else { return [] }
-            defer { pending.entries.removeAll(keepingCapacity: true) }
-            return pending.entries
+        var batch = pending.withLock { pending -> [BusEvent] in
+            guard !pending.events.isEmpty else { return [] }
+            let batch = pending.events
+            pending.events = pending.spare
+            pending.spare = []
+            return batch
         }
-        guard !entries.isEmpty else { return }
-        bus.publishDroppable(contentsOf: entries.map { entry in
-            .requestCompleted(RequestSummary(app: entry.label?.app ?? "", method: entry.method,
-                                             route: entry.label?.pattern ?? RouteLabel.unmatchedPattern,
-                                             status: entry.status, durationMicros: entry.micros))
-        })
+        guard !batch.isEmpty else { return }
+        bus.publishDroppable(contentsOf: batch)
+        // The bus copied the events out; the buffer is ours alone again and becomes the spare.
+        batch.removeAll(keepingCapacity: true)
+        pending.withLock { $0.spare = batch }
     }
 }
