@@ -48,7 +48,8 @@ def test_scrape_parses_and_counts_requests_by_route_pattern():
         # Sampled gauges arrive within a couple of sample intervals.
         for _ in range(200):
             families = scrape(server)
-            if "appbase_app_records" in families and "appbase_http_open_connections" in families:
+            if ("appbase_app_records" in families and "appbase_http_open_connections" in families
+                    and samples(families, "appbase_app_records", app="notes")):
                 break
             time.sleep(0.05)
         assert samples(families, "appbase_app_records", app="notes")
