@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (module maps only).
@@ -86,6 +88,12 @@ let package = Package(
             dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // Metrics: a bus subscriber that feeds swift-metrics / Prometheus, and `GET /metrics`.
+        .target(
+            name: "AppBaseMetrics",
+            dependencies: ["AppBaseCore", "AppBaseHTTP", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
         // MDNSAnnouncer: publishes appbase.local and each running app's names and services through
         // avahi-client, driven by lifecycle events on the bus.
         .target(
@@ -96,7 +104,7 @@ let package = Package(
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "CZlib", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "CZlib", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
@@ -115,6 +123,7 @@ let package = Package(
         .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseMetricsTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseMetrics", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
             dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],

@@ -9,7 +9,7 @@ swift build --build-tests
 swift test --skip-build
 # The Python tests drive the binary that ships: the README's release build (static Swift runtime).
 swift build -c release --static-swift-stdlib
-python3 -m pip install -q pytest requests >/dev/null 2>&1 || true
+python3 -m pip install -q pytest requests prometheus-client >/dev/null 2>&1 || true
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/python
 # mDNS against a real avahi-daemon in a network-namespace sandbox (skips where there is none).
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" bash Tests/mdns/run

@@ -1,3 +1,4 @@
+import AppBaseCore
 import AppBaseHTTP
 
 /// A real HTTP server for tests: its own event loop and a server listening on an ephemeral
@@ -14,13 +15,15 @@ public final class TestHTTPHost: Sendable {
         self.port = port
     }
 
-    /// Starts a loop and a server and begins listening. The access log is off unless given.
+    /// Starts a loop and a server and begins listening. The access log is off unless given;
+    /// with a `bus`, request summaries are published on it (as the assembled server does).
     /// - Throws: what `listen` throws; the loop is stopped again first.
     public static func start(serving dispatcher: any HTTPDispatcher, loopName: String = "test-loop",
                              limits: HTTPLimits = HTTPLimits(),
-                             accessLog: AccessLog = AccessLog(enabled: false)) async throws -> TestHTTPHost {
+                             accessLog: AccessLog = AccessLog(enabled: false), bus: EventBus? = nil) async throws -> TestHTTPHost {
         let loop = EventLoop(name: loopName)
-        let server = HTTPServer(loop: loop, limits: limits, accessLog: accessLog)
+        let recorder = bus.map { RequestRecorder(bus: $0, loop: loop) }
+        let server = HTTPServer(loop: loop, limits: limits, accessLog: accessLog, requestRecorder: recorder)
         do {
             let port = try await server.listen(host: "127.0.0.1", port: 0, dispatcher: dispatcher)
             return TestHTTPHost(loop: loop, server: server, port: port)

@@ -19,7 +19,12 @@ public enum BusDelivery: Sendable {
 /// The typed event bus owned by the root supervisor: many subscribers, each with its own
 /// bounded buffer and overflow policy.
 public final class EventBus: Sendable {
-    private let subscribers = Mutex<[ObjectIdentifier: BusSubscription]>([:])
+    /// The subscribers, and the same as a list that publishing reads without allocating.
+    private struct Registry {
+        var byID: [ObjectIdentifier: BusSubscription] = [:]
+        var list: [BusSubscription] = []
+    }
+    private let subscribers = Mutex(Registry())
 
     public init() {}
 
@@ -29,13 +34,16 @@ public final class EventBus: Sendable {
         accepts: @escaping @Sendable (BusEvent) -> Bool = { _ in true }
     ) -> BusSubscription {
         let subscription = BusSubscription(name: name, capacity: capacity, policy: policy, accepts: accepts, bus: self)
-        subscribers.withLock { $0[ObjectIdentifier(subscription)] = subscription }
+        subscribers.withLock { registry in
+            registry.byID[ObjectIdentifier(subscription)] = subscription
+            registry.list = Array(registry.byID.values)
+        }
         return subscription
     }
 
     /// Publishes to every subscriber; waits while a `backpressure` subscriber is full.
     public func publish(_ event: BusEvent) async {
-        for subscriber in subscribers.withLock({ Array($0.values) }) where subscriber.accepts(event) {
+        for subscriber in subscribers.withLock({ $0.list }) where subscriber.accepts(event) {
             await subscriber.deliver(event)
         }
     }
@@ -43,14 +51,31 @@ public final class EventBus: Sendable {
     /// Publishes without waiting; only for events that no `backpressure` subscriber accepts
     /// (request summaries). A full `backpressure` subscriber would lose it, so this asserts.
     public func publishDroppable(_ event: BusEvent) {
-        for subscriber in subscribers.withLock({ Array($0.values) }) where subscriber.accepts(event) {
+        for subscriber in subscribers.withLock({ $0.list }) where subscriber.accepts(event) {
             assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
             subscriber.offer(event)
         }
     }
 
+    /// Publishes a batch without waiting, like `publishDroppable(_:)`, taking each lock once per
+    /// batch instead of once per event (the HTTP layer's per-loop-turn request summaries).
+    public func publishDroppable(contentsOf events: [BusEvent]) {
+        guard !events.isEmpty else { return }
+        for subscriber in subscribers.withLock({ $0.list }) {
+            // The usual case (a subscriber that takes every summary) passes the batch as it is.
+            let accepted = events.allSatisfy(subscriber.accepts) ? events : events.filter(subscriber.accepts)
+            guard !accepted.isEmpty else { continue }
+            assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
+            subscriber.offer(contentsOf: accepted)
+        }
+    }
+
     func remove(_ subscription: BusSubscription) {
-        _ = subscribers.withLock { $0.removeValue(forKey: ObjectIdentifier(subscription)) }
+        subscribers.withLock { registry in
+            if registry.byID.removeValue(forKey: ObjectIdentifier(subscription)) != nil {
+                registry.list = Array(registry.byID.values)
+            }
+        }
     }
 }
 
@@ -140,6 +165,49 @@ public final class BusSubscription: AsyncSequence, Sendable {
     }
 
     func offer(_ event: BusEvent) { _ = offerOrWait(event) }
+
+    /// Offers a batch under one lock: hands the first event to a waiting reader, buffers what
+    /// fits and counts the rest as dropped (only for `dropAndSignal` subscribers).
+    func offer(contentsOf events: [BusEvent]) {
+        let (reader, delivery) = state.withLock { state -> (CheckedContinuation<BusDelivery?, Never>?, BusDelivery?) in
+            if state.cancelled { return (nil, nil) }
+            var remaining = events[...]
+            var handed: (CheckedContinuation<BusDelivery?, Never>, BusDelivery)?
+            if let reader = state.reader, let first = remaining.first {
+                state.reader = nil
+                if state.dropped > 0 {
+                    // The reader learns of the earlier loss first; the event waits in the buffer.
+                    handed = (reader, .dropped(count: state.dropped))
+                    state.dropped = 0
+                } else {
+                    handed = (reader, .event(first))
+                    remaining = remaining.dropFirst()
+                }
+            }
+            let room = Swift.max(0, capacity - state.buffer.count)
+            state.buffer.append(contentsOf: remaining.prefix(room))
+            state.dropped += Swift.max(0, remaining.count - room)
+            return (handed?.0, handed?.1)
+        }
+        reader?.resume(returning: delivery)
+    }
+
+    /// Takes up to `limit` buffered events and the count dropped so far, without waiting: for a
+    /// subscriber that polls on its own schedule, so publishers never wake a thread for it.
+    public func drain(limit: Int) -> (events: [BusEvent], dropped: Int) {
+        let (events, dropped, writers) = state.withLock { state -> ([BusEvent], Int, [CheckedContinuation<Void, Never>]) in
+            let count = Swift.min(Swift.max(0, limit), state.buffer.count)
+            let events = Array(state.buffer.prefix(count))
+            state.buffer.removeFirst(count)
+            let dropped = state.dropped
+            state.dropped = 0
+            let writers = Array(state.writers.prefix(count))
+            state.writers.removeFirst(writers.count)
+            return (events, dropped, writers)
+        }
+        writers.forEach { $0.resume() }
+        return (events, dropped)
+    }
 
     func next() async -> BusDelivery? {
         await withCheckedContinuation { continuation in

@@ -18,6 +18,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let uriTooLong = ErrorCode("uri_too_long")
     public static let serverBusy = ErrorCode("server_busy")
     public static let rateLimited = ErrorCode("rate_limited")
+    /// The control plane (and `/metrics`) without a valid master key.
+    public static let unauthorized = ErrorCode("unauthorized")
     public static let requestTimeout = ErrorCode("request_timeout")
     public static let expectationFailed = ErrorCode("expectation_failed")
     public static let notImplemented = ErrorCode("not_implemented")

@@ -8,11 +8,14 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: ResponseBody
+    /// The route that answered, for metrics (set by `Router`); never sent on the wire.
+    public var routeLabel: RouteLabel?
 
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.routeLabel = nil
     }
 
     /// A JSON response from already-encoded bytes.

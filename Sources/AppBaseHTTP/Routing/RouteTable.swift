@@ -24,6 +24,8 @@ public struct Route: Sendable {
     /// How slowly the body may arrive (`.streamingUpload` for large uploads).
     public let bodyPace: BodyPace
     public let handler: Handler
+    /// Set by the `Router` that owns the route (it knows the app); responses carry it to metrics.
+    var label: RouteLabel?
 
     var parameterCount: Int {
         segments.reduce(0) { count, segment in

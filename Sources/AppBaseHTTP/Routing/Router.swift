@@ -11,6 +11,8 @@ public final class Router: HTTPDispatcher {
     private let limits: HTTPLimits
     private let authenticator: (any RequestAuthenticator)?
     private let logger: Logger
+    /// The label of answers no route matched (404, 405, preflights).
+    private let unmatchedLabel: RouteLabel
 
     public init(app: String, routes: RouteTable, cors: CORSPolicy, limits: HTTPLimits,
                 authenticator: (any RequestAuthenticator)?, logger: Logger) {
@@ -19,7 +21,12 @@ public final class Router: HTTPDispatcher {
         self.routes = routes.routes.enumerated().sorted { lhs, rhs in
             let left = lhs.element.parameterCount, right = rhs.element.parameterCount
             return left != right ? left < right : lhs.offset < rhs.offset
-        }.map(\.element)
+        }.map { entry in
+            var route = entry.element
+            route.label = RouteLabel(app: app, pattern: route.pattern)
+            return route
+        }
+        unmatchedLabel = RouteLabel(app: app, pattern: RouteLabel.unmatchedPattern)
         self.cors = cors
         self.limits = limits
         self.authenticator = authenticator
@@ -39,27 +46,30 @@ public final class Router: HTTPDispatcher {
             }
         }
         guard let (route, parameters) = matched else {
-            return .respond(unmatched(request, origin: origin))
+            var response = unmatched(request, origin: origin)
+            response.routeLabel = unmatchedLabel
+            return .respond(response)
         }
         let identity: Identity
         let clientIP = authenticator?.clientIP(for: request) ?? request.remoteAddress
         do {
             identity = try authenticator?.authenticate(request, auth: route.auth) ?? .anonymous
         } catch {
-            return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin))
+            return .respond(finish(ErrorRenderer.response(for: error, requestID: request.requestID), origin: origin,
+                                   route: route))
         }
         let context = RequestContext(app: app, requestID: request.requestID, logger: logger, clientIP: clientIP,
                                      identity: identity, parameters: parameters, route: route.pattern)
         switch route.handler {
         case .inline(let handler):
-            return .respond(finish(Self.run(handler, request, context), origin: origin))
+            return .respond(finish(Self.run(handler, request, context), origin: origin, route: route))
         case .async(let handler):
             return asyncDecision(handler, route: route, context: context, origin: origin)
         case .inlineOrAsync(let fast, let slow):
             do {
-                if let response = try fast(request, context) { return .respond(finish(response, origin: origin)) }
+                if let response = try fast(request, context) { return .respond(finish(response, origin: origin, route: route)) }
             } catch {
-                return .respond(finish(Self.render(error, request: request, context: context), origin: origin))
+                return .respond(finish(Self.render(error, request: request, context: context), origin: origin, route: route))
             }
             return asyncDecision(slow, route: route, context: context, origin: origin)
         }
@@ -68,6 +78,7 @@ public final class Router: HTTPDispatcher {
     private func asyncDecision(_ handler: @escaping RouteHandler, route: Route, context: RequestContext,
                                origin: String?) -> DispatchDecision {
         let cors = self.cors
+        let label = route.label
         let traits = HandlerTraits(app: app, route: route.pattern, bodyLimit: route.bodyLimit ?? limits.defaultBodyLimit,
                                    bodyPace: route.bodyPace)
         return .handle(traits) { request in
@@ -78,6 +89,7 @@ public final class Router: HTTPDispatcher {
                 response = Self.render(error, request: request, context: context)
             }
             cors.decorate(&response.headers, origin: origin)
+            response.routeLabel = label
             return response
         }
     }
@@ -124,6 +136,13 @@ public final class Router: HTTPDispatcher {
     private func finish(_ response: HTTPResponse, origin: String?) -> HTTPResponse {
         var response = response
         cors.decorate(&response.headers, origin: origin)
+        return response
+    }
+
+    /// `finish`, tagged with the route that answered (metrics).
+    private func finish(_ response: HTTPResponse, origin: String?, route: Route) -> HTTPResponse {
+        var response = finish(response, origin: origin)
+        response.routeLabel = route.label
         return response
     }
 

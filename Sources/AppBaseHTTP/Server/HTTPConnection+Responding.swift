@@ -79,6 +79,7 @@ extension HTTPConnection {
             exchange.fileSlot = slot
         }
         exchange.status = response.status
+        server.requestRecorder?.record(exchange.request, response)
         if !exchange.requestComplete {
             // The rest of the body would have to be read and thrown away; close instead.
             exchange.keepAlive = false

@@ -17,16 +17,19 @@ public final class HTTPServer: Sendable {
     /// Above the largest `max_header_bytes` the configuration accepts (1 MiB).
     static let parserHeadCeiling = (1 << 20) + 8192
 
-    /// - Parameter logger: where refusals at the connection caps are summarised.
+    /// - Parameters:
+    ///   - logger: where refusals at the connection caps are summarised.
+    ///   - requestRecorder: request summaries for the bus (metrics); nil records nothing.
     public init(loop: EventLoop, limits: HTTPLimits = HTTPLimits(), accessLog: AccessLog = AccessLog(),
-                logger: Logger = Logger(label: "appbase.http")) {
+                logger: Logger = Logger(label: "appbase.http"), requestRecorder: RequestRecorder? = nil) {
         self.loop = loop
         self.limits = limits
         // libuv writes with write(2) and responses use sendfile(2): neither can pass
         // MSG_NOSIGNAL, so a write to a socket the client has reset would raise SIGPIPE and
         // kill the process. Ignored, the write fails with EPIPE and only that connection closes.
         signal(SIGPIPE, SIG_IGN)
-        state = LoopBound(ServerState(loop: loop, limits: limits, accessLog: accessLog, logger: logger), loop: loop)
+        state = LoopBound(ServerState(loop: loop, limits: limits, accessLog: accessLog, logger: logger,
+                                      requestRecorder: requestRecorder), loop: loop)
         // http_parser's own head limit (80 KiB by default) must sit above ours, so ours answers
         // 431/414. It is process-wide: set it once to above the largest limit the config accepts.
         http_parser_set_max_header_size(UInt32(HTTPServer.parserHeadCeiling))

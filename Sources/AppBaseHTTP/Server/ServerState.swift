@@ -10,6 +10,8 @@ final class ServerState {
     let limits: HTTPLimits
     let accessLog: AccessLog
     let logger: Logger
+    /// Request summaries for the bus (metrics); nil when nothing subscribes.
+    let requestRecorder: RequestRecorder?
     private(set) var listeners: [Int: Listener] = [:]
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     /// Connection slots by address, port and in total.
@@ -28,11 +30,12 @@ final class ServerState {
     private var cachedDate: [UInt8] = []
     private var cachedDateSecond: Int64 = -1
 
-    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog, logger: Logger) {
+    init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog, logger: Logger, requestRecorder: RequestRecorder? = nil) {
         self.loop = loop
         self.limits = limits
         self.accessLog = accessLog
         self.logger = logger
+        self.requestRecorder = requestRecorder
         admission = ConnectionAdmission(limits: limits)
         downloads = DownloadSlots(limits: limits)
         refusals = RefusalLog(intervalMillis: limits.refusalLogIntervalMillis)

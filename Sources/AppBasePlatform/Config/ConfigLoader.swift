@@ -51,6 +51,9 @@ public enum ConfigLoader {
         configuration.health = try parseHealth(&health)
         var faults = try root.table("faults")
         configuration.faults = try parseFaults(&faults)
+        var metrics = try root.table("metrics")
+        configuration.metrics = try MetricsSettingsLoader.parse(&metrics)
+        try metrics.rejectUnknownKeys()
 
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]

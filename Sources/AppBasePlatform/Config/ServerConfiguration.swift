@@ -1,6 +1,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseMDNS
+import AppBaseMetrics
 
 /// Everything `appbase serve` reads from `Configuration/appbase.toml`.
 public struct ServerConfiguration: Sendable {
@@ -30,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     public var health = HealthSettings()
     /// `[faults]`: fault injection (off by default).
     public var faults = FaultSettings()
+    /// `[metrics]`: who may scrape `/metrics` without a master key, and the sampling interval.
+    public var metrics = MetricsSettings()
     /// `[apps.<name>]`, in file order.
     public var apps: [AppConfiguration]
     /// The file it came from (for messages).

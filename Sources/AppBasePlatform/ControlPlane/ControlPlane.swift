@@ -31,7 +31,7 @@ struct ControlPlane: Sendable {
     /// Requires a master key: `X-Master-Key: <key>` or `Authorization: Bearer <key>`.
     /// - Throws: 401 `unauthorized` when none is given, or it is unknown or revoked.
     func authenticate(_ request: HTTPRequest) async throws {
-        guard let key = Self.presentedKey(request) else {
+        guard let key = request.presentedMasterKey else {
             throw AppBaseError(status: 401, code: .unauthorized,
                                message: "The control plane needs a master key (X-Master-Key or Authorization: Bearer).",
                                headers: [("WWW-Authenticate", "Bearer")])
@@ -41,19 +41,5 @@ struct ControlPlane: Sendable {
                                headers: [("WWW-Authenticate", "Bearer")])
         }
     }
-
-    static func presentedKey(_ request: HTTPRequest) -> String? {
-        if let key = request.headers["x-master-key"], !key.isEmpty { return key }
-        guard let authorization = request.headers["authorization"] else { return nil }
-        let scheme = "bearer "
-        guard authorization.utf8.count > scheme.utf8.count,
-              authorization.prefix(scheme.count).lowercased() == scheme else { return nil }
-        let key = authorization.dropFirst(scheme.count).trimmingASCIISpaces()
-        return key.isEmpty ? nil : String(key)
-    }
 }
 
-extension ErrorCode {
-    /// A control-plane request without a valid master key.
-    static let unauthorized = ErrorCode("unauthorized")
-}

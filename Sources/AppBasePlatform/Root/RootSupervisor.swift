@@ -2,6 +2,7 @@ import AppBaseCollections
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseMDNS
+import AppBaseMetrics
 import AppBaseSQLite
 import Logging
 #if canImport(Glibc)
@@ -43,6 +44,7 @@ public actor RootSupervisor {
     private var server: HTTPServer?
     private var master: DatabaseWriter?
     private var hashPool: BlockingWorkPool?
+    private var metrics: MetricsService?
     private var control: ControlSocket?
     private var dataLock: DataDirectoryLock?
     /// The apps, once `start()` has built the runtime they need.
@@ -108,12 +110,14 @@ public actor RootSupervisor {
         let loop = EventLoop()
         self.loop = loop
         let accessLog = AccessLog(format: configuration.logFormat, enabled: configuration.accessLog)
-        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, logger: logger)
+        // metrics: request summaries go on the bus once per loop turn (RequestRecorder).
+        let recorder = RequestRecorder(bus: bus, loop: loop)
+        let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, logger: logger,
+                                requestRecorder: recorder)
         self.server = server
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue,
                                     maxQueuedPerLane: configuration.hashQueuePerApp)
         hashPool = pool
-
         // [mdns wiring] Subscribes to lifecycle events before any app starts, so no `running` is missed.
         if configuration.mdns.enabled {
             let announcer = MDNSAnnouncer(settings: configuration.mdns, addresses: MDNSAnnouncer.addresses(for: configuration.mdns, logger: logger), bus: bus, logger: logger)
@@ -126,6 +130,12 @@ public actor RootSupervisor {
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
             configFile: configuration.sourceFile))
         self.registry = registry
+        // metrics: subscribed before any app starts, so every lifecycle event is seen.
+        let routers = registry.appRouters
+        let metrics = MetricsService(bus: bus, settings: configuration.metrics, source: PlatformMetricsSource(
+            server: server, hashPool: pool, recorder: recorder, dataRoot: dataDirectory, apps: { Array(routers.value.keys) }))
+        metrics.start()
+        self.metrics = metrics
         // Counting starts before any app serves, so no summary is missed.
         let counters = RequestCounters()
         let subscription = RequestCounters.subscribe(to: bus)
@@ -152,6 +162,8 @@ public actor RootSupervisor {
                              authorize: { try await controlPlane.authenticate($0) }, injector: registry)
         SiteRoutes.register(on: &masterRoutes, dataRoot: dataDirectory, authorize: { try await controlPlane.authenticate($0) },
                             appExists: { await registry.status($0) != nil })
+        // metrics: GET /metrics, for a master key or an address in `[metrics] allow`.
+        metrics.registerRoute(on: &masterRoutes, masterKeys: MasterKeyCheck(master: masterDatabase))
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
         let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters,
@@ -246,6 +258,8 @@ public actor RootSupervisor {
         requestCounting = nil
         await mdns?.stop()  // [mdns wiring] after the apps' stopping/stopped events withdrew their names
         mdns = nil
+        await metrics?.stop()
+        metrics = nil
         await master?.close()
         master = nil
         loop?.stop()

@@ -4,17 +4,17 @@ import Glibc
 
 /// An IPv4 or IPv6 address as 128 bits; IPv4 is held in its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`),
 /// so `10.0.0.1` and `::ffff:10.0.0.1` (how a dual-stack socket reports an IPv4 peer) are one address.
-struct IPAddress: Sendable, Hashable {
+public struct IPAddress: Sendable, Hashable {
     /// Bits 127…64.
-    let high: UInt64
+    public let high: UInt64
     /// Bits 63…0.
-    let low: UInt64
+    public let low: UInt64
 
     /// True for IPv4 (and IPv4-mapped IPv6) addresses.
-    var isIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
+    public var isIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
 
     /// Parses dotted IPv4 or RFC 4291 IPv6 text (no zone id, no port, no brackets); nil otherwise.
-    init?(parsing text: some StringProtocol) {
+    public init?(parsing text: some StringProtocol) {
         guard !text.isEmpty, text.utf8.count <= 45 else { return nil }
         var bytes = (UInt64(0), UInt64(0))
         let parsed: Bool = withUnsafeMutableBytes(of: &bytes) { raw in
@@ -33,13 +33,13 @@ struct IPAddress: Sendable, Hashable {
         low = UInt64(bigEndian: bytes.1)
     }
 
-    init(high: UInt64, low: UInt64) {
+    public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// Canonical text: dotted quad for IPv4 (mapped or not), RFC 5952 form for IPv6.
-    var text: String {
+    public var text: String {
         var bytes = (high.bigEndian, low.bigEndian)
         var output = [CChar](repeating: 0, count: 64)
         return withUnsafeBytes(of: &bytes) { raw -> String in
@@ -56,13 +56,13 @@ struct IPAddress: Sendable, Hashable {
 }
 
 /// An address block (`10.0.0.0/8`, `fd00::/8`) or a single address (a /32 or /128 block).
-struct IPAddressRange: Sendable, Hashable {
-    let network: IPAddress
+public struct IPAddressRange: Sendable, Hashable {
+    public let network: IPAddress
     /// Prefix length over the 128-bit form (an IPv4 /8 is a /104 here).
-    let prefixLength: Int
+    public let prefixLength: Int
 
     /// Parses `address` or `address/prefix`; nil when either part is malformed or the prefix is out of range.
-    init?(parsing text: String) {
+    public init?(parsing text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let first = parts.first, let address = IPAddress(parsing: first) else { return nil }
         let maximum = address.isIPv4 ? 32 : 128
@@ -76,7 +76,7 @@ struct IPAddressRange: Sendable, Hashable {
     }
 
     /// True when `address` lies inside the block.
-    func contains(_ address: IPAddress) -> Bool {
+    public func contains(_ address: IPAddress) -> Bool {
         IPAddressRange.mask(address, prefixLength) == network
     }
 
