@@ -58,11 +58,18 @@ def test_scrape_parses_and_counts_requests_by_route_pattern():
         server.kill()
 
 
-def test_scrape_refused_outside_allow_list():
+def test_scrape_outside_allow_list_needs_a_master_key():
     server = Server(extra="[metrics]\nallow = [\"10.0.0.0/8\"]").start()
     try:
-        r = requests.get(f"http://127.0.0.1:{server.master_port}/metrics", timeout=TIMEOUT)
-        assert r.status_code == 403
-        assert r.json()["error"]["code"] == "forbidden"
+        url = f"http://127.0.0.1:{server.master_port}/metrics"
+        r = requests.get(url, timeout=TIMEOUT)
+        assert r.status_code == 401
+        assert r.json()["error"]["code"] == "unauthorized"
+        r = requests.get(url, headers={"X-Master-Key": "hs_live_not-a-key"}, timeout=TIMEOUT)
+        assert r.status_code == 401
+        master = server.cli("keys", "create", "--master", "--name", "scraper")
+        r = requests.get(url, headers={"Authorization": f"Bearer {master}"}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     finally:
         server.kill()
