@@ -100,13 +100,17 @@ struct AdmissionTests {
         }
     }
 
+    /// A minimum rate of 10 KB/s averaged over `window`.
+    private static func paced(window: Int64) -> HTTPLimits {
+        HTTPLimits.test {
+            $0.minimumTransferRate = 10_000
+            $0.minimumRateWindowMillis = window
+        }
+    }
+
     @Test("a streaming upload below the minimum rate is ended with 408; the handler sees its body fail")
     func uploadMinimumRate() async throws {
-        let limits = HTTPLimits.test {
-            $0.minimumTransferRate = 10_000
-            $0.minimumRateWindowMillis = 300
-        }
-        try await withTestServer(limits: limits) { server in
+        try await withTestServer(limits: Self.paced(window: 300)) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/paced-upload", headers: [("Content-Length", "1000000")]))
             // About 2 KB/s: far below 10 KB/s.
@@ -121,11 +125,7 @@ struct AdmissionTests {
 
     @Test("a streaming upload the server is not reading yet is not held against the client")
     func uploadPausedByServerIsNotSlow() async throws {
-        let limits = HTTPLimits.test {
-            $0.minimumTransferRate = 10_000
-            $0.minimumRateWindowMillis = 100
-        }
-        try await withTestServer(limits: limits) { server in
+        try await withTestServer(limits: Self.paced(window: 100)) { server in
             let client = try await server.connect()
             let size = 4 << 20
             // Send at once, until the socket stalls: the server stops reading when its body
@@ -157,13 +157,7 @@ struct AdmissionTests {
             #expect(try await slow.readHead().status == 200)
             // `slow` reads nothing: within a window or two its transfer is ended and the only
             // download slot is free again.
-            let servedAgain = await eventually(timeout: .seconds(30)) {
-                guard let client = try? await server.connect() else { return false }
-                try? await client.send(RawRequest.make("GET", "/file"))
-                let response = try? await client.readResponse()
-                await client.close()
-                return response?.status == 200 && response?.body == server.fileContent
-            }
+            let servedAgain = await server.waitUntilFileIsServed(timeout: .seconds(30))
             #expect(servedAgain)
             let received = (try? await slow.readUntilClosed(timeout: .seconds(30)))?.count ?? 0
             #expect(received < size, "the slow reader's transfer was not ended")

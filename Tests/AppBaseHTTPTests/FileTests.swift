@@ -78,13 +78,7 @@ struct FileTests {
             var received = 0
             while received < size { received += try await slow.readBytes(min(1 << 20, size - received)).count }
             await slow.close()
-            let servedAgain = await eventually {
-                guard let client = try? await server.connect() else { return false }
-                try? await client.send(RawRequest.make("GET", "/file"))
-                let response = try? await client.readResponse()
-                await client.close()
-                return response?.status == 200 && response?.body == server.fileContent
-            }
+            let servedAgain = await server.waitUntilFileIsServed()
             #expect(servedAgain)
         }
     }

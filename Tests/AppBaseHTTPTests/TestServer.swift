@@ -147,6 +147,17 @@ final class TestServer: Sendable {
 
     func connectionCount() async -> Int { await server.connectionCount() }
 
+    /// Waits until a fresh `GET /file` is answered 200 with the whole file (a download slot is free).
+    func waitUntilFileIsServed(timeout: Duration = .seconds(15)) async -> Bool {
+        await eventually(timeout: timeout) {
+            guard let client = try? await self.connect() else { return false }
+            try? await client.send(RawRequest.make("GET", "/file"))
+            let response = try? await client.readResponse()
+            await client.close()
+            return response?.status == 200 && response?.body == self.fileContent
+        }
+    }
+
     /// Waits until the server's connection count is `expected`.
     func waitForConnectionCount(_ expected: Int, timeout: Duration = .seconds(15)) async -> Bool {
         await eventually(timeout: timeout) { await self.connectionCount() == expected }
