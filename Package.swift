@@ -53,7 +53,9 @@ let package = Package(
         .target(
             name: "AppBaseHTTP",
             dependencies: ["AppBaseCore", "CHTTPParser", "CLibUV", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
-            swiftSettings: swiftSettings
+            // Release builds skip the dynamic exclusivity checks of the loop's class properties
+            // (ADR 0026): every request paid for them; debug builds and tests keep them on.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The contract between the platform and an app's services: environment, service protocol,
         // cross-service hooks (change recording, rule lookups, identity revalidation).
