@@ -11,7 +11,7 @@ public struct HealthSettings: Sendable, Equatable {
     public var maxRestarts: Int
     public var restartWindowSeconds: Int
 
-    public init(intervalMillis: Int = 1000, timeoutMillis: Int = 1000, failuresBeforeRestart: Int = 2,
+    public init(intervalMillis: Int = 900, timeoutMillis: Int = 1000, failuresBeforeRestart: Int = 2,
                 maxRestarts: Int = 5, restartWindowSeconds: Int = 60) {
         self.intervalMillis = intervalMillis
         self.timeoutMillis = timeoutMillis

@@ -5,7 +5,7 @@ import Testing
 @Suite struct HealthConfigTests {
     @Test func defaultsApplyWithoutTheSections() throws {
         let configuration = try ConfigLoader.parse("", file: "empty.toml")
-        #expect(configuration.health == HealthSettings(intervalMillis: 1000, timeoutMillis: 1000, failuresBeforeRestart: 2,
+        #expect(configuration.health == HealthSettings(intervalMillis: 900, timeoutMillis: 1000, failuresBeforeRestart: 2,
                                                        maxRestarts: 5, restartWindowSeconds: 60))
         #expect(configuration.faults.enabled == false)
     }
