@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: every Swift Testing target (unit, raw-socket HTTP, service and live API
 # scenario tests), then the Python tests that drive the real release binary (SIGKILL durability,
-# CLI key revocation mid-run, login storm, signals), then the mDNS test against a real avahi-daemon.
+# CLI key revocation mid-run, login storm, signals), the control page in headless Chromium, then
+# the mDNS test against a real avahi-daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -11,5 +12,7 @@ swift test --skip-build
 swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests >/dev/null 2>&1 || true
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/python
+# The control-plane page in headless Chromium (skips where chromium or selenium is missing).
+APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/browser
 # mDNS against a real avahi-daemon in a network-namespace sandbox (skips where there is none).
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" bash Tests/mdns/run

@@ -3,6 +3,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseMDNS
 import AppBaseSQLite
+import AppBaseWeb  // [webui wiring]
 import Logging
 
 /// The root of the actor tree: owns the event bus, the event loop and HTTP listener, the
@@ -141,6 +142,7 @@ public actor RootSupervisor {
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
+        ControlPageRoutes.register(on: &masterRoutes)  // [webui wiring] the page at `/`, see AppBaseWeb
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
         let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters)
