@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 swift build --build-tests
 swift test --skip-build
+# The pages' ES modules that can run outside a browser (the SSE reader), under node:test.
+if command -v node >/dev/null; then node --test Tests/js/; fi
 # The Python tests drive the binary that ships: the README's release build (static Swift runtime).
 swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests >/dev/null 2>&1 || true

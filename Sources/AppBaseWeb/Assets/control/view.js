@@ -25,14 +25,18 @@ export function formatTime(text) {
   return Number.isNaN(date.getTime()) ? text : date.toLocaleString();
 }
 
-/** A row cell with the label the narrow (card) layout shows before its value. */
+/** A row cell with the label the narrow (card) layout shows before its value (one box, so the
+ *  card layout can put the label left and the value right). */
 export function cell(label, children, className) {
-  return element('td', { className, attrs: { 'data-label': label } }, children);
+  return element('td', { className, attrs: { 'data-label': label } }, [element('div', { className: 'value' }, children)]);
 }
 
-/** A link to `url` showing its host (and port when it has one). */
+/** A link to `url` showing its host name (with the port only for an IP address). */
 export function hostLink(url) {
   let label = url;
-  try { label = new URL(url).host; } catch { /* keep the raw text */ }
+  try {
+    const parsed = new URL(url);
+    label = /^[0-9.]+$|^\[/.test(parsed.hostname) ? parsed.host : parsed.hostname;
+  } catch { /* keep the raw text */ }
   return element('a', { text: label, attrs: { href: url, rel: 'noreferrer' } });
 }
