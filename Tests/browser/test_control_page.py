@@ -65,9 +65,14 @@ def row(app):
     return (By.CSS_SELECTOR, f'#apps tr[data-app="{app}"]')
 
 
+def text_of(driver, css):
+    """The text of the first element matching `css`, or None, read in one step: the page
+    re-renders rows as events arrive, so a found element may be replaced a moment later."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
+
+
 def state_of(driver, app):
-    cells = driver.find_elements(By.CSS_SELECTOR, f'#apps tr[data-app="{app}"] [data-field="state"]')
-    return cells[0].text if cells else None
+    return text_of(driver, f'#apps tr[data-app="{app}"] [data-field="state"]')
 
 
 def wait_state(driver, app, state):
@@ -102,7 +107,7 @@ def test_control_page(server, driver):
     wait(driver, EC.text_to_be_present_in_element((By.ID, "stream-status"), "live"), "the event stream never went live")
     wait_state(driver, "notes", "running")
     notes_port = str(server.ports["notes"])
-    assert driver.find_element(*row("notes")).find_elements(By.CSS_SELECTOR, "td")[2].text == notes_port
+    assert text_of(driver, '#apps tr[data-app="notes"] td:nth-child(3)') == notes_port
 
     # Every announcement the page makes (aria-live) is recorded from here on: lifecycle
     # announcements come only from the event stream, so they prove the live path.
@@ -131,13 +136,18 @@ def test_control_page(server, driver):
     # The port map lists both apps' ports.
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'#ports tr[data-port="{app_port}"]')),
          "the new app's port is not in the port map")
-    port_row = driver.find_element(By.CSS_SELECTOR, f'#ports tr[data-port="{app_port}"]')
-    assert "webtest" in port_row.text and "assigned" in port_row.text
+    port_row = text_of(driver, f'#ports tr[data-port="{app_port}"]')
+    assert "webtest" in port_row and "assigned" in port_row
     assert driver.find_elements(By.CSS_SELECTOR, f'#ports tr[data-port="{notes_port}"]')
 
     # Host-name links for the new app.
-    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, f'#apps tr[data-app="webtest"] .hosts a')]
+    links = driver.execute_script(
+        "return [...document.querySelectorAll('#apps tr[data-app=\"webtest\"] .hosts a')].map((a) => a.href)")
     assert any("api.webtest.appbase.local" in link for link in links), links
+    screenshot(driver, "control-desktop-created.png")
+    driver.find_element(By.ID, "dismiss-key").click()
+    wait(driver, EC.invisibility_of_element_located((By.ID, "created")), "the admin key panel stayed open")
+    assert driver.find_element(By.ID, "created-key").get_attribute("value") == "", "the key must not linger in the page"
     screenshot(driver, "control-desktop.png")
 
     # Stop and start.
@@ -157,7 +167,9 @@ def test_control_page(server, driver):
     assert all(not cell.is_displayed() or cell.size["width"] <= 1 for cell in header_cells), "the table header shows on a phone"
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways on a phone by {overflow}px"
-    screenshot(driver, "control-mobile.png")
+    screenshot(driver, "control-mobile-top.png")
+    driver.execute_script("document.getElementById('apps-title').scrollIntoView()")
+    screenshot(driver, "control-mobile-apps.png")
     driver.set_window_size(1280, 800)
 
     # Delete, confirmed in the dialog; cancel first leaves the app alone.
@@ -174,7 +186,7 @@ def test_control_page(server, driver):
     driver.find_element(By.ID, "confirm-button").click()
     wait(driver, EC.invisibility_of_element_located(row("webtest")), "the deleted app is still listed")
     assert requests.get(f"{base}/api/apps/webtest", headers=api, timeout=TIMEOUT).status_code == 404
-    wait(driver, lambda d: "grace" in d.find_element(By.CSS_SELECTOR, f'#ports tr[data-port="{app_port}"]').text,
+    wait(driver, lambda d: "grace" in (text_of(d, f'#ports tr[data-port="{app_port}"]') or ""),
          "the deleted app's port is not shown in its grace period")
 
     problems = severe(driver.get_log("browser"))
@@ -200,7 +212,7 @@ def test_revoked_key_mid_session_returns_to_prompt(server, driver):
     wait(driver, EC.text_to_be_present_in_element((By.ID, "stream-status"), "live"), "the event stream never went live")
     listing = json.loads(server.cli("keys", "list", "--master", "--json"))
     key_id = next(record["id"] for record in listing if record["name"] == "ui")
-    server.cli("keys", "revoke", "--master", key_id)
+    server.cli("keys", "revoke", "--master", "--id", key_id)
     # The next poll (every 5 s) or create answers 401: the page must go back to the prompt.
     driver.find_element(By.ID, "app-name").send_keys("afterrevoke")
     driver.find_element(By.ID, "create-button").click()

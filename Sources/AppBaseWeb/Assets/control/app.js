@@ -15,6 +15,9 @@ let portsTimer = null;
 let pendingDelete = null;
 // Bumped on every deletion: an answer fetched before a deletion must not bring the app back.
 let deletions = 0;
+// Bumped on every state change the page learns of (events, its own actions): a poll answer
+// fetched before one is older than what is shown, so it is dropped (the next poll catches up).
+let changes = 0;
 
 // ---- key prompt ----------------------------------------------------------------------------
 
@@ -47,6 +50,7 @@ $('sign-out').addEventListener('click', () => { masterKey.clear(); showLogin(); 
 // ---- start / stop --------------------------------------------------------------------------
 
 async function start() {
+  stop();
   try {
     const list = await call('GET', '/api/apps');
     replaceApps(list.items);
@@ -86,10 +90,10 @@ function setStatus(status) {
 
 /** Counters and restarts are not on the stream: refresh them now and then. */
 async function poll() {
-  const before = deletions;
+  const before = changes;
   try {
     const list = await call('GET', '/api/apps');
-    if (before === deletions) replaceApps(list.items);
+    if (before === changes) replaceApps(list.items);
     refreshPorts();
   } catch (error) {
     if (error instanceof Unauthorized) unauthorized();
@@ -111,6 +115,7 @@ function handleEvent({ event, data }) {
 }
 
 function lifecycle({ app, state, port, message }) {
+  changes += 1;
   const known = apps.get(app);
   if (state === 'deleted') {
     forget(app);
@@ -121,7 +126,10 @@ function lifecycle({ app, state, port, message }) {
     renderApps();
   }
   announce(`${app} is ${state}${message && state === 'failed' ? `: ${message}` : ''}.`);
-  if (state !== 'deleted') refreshApp(app);
+  // Fetch the full AppInfo when the event alone cannot fill the row: an app not shown yet, or a
+  // state whose details (restarts, last error, start time) changed. Not while stopping: a
+  // deletion follows with stopping → stopped → deleted, and the lookup would meet a 404.
+  if (!known ? state !== 'deleted' : ['running', 'degraded', 'failed'].includes(state)) refreshApp(app);
   schedulePorts();
 }
 
@@ -148,6 +156,7 @@ async function refreshApp(name) {
 
 function forget(name) {
   deletions += 1;
+  changes += 1;
   apps.delete(name);
   samples.delete(name);
   renderApps();
@@ -250,7 +259,9 @@ async function stopOrStart(name, button) {
   button.disabled = true;
   announce(`${verb === 'stop' ? 'Stopping' : 'Starting'} ${name}…`);
   try {
-    upsert(await call('POST', `/api/apps/${encodeURIComponent(name)}/${verb}`));
+    const info = await call('POST', `/api/apps/${encodeURIComponent(name)}/${verb}`);
+    changes += 1;
+    upsert(info);
   } catch (error) {
     if (error instanceof Unauthorized) { unauthorized(); return; }
     announce(`Could not ${verb} ${name}: ${error.message}`);
