@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseTestSupport
 import AppBaseWeb
+import Crypto
 import Logging
 import Testing
 
@@ -38,6 +39,20 @@ struct StaticAssetRoutesTests {
         // 16 bytes of SHA-256 in hex, quoted: a strong validator.
         #expect(index?.etag.utf8.count == 34 && index?.etag.hasPrefix("\"") == true && index?.etag.hasPrefix("W/") == false)
         #expect(Set(WebAssets.control.paths.compactMap { WebAssets.control[$0]?.etag }).count == WebAssets.control.paths.count)
+    }
+
+    @Test("every ETag is the first 16 bytes of the asset's SHA-256 (checked against swift-crypto)")
+    func etagsAreContentHashes() {
+        for set in [WebAssets.control, WebAssets.kit] {
+            for path in set.paths {
+                guard let asset = set[path] else { continue }
+                let digest = SHA256.hash(data: asset.bytes).prefix(16).map { byte in
+                    let hex = String(byte, radix: 16)
+                    return byte < 16 ? "0" + hex : hex
+                }.joined()
+                #expect(asset.etag == "\"\(digest)\"", "\(set.name)/\(path)")
+            }
+        }
     }
 
     @Test("each kind of asset has its media type", arguments: [
