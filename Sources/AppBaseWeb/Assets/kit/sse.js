@@ -66,9 +66,11 @@ export function openEventStream(url, { headers = {}, onEvent, onStatus = () => {
   let delay = 500;
   let closed = false;
 
+  // Waits `ms`, or less if the stream is closed meanwhile; leaves no listener behind either way.
   const wait = (ms) => new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    controller.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    const done = () => { clearTimeout(timer); controller.signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    controller.signal.addEventListener('abort', done);
   });
 
   async function runOnce() {
