@@ -17,7 +17,7 @@ do {
     let output = URL(fileURLWithPath: arguments[2])
     // Unchanged output keeps its timestamp, so the module is not recompiled for nothing.
     if (try? Data(contentsOf: output)) != Data(source.utf8) {
-        try OutputFile.replace(arguments[2], with: Array(source.utf8))
+        try Data(source.utf8).write(to: output, options: .atomic)
     }
 } catch {
     FileHandle.standardError.write(Data("embed-web-assets: error: \(error)\n".utf8))
