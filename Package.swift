@@ -103,10 +103,23 @@ let package = Package(
             dependencies: ["AppBaseCore", "CAvahi", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The web pages' assets (HTML, CSS, ES modules), embedded into the binary at build time by
+        // the EmbedWebAssets plugin, and the routes that serve them with strong ETags and a strict CSP.
+        .target(
+            name: "AppBaseWeb",
+            dependencies: ["AppBaseCore", "AppBaseHTTP"],
+            exclude: ["Assets"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedWebAssets"]
+        ),
+        // Build-tool plugin: runs embed-web-assets over a target's `Assets/` folder.
+        .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["embed-web-assets"]),
+        // The plugin's tool: plain Swift, no dependencies (it is built for the host before everything else).
+        .executableTarget(name: "embed-web-assets", swiftSettings: swiftSettings),
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "CZlib", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CZlib", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
@@ -117,6 +130,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseWebTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", "AppBaseWeb", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseMDNSTests", dependencies: ["AppBaseCore", "AppBaseMDNS"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite: every Swift Testing target (unit, raw-socket HTTP, service and live API
 # scenario tests), then the Python tests that drive the real release binary (SIGKILL durability,
-# CLI key revocation mid-run, login storm, signals), then the mDNS test against a real avahi-daemon.
+# CLI key revocation mid-run, login storm, signals), the control page in headless Chromium, then
+# the mDNS test against a real avahi-daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 swift build --build-tests
 swift test --skip-build
+# The pages' ES modules that can run outside a browser (the SSE reader), under node:test.
+if command -v node >/dev/null; then node --test Tests/js/; fi
 # The Python tests drive the binary that ships: the README's release build (static Swift runtime).
 swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests prometheus-client >/dev/null 2>&1 || true
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/python
+# The control-plane page in headless Chromium (skips where chromium or selenium is missing).
+APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/browser
 # mDNS against a real avahi-daemon in a network-namespace sandbox (skips where there is none).
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" bash Tests/mdns/run

@@ -4,6 +4,7 @@ import AppBaseHTTP
 import AppBaseMDNS
 import AppBaseMetrics
 import AppBaseSQLite
+import AppBaseWeb  // [webui wiring]
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -158,6 +159,7 @@ public actor RootSupervisor {
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
+        ControlPageRoutes.register(on: &masterRoutes)  // [webui wiring] the page at `/`, see AppBaseWeb
         FaultRoutes.register(on: &masterRoutes, settings: configuration.faults,
                              authorize: { try await controlPlane.authenticate($0) }, injector: registry)
         SiteRoutes.register(on: &masterRoutes, dataRoot: dataDirectory, authorize: { try await controlPlane.authenticate($0) },

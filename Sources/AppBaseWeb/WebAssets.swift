@@ -1,0 +1,9 @@
+/// The asset sets compiled into the binary by the `EmbedWebAssets` plugin, one per sub-folder
+/// of `Sources/AppBaseWeb/Assets/`. A new folder (say `dashboard`) becomes
+/// `EmbeddedWebAssets.dashboard`; name it here to use it.
+public enum WebAssets {
+    /// The control-plane page served at `/` on the master port.
+    public static let control = WebAssetSet(name: "control", embedded: EmbeddedWebAssets.control)
+    /// The small UI kit every page shares: base styles and the SSE reader.
+    public static let kit = WebAssetSet(name: "kit", embedded: EmbeddedWebAssets.kit)
+}
