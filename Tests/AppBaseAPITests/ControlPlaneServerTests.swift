@@ -102,15 +102,23 @@ struct ControlPlaneServerTests {
 
         let stopped = try await Self.call(server.ports.master, "POST", "/api/apps/alpha/stop", key: server.masterKey)
         #expect(stopped.status == 200)
-        let stopping = try #require(try await reader.next())
+        // The HealthMonitor publishes its own reports meanwhile: each read skips events of other kinds.
+        func next(_ kind: String, where matches: (ParsedServerSentEvent) -> Bool = { _ in true }) async throws -> ParsedServerSentEvent? {
+            for _ in 0..<50 {
+                guard let event = try await reader.next() else { return nil }
+                if event.event == kind && matches(event) { return event }
+            }
+            return nil
+        }
+        let stopping = try #require(try await next("lifecycle"))
         #expect(stopping.event == "lifecycle")
         #expect(stopping.json["app"] == "alpha" && stopping.json["state"] == "stopping")
         #expect(stopping.json["time"]?.stringValue.flatMap(Timestamp.parse) != nil)
-        let stoppedEvent = try #require(try await reader.next())
+        let stoppedEvent = try #require(try await next("lifecycle"))
         #expect(stoppedEvent.json["state"] == "stopped")
 
         await server.root.bus.publish(.health(HealthReport(app: "alpha", healthy: false, routerMicros: 120, message: "db probe timed out")))
-        let health = try #require(try await reader.next())
+        let health = try #require(try await next("health") { $0.json["message"] == "db probe timed out" })
         #expect(health.event == "health")
         #expect(health.json["app"] == "alpha" && health.json["healthy"] == false)
         #expect(health.json["routerMicros"]?.intValue == 120 && health.json["databaseMicros"] == .null)

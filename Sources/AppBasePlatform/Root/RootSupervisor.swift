@@ -255,6 +255,7 @@ public actor RootSupervisor {
         }
         await registry?.finishShutdown()
         requestSubscription?.cancel()
+        requestCounting?.cancel()
         await requestCounting?.value
         requestSubscription = nil
         requestCounting = nil
