@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseWebTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", "AppBaseWeb", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseMDNSTests", dependencies: ["AppBaseCore", "AppBaseMDNS"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseQueryTests", dependencies: ["AppBaseCore", "AppBaseQuery", "AppBaseTestSupport", "CSQLite", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseAuthTests", dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),

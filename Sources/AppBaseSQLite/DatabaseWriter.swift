@@ -17,6 +17,10 @@ public final class WriteContext {
 /// The single writer of one database: every write of an app (auth, records, change log,
 /// files, audit) goes through it, on its own thread, so writers never queue on SQLite's lock.
 ///
+/// With an `idleTimeout` the thread ends after that long without writes, once the connection
+/// has given back its page cache (`PRAGMA shrink_memory`); the next write starts it again. The
+/// connection stays open, so writes stay serialised on one connection (ADR 0004, ADR 0024).
+///
 /// Group commit: writes that arrive while a transaction is being written join the next
 /// one — up to `maxBatch` writes share one `BEGIN IMMEDIATE … COMMIT` (one fsync), each in its
 /// own savepoint so a failing write rolls back alone. A caller resumes only after the commit
@@ -45,16 +49,22 @@ public final class DatabaseWriter: Sendable {
     private let commitCounter = Atomic<Int>(0)
 
     /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
+    /// - Parameter idleTimeout: the writer thread ends after this long without work and starts
+    ///   again with the next (nil: it runs until `close`).
     public static func open(path: String, pragmas: [String], migrations: [(namespace: String, migrations: [Migration])],
                             maxQueued: Int = 4096,
-                            maxBatch: Int = 256) async throws -> DatabaseWriter {
-        let thread = DedicatedThread(name: "sqlite-writer")
-        return try await thread.run {
+                            maxBatch: Int = 256,
+                            idleTimeout: Duration? = nil) async throws -> DatabaseWriter {
+        let thread = DedicatedThread(name: "sqlite-writer", idleTimeout: idleTimeout)
+        let writer = try await thread.run {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
             for pragma in pragmas { try connection.execute(pragma) }
             for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
             return DatabaseWriter(thread: thread, connection: connection, maxQueued: maxQueued, maxBatch: maxBatch)
         }
+        // Weak: the thread outlives no writer, and a strong reference would keep both alive.
+        thread.setIdleHook { [weak writer] in writer?.shrinkMemory() }
+        return writer
     }
 
     private init(thread: DedicatedThread, connection: sending SQLiteConnection, maxQueued: Int, maxBatch: Int) {
@@ -66,6 +76,14 @@ public final class DatabaseWriter: Sendable {
 
     /// Number of transactions committed.
     public var commitCount: Int { commitCounter.load(ordering: .relaxed) }
+
+    /// True while the writer's OS thread exists (false once it has been idle for `idleTimeout`).
+    public var hasThread: Bool { thread.hasThread }
+
+    /// On the writer thread, before it ends for idleness: the connection frees its page cache.
+    private func shrinkMemory() {
+        connection.withLock { connection in try? connection?.execute("PRAGMA shrink_memory") }
+    }
 
     /// Runs `body` inside the next group transaction and returns its result once committed.
     /// - Throws: `server_busy` when `maxQueued` writes are already waiting; what `body` throws

@@ -10,7 +10,7 @@ import Glibc
 @Suite struct DatabaseWriterTests {
     static let schema = [Migration(version: 1, name: "items", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);")]
 
-    static func withDatabase(maxQueued: Int = 4096, _ body: (DatabaseWriter, DatabaseReaders, String) async throws -> Void) async throws {
+    static func withDatabase(maxQueued: Int = 4096, idleTimeout: Duration? = nil, _ body: (DatabaseWriter, DatabaseReaders, String) async throws -> Void) async throws {
         var template = Array("/tmp/appbase-sqlite-XXXXXX".utf8CString)
         let directory = template.withUnsafeMutableBufferPointer { buffer -> String in
             guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return "/tmp" }
@@ -19,8 +19,9 @@ import Glibc
         defer { _ = directory.withCString { path in unlink("\(String(cString: path))/db.sqlite") } }
         let path = "\(directory)/db.sqlite"
         let writer = try await DatabaseWriter.open(path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"],
-                                                   migrations: [("test", schema)], maxQueued: maxQueued)
-        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [])
+                                                   migrations: [("test", schema)], maxQueued: maxQueued,
+                                                   idleTimeout: idleTimeout)
+        let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: [], idleTimeout: idleTimeout)
         try await body(writer, readers, path)
         await readers.close()
         await writer.close()

@@ -1,5 +1,6 @@
 import AppBaseCore
 import CSodium
+import Synchronization
 
 /// Argon2id password hashing through libsodium (`crypto_pwhash_str_alg`, `crypto_pwhash_str_verify`,
 /// `crypto_pwhash_str_needs_rehash`), producing PHC strings such as `$argon2id$v=19$m=32768,t=2,p=1$…`.
@@ -21,11 +22,30 @@ package struct PasswordHasher: Sendable {
     /// A hash of a random password nobody knows, made with `parameters`; see `verifyDummy(_:)`.
     package let dummyHash: String
 
-    /// Creates a hasher and computes its dummy hash (one Argon2 run).
+    /// Creates a hasher with the process's dummy hash for `parameters`, computed (one Argon2 run)
+    /// by the first hasher with these parameters.
     /// - Throws: `PasswordHashError.hashingFailed` if libsodium cannot hash (out of memory).
     package init(parameters: Argon2Parameters = .default) throws(PasswordHashError) {
         self.parameters = parameters
-        self.dummyHash = try Self.dummyHash(for: parameters)
+        self.dummyHash = try Self.sharedDummyHash(for: parameters)
+    }
+
+    /// Dummy hashes by parameters, shared by every app of the process: each app's start made one
+    /// before, one Argon2 run after the other on the shared pool, which was most of the start-up
+    /// time of 100 apps. Nobody knows their passwords in any app, so one per parameter set is
+    /// as good as one per app; the timing they equalise is the same.
+    private static let dummyHashes = Mutex<[Argon2Parameters: String]>([:])
+
+    /// The dummy hash for `parameters`, made once per process (two first callers racing both
+    /// compute one; the first stored wins).
+    package static func sharedDummyHash(for parameters: Argon2Parameters) throws(PasswordHashError) -> String {
+        if let known = dummyHashes.withLock({ $0[parameters] }) { return known }
+        let made = try dummyHash(for: parameters)
+        return dummyHashes.withLock { hashes in
+            if let first = hashes[parameters] { return first }
+            hashes[parameters] = made
+            return made
+        }
     }
 
     /// Hashes a new password with this hasher's parameters.

@@ -28,6 +28,9 @@ final class ChangeLogPruner: Sendable {
         var deleted = 0
         while true {
             let (count, bytes) = current
+            // The newest entry stays: with one entry or none there is nothing to delete, and the
+            // app's writer thread is not woken for nothing (an idle app holds none, ADR 0024).
+            guard count > 1 else { return deleted }
             let excessCount = max(0, count - Int64(settings.maxEvents))
             let excessBytes = max(0, bytes - settings.maxBytes)
             let cutoff = nowMilliseconds - settings.maxAgeSeconds * 1000

@@ -102,11 +102,13 @@ actor AppSupervisor {
             try DataDirectory.create(directory)
             try DataDirectory.create(storage)
             let path = Self.databasePath(dataRoot: dataRoot, app: name)
+            // Threads end when idle: an app that serves nothing holds none (ADR 0024).
             let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
-                                                       migrations: Self.migrationSets)
+                                                       migrations: Self.migrationSets, idleTimeout: IdleThreads.timeout)
             openedWriter = writer
             try ensureStillStarting()
-            let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas)
+            let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas,
+                                                         idleTimeout: IdleThreads.timeout)
             openedReaders = readers
             try ensureStillStarting()
             let secret = try await AppMetadata.masterSecret(writer: writer)

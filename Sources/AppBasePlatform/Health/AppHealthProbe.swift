@@ -34,12 +34,21 @@ public struct AppHealthProbe: HealthProbeTarget {
         guard response.status == 200 else { throw ProbeFailure(description: "GET /health answered \(response.status)") }
     }
 
+    /// Probes without waking an idle app (ADR 0024): the writer only when its thread runs (an
+    /// idle writer has no thread, so it cannot be hung), and the file through the readers' inline
+    /// connection, which needs no thread.
     public func probeDatabase() async throws {
         // The writer first: a hung writer thread is the fault readers cannot show.
-        _ = try await writer.withConnection { connection in try connection.execute("SELECT 1") }
-        // A real read of the file (not just `SELECT 1`, which never touches it).
-        _ = try await readers.read { connection in
-            try connection.queryOne("SELECT count(*) FROM sqlite_master") { $0.int64(0) }
+        if writer.hasThread {
+            _ = try await writer.withConnection { connection in try connection.execute("SELECT 1") }
+        }
+        // A real read of the file's first page (not just `SELECT 1`, which never touches it),
+        // constant in cost whatever the schema's size.
+        let read = try readers.readInline { connection in
+            try connection.queryOne("SELECT 1 FROM sqlite_master LIMIT 1") { $0.int64(0) } ?? 0
+        }
+        guard read != nil else {
+            throw ProbeFailure(description: "the database could not be read (closed or busy)")
         }
     }
 }

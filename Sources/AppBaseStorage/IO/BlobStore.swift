@@ -21,11 +21,13 @@ final class BlobStore: Sendable {
     /// Suffix of upload temp files.
     static let temporarySuffix = ".part"
 
-    init(root: String, threadCount: Int) {
+    /// - Parameter idleTimeout: each I/O thread ends after this long without work and starts
+    ///   again with the next (an app that stores nothing holds none).
+    init(root: String, threadCount: Int, idleTimeout: Duration? = IdleThreads.timeout) {
         self.root = root
         temporaryDirectory = root + "/tmp"
         blobDirectory = root + "/blobs"
-        threads = (0..<max(1, threadCount)).map { DedicatedThread(name: "storage-io-\($0)") }
+        threads = (0..<max(1, threadCount)).map { DedicatedThread(name: "storage-io-\($0)", idleTimeout: idleTimeout) }
     }
 
     /// The next I/O thread, round robin. An upload keeps the one it got, so its writes stay in order.

@@ -111,6 +111,18 @@ struct PasswordHasherTests {
         #expect(try PasswordHasher.dummyHash(for: fast) != hasher.dummyHash)
     }
 
+    @Test("hashers with the same parameters share one dummy hash, other parameters get their own")
+    func sharedDummyHash() throws {
+        // Each app's AuthService makes a hasher at start: with 100 apps that was 100 Argon2 runs.
+        let first = try PasswordHasher(parameters: fast)
+        let second = try PasswordHasher(parameters: fast)
+        #expect(first.dummyHash == second.dummyHash)
+        let other = try Argon2Parameters(opsLimit: 2, memLimitBytes: 8 * 1024)
+        let third = try PasswordHasher(parameters: other)
+        #expect(third.dummyHash != first.dummyHash)
+        #expect(third.dummyHash.hasPrefix("$argon2id$v=19$m=8,t=2,p=1$"))
+    }
+
     @Test("parameters are validated")
     func parameterValidation() throws {
         #expect(throws: PasswordHashError.invalidParameters) { try Argon2Parameters(opsLimit: 0, memLimitBytes: 1 << 20) }
