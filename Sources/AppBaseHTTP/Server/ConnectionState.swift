@@ -53,6 +53,8 @@ final class Exchange {
     let startedAt: Int64
     /// The route's traits when a handler runs (nil for answers decided at dispatch).
     var traits: HandlerTraits?
+    /// Counts the request against its app while the exchange lives (handled requests only).
+    var inFlight: InFlightToken?
     /// The download slot a file answer holds, from before its head is written until its last
     /// byte (released when the exchange and the sendfile job let go of it).
     var fileSlot: FileSlot?

@@ -177,6 +177,7 @@ extension HTTPConnection {
             }
         case .handle(let traits, let handler):
             exchange.traits = traits
+            exchange.inFlight = server.inFlight.begin(app: traits.app)
             let limit = traits.bodyLimit
             if let contentLength, contentLength > Int64(limit) {
                 exchange.keepAlive = false

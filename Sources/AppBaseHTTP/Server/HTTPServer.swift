@@ -53,6 +53,33 @@ public final class HTTPServer: Sendable {
         _ = try? await loop.run { state.value.removeListener(port: port) }
     }
 
+    /// Lets `app`'s requests in flight finish, for up to `timeout`: closes the idle connections
+    /// of `port` (the app's own port, whose listener is already closed) and keeps its busy ones
+    /// only until their answer. Called before an app's database closes (stop, delete, restart).
+    public func drain(app: String, port: Int?, timeout: Duration) async {
+        let state = self.state
+        if let port { _ = try? await loop.run { state.value.drainConnections(onPort: port) } }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    state.loop.execute { state.value.inFlight.whenIdle(app, continuation) }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            // The waiter is not cancellable: resume it (a no-op if it already was), or the group
+            // would wait for the app's last request after all.
+            _ = try? await loop.run { state.value.inFlight.stopWaiting(for: app) }
+        }
+    }
+
+    /// Requests `app` has in flight right now (tests).
+    public func inFlightCount(app: String) async -> Int {
+        let state = self.state
+        return (try? await loop.run { state.value.inFlight.count(for: app) }) ?? 0
+    }
+
     /// Open connections right now.
     public func connectionCount() async -> Int {
         let state = self.state

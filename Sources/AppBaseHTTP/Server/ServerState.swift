@@ -20,6 +20,8 @@ final class ServerState {
     var idle = IdleConnectionList()
     /// Download slots, in total and per app.
     let downloads: DownloadSlots
+    /// Requests in flight per app (drained before an app's database closes).
+    let inFlight = InFlightRequests()
     private var refusals: RefusalLog
     /// Refused connections still writing their 503; beyond a bound, refusals close at once.
     private var refusalsInFlight = 0
@@ -151,6 +153,12 @@ final class ServerState {
 
     func whenDrained(_ continuation: CheckedContinuation<Void, Never>) {
         if connections.isEmpty { continuation.resume() } else { drainedWaiters.append(continuation) }
+    }
+
+    /// Closes `port`'s idle connections now and lets its busy ones close after their answer (an
+    /// app being stopped: its listener is gone, its keep-alive clients must not send more).
+    func drainConnections(onPort port: Int) {
+        for connection in Array(connections.values) where connection.localPort == port { connection.drain() }
     }
 
     /// Closes every connection now (end of the grace period).

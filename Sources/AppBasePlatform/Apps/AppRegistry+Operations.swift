@@ -98,7 +98,7 @@ extension AppRegistry {
         case .running?, .degraded?:
             await takeDown(name)
         case .failed?:
-            await teardown(name)
+            await teardown(name, drainRequests: false)
             await transition(name, to: .stopped)
         default:
             break
@@ -114,7 +114,7 @@ extension AppRegistry {
         try claim(name)
         defer { entries[name]?.busy = false }
         if let state = entries[name]?.lifecycle.state, state == .stopped || state == .failed {
-            await teardown(name)
+            await teardown(name, drainRequests: false)
             await transition(name, to: .provisioning)
             await launch(name)
         }
@@ -133,7 +133,7 @@ extension AppRegistry {
             entries[name]?.lastError = reason
             await transition(name, to: .failed, message: reason)
         }
-        await teardown(name)
+        await teardown(name, drainRequests: false)
         entries[name]?.restarts += 1
         await transition(name, to: .provisioning, message: "restart")
         await launch(name)

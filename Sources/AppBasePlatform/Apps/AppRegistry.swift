@@ -179,16 +179,24 @@ public actor AppRegistry {
 
     /// Takes a running (or failed) app's subtree down: routes first (new requests on the master
     /// port get 404), then its listener, then its services (streams end, uploads finish), then
-    /// its database. The port stays the app's.
-    func teardown(_ name: String) async {
+    /// its database. The port stays the app's. `drainRequests` lets requests already inside a
+    /// serving app finish first; a failed (crashed, hung) app's requests cannot, so a restart
+    /// does not wait for them.
+    func teardown(_ name: String, drainRequests: Bool = true) async {
         appRouters.update { $0[name] = nil }
         dashboardRouters.update { $0[name] = nil }
-        if let port = entries[name]?.listening {
+        let port = entries[name]?.listening
+        if let port {
             await runtime.server.stopListening(port: port)
             entries[name]?.listening = nil
         }
         if let supervisor = entries[name]?.supervisor {
             await supervisor.stopServices()
+            // Requests already inside the app finish before its database closes (bounded by the
+            // shutdown grace); its port's keep-alive clients are closed or close after their answer.
+            if drainRequests {
+                await runtime.server.drain(app: name, port: port, timeout: .milliseconds(runtime.limits.shutdownGraceMillis))
+            }
             await supervisor.close()
         }
         entries[name]?.supervisor = nil
