@@ -56,6 +56,9 @@ struct LoginFairnessTests {
         #expect(!logs.all.contains { $0.hasPrefix("error") })
         // Let A's slow jobs finish; A's logins are served again.
         for _ in 0..<slowJobs { gate.signal() }
+        // Released jobs still have to run: wait (bounded) until A's lane is empty before logging in.
+        for _ in 0..<1_000_000 where pool.inFlight(lane: "a") > 0 { await Task.yield() }
+        #expect(pool.inFlight(lane: "a") == 0)
         _ = try await a.login("storm@example.com")
         await a.close()
         await b.close()
