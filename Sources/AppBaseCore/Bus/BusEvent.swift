@@ -19,11 +19,22 @@ public struct AuditActor: Sendable, Hashable {
     public var keyID: String?
     public var ip: String?
     public var userAgent: String?
-    public init(userID: String? = nil, keyID: String? = nil, ip: String? = nil, userAgent: String? = nil) {
+    /// A dashboard administrator (separate from the app's users), when one acted through a dashboard session.
+    public var dashboardAdminID: String?
+    public init(userID: String? = nil, keyID: String? = nil, ip: String? = nil, userAgent: String? = nil,
+                dashboardAdminID: String? = nil) {
         self.userID = userID
         self.keyID = keyID
         self.ip = ip
         self.userAgent = userAgent
+        self.dashboardAdminID = dashboardAdminID
+    }
+    /// What kind of actor this is, in the audit log: `dashboard_admin`, `api_key`, `user` or `system`.
+    public var kind: String {
+        if dashboardAdminID != nil { return "dashboard_admin" }
+        if keyID != nil { return "api_key" }
+        if userID != nil { return "user" }
+        return "system"
     }
     /// The server itself (start-up cleanup, the CLI).
     public static let system = AuditActor()
