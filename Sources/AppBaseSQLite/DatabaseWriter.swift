@@ -80,6 +80,10 @@ public final class DatabaseWriter: Sendable {
     /// True while the writer's OS thread exists (false once it has been idle for `idleTimeout`).
     public var hasThread: Bool { thread.hasThread }
 
+    /// How long the writer's current job (a group commit, a migration, a `withConnection` body) has
+    /// run, or nil when it runs none. Reading it queues nothing, so it keeps no idle thread alive.
+    public var currentJobDuration: Duration? { thread.currentWorkDuration }
+
     /// On the writer thread, before it ends for idleness: the connection frees its page cache.
     private func shrinkMemory() {
         connection.withLock { connection in try? connection?.execute("PRAGMA shrink_memory") }

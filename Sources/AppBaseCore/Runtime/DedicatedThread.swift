@@ -43,6 +43,9 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
     private let drainedHook: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
     private let idleHook: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    /// When the work item running now started (`DispatchTime` uptime nanoseconds), 0 between items.
+    /// Written only by the thread; read by anyone asking whether the thread is stuck.
+    private let workStartedAt = Atomic<UInt64>(0)
 
     /// Creates the queue; its thread starts with the first work.
     /// - Parameter idleTimeout: end the thread after this long without work (nil: never).
@@ -101,6 +104,16 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
 
     /// True while an OS thread exists for this queue.
     public var hasThread: Bool { state.withLock { $0.running } }
+
+    /// How long the work item running now has run, or nil when none runs. A health probe reads
+    /// this instead of queueing work of its own: queued work would keep an idle thread alive, and
+    /// would time out behind a long backlog of short items that is not a hang.
+    public var currentWorkDuration: Duration? {
+        let started = workStartedAt.load(ordering: .relaxed)
+        guard started != 0 else { return nil }
+        let now = DispatchTime.now().uptimeNanoseconds
+        return .nanoseconds(Int64(clamping: now >= started ? now - started : 0))
+    }
 
     /// OS threads started so far (one per busy period when `idleTimeout` is set).
     public var threadStarts: Int { state.withLock { $0.starts } }
@@ -211,12 +224,17 @@ public final class DedicatedThread: SerialExecutor, TaskExecutor, Sendable {
             case .work(let batch):
                 timedOut = false
                 for work in batch {
+                    workStartedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
                     switch work {
                     case .job(let job): job.runSynchronously(isolatedTo: executor, taskExecutor: taskExecutor)
                     case .closure(let body): body()
                     }
                 }
-                if let hook = drainedHook.withLock({ $0 }) { hook() }
+                if let hook = drainedHook.withLock({ $0 }) {
+                    workStartedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+                    hook()
+                }
+                workStartedAt.store(0, ordering: .relaxed)
             }
         }
     }

@@ -34,13 +34,17 @@ public struct AppHealthProbe: HealthProbeTarget {
         guard response.status == 200 else { throw ProbeFailure(description: "GET /health answered \(response.status)") }
     }
 
-    /// Probes without waking an idle app (ADR 0024): the writer only when its thread runs (an
-    /// idle writer has no thread, so it cannot be hung), and the file through the readers' inline
-    /// connection, which needs no thread.
-    public func probeDatabase() async throws {
+    /// Probes without waking an idle app or keeping it awake (ADR 0024): the writer by how long its
+    /// current job has run (no work is queued on it, so an idle writer's thread still ends), and
+    /// the file through the readers' inline connection, which needs no thread.
+    ///
+    /// A job running longer than `stuckAfter` counts as a hung writer. A long queue of short jobs
+    /// does not: each job is timed on its own, so a write burst is never mistaken for a hang.
+    public func probeDatabase(stuckAfter: Duration) async throws {
         // The writer first: a hung writer thread is the fault readers cannot show.
-        if writer.hasThread {
-            _ = try await writer.withConnection { connection in try connection.execute("SELECT 1") }
+        if let running = writer.currentJobDuration, running > stuckAfter {
+            let millis = running.components.seconds * 1000 + running.components.attoseconds / 1_000_000_000_000_000
+            throw ProbeFailure(description: "the database writer has been stuck in one job for \(millis) ms")
         }
         // A real read of the file's first page (not just `SELECT 1`, which never touches it),
         // constant in cost whatever the schema's size.

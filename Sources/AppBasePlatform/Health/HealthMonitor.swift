@@ -123,8 +123,11 @@ public actor HealthMonitor {
         async let router = ProbeDeadline.run(timeoutMillis: timeoutMillis, settled: { late.settled(0) }) {
             try await target.probeRouter()
         }
+        // The writer check is instantaneous (the age of its current job), unlike a probe that waits
+        // out the timeout, so it fails at half the timeout: with the two failed rounds a restart
+        // needs, a hung writer is still detected within about two intervals (ADR 0018).
         async let database = ProbeDeadline.run(timeoutMillis: timeoutMillis, settled: { late.settled(1) }) {
-            try await target.probeDatabase()
+            try await target.probeDatabase(stuckAfter: .milliseconds(timeoutMillis / 2))
         }
         let (routerOutcome, databaseOutcome) = await (router, database)
         for (index, outcome) in [routerOutcome, databaseOutcome].enumerated() {

@@ -1,7 +1,7 @@
 import AppBaseCore
 
 /// One running app as the HealthMonitor sees it: something to send `GET /health` through and
-/// something to run `SELECT 1` on. Implemented by the platform for each app subtree, and by
+/// something whose database it can check. Implemented by the platform for each app subtree, and by
 /// fakes in tests.
 public protocol HealthProbeTarget: Sendable {
     /// The app's name.
@@ -11,8 +11,9 @@ public protocol HealthProbeTarget: Sendable {
     var generation: Int { get }
     /// Dispatches `GET /health` through the app's router in-process; throws unless it is 200.
     func probeRouter() async throws
-    /// Runs a trivial query through the app's writer and one reader; throws when either fails.
-    func probeDatabase() async throws
+    /// Checks the app's database: throws when its writer has been stuck in one job for longer than
+    /// `stuckAfter`, or when the file cannot be read. Must not queue work on an idle writer.
+    func probeDatabase(stuckAfter: Duration) async throws
 }
 
 /// Where the HealthMonitor gets the apps to probe: those serving now (running or degraded).

@@ -28,7 +28,7 @@ final class FakeProbeTarget: HealthProbeTarget {
         try await act(router.withLock { $0 }, "router down")
     }
 
-    func probeDatabase() async throws { try await act(database.withLock { $0 }, "database closed") }
+    func probeDatabase(stuckAfter: Duration) async throws { try await act(database.withLock { $0 }, "database closed") }
 
     private func act(_ behaviour: Behaviour, _ failure: String) async throws {
         switch behaviour {
