@@ -81,8 +81,8 @@ public actor MetricsCollector {
         switch delivery {
         case .dropped(let count):
             busDropped.increment(by: count)
-        case .event(.requestCompleted(let summary)):
-            record(summary)
+        case .event(.requestsCompleted(let summaries)):
+            for summary in summaries { record(summary) }
         case .event(.appLifecycle(let event)):
             record(event)
         case .event(.health(let report)) where states[report.app] != .deleted:

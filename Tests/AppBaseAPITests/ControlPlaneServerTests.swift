@@ -193,10 +193,13 @@ struct ControlPlaneServerTests {
     @Test("AppInfo counts finished requests and 5xx answers from the bus")
     func requestCounters() async throws {
         let server = try await LiveServer.start(apps: ["alpha"])
-        for status in [200, 404, 503] {
-            server.root.bus.publishDroppable(.requestCompleted(
-                RequestSummary(app: "alpha", method: "GET", route: "/health", status: status, durationMicros: 10)))
-        }
+        // Two loop turns' worth: one of two requests, one of one.
+        server.root.bus.publishDroppable(.requestsCompleted([200, 404].map {
+            RequestSummary(app: "alpha", method: "GET", route: "/health", status: $0, durationMicros: 10)
+        }))
+        server.root.bus.publishDroppable(.requestsCompleted([
+            RequestSummary(app: "alpha", method: "GET", route: "/health", status: 503, durationMicros: 10),
+        ]))
         let counted = await eventually {
             let info = try? await Self.call(server.ports.master, "GET", "/api/apps/alpha", key: server.masterKey)
             return info?.json["requests"]?["total"]?.intValue == 3

@@ -6,7 +6,7 @@ import Testing
 struct MetricsCollectorTests {
     static func summary(_ app: String = "notes", _ method: String = "GET", _ route: String = "/items/:id",
                         status: Int = 200, micros: Int64 = 1_500) -> BusDelivery {
-        .event(.requestCompleted(RequestSummary(app: app, method: method, route: route, status: status, durationMicros: micros)))
+        .event(.requestsCompleted([RequestSummary(app: app, method: method, route: route, status: status, durationMicros: micros)]))
     }
 
     static func lifecycle(_ app: String, _ state: AppLifecycleEvent.State) -> BusDelivery {

@@ -22,6 +22,14 @@ struct RequestRecorderTests {
         return (bus.subscribe(name: "test", capacity: capacity, policy: .dropAndSignal), RequestRecorder(bus: bus, maxPerTurn: maxPerTurn))
     }
 
+    /// The summaries in `deliveries`' request batches, in order.
+    static func summaries(_ deliveries: [BusDelivery]) -> [RequestSummary] {
+        deliveries.flatMap { delivery -> [RequestSummary] in
+            if case .event(.requestsCompleted(let batch)) = delivery { return batch }
+            return []
+        }
+    }
+
     /// Takes `count` deliveries that are already buffered (never waits for new ones).
     static func drain(_ subscription: BusSubscription, count: Int) async -> [BusDelivery] {
         var deliveries: [BusDelivery] = []
@@ -33,7 +41,7 @@ struct RequestRecorderTests {
         return deliveries
     }
 
-    @Test("nothing is published until the turn's flush; then one summary per request, in order")
+    @Test("nothing is published until the turn's flush; then one event with a summary per request, in order")
     func batchedPerTurn() async {
         let (subscription, recorder) = Self.fixture()
         recorder.record(Self.request("GET"), Self.response(200))
@@ -41,11 +49,8 @@ struct RequestRecorderTests {
         recorder.record(Self.request("DELETE"), Self.response(404))
         #expect(subscription.pendingCount == 0)
         recorder.flush()
-        #expect(subscription.pendingCount == 3)
-        let summaries = await Self.drain(subscription, count: 3).compactMap { delivery -> RequestSummary? in
-            if case .event(.requestCompleted(let summary)) = delivery { return summary }
-            return nil
-        }
+        #expect(subscription.pendingCount == 1, "one event per turn, whatever the number of requests")
+        let summaries = Self.summaries(await Self.drain(subscription, count: 1))
         #expect(summaries.map(\.method) == ["GET", "POST", "DELETE"])
         #expect(summaries.map(\.route) == ["/items/:id", "/items", "/items/:id"])
         #expect(summaries.map(\.status) == [200, 201, 404])
@@ -55,37 +60,44 @@ struct RequestRecorderTests {
         subscription.cancel()
     }
 
-    @Test("a full subscriber drops the excess and is told how many; the recorder never waits")
+    @Test("a full subscriber drops whole turns and is told how many summaries it lost; the recorder never waits")
     func droppedAreCounted() async {
         let (subscription, recorder) = Self.fixture(capacity: 2, maxPerTurn: 100)
-        for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
-        recorder.flush()
+        // Four turns of 1, 2, 3 and 4 requests into a buffer of two events: the last two turns are dropped.
+        for turn in 1...4 {
+            for _ in 0..<turn { recorder.record(Self.request(), Self.response(200)) }
+            recorder.flush()
+        }
         let deliveries = await Self.drain(subscription, count: 3)
         #expect(deliveries.count == 3)
         if case .event = deliveries[0], case .event = deliveries[1], case .dropped(let count) = deliveries[2] {
-            #expect(count == 3)
+            #expect(count == 7, "3 + 4 summaries lost")
         } else {
             Issue.record("expected two events, then a drop signal; got \(deliveries)")
         }
+        #expect(Self.summaries(Array(deliveries.prefix(2))).count == 3)
         subscription.cancel()
     }
 
     @Test("a polling subscriber drains what is buffered and the drop count, without waiting")
     func drainWithoutWaiting() {
         let (subscription, recorder) = Self.fixture(capacity: 3, maxPerTurn: 100)
-        for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
-        recorder.flush()
+        for _ in 0..<5 {
+            recorder.record(Self.request(), Self.response(200))
+            recorder.flush()
+        }
         let first = subscription.drain(limit: 2)
         #expect(first.events.count == 2 && first.dropped == 2)
         let second = subscription.drain(limit: 10)
         #expect(second.events.count == 1 && second.dropped == 0)
         #expect(subscription.drain(limit: 10).events.isEmpty)
-        // The flushed buffer is reused: a second turn publishes only its own summaries.
+        // A later turn publishes only its own summaries.
         recorder.record(Self.request(), Self.response(204))
         recorder.flush()
         let third = subscription.drain(limit: 10)
         #expect(third.events.count == 1)
-        if case .requestCompleted(let summary)? = third.events.first { #expect(summary.status == 204) }
+        let statuses = Self.summaries(third.events.map { .event($0) }).map(\.status)
+        #expect(statuses == [204])
         subscription.cancel()
     }
 
@@ -94,7 +106,8 @@ struct RequestRecorderTests {
         let (subscription, recorder) = Self.fixture(maxPerTurn: 2)
         for _ in 0..<5 { recorder.record(Self.request(), Self.response(200)) }
         recorder.flush()
-        #expect(subscription.pendingCount == 2)
+        let kept = Self.summaries(await Self.drain(subscription, count: 1))
+        #expect(kept.count == 2)
         #expect(recorder.droppedInTurn == 3)
         subscription.cancel()
     }
@@ -106,7 +119,8 @@ struct RequestRecorderTests {
         recorder.record(Self.request(), HTTPResponse(status: 413))
         recorder.flush()
         let deliveries = await Self.drain(subscription, count: 1)
-        guard case .event(.requestCompleted(let summary)) = deliveries.first else {
+        let summaries = Self.summaries(deliveries)
+        guard summaries.count == 1, let summary = summaries.first else {
             Issue.record("expected one summary, got \(deliveries)")
             return
         }
@@ -133,10 +147,11 @@ struct RequestRecorderTests {
             statuses.append(try await RawHTTPClient.exchange(port: host.port, pieces: [Array(text.utf8)]).status)
         }
         #expect(statuses == [200, 201, 404])
-        let summaries = await Self.drain(subscription, count: 3).compactMap { delivery -> RequestSummary? in
-            if case .event(.requestCompleted(let summary)) = delivery { return summary }
-            return nil
-        }
+        // Each exchange ended before the next began, so each turn answered one request; wait for
+        // all three summaries however the turns fell.
+        var summaries: [RequestSummary] = []
+        var iterator = subscription.makeAsyncIterator()
+        while summaries.count < 3, let delivery = await iterator.next() { summaries += Self.summaries([delivery]) }
         #expect(summaries.map(\.route) == ["/items/:id", "/items", RouteLabel.unmatchedPattern])
         #expect(summaries.map(\.status) == [200, 201, 404])
         #expect(summaries.allSatisfy { $0.app == "notes" })

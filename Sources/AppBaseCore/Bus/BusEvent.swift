@@ -5,12 +5,21 @@
 public enum BusEvent: Sendable {
     /// A security- or data-relevant action; must never be dropped.
     case audit(AuditEvent)
-    /// One HTTP request finished (for metrics and live views; may be dropped under load).
-    case requestCompleted(RequestSummary)
+    /// The requests one loop turn answered, in the order answered (for metrics and live views;
+    /// may be dropped under load). One event per turn, not per request: a subscriber's filter and
+    /// buffer cost the loop once per turn whatever the request rate.
+    case requestsCompleted([RequestSummary])
     /// An app's subtree changed state (see `AppLifecycleEvent.State` for the machine).
     case appLifecycle(AppLifecycleEvent)
     /// The HealthMonitor's verdict on one app after a probe (may be dropped under load).
     case health(HealthReport)
+
+    /// How many facts the event carries: a batch of request summaries counts each one, so a
+    /// subscriber that drops it reports every summary it lost.
+    public var weight: Int {
+        if case .requestsCompleted(let summaries) = self { return summaries.count }
+        return 1
+    }
 }
 
 /// Who did something: a user, an API key, or the system, seen from one address.

@@ -12,7 +12,8 @@ public enum OverflowPolicy: Sendable {
 /// What a subscriber receives.
 public enum BusDelivery: Sendable {
     case event(BusEvent)
-    /// `count` events were dropped before the next one because the buffer was full.
+    /// `count` events were dropped before the next one because the buffer was full (a batch of
+    /// request summaries counts as its number of summaries, `BusEvent.weight`).
     case dropped(count: Int)
 }
 
@@ -49,24 +50,11 @@ public final class EventBus: Sendable {
     }
 
     /// Publishes without waiting; only for events that no `backpressure` subscriber accepts
-    /// (request summaries). A full `backpressure` subscriber would lose it, so this asserts.
+    /// (a loop turn's request summaries). A full `backpressure` subscriber would lose it, so this asserts.
     public func publishDroppable(_ event: BusEvent) {
         for subscriber in subscribers.withLock({ $0.list }) where subscriber.accepts(event) {
             assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
             subscriber.offer(event)
-        }
-    }
-
-    /// Publishes a batch without waiting, like `publishDroppable(_:)`, taking each lock once per
-    /// batch instead of once per event (the HTTP layer's per-loop-turn request summaries).
-    public func publishDroppable(contentsOf events: [BusEvent]) {
-        guard !events.isEmpty else { return }
-        for subscriber in subscribers.withLock({ $0.list }) {
-            // The usual case (a subscriber that takes every summary) passes the batch as it is.
-            let accepted = events.allSatisfy(subscriber.accepts) ? events : events.filter(subscriber.accepts)
-            guard !accepted.isEmpty else { continue }
-            assert(subscriber.policy == .dropAndSignal, "lossless subscriber \(subscriber.name) fed a droppable event")
-            subscriber.offer(contentsOf: accepted)
         }
     }
 
@@ -155,7 +143,7 @@ public final class BusSubscription: AsyncSequence, Sendable {
                 return (true, nil, nil)
             }
             if policy == .dropAndSignal {
-                state.dropped += 1
+                state.dropped += event.weight
                 return (true, nil, nil)
             }
             return (false, nil, nil)
@@ -165,32 +153,6 @@ public final class BusSubscription: AsyncSequence, Sendable {
     }
 
     func offer(_ event: BusEvent) { _ = offerOrWait(event) }
-
-    /// Offers a batch under one lock: hands the first event to a waiting reader, buffers what
-    /// fits and counts the rest as dropped (only for `dropAndSignal` subscribers).
-    func offer(contentsOf events: [BusEvent]) {
-        let (reader, delivery) = state.withLock { state -> (CheckedContinuation<BusDelivery?, Never>?, BusDelivery?) in
-            if state.cancelled { return (nil, nil) }
-            var remaining = events[...]
-            var handed: (CheckedContinuation<BusDelivery?, Never>, BusDelivery)?
-            if let reader = state.reader, let first = remaining.first {
-                state.reader = nil
-                if state.dropped > 0 {
-                    // The reader learns of the earlier loss first; the event waits in the buffer.
-                    handed = (reader, .dropped(count: state.dropped))
-                    state.dropped = 0
-                } else {
-                    handed = (reader, .event(first))
-                    remaining = remaining.dropFirst()
-                }
-            }
-            let room = Swift.max(0, capacity - state.buffer.count)
-            state.buffer.append(contentsOf: remaining.prefix(room))
-            state.dropped += Swift.max(0, remaining.count - room)
-            return (handed?.0, handed?.1)
-        }
-        reader?.resume(returning: delivery)
-    }
 
     /// Takes up to `limit` buffered events and the count dropped so far, without waiting: for a
     /// subscriber that polls on its own schedule, so publishers never wake a thread for it.

@@ -1,21 +1,23 @@
 import AppBaseCore
 import Synchronization
 
-/// Puts one `BusEvent.requestCompleted` per answered request on the bus, for metrics and live
+/// Puts the summaries of the requests each loop turn answered on the bus, for metrics and live
 /// views, without slowing the request: the connection appends a small entry to a loop-local
-/// buffer when it writes the response head, and the buffer is published once per loop turn
-/// with `EventBus.publishDroppable(contentsOf:)` (drop-and-signal: a slow subscriber loses
-/// summaries and is told how many, the loop never waits).
+/// buffer when it writes the response head, and the buffer is published once per loop turn as
+/// one `BusEvent.requestsCompleted` with `EventBus.publishDroppable` (drop-and-signal: a slow
+/// subscriber loses summaries and is told how many, the loop never waits). One event per turn
+/// means each subscriber's filter and buffer cost the loop once per turn, not once per request.
 ///
 /// Recorded at the response head, not at the last body byte: a Server-Sent Events stream
 /// would otherwise count only when it closes, hours later, with an hours-long "latency".
 public final class RequestRecorder: Sendable {
-    /// The turn's summaries, and an empty buffer with capacity to swap in at the flush, so a
-    /// steady load records and publishes without allocating (the strings are the route's and the
-    /// request's own, retained, never copied).
+    /// The turn's summaries (the strings are the route's and the request's own, retained, never
+    /// copied). The published array is shared with the subscribers, so each turn that answered
+    /// requests starts a new one: one allocation per turn, none per request.
     private struct Pending {
-        var events: [BusEvent] = []
-        var spare: [BusEvent] = []
+        var summaries: [RequestSummary] = []
+        /// The size the last published batch reached, reserved up front for the next.
+        var lastCount = 0
     }
 
     private let bus: EventBus
@@ -49,12 +51,13 @@ public final class RequestRecorder: Sendable {
         guard let request else { return }
         let micros = Int64(bitPattern: (MonotonicTime.nanoseconds() &- request.startedAt) / 1000)
         let label = response.routeLabel
-        let event = BusEvent.requestCompleted(RequestSummary(
+        let summary = RequestSummary(
             app: label?.app ?? "", method: request.methodName, route: label?.pattern ?? RouteLabel.unmatchedPattern,
-            status: response.status, durationMicros: micros))
+            status: response.status, durationMicros: micros)
         let kept = pending.withLock { pending -> Bool in
-            guard pending.events.count < maxPerTurn else { return false }
-            pending.events.append(event)
+            guard pending.summaries.count < maxPerTurn else { return false }
+            if pending.summaries.capacity == 0 { pending.summaries.reserveCapacity(Swift.max(4, pending.lastCount)) }
+            pending.summaries.append(summary)
             return true
         }
         if !kept { overflow.add(1, ordering: .relaxed) }
@@ -62,17 +65,14 @@ public final class RequestRecorder: Sendable {
 
     /// Publishes what the turn recorded; run once per loop turn.
     func flush() {
-        var batch = pending.withLock { pending -> [BusEvent] in
-            guard !pending.events.isEmpty else { return [] }
-            let batch = pending.events
-            pending.events = pending.spare
-            pending.spare = []
+        let batch = pending.withLock { pending -> [RequestSummary] in
+            guard !pending.summaries.isEmpty else { return [] }
+            let batch = pending.summaries
+            pending.lastCount = batch.count
+            pending.summaries = []
             return batch
         }
         guard !batch.isEmpty else { return }
-        bus.publishDroppable(contentsOf: batch)
-        // The bus copied the events out; the buffer is ours alone again and becomes the spare.
-        batch.removeAll(keepingCapacity: true)
-        pending.withLock { $0.spare = batch }
+        bus.publishDroppable(.requestsCompleted(batch))
     }
 }

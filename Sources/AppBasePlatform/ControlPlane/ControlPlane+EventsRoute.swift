@@ -18,7 +18,7 @@ extension ControlPlane {
             let subscription = bus.subscribe(name: "control-plane-events", capacity: Self.streamBuffer, policy: .dropAndSignal) {
                 switch $0 {
                 case .appLifecycle, .health: return true
-                case .audit, .requestCompleted: return false
+                case .audit, .requestsCompleted: return false
                 }
             }
             guard streams.add(subscription) else {

@@ -1,7 +1,7 @@
 import AppBaseCore
 import Synchronization
 
-/// Requests served and 5xx answers per app, counted from `.requestCompleted` on the bus (for
+/// Requests served and 5xx answers per app, counted from `.requestsCompleted` on the bus (for
 /// AppInfo's `requests`). A drop-and-signal subscriber: a burst never slows a request, and a
 /// dropped summary only makes the count low (the drop is counted too).
 final class RequestCounters: Sendable {
@@ -37,9 +37,11 @@ final class RequestCounters: Sendable {
         if drained.dropped > 0 { droppedSummaries.add(drained.dropped, ordering: .relaxed) }
         guard !drained.events.isEmpty else { return }
         counts.withLock { counts in
-            for case .requestCompleted(let summary) in drained.events {
-                counts[summary.app, default: Counts()].total += 1
-                if summary.status >= 500 { counts[summary.app, default: Counts()].errors += 1 }
+            for case .requestsCompleted(let summaries) in drained.events {
+                for summary in summaries {
+                    counts[summary.app, default: Counts()].total += 1
+                    if summary.status >= 500 { counts[summary.app, default: Counts()].errors += 1 }
+                }
             }
         }
     }
@@ -47,7 +49,7 @@ final class RequestCounters: Sendable {
     /// The subscription `follow` reads: request summaries only, dropped (and counted) when full.
     static func subscribe(to bus: EventBus) -> BusSubscription {
         bus.subscribe(name: "control-plane-requests", capacity: 4096, policy: .dropAndSignal) { event in
-            if case .requestCompleted = event { return true }
+            if case .requestsCompleted = event { return true }
             return false
         }
     }

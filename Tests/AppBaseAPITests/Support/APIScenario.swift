@@ -139,7 +139,7 @@ extension ExpectedEvent {
                       keyID: expected?.keyID == nil ? nil : audit.actor.keyID)
         case .appLifecycle(let lifecycle):
             self.init(app: lifecycle.app, kind: .lifecycle(lifecycle.state))
-        case .requestCompleted, .health:
+        case .requestsCompleted, .health:
             return nil
         }
     }

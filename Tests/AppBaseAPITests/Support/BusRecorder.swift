@@ -14,7 +14,7 @@ final class BusRecorder: Sendable {
         subscription = bus.subscribe(name: "api-scenarios", capacity: 10_000, policy: .backpressure) { event in
             switch event {
             case .audit, .appLifecycle: return true
-            case .requestCompleted, .health: return false
+            case .requestsCompleted, .health: return false
             }
         }
     }

@@ -123,8 +123,8 @@ struct ScenarioRunner {
             return "audit \(audit.action) in \(audit.app) on \(audit.target ?? "-") by key \(audit.actor.keyID ?? "-")"
         case .appLifecycle(let lifecycle):
             return "\(lifecycle.app) \(lifecycle.state.rawValue)"
-        case .requestCompleted(let summary):
-            return "request \(summary.method) \(summary.route) \(summary.status) in \(summary.app)"
+        case .requestsCompleted(let summaries):
+            return summaries.map { "request \($0.method) \($0.route) \($0.status) in \($0.app)" }.joined(separator: "; ")
         case .health(let report):
             return "health \(report.app) \(report.healthy ? "ok" : "failing")"
         }
