@@ -108,6 +108,39 @@ struct ConnectionTests {
         }
     }
 
+    @Test("requests pipelined before a half-close are all answered in order, then the connection closes")
+    func halfCloseAfterPipelinedRequests() async throws {
+        try await withTestServer { server in
+            let client = try await server.connect()
+            // Three complete requests, then part of a fourth that can never complete.
+            try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "3")]) + Array("one".utf8)
+                + RawRequest.make("GET", "/health")
+                + RawRequest.make("POST", "/collect", headers: [("Content-Length", "5")]) + Array("three".utf8)
+                + Array("GET /health HTTP/1.1\r\nHo".utf8))
+            await client.shutdownWrite()
+            let first = try await client.readResponse(method: "POST")
+            let second = try await client.readResponse()
+            let third = try await client.readResponse(method: "POST")
+            #expect([first.status, second.status, third.status] == [200, 200, 200])
+            #expect(first.body == Array("one".utf8))
+            #expect(third.body == Array("three".utf8))
+            #expect(await client.waitForClose().isClosed)
+            #expect(await server.waitForConnectionCount(0))
+
+            // The FIN arriving while the last request's handler runs: its answer says it is the last.
+            let waiting = try await server.connect()
+            try await waiting.send(RawRequest.make("GET", "/health") + RawRequest.make("GET", "/wait"))
+            _ = try await waiting.readResponse()
+            #expect(await server.events.wait(for: "wait-started"))
+            await waiting.shutdownWrite()
+            server.gate.open()
+            let last = try await waiting.readResponse()
+            #expect(last.status == 200)
+            #expect(last.header("connection")?.lowercased() == "close")
+            #expect(await waiting.waitForClose().isClosed)
+        }
+    }
+
     @Test("a half-close in the middle of a body cancels the request")
     func halfCloseMidBody() async throws {
         try await withTestServer { server in

@@ -89,6 +89,10 @@ extension HTTPConnection {
         }
         var head = ResponseHead(status: response.status, headers: response.headers, keepAlive: exchange.keepAlive,
                                 http10: exchange.http10, requestID: exchange.request?.requestID, date: server.currentDate())
+        if transport.peerFinishedSending && pending.isEmpty {
+            // Half-closed with nothing pipelined behind: this is the last answer; say so.
+            head.keepAlive = false
+        }
         switch response.body {
         case .empty:
             exchange.outbound = .writing
@@ -198,7 +202,8 @@ extension HTTPConnection {
         if let request = exchange.request {
             server.accessLog.record(request: request, status: exchange.status, bytes: exchange.bytesSent)
         }
-        guard exchange.keepAlive, exchange.requestComplete, !server.draining else {
+        let peerFinished = transport.peerFinishedSending
+        guard exchange.keepAlive, exchange.requestComplete, !server.draining, !(peerFinished && pending.isEmpty) else {
             close(reason: "response complete", graceful: true)
             return
         }
@@ -212,7 +217,17 @@ extension HTTPConnection {
             pending = []
             buffered.withUnsafeBytes { parse($0) }
         }
-        if state.isOpen && !parserPaused { resumeReading() }
+        guard state.isOpen else { return }
+        if peerFinished {
+            // Half-closed: the requests pipelined before the FIN are answered one by one; once
+            // none is left (or only part of one, which can never complete), the connection ends.
+            switch state {
+            case .idle, .readingHead: close(reason: "peer finished sending", graceful: true)
+            default: break
+            }
+            return
+        }
+        if !parserPaused { resumeReading() }
     }
 
     /// idle → readingHead: the next request's first bytes are here.

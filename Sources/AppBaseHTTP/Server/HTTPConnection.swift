@@ -89,14 +89,16 @@ final class HTTPConnection: ByteStreamDelegate {
     }
 
     /// The peer sent FIN. A complete request still gets its answer on the open write side
-    /// (HTTP/1.0 clients and scripts half-close after sending); anything else is abandoned. An
-    /// open-ended stream (SSE) ends too: hanging up is the only way an HTTP/1.1 client has to
-    /// unsubscribe, and waiting for a heartbeat write to fail would hold its slot meanwhile.
+    /// (HTTP/1.0 clients and scripts half-close after sending), and so do the complete requests
+    /// pipelined behind it (`responseFinished` closes once none is left); anything else is
+    /// abandoned. An open-ended stream (SSE) ends too: hanging up is the only way an HTTP/1.1
+    /// client has to unsubscribe, and waiting for a heartbeat write to fail would hold its slot.
     func transportDidReachEnd() {
         switch state {
         case .exchanging(let exchange) where exchange.requestComplete && !exchange.isOpenEndedStream:
-            // Answer it, then close: the transport remembers that no more will arrive.
-            exchange.keepAlive = false
+            // Answer it (and what is pipelined behind it), then close: the transport remembers
+            // that no more will arrive, and `responseFinished` reads that.
+            break
         case .idle, .readingHead, .exchanging:
             close(reason: "peer closed")
         case .stoppingSendfile, .closing, .closed:
