@@ -224,6 +224,27 @@ test('subscribe is gapless from a list: changes between list and subscribe arriv
   }
 });
 
+test('a position the server cannot resume from is a reset: the caller refetches, the stream goes on', { skip }, async () => {
+  const c = await signedIn();
+  const col = c.db.collection('resets');
+  const page = await col.list();
+  const resets = [];
+  const changes = [];
+  const statuses = [];
+  // A position from the future, as after restoring an older database.
+  const unsubscribe = col.subscribe((change) => changes.push(change.record.n), {
+    since: page.changeSeq + 1000, onReset: (info) => resets.push(info), onStatus: (s) => statuses.push(s),
+  });
+  await eventually(() => resets.length === 1 && statuses.includes('live'), 'no reset');
+  assert.equal(resets[0].reason, 'future');
+  assert.equal(resets[0].since, page.changeSeq + 1000);
+  await col.create({ n: 1 });
+  await eventually(() => changes.length === 1, 'no change after the reset');
+  assert.deepEqual(changes, [1]);
+  unsubscribe();
+  assert.equal(statuses.at(-1), 'closed');
+});
+
 /** A TCP proxy in front of the server whose connections the test can cut. */
 async function droppingProxy(port) {
   const sockets = new Set();

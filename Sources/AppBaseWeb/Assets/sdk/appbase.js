@@ -587,8 +587,10 @@ class Subscription {
   start() { this.#run(); }
 
   close() {
+    if (this.#closed) return;
     this.#closed = true;
     this.#abort?.abort();
+    this.#status('closed');
   }
 
   #status(status) { try { this.#options.onStatus?.(status); } catch { /* a listener's bug must not kill the stream */ } }
