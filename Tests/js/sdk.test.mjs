@@ -379,9 +379,29 @@ test('a reused refresh token signs the user out', { skip }, async () => {
   assert.deepEqual(events.at(-1), ['SIGNED_OUT', 'refresh_token_reused']);
 });
 
-test('50 concurrent requests across an expired token make exactly one refresh; a stream survives expiry', { skip, timeout: 180_000 }, async () => {
+/** A Web Locks stand-in (node has no navigator.locks): one holder per name at a time, in order. */
+function lockManager() {
+  const tails = new Map();
+  return {
+    request(name, work) {
+      const previous = tails.get(name) ?? Promise.resolve();
+      const run = previous.then(() => work());
+      tails.set(name, run.catch(() => {}));
+      return run;
+    },
+  };
+}
+
+test('50 concurrent requests across an expired token make exactly one refresh, in two tabs too; a stream survives expiry', { skip, timeout: 180_000 }, async () => {
   const f = recordingFetch();
-  const c = await signedIn({ fetch: f });
+  // Two "tabs": one store (localStorage) and one lock manager (navigator.locks) shared, each its own client.
+  const store = new MemoryStore();
+  const locks = lockManager();
+  const c = AppBase.init({ endpoint: server.url, apiKey: clientKey, store, locks, fetch: f });
+  await c.auth.signUp({ email: newEmail(), password: PASSWORD });
+  const otherTab = AppBase.init({ endpoint: server.url, apiKey: clientKey, store, locks, fetch: f });
+  await otherTab.ready;
+  assert.equal(otherTab.auth.currentUser().id, c.auth.currentUser().id);
   const col = c.db.collection('expiry');
   await col.create({ n: 0 });
 
@@ -398,11 +418,17 @@ test('50 concurrent requests across an expired token make exactly one refresh; a
     await eventually(() => readies === 1, 'stream never live');
     const stale = c.session.accessToken;
     await waitUntilExpired(stale);
-    const results = await Promise.all(Array.from({ length: 50 }, () => col.list()));
+    const otherCol = otherTab.db.collection('expiry');
+    const results = await Promise.all([
+      ...Array.from({ length: 50 }, () => col.list()),
+      ...Array.from({ length: 50 }, () => otherCol.list()),
+    ]);
     assert.ok(results.every((page) => page.items.length === 1));
     assert.equal(f.count('/auth/refresh'), 1, 'more than one refresh');
-    assert.equal(c.refreshCount, 1);
+    assert.equal(c.refreshCount + otherTab.refreshCount, 1);
     assert.notEqual(c.session.accessToken, stale);
+    // The tab that waited on the lock took the other's rotated tokens from the shared store.
+    assert.equal(otherTab.session.accessToken, c.session.accessToken);
 
     // The stream got auth_expired (or its reconnect a 401), refreshed and resumed from its last id.
     await waitUntilExpired(streamToken);
