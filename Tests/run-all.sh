@@ -10,6 +10,8 @@ swift build --build-tests
 swift test --skip-build
 # The pages' ES modules that can run outside a browser (the SSE reader), under node:test.
 if command -v node >/dev/null; then node --test Tests/js/; fi
+# The SDK's hand-written declarations against a typed usage file (Debian's node-typescript).
+if command -v tsc >/dev/null; then tsc --noEmit -p Tests/js/types; fi
 # The Python tests drive the binary that ships: the README's release build (static Swift runtime).
 swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests prometheus-client >/dev/null 2>&1 || true

@@ -6,4 +6,6 @@ public enum WebAssets {
     public static let control = WebAssetSet(name: "control", embedded: EmbeddedWebAssets.control)
     /// The small UI kit every page shares: base styles and the SSE reader.
     public static let kit = WebAssetSet(name: "kit", embedded: EmbeddedWebAssets.kit)
+    /// The JavaScript SDK (`appbase.js`, `appbase.d.ts`) every app serves under `/sdk/`.
+    public static let sdk = WebAssetSet(name: "sdk", embedded: EmbeddedWebAssets.sdk)
 }

@@ -23,6 +23,8 @@ enum AssetCatalog {
         "ico": "image/x-icon",
         "txt": "text/plain; charset=utf-8",
         "woff2": "font/woff2",
+        // TypeScript declarations (the SDK's appbase.d.ts); no registered type exists.
+        "ts": "application/typescript; charset=utf-8",
     ]
 
     struct Failure: Error, CustomStringConvertible {

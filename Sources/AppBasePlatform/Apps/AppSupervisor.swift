@@ -6,6 +6,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import AppBaseStorage
+import AppBaseWeb  // [jssdk] SDKRoutes
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -134,6 +135,8 @@ actor AppSupervisor {
             var routes = RouteTable()
             HealthRoute.register(on: &routes, app: name)
             for service in services { service.registerRoutes(on: &routes) }
+            SDKRoutes.register(on: &routes)  // [jssdk] /sdk/appbase.js and .d.ts, see AppBaseWeb
+            if let site = configuration.siteDirectory { AppSiteRoutes.register(on: &routes, directory: site) }
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             // No await since the last check: the state is still `starting`.

@@ -71,12 +71,32 @@ public enum ConfigLoader {
                 usedPorts[port] = "apps.\(name).port"
             }
             appConfiguration.corsOrigins = try app.strings("cors_origins", default: ["*"]) ?? ["*"]
+            appConfiguration.siteDirectory = try parseSiteDirectory(&app, configFile: file)
             appConfiguration.services = try ServiceSettingsLoader.parse(&app)
             try app.rejectUnknownKeys()
             configuration.apps.append(appConfiguration)
         }
         try root.rejectUnknownKeys()
         return configuration
+    }
+
+    /// `[apps.<name>] site_dir`: a directory served at `/app/` on the app's port; a relative
+    /// path is taken from the config file's directory. It must exist when the file is read.
+    private static func parseSiteDirectory(_ app: inout ConfigTable, configFile: String) throws(ConfigError) -> String? {
+        guard let raw = try app.string("site_dir"), !raw.isEmpty else { return nil }
+        let directory: String
+        if raw.hasPrefix("/") {
+            directory = raw
+        } else if let slash = configFile.lastIndex(of: "/") {
+            directory = configFile[..<slash] + "/" + raw
+        } else {
+            directory = raw
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw app.error("site_dir", "\(directory) is not a directory")
+        }
+        return directory
     }
 
     private static func parseLimits(_ table: inout ConfigTable) throws(ConfigError) -> HTTPLimits {

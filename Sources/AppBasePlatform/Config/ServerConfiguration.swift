@@ -78,6 +78,9 @@ public struct AppConfiguration: Sendable, Equatable {
     public var corsOrigins: [String]
     /// Each service's settings (`[apps.<name>.auth]`, `.database`, `.realtime`, `.storage`).
     public var services: AppServiceSettings
+    /// `site_dir`: a directory of static files served at `/app/` on the app's port (a web app
+    /// next to its API, same origin), or nil. Resolved against the config file's directory.
+    public var siteDirectory: String?
 
     public init(name: String, port: Int? = nil, corsOrigins: [String] = ["*"], services: AppServiceSettings = AppServiceSettings()) {
         self.name = name

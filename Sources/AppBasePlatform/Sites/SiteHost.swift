@@ -25,29 +25,45 @@ public final class SiteHost: HTTPDispatcher {
             return .respond(ErrorRenderer.response(for: error, requestID: request.requestID))
         }
         let directory = self.directory
+        let policy = Self.policy(app: app)
         // Opening files blocks (briefly): done in the request's task, not in dispatch.
         // Site files count against the app's download slots like its storage downloads.
         return .handle(HandlerTraits(app: app, route: "site", bodyLimit: 0)) { request in
-            Self.respond(to: request, directory: directory)
+            Self.respond(to: request, directory: directory, policy: policy)
         }
+    }
+
+    /// The site's CSP: `SafeContentHeaders.sitePolicy`, plus the app's own API host
+    /// (`api.<app>.appbase.local`, any port) for requests and scripts — a hosted web app calls
+    /// its API there and may import the SDK it serves (`/sdk/appbase.js`); no other origin.
+    static func policy(app: String) -> String {
+        let api = "api.\(app).appbase.local:*"
+        return SafeContentHeaders.sitePolicy + "; connect-src 'self' \(api); script-src 'self' \(api)"
     }
 
     /// The response for `request` from the site in `directory`.
-    static func respond(to request: HTTPRequest, directory: String) -> HTTPResponse {
-        guard let decoded = QueryString.percentDecode(request.path),
-              let components = SitePath.components(decoded, maxDepth: SiteLimits().maxDepth, allowAbsolute: true) else {
+    static func respond(to request: HTTPRequest, directory: String, policy: String = SafeContentHeaders.sitePolicy) -> HTTPResponse {
+        guard let decoded = QueryString.percentDecode(request.path) else { return notFound(request) }
+        return respond(to: request, decodedPath: decoded, directory: directory, policy: policy)
+    }
+
+    /// The response for the already percent-decoded `decodedPath` (the part of the URL inside
+    /// the site) from the site in `directory`; shared with `/app/` on an app's port (`AppSiteRoutes`).
+    static func respond(to request: HTTPRequest, decodedPath: String, directory: String,
+                        policy: String = SafeContentHeaders.sitePolicy) -> HTTPResponse {
+        guard let components = SitePath.components(decodedPath, maxDepth: SiteLimits().maxDepth, allowAbsolute: true) else {
             return notFound(request)
         }
         let path = ([directory] + components).joined(separator: "/")
-        if let response = serve(path, request: request) { return response }
-        if let response = serve(path + "/index.html", request: request) { return response }
+        if let response = serve(path, policy: policy) { return response }
+        if let response = serve(path + "/index.html", policy: policy) { return response }
         let last = components.last ?? ""
         guard !last.contains(".") else { return notFound(request) }
-        return serve(directory + "/index.html", request: request) ?? notFound(request)
+        return serve(directory + "/index.html", policy: policy) ?? notFound(request)
     }
 
     /// The file at `path` as a response, or nil when there is no regular file there.
-    private static func serve(_ path: String, request: HTTPRequest) -> HTTPResponse? {
+    private static func serve(_ path: String, policy: String) -> HTTPResponse? {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         var info = stat()
@@ -60,7 +76,7 @@ public final class SiteHost: HTTPDispatcher {
         var headers = HTTPHeaders([
             ("Content-Type", SiteContentType.forFile(name)),
             ("Cache-Control", "no-cache"),
-            ("Content-Security-Policy", SafeContentHeaders.sitePolicy),
+            ("Content-Security-Policy", policy),
         ])
         headers.add(SafeContentHeaders.noSniff.0, SafeContentHeaders.noSniff.1)
         return HTTPResponse(status: 200, headers: headers,
