@@ -1,0 +1,125 @@
+import AppBaseClient
+import Foundation
+import Testing
+
+@Suite("Swift SDK: subscriptions")
+struct SubscribeClientTests {
+    @Test("list then subscribe(since:) loses nothing written in between")
+    func gaplessAfterList() async throws {
+        try await withServer { server in
+            let (client, _) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            _ = try await notes.create(["n": .number(1)])
+            let page = try await notes.list()
+            #expect(page.items.count == 1)
+            // Written after the list and before the subscription: must still arrive.
+            let between = try await notes.create(["n": .number(2)])
+            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
+            let replayed = try await nextRecords(1, from: &changes)
+            #expect(replayed.map { $0.record?.id } == [between.id])
+            let live = try await notes.create(["n": .number(3)])
+            let next = try await nextRecords(1, from: &changes)
+            guard case .created(let record, _)? = next.first else {
+                Issue.record("expected a create, got \(next)")
+                return
+            }
+            #expect(record.id == live.id)
+            #expect(record.data["n"] == .number(3))
+        }
+    }
+
+    @Test("updates, deletes and filters arrive as their kinds")
+    func kinds() async throws {
+        try await withServer { server in
+            let (client, _) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            let page = try await notes.list()
+            var changes = notes.subscribe(filter: "open = true", since: page.changeSeq).makeAsyncIterator()
+            let created = try await notes.create(["open": .bool(true)])
+            _ = try await notes.create(["open": .bool(false)])
+            _ = try await notes.patch(created.id, ["note": JSONValue.string("edited")])
+            try await notes.delete(created.id)
+            let received = try await nextRecords(3, from: &changes)
+            let kinds = received.map { change -> String in
+                switch change {
+                case .created: "create"
+                case .updated: "update"
+                case .deleted: "delete"
+                case .ready, .reset: "other"
+                }
+            }
+            #expect(kinds == ["create", "update", "delete"])
+            #expect(received.allSatisfy { $0.record?.id == created.id })
+        }
+    }
+
+    @Test("a stream the server drops mid-way resumes: nothing lost, nothing twice")
+    func resumesAfterServerDrop() async throws {
+        try await withServer { server in
+            let (client, _) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            let page = try await notes.list()
+            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
+            var written: [String] = []
+            for index in 0..<3 { written.append(try await notes.create(["n": .number(Double(index))]).id) }
+            var received = try await nextRecords(3, from: &changes).compactMap { $0.record?.id }
+
+            // The app is torn down and started again: its streams end without a final event.
+            try await server.restartApp()
+            for index in 3..<8 { written.append(try await notes.create(["n": .number(Double(index))]).id) }
+            received += try await nextRecords(5, from: &changes).compactMap { $0.record?.id }
+            // One more live change proves nothing was queued twice behind the replay.
+            written.append(try await notes.create(["n": .number(8)]).id)
+            received += try await nextRecords(1, from: &changes).compactMap { $0.record?.id }
+            #expect(received == written)
+        }
+    }
+
+    @Test("a token expiring mid-stream is refreshed and the stream resumes from its last id")
+    func survivesRefresh() async throws {
+        try await withServer { server in
+            let (client, session) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            let page = try await notes.list()
+            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
+            let before = try await notes.create(["n": .number(1)])
+            #expect(try await nextRecords(1, from: &changes).first?.record?.id == before.id)
+
+            let refreshesBefore = server.refreshCount
+            server.clock.advance(seconds: 16 * 60)
+            // The write refreshes the client's token; the stream gets `auth_expired` (at the latest
+            // when this change is fanned out), refreshes through the same single flight and resumes.
+            let after = try await notes.create(["n": .number(2)])
+            let received = try await nextRecords(1, from: &changes)
+            #expect(received.map { $0.record?.id } == [after.id])
+            let last = try await notes.create(["n": .number(3)])
+            #expect(try await nextRecords(1, from: &changes).first?.record?.id == last.id)
+            #expect(server.refreshCount - refreshesBefore == 1)
+            #expect(await client.auth.currentUser == session.user)
+        }
+    }
+
+    @Test("a revoked session ends the stream with its reason and signs out")
+    func revokedEndsStream() async throws {
+        try await withServer { server in
+            let (client, session) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            var states = await client.auth.authStateChanges().makeAsyncIterator()
+            #expect(await states.next() == .signedIn(session.user))
+            let page = try await notes.list()
+            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
+            _ = try await notes.create(["n": .number(1)])
+            #expect(try await nextRecords(1, from: &changes).count == 1)
+
+            // The session is logged out elsewhere (same tokens, another device).
+            let logout = try await server.raw("POST", "/auth/logout",
+                                              headers: ["X-API-Key": server.clientKey, "Authorization": "Bearer \(session.accessToken)"])
+            #expect(logout.status == 204)
+            let error = await #expect(throws: AppBaseError.self) {
+                _ = try await nextRecords(1, from: &changes)
+            }
+            #expect(error?.code == "session_revoked")
+            #expect(await states.next() == .signedOut(reason: "session_revoked"))
+        }
+    }
+}

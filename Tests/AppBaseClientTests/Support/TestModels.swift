@@ -1,0 +1,35 @@
+import AppBaseClient
+
+/// A typed record for the Codable tests.
+struct Note: Codable, Sendable, Equatable {
+    struct Meta: Codable, Sendable, Equatable {
+        var city: String
+        var rating: Double?
+    }
+
+    var title: String
+    var tags: [String]
+    var done: Bool
+    var meta: Meta?
+}
+
+extension ClientTestServer {
+    /// A client with a freshly signed-up user (unique email per call).
+    func signedInClient(_ label: String = "user") async throws -> (client: AppBaseClient, session: Session) {
+        let client = client()
+        let session = try await client.auth.signUp(email: "\(label)-\(UInt64.random(in: 0..<UInt64.max))@example.com", password: "correct horse battery")
+        return (client, session)
+    }
+}
+
+/// Reads changes from `iterator` until `count` records arrived (ready and reset are skipped),
+/// within a bounded number of elements.
+func nextRecords<I: AsyncIteratorProtocol>(_ count: Int, from iterator: inout I) async throws -> [Change<JSONObject>]
+where I.Element == Change<JSONObject> {
+    var changes: [Change<JSONObject>] = []
+    for _ in 0..<(count + 64) where changes.count < count {
+        guard let change = try await iterator.next() else { break }
+        if change.record != nil { changes.append(change) }
+    }
+    return changes
+}
