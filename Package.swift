@@ -158,7 +158,7 @@ let package = Package(
         .target(name: "AppBaseClient", swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseClientTests",
-            dependencies: ["AppBaseAuth", "AppBaseClient", "AppBaseCore", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseClient", "AppBaseCore", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,7 +15,7 @@ struct RefreshClientTests {
             let refreshesBefore = server.refreshCount
 
             // Past the 15-minute lifetime: every request's token is now refused with token_expired.
-            server.clock.advance(seconds: 16 * 60)
+            server.expireAccessTokens()
             let results = await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<50 {
                     group.addTask { (try? await notes.get(record.id))?.id == record.id }
@@ -43,7 +43,7 @@ struct RefreshClientTests {
             let rotated = try await server.raw("POST", "/auth/refresh", headers: ["X-API-Key": server.clientKey],
                                                json: #"{"refreshToken":"\#(session.refreshToken)"}"#)
             #expect(rotated.status == 200)
-            server.clock.advance(seconds: 16 * 60)
+            server.expireAccessTokens()
             let error = await #expect(throws: AppBaseError.self) { try await client.db.collection("notes").list() }
             #expect(error?.code == "refresh_token_reused")
             #expect(await changes.next() == .signedOut(reason: "refresh_token_reused"))

@@ -15,15 +15,15 @@ struct StorageClientTests {
             let (client, session) = try await server.signedInClient()
             let storage = client.storage
             let first = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
-            let reported = Mutex<[Int64]>([])
+            let reported = ProgressLog()
             let meta = try await storage.upload(bucket: "docs", data: first, name: "report.bin") { sent, _ in
-                reported.withLock { $0.append(sent) }
+                reported.record(sent)
             }
             #expect(meta.size == Int64(first.count))
             #expect(meta.name == "report.bin")
             #expect(meta.version == 1)
             #expect(meta.ownerId == session.user.id)
-            let progress = reported.withLock { $0 }
+            let progress = reported.values
             #expect(progress.last == Int64(first.count))
             #expect(progress == progress.sorted())
 
@@ -68,4 +68,13 @@ struct StorageClientTests {
             #expect(try await client.storage.download(bucket: "files", id: meta.id) == contents)
         }
     }
+}
+
+/// The byte counts an upload reported, in order.
+final class ProgressLog: Sendable {
+    private let sent = Mutex<[Int64]>([])
+
+    func record(_ bytes: Int64) { sent.withLock { $0.append(bytes) } }
+
+    var values: [Int64] { sent.withLock { $0 } }
 }

@@ -31,15 +31,13 @@ struct SubscribeClientTests {
     @Test("updates, deletes and filters arrive as their kinds")
     func kinds() async throws {
         try await withServer { server in
-            let (client, _) = try await server.signedInClient()
-            let notes = client.db.collection("notes")
-            let page = try await notes.list()
-            var changes = notes.subscribe(filter: "open = true", since: page.changeSeq).makeAsyncIterator()
+            var live = try await SubscribedNotes(on: server, filter: "open = true")
+            let notes = live.notes
             let created = try await notes.create(["open": .bool(true)])
             _ = try await notes.create(["open": .bool(false)])
             _ = try await notes.patch(created.id, ["note": JSONValue.string("edited")])
             try await notes.delete(created.id)
-            let received = try await nextRecords(3, from: &changes)
+            let received = try await nextRecords(3, from: &live.changes)
             let kinds = received.map { change -> String in
                 switch change {
                 case .created: "create"
@@ -56,21 +54,18 @@ struct SubscribeClientTests {
     @Test("a stream the server drops mid-way resumes: nothing lost, nothing twice")
     func resumesAfterServerDrop() async throws {
         try await withServer { server in
-            let (client, _) = try await server.signedInClient()
-            let notes = client.db.collection("notes")
-            let page = try await notes.list()
-            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
+            var live = try await SubscribedNotes(on: server)
             var written: [String] = []
-            for index in 0..<3 { written.append(try await notes.create(["n": .number(Double(index))]).id) }
-            var received = try await nextRecords(3, from: &changes).compactMap { $0.record?.id }
+            for n in 0..<3 { written.append(try await live.create(n)) }
+            var received = try await live.nextIDs(3)
 
             // The app is torn down and started again: its streams end without a final event.
             try await server.restartApp()
-            for index in 3..<8 { written.append(try await notes.create(["n": .number(Double(index))]).id) }
-            received += try await nextRecords(5, from: &changes).compactMap { $0.record?.id }
+            for n in 3..<8 { written.append(try await live.create(n)) }
+            received += try await live.nextIDs(5)
             // One more live change proves nothing was queued twice behind the replay.
-            written.append(try await notes.create(["n": .number(8)]).id)
-            received += try await nextRecords(1, from: &changes).compactMap { $0.record?.id }
+            written.append(try await live.create(8))
+            received += try await live.nextIDs(1)
             #expect(received == written)
         }
     }
@@ -78,45 +73,38 @@ struct SubscribeClientTests {
     @Test("a token expiring mid-stream is refreshed and the stream resumes from its last id")
     func survivesRefresh() async throws {
         try await withServer { server in
-            let (client, session) = try await server.signedInClient()
-            let notes = client.db.collection("notes")
-            let page = try await notes.list()
-            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
-            let before = try await notes.create(["n": .number(1)])
-            #expect(try await nextRecords(1, from: &changes).first?.record?.id == before.id)
+            var live = try await SubscribedNotes(on: server)
+            let before = try await live.create(1)
+            #expect(try await live.nextIDs(1) == [before])
 
             let refreshesBefore = server.refreshCount
-            server.clock.advance(seconds: 16 * 60)
+            server.expireAccessTokens()
             // The write refreshes the client's token; the stream gets `auth_expired` (at the latest
             // when this change is fanned out), refreshes through the same single flight and resumes.
-            let after = try await notes.create(["n": .number(2)])
-            let received = try await nextRecords(1, from: &changes)
-            #expect(received.map { $0.record?.id } == [after.id])
-            let last = try await notes.create(["n": .number(3)])
-            #expect(try await nextRecords(1, from: &changes).first?.record?.id == last.id)
+            let after = try await live.create(2)
+            #expect(try await live.nextIDs(1) == [after])
+            let last = try await live.create(3)
+            #expect(try await live.nextIDs(1) == [last])
             #expect(server.refreshCount - refreshesBefore == 1)
-            #expect(await client.auth.currentUser == session.user)
+            #expect(await live.client.auth.currentUser == live.session.user)
         }
     }
 
     @Test("a revoked session ends the stream with its reason and signs out")
     func revokedEndsStream() async throws {
         try await withServer { server in
-            let (client, session) = try await server.signedInClient()
-            let notes = client.db.collection("notes")
-            var states = await client.auth.authStateChanges().makeAsyncIterator()
-            #expect(await states.next() == .signedIn(session.user))
-            let page = try await notes.list()
-            var changes = notes.subscribe(since: page.changeSeq).makeAsyncIterator()
-            _ = try await notes.create(["n": .number(1)])
-            #expect(try await nextRecords(1, from: &changes).count == 1)
+            var live = try await SubscribedNotes(on: server)
+            var states = await live.client.auth.authStateChanges().makeAsyncIterator()
+            #expect(await states.next() == .signedIn(live.session.user))
+            _ = try await live.create(1)
+            #expect(try await live.nextIDs(1).count == 1)
 
             // The session is logged out elsewhere (same tokens, another device).
             let logout = try await server.raw("POST", "/auth/logout",
-                                              headers: ["X-API-Key": server.clientKey, "Authorization": "Bearer \(session.accessToken)"])
+                                              headers: ["X-API-Key": server.clientKey, "Authorization": "Bearer \(live.session.accessToken)"])
             #expect(logout.status == 204)
             let error = await #expect(throws: AppBaseError.self) {
-                _ = try await nextRecords(1, from: &changes)
+                _ = try await live.nextIDs(1)
             }
             #expect(error?.code == "session_revoked")
             #expect(await states.next() == .signedOut(reason: "session_revoked"))

@@ -10,17 +10,19 @@ public struct Auth: Sendable {
     /// `POST /auth/register`: creates the user and signs them in.
     @discardableResult
     public func signUp(email: String, password: String) async throws -> Session {
-        let session = try await client.send(APIRequest("POST", ["auth", "register"], json: Credentials(email: email, password: password),
-                                                       authorization: .none), decoding: Session.self)
-        await client.sessions.signedIn(session)
-        return session
+        try await authenticate("register", email: email, password: password)
     }
 
     /// `POST /auth/login`.
     @discardableResult
     public func signIn(email: String, password: String) async throws -> Session {
-        let session = try await client.send(APIRequest("POST", ["auth", "login"], json: Credentials(email: email, password: password),
-                                                       authorization: .none), decoding: Session.self)
+        try await authenticate("login", email: email, password: password)
+    }
+
+    /// Register or login: both answer a session, which becomes the current one.
+    private func authenticate(_ route: String, email: String, password: String) async throws -> Session {
+        let request = try APIRequest("POST", ["auth", route], json: Credentials(email: email, password: password), authorization: .none)
+        let session = try await client.send(request, decoding: Session.self)
         await client.sessions.signedIn(session)
         return session
     }

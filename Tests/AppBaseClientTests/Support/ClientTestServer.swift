@@ -1,4 +1,5 @@
 import AppBaseAuth
+import AppBaseChangeFeed
 import AppBaseClient
 import AppBaseCore
 import AppBasePlatform
@@ -72,6 +73,10 @@ final class ClientTestServer: Sendable {
             throw error
         }
     }
+
+    /// Moves the server's clock past the access tokens' 15-minute lifetime (and the refresh
+    /// grace window): every token issued so far is now refused with `token_expired`.
+    func expireAccessTokens() { clock.advance(seconds: 16 * 60) }
 
     /// Refreshes the server has performed so far (each is audited before its answer is sent).
     var refreshCount: Int { refreshes.pendingCount }

@@ -33,3 +33,28 @@ where I.Element == Change<JSONObject> {
     }
     return changes
 }
+
+/// A signed-in user's `notes` collection with a subscription from the list's position.
+struct SubscribedNotes {
+    let client: AppBaseClient
+    let session: Session
+    let notes: CollectionReference<JSONObject>
+    var changes: AsyncThrowingStream<Change<JSONObject>, any Error>.Iterator
+
+    init(on server: ClientTestServer, filter: String? = nil) async throws {
+        (client, session) = try await server.signedInClient()
+        notes = client.db.collection("notes")
+        let page = try await notes.list()
+        changes = notes.subscribe(filter: filter, since: page.changeSeq).makeAsyncIterator()
+    }
+
+    /// Creates a record `{"n": n}` and returns its id.
+    func create(_ n: Int) async throws -> String {
+        try await notes.create(["n": .number(Double(n))]).id
+    }
+
+    /// The ids of the next `count` records the subscription delivers.
+    mutating func nextIDs(_ count: Int) async throws -> [String] {
+        try await nextRecords(count, from: &changes).compactMap { $0.record?.id }
+    }
+}
