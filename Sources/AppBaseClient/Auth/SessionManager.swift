@@ -63,23 +63,25 @@ actor SessionManager {
         // Someone refreshed while this request was in flight: its token is already replaced.
         if session.accessToken != failedToken { return session }
         if let refreshing { return try await refreshing.value }
-        let startedIn = generation
-        let task = Task { try await client.refreshSession(refreshToken: session.refreshToken) }
+        let task = Task { try await performRefresh(of: session, using: client) }
         refreshing = task
+        return try await task.value
+    }
+
+    /// The one refresh in flight. The new session is installed here, before any waiter resumes,
+    /// so a waiter that reads the token next gets the new one.
+    private func performRefresh(of session: Session, using client: APIClient) async throws -> Session {
+        let startedIn = generation
+        defer { refreshing = nil }
         do {
-            let fresh = try await task.value
-            refreshing = nil
+            let fresh = try await client.refreshSession(refreshToken: session.refreshToken)
             guard generation == startedIn else { throw AppBaseError.signedOut }
             state = .loaded(fresh)
             emit(.tokenRefreshed(fresh.user))
             try? await store.save(fresh)
             return fresh
         } catch let error as AppBaseError {
-            refreshing = nil
             if AppBaseError.sessionEndingCodes.contains(error.code), generation == startedIn { await end(reason: error.code) }
-            throw error
-        } catch {
-            refreshing = nil
             throw error
         }
     }
