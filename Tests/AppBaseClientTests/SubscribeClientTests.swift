@@ -67,6 +67,8 @@ struct SubscribeClientTests {
             written.append(try await live.create(8))
             received += try await live.nextIDs(1)
             #expect(received == written)
+            // The stream really went down and came back: two connections reached `ready`.
+            #expect(live.readyCount == 2)
         }
     }
 
@@ -85,6 +87,7 @@ struct SubscribeClientTests {
             #expect(try await live.nextIDs(1) == [after])
             let last = try await live.create(3)
             #expect(try await live.nextIDs(1) == [last])
+            #expect(live.readyCount == 2)
             #expect(server.refreshCount - refreshesBefore == 1)
             #expect(await live.client.auth.currentUser == live.session.user)
         }

@@ -40,6 +40,8 @@ struct SubscribedNotes {
     let session: Session
     let notes: CollectionReference<JSONObject>
     var changes: AsyncThrowingStream<Change<JSONObject>, any Error>.Iterator
+    /// `ready` events seen so far: one per (re)connection that went live.
+    private(set) var readyCount = 0
 
     init(on server: ClientTestServer, filter: String? = nil) async throws {
         (client, session) = try await server.signedInClient()
@@ -55,6 +57,14 @@ struct SubscribedNotes {
 
     /// The ids of the next `count` records the subscription delivers.
     mutating func nextIDs(_ count: Int) async throws -> [String] {
-        try await nextRecords(count, from: &changes).compactMap { $0.record?.id }
+        var ids: [String] = []
+        for _ in 0..<(count + 64) where ids.count < count {
+            switch try await changes.next() {
+            case .ready?: readyCount += 1
+            case .some(let change): if let id = change.record?.id { ids.append(id) }
+            case nil: return ids
+            }
+        }
+        return ids
     }
 }
