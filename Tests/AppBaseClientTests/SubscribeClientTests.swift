@@ -1,4 +1,5 @@
 import AppBaseClient
+import AppBaseTestSupport
 import Foundation
 import Testing
 
@@ -111,6 +112,37 @@ struct SubscribeClientTests {
             }
             #expect(error?.code == "session_revoked")
             #expect(await states.next() == .signedOut(reason: "session_revoked"))
+        }
+    }
+}
+
+@Suite("Swift SDK: Retry-After")
+struct RetryAfterClientTests {
+    @Test("over the stream cap: a subscription gets in once a slot frees (waiting out Retry-After), or ends when Retry-After is too long")
+    func streamCap() async throws {
+        try await withServer { server in
+            let (client, session) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            var open: [AsyncThrowingStream<Change<JSONObject>, any Error>.Iterator] = []
+            for _ in 0..<ClientTestServer.streamsPerUser {
+                var changes = notes.subscribe().makeAsyncIterator()
+                guard case .ready? = try await changes.next() else { throw TestFailure("no ready") }
+                open.append(changes)
+            }
+
+            // A client that waits at most 1 s is told `rate_limited` (the server asks for 5 s).
+            let impatient = server.client { $0.maxRetryAfterSeconds = 1 }
+            try await impatient.auth.signIn(email: session.user.email, password: "correct horse battery")
+            var refused = impatient.db.collection("notes").subscribe().makeAsyncIterator()
+            let error = await #expect(throws: AppBaseError.self) { _ = try await refused.next() }
+            #expect(error?.code == "rate_limited")
+            #expect(error?.status == 429)
+
+            // The default client gets in once a slot is free (waiting out Retry-After: 5 if it was refused first).
+            var waiting = notes.subscribe().makeAsyncIterator()
+            open.removeLast()
+            guard case .ready? = try await waiting.next() else { throw TestFailure("the waiting stream never went live") }
+            open.removeAll()
         }
     }
 }

@@ -15,6 +15,8 @@ import Logging
 /// a fresh data directory, and a manual wall clock (tokens expire when a test says so).
 final class ClientTestServer: Sendable {
     static let app = "sdk"
+    /// Open streams one user may hold (the server answers `429` + `Retry-After: 5` beyond).
+    static let streamsPerUser = 3
 
     let root: RootSupervisor
     let clock: ManualWallClock
@@ -51,6 +53,8 @@ final class ClientTestServer: Sendable {
             services.auth.argon2Iterations = 1
             // Reconnects after a dropped stream come quickly.
             services.changeFeed.retryMilliseconds = 100
+            // A small cap, so the Retry-After test reaches it with a few streams.
+            services.changeFeed.maxStreamsPerUser = Self.streamsPerUser
             let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, accessLog: false, portRange: 45100...45999,
                                                     apps: [AppConfiguration(name: app, port: 0, services: services)],
                                                     apiAppServices: services)
@@ -82,11 +86,12 @@ final class ClientTestServer: Sendable {
     var refreshCount: Int { refreshes.pendingCount }
 
     /// A client of the app with the client key (or `apiKey`), options tuned for quick reconnects.
-    func client(apiKey: String? = nil) -> AppBaseClient {
+    func client(apiKey: String? = nil, configure: (inout ClientOptions) -> Void = { _ in }) -> AppBaseClient {
         var options = ClientOptions()
         options.reconnectDelaySeconds = 0.05
         options.maxReconnectDelaySeconds = 0.5
         options.maxReconnectAttempts = 100
+        configure(&options)
         return AppBaseClient(endpoint: endpoint, apiKey: apiKey ?? clientKey, options: options)
     }
 
