@@ -52,6 +52,24 @@ struct SubscribeClientTests {
         }
     }
 
+    @Test("a position the server cannot replay from arrives as reset, then the stream goes live")
+    func resetOnFuturePosition() async throws {
+        try await withServer { server in
+            let (client, _) = try await server.signedInClient()
+            let notes = client.db.collection("notes")
+            let seq = try #require(try await notes.list().changeSeq)
+            var changes = notes.subscribe(since: seq + 1_000).makeAsyncIterator()
+            guard case .reset(let reason, let current)? = try await changes.next() else {
+                Issue.record("expected reset first")
+                return
+            }
+            #expect(reason == "future")
+            #expect(current == seq)
+            let created = try await notes.create(["n": .number(1)])
+            #expect(try await nextRecords(1, from: &changes).first?.record?.id == created.id)
+        }
+    }
+
     @Test("a stream the server drops mid-way resumes: nothing lost, nothing twice")
     func resumesAfterServerDrop() async throws {
         try await withServer { server in
