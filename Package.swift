@@ -12,9 +12,10 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "AppBase",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .executable(name: "appbase", targets: ["appbase"]),
+        .library(name: "AppBaseClient", targets: ["AppBaseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -151,6 +152,13 @@ let package = Package(
             name: "AppBaseTestSupport",
             dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AppBaseTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // The Swift SDK: Foundation only (FoundationNetworking on Linux), none of the server's modules (ADR 0035).
+        .target(name: "AppBaseClient", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AppBaseClientTests",
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseClient", "AppBaseCore", "AppBasePlatform", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]
