@@ -1,3 +1,5 @@
+import AppBasePlatform
+import AppBaseTestSupport
 import Testing
 
 /// `/admin/users…` against the assembled server: prefix search with cursor pages, the User shape,
@@ -205,6 +207,35 @@ extension AssembledServerScenarios {
                     path: "/db/collections/admnotes/{{danNote}}", headers: [.apiKey("{{alpha.admin}}")],
                     expectedStatus: 200, expectedContent: [#""ownerId":"{{dan}}""#]),
     ]
+
+    @Test("Deleting a user's records writes their change-feed deletes: an open stream sees them")
+    func userDeletionFeedsTheChangeFeed() async throws {
+        let server = try #require(LiveServer.current)
+        var runner = ScenarioRunner(server: server)
+        await runner.run([
+            Self.register("fay", "adm.fay@example.com"),
+            APIScenario(name: "fay writes", port: .app("alpha"), method: "POST", path: "/db/collections/admerase",
+                        headers: [.apiKey("{{alpha.client}}"), .bearer("{{fayToken}}"), .json], body: #"{"n":1}"#,
+                        expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["fayNote": "id"]),
+        ])
+        let port = try #require(server.ports.apps["alpha"])
+        let admin = try #require(server.keys["alpha"]?.admin)
+        let stream = try await ServerSentEventReader.open(port: port, path: "/db/collections/admerase/subscribe",
+                                                          headers: [("X-API-Key", admin)])
+        #expect(stream.status == 200)
+        _ = try await stream.events { $0.event == "ready" }
+        await runner.run([
+            APIScenario(name: "the admin deletes fay with her records",
+                        port: .app("alpha"), method: "DELETE", path: "/admin/users/{{fay}}?records=delete",
+                        headers: [.apiKey("{{alpha.admin}}")], expectedStatus: 200, expectedContent: [#""recordsDeleted":1"#],
+                        expectedEvents: [.audit("record.delete", app: "alpha", target: "admerase/{{fayNote}}"),
+                                         .audit("auth.user.deleted", app: "alpha", target: "{{fay}}")]),
+        ])
+        let seen = try await stream.events { $0.event == "delete" }
+        #expect(seen.last?.event == "delete")
+        #expect(seen.last?.data.contains(runner.resolve("{{fayNote}}", for: "stream")) == true)
+        await stream.close()
+    }
 
     @Test("/admin/users: prefix search, cursor pages, the User shape")
     func adminUserSearch() async throws {
