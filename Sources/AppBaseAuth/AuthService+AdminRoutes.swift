@@ -175,7 +175,13 @@ extension AuthService {
             recordsDeleted = try await erasers.records?.eraseData(ownedBy: id, actor: actor, requestID: context.requestID) ?? 0
             filesDeleted = try await erasers.files?.eraseData(ownedBy: id, actor: actor, requestID: context.requestID) ?? 0
         }
-        _ = try await environment.writer.write { write in try AuthStore.deleteUser(id: id, on: write.connection) }
+        _ = try await environment.writer.write { [self] write in
+            let deleted = try AuthStore.deleteUser(id: id, on: write.connection)
+            // The id is never reused (UUIDv7) and its sessions stay in `revokedSessions` for as long as
+            // any of their tokens lives, so the disabled set need not remember it.
+            write.afterCommit { [self] in publish { $0.setUser(id, disabled: false) } }
+            return deleted
+        }
         await audit(AuthAuditAction.userDeleted, request: request, context: context, target: id,
                     details: ["records": deleteData ? "delete" : "keep", "sessionsRevoked": String(revoked.count),
                               "recordsDeleted": String(recordsDeleted), "filesDeleted": String(filesDeleted)])
