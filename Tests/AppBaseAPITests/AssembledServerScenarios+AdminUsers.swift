@@ -23,6 +23,16 @@ extension AssembledServerScenarios {
                     captures: ["\(name)Token": "accessToken"])
     }
 
+    /// `<name>` (registered with `register`) creates a record with `body` in `collection` on alpha;
+    /// captures its id as `capture` when given.
+    static func write(_ name: String, _ body: String, into collection: String, capture: String? = nil) -> APIScenario {
+        APIScenario(name: "\(name) writes \(body) into \(collection)", port: .app("alpha"), method: "POST",
+                    path: "/db/collections/\(collection)",
+                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{\(name)Token}}"), .json], body: body,
+                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")],
+                    captures: capture.map { [$0: "id"] } ?? [:])
+    }
+
     static let adminUserSearch: [APIScenario] = [
         register("alan", "adm.alan@example.com"),
         register("alice", "adm.alice@example.com"),
@@ -145,16 +155,9 @@ extension AssembledServerScenarios {
     static let adminUserDeletion: [APIScenario] = [
         register("dora", "adm.dora@example.com"),
         register("dan", "adm.dan@example.com"),
-        APIScenario(name: "dora writes a note", port: .app("alpha"), method: "POST", path: "/db/collections/admnotes",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{doraToken}}"), .json], body: #"{"text":"one"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["doraNote1": "id"]),
-        APIScenario(name: "dora writes another in another collection", port: .app("alpha"), method: "POST",
-                    path: "/db/collections/admdiary",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{doraToken}}"), .json], body: #"{"text":"two"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["doraNote2": "id"]),
-        APIScenario(name: "dan writes a note", port: .app("alpha"), method: "POST", path: "/db/collections/admnotes",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{danToken}}"), .json], body: #"{"text":"dan's"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["danNote": "id"]),
+        Self.write("dora", #"{"text":"one"}"#, into: "admnotes", capture: "doraNote1"),
+        Self.write("dora", #"{"text":"two"}"#, into: "admdiary", capture: "doraNote2"),
+        Self.write("dan", #"{"text":"dan's"}"#, into: "admnotes", capture: "danNote"),
         APIScenario(name: "dora uploads a file", port: .app("alpha"), method: "POST",
                     path: "/storage/buckets/admfiles/upload?name=dora.txt",
                     headers: [.apiKey("{{alpha.client}}"), .bearer("{{doraToken}}"), ScenarioHeader("Content-Type", "text/plain")],
@@ -214,9 +217,7 @@ extension AssembledServerScenarios {
         var runner = ScenarioRunner(server: server)
         await runner.run([
             Self.register("fay", "adm.fay@example.com"),
-            APIScenario(name: "fay writes", port: .app("alpha"), method: "POST", path: "/db/collections/admerase",
-                        headers: [.apiKey("{{alpha.client}}"), .bearer("{{fayToken}}"), .json], body: #"{"n":1}"#,
-                        expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["fayNote": "id"]),
+            Self.write("fay", #"{"n":1}"#, into: "admerase", capture: "fayNote"),
         ])
         let port = try #require(server.ports.apps["alpha"])
         let admin = try #require(server.keys["alpha"]?.admin)

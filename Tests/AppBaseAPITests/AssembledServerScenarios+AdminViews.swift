@@ -40,9 +40,7 @@ extension AssembledServerScenarios {
 
         // Erin's stream lives on: a change she may read still reaches her.
         await runner.run([
-            APIScenario(name: "erin writes", port: .app("alpha"), method: "POST", path: "/db/collections/admstream",
-                        headers: [.apiKey("{{alpha.client}}"), .bearer("{{erinToken}}"), .json], body: #"{"n":1}"#,
-                        expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")]),
+            Self.write("erin", #"{"n":1}"#, into: "admstream"),
         ])
         let erinEvents = try await erinStream.events { $0.event == "create" || $0.event == "auth_revoked" }
         #expect(erinEvents.last?.event == "create")
@@ -92,9 +90,7 @@ extension AssembledServerScenarios {
         var runner = ScenarioRunner(server: server)
         await runner.run([
             Self.register("stan", "adm.stan@example.com"),
-            APIScenario(name: "stan writes", port: .app("alpha"), method: "POST", path: "/db/collections/admstats",
-                        headers: [.apiKey("{{alpha.client}}"), .bearer("{{stanToken}}"), .json], body: #"{"n":1}"#,
-                        expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")]),
+            Self.write("stan", #"{"n":1}"#, into: "admstats"),
             APIScenario(name: "a 404 counts as a client error", port: .app("alpha"), path: "/no/such/route",
                         headers: [.apiKey("{{alpha.admin}}")], expectedStatus: 404),
         ])
@@ -127,15 +123,9 @@ extension AssembledServerScenarios {
 
     static let adminRecordBrowsing: [APIScenario] = [
         register("rita", "adm.rita@example.com"),
-        APIScenario(name: "rita writes a", port: .app("alpha"), method: "POST", path: "/db/collections/admbrowse",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{ritaToken}}"), .json], body: #"{"n":1,"tag":"a"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["r1": "id"]),
-        APIScenario(name: "rita writes b", port: .app("alpha"), method: "POST", path: "/db/collections/admbrowse",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{ritaToken}}"), .json], body: #"{"n":2,"tag":"b"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["r2": "id"]),
-        APIScenario(name: "rita writes another a", port: .app("alpha"), method: "POST", path: "/db/collections/admbrowse",
-                    headers: [.apiKey("{{alpha.client}}"), .bearer("{{ritaToken}}"), .json], body: #"{"n":3,"tag":"a"}"#,
-                    expectedStatus: 201, expectedEvents: [.audit("record.create", app: "alpha")], captures: ["r3": "id"]),
+        Self.write("rita", #"{"n":1,"tag":"a"}"#, into: "admbrowse", capture: "r1"),
+        Self.write("rita", #"{"n":2,"tag":"b"}"#, into: "admbrowse", capture: "r2"),
+        Self.write("rita", #"{"n":3,"tag":"a"}"#, into: "admbrowse", capture: "r3"),
         APIScenario(name: "the collection's rules are owner-only (the defaults): the client key alone sees nothing",
                     port: .app("alpha"), path: "/db/collections/admbrowse", headers: [.apiKey("{{alpha.client}}")],
                     expectedStatus: 401, expectedContent: [#""code":"missing_token""#]),
