@@ -2,67 +2,110 @@ import AppBaseCore
 import AppBaseSQLite
 import AppBaseRuntime
 
-/// API key management straight on an app's `app.sqlite`, for the CLI (`appbase keys create|list|revoke`),
-/// whether or not the server runs.
+/// API key management: the one code path for creating, listing and revoking an app's keys, shared by
+/// the CLI (`appbase keys create|list|revoke`, through `AppKeyAdministration`) and the admin routes
+/// (`/admin/api-keys`).
 ///
-/// Each call opens its own connection (WAL, `busy_timeout`), applies the auth migrations if the
-/// database is new, and closes it. Changes commit in one transaction that also bumps
-/// `auth_meta.keys_generation`. A running server learns of them when the platform calls
-/// `AuthService.reloadKeys()` (after the CLI's notification over the control socket), and its periodic
-/// upkeep reloads on a generation change as a safety net. The platform publishes the audit events
+/// The `on:` functions do the work on a connection the caller holds inside a write (the server's
+/// writer for the routes) or opened for the call (the CLI, see the `databasePath:` wrappers). Every
+/// change commits in one transaction that also bumps `auth_meta.keys_generation`.
+///
+/// The CLI's wrappers open their own connection (WAL, `busy_timeout`), apply the auth migrations if
+/// the database is new, and close it; a running server learns of their changes when the platform
+/// calls `AuthService.reloadKeys()` (after the CLI's notification over the control socket), and its
+/// periodic upkeep reloads on a generation change as a safety net. The routes instead publish the
+/// new key set to the snapshot right after their commit. Audit events are published by the caller
 /// (`AuthAuditAction.keyCreated` / `.keyRevoked`): this type has no bus.
 public enum APIKeyAdmin {
     /// Longest key name accepted.
     public static let maximumNameLength = 100
 
+    /// How `revoke` finds its key.
+    public enum Selector: Sendable, Hashable {
+        /// The key id exactly (the routes' `:id`).
+        case id(String)
+        /// The id, a display prefix (`hs_live_AbCd`) that starts exactly one key's, or a whole key (the CLI).
+        case idOrPrefix(String)
+    }
+
+    // MARK: Shared by the CLI and the routes
+
+    /// Creates a key on `connection`, which must be inside a transaction. Returns the key itself —
+    /// shown once, never stored — and its record.
+    /// - Throws: `APIKeyAdminError.invalidName`; SQLite errors.
+    static func create(name: String, kind: Identity.KeyKind, now: Int64,
+                       on connection: SQLiteConnection) throws -> (key: String, record: APIKeyRecord) {
+        let trimmed = try validName(name)
+        let key = OpaqueToken.generateAPIKey()
+        let record = APIKeyRecord(id: Identifier.uuidV7(milliseconds: now), name: trimmed,
+                                  prefix: OpaqueToken.displayPrefix(of: key), kind: kind, createdAt: now)
+        try AuthStore.insertKey(record, digest: OpaqueToken.hash(key), on: connection)
+        return (key, record)
+    }
+
+    /// Every key of the app, revoked ones included (unless `activeOnly`), oldest first.
+    /// - Throws: SQLite errors.
+    static func list(activeOnly: Bool = false, on connection: SQLiteConnection) throws -> [APIKeyRecord] {
+        let records = try AuthStore.loadKeys(on: connection).keys.map(\.record)
+        return activeOnly ? records.filter(\.isActive) : records
+    }
+
+    /// Revokes the key `selector` names, on `connection`, which must be inside a transaction.
+    /// Revoking a revoked key changes nothing and returns its record.
+    /// - Throws: `APIKeyAdminError.notFound` / `.ambiguous`; SQLite errors.
+    static func revoke(_ selector: Selector, now: Int64, on connection: SQLiteConnection) throws -> APIKeyRecord {
+        let candidates: [StoredAPIKey]
+        switch selector {
+        case .id(let id):
+            candidates = try AuthStore.keys(matching: id, on: connection).filter { $0.record.id == id }
+            guard !candidates.isEmpty else { throw APIKeyAdminError.notFound(id) }
+        case .idOrPrefix(let idOrPrefix):
+            let isWholeKey = OpaqueToken.isWellFormedAPIKey(idOrPrefix)
+            // Error messages echo what was given, so a whole key is cut to its display prefix there.
+            let shown = isWholeKey ? OpaqueToken.displayPrefix(of: idOrPrefix) + "…" : idOrPrefix
+            guard !idOrPrefix.isEmpty else { throw APIKeyAdminError.notFound(shown) }
+            let matches = isWholeKey
+                ? try AuthStore.keys(digest: OpaqueToken.hash(idOrPrefix), on: connection)
+                : try AuthStore.keys(matching: idOrPrefix, on: connection)
+            let exact = matches.filter { $0.record.id == idOrPrefix }
+            candidates = exact.isEmpty ? matches : exact
+            guard !candidates.isEmpty else { throw APIKeyAdminError.notFound(shown) }
+            guard candidates.count == 1 else { throw APIKeyAdminError.ambiguous(shown, matches: candidates.count) }
+        }
+        var record = candidates[0].record
+        if record.revokedAt == nil {
+            try AuthStore.revokeKey(id: record.id, now: now, on: connection)
+            record.revokedAt = now
+        }
+        return record
+    }
+
+    // MARK: The CLI's entry points (own connection, server running or not)
+
     /// Creates a key. Returns the key itself — shown once, never stored — and its record.
     /// - Throws: `APIKeyAdminError.invalidName`; SQLite errors.
     public static func create(databasePath: String, name: String, kind: Identity.KeyKind,
                               clock: any WallClock) throws -> (key: String, record: APIKeyRecord) {
-        let trimmed = try validName(name)
+        _ = try validName(name)
         let connection = try open(databasePath)
-        let key = OpaqueToken.generateAPIKey()
         let now = clock.nowMilliseconds()
-        let record = APIKeyRecord(id: Identifier.uuidV7(milliseconds: now), name: trimmed,
-                                  prefix: OpaqueToken.displayPrefix(of: key), kind: kind, createdAt: now)
-        try connection.transaction(.immediate) {
-            try AuthStore.insertKey(record, digest: OpaqueToken.hash(key), on: connection)
-        }
-        return (key, record)
+        return try connection.transaction(.immediate) { try create(name: name, kind: kind, now: now, on: connection) }
     }
 
     /// Every key of the app, revoked ones included, oldest first.
     /// - Throws: SQLite errors.
     public static func list(databasePath: String) throws -> [APIKeyRecord] {
-        let connection = try open(databasePath)
-        return try AuthStore.loadKeys(on: connection).keys.map(\.record)
+        try list(on: try open(databasePath))
     }
 
     /// Revokes the key whose id is `idOrPrefix`, or whose display prefix (`hs_live_AbCd`) starts with it,
     /// or — when given a whole key — that key. Revoking a revoked key changes nothing and returns its record.
     /// - Throws: `APIKeyAdminError.notFound` / `.ambiguous`; SQLite errors.
     public static func revoke(databasePath: String, idOrPrefix: String, clock: any WallClock) throws -> APIKeyRecord {
-        let isWholeKey = OpaqueToken.isWellFormedAPIKey(idOrPrefix)
-        // Error messages echo what was given, so a whole key is cut to its display prefix there.
-        let shown = isWholeKey ? OpaqueToken.displayPrefix(of: idOrPrefix) + "…" : idOrPrefix
-        guard !idOrPrefix.isEmpty else { throw APIKeyAdminError.notFound(shown) }
+        if idOrPrefix.isEmpty { throw APIKeyAdminError.notFound("") }
         let connection = try open(databasePath)
         let now = clock.nowMilliseconds()
-        return try connection.transaction(.immediate) {
-            let matches = isWholeKey
-                ? try AuthStore.keys(digest: OpaqueToken.hash(idOrPrefix), on: connection)
-                : try AuthStore.keys(matching: idOrPrefix, on: connection)
-            let exact = matches.filter { $0.record.id == idOrPrefix }
-            let candidates = exact.isEmpty ? matches : exact
-            guard let target = candidates.first else { throw APIKeyAdminError.notFound(shown) }
-            guard candidates.count == 1 else { throw APIKeyAdminError.ambiguous(shown, matches: candidates.count) }
-            var record = target.record
-            if record.revokedAt == nil {
-                try AuthStore.revokeKey(id: record.id, now: now, on: connection)
-                record.revokedAt = now
-            }
-            return record
-        }
+        return try connection.transaction(.immediate) { try revoke(.idOrPrefix(idOrPrefix), now: now, on: connection) }
     }
 
     /// Opens the database for writing (creating it if needed), in WAL mode, and migrates the auth schema.

@@ -13,8 +13,13 @@ public enum AuthAuditAction {
     public static let passwordReset = "auth.password.reset"
     public static let userDisabled = "auth.user.disabled"
     public static let userEnabled = "auth.user.enabled"
-    /// Published by the platform after `appbase keys create` (target: key id, details: kind, name).
+    /// An admin deleted a user (target: user id; details: records, sessionsRevoked, recordsDeleted, filesDeleted).
+    public static let userDeleted = "auth.user.deleted"
+    /// An admin revoked one or all sessions of a user (target: user id; details: sessionsRevoked, sessionId).
+    public static let sessionsRevokedByAdmin = "auth.sessions.revoked"
+    /// A key was created: by `POST /admin/api-keys` (details via=api), or by `appbase keys create`
+    /// (published on reload, via=cli). Target: key id; details: kind.
     public static let keyCreated = "key.create"
-    /// Published by the platform after `appbase keys revoke` (target: key id).
+    /// A key was revoked: by `DELETE /admin/api-keys/:id` (via=api) or `appbase keys revoke` (via=cli). Target: key id.
     public static let keyRevoked = "key.revoke"
 }

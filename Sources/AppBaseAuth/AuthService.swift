@@ -36,6 +36,10 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let ipResolver: ClientIPResolver
     let state = AuthState()
 
+    /// What deletes a user's records and files (`DELETE /admin/users/:id?records=delete`), set by the
+    /// platform with `attach(erasers:)` before the routes serve.
+    let erasers = SnapshotCell(UserDataErasers())
+
     /// Fires after every change of keys, sessions or users that the snapshot reflects.
     public let changes = Broadcast<Void>()
 
@@ -55,6 +59,10 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         throttle = LoginThrottle(settings: settings, clock: environment.clock)
         ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
     }
+
+    /// Gives the service the other services' erasers for deleting a user's data (the auth module
+    /// cannot see them: the platform composes). Call before `start()`.
+    public func attach(erasers: UserDataErasers) { self.erasers.publish(erasers) }
 
     // MARK: Lifecycle
 

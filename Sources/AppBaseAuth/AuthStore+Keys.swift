@@ -15,11 +15,15 @@ extension AuthStore {
 
     /// Every key (revoked ones too) with the key-set generation, read in one transaction.
     static func loadKeys(on connection: SQLiteConnection) throws -> (generation: Int64, keys: [StoredAPIKey]) {
-        try connection.transaction {
-            let generation = try meta("keys_generation", on: connection)
-            let keys = try connection.query("SELECT \(keyColumns) FROM auth_api_keys ORDER BY id") { storedKey($0) }
-            return (generation, keys)
-        }
+        try connection.transaction { try keySet(on: connection) }
+    }
+
+    /// Every key with the key-set generation, inside a transaction the caller holds (a write that
+    /// just changed a key reads the set it will publish after the commit).
+    static func keySet(on connection: SQLiteConnection) throws -> (generation: Int64, keys: [StoredAPIKey]) {
+        let generation = try meta("keys_generation", on: connection)
+        let keys = try connection.query("SELECT \(keyColumns) FROM auth_api_keys ORDER BY id") { storedKey($0) }
+        return (generation, keys)
     }
 
     /// Keys whose id equals `idOrPrefix` or whose display prefix starts with it.

@@ -22,6 +22,9 @@ final class KeyUsage: Sendable {
         if now - lastUsed.load(ordering: .relaxed) >= 1000 { lastUsed.store(now, ordering: .relaxed) }
     }
 
+    /// The last recorded use (ms; the database's value until the key is used), for listings.
+    var lastUsedMillis: Int64 { lastUsed.load(ordering: .relaxed) }
+
     /// The last use not yet written to the database, or nil.
     var unflushed: Int64? {
         let last = lastUsed.load(ordering: .relaxed)

@@ -82,9 +82,13 @@ public final class CollectionService: AppService, CollectionRulesSource {
 
     /// Publishes the audit event of a record write (never its contents).
     func audit(_ outcome: WriteOutcome, _ request: HTTPRequest, _ context: RequestContext) async {
-        await environment.audit("record.\(outcome.action.rawValue)",
-                                actor: context.auditActor(userAgent: request.headers["user-agent"]),
-                                target: "\(outcome.collection)/\(outcome.id)", requestID: context.requestID,
+        await audit(outcome, actor: context.auditActor(userAgent: request.headers["user-agent"]), requestID: context.requestID)
+    }
+
+    /// Publishes the audit event of a record write made for `actor` (a request, or a user's deletion).
+    func audit(_ outcome: WriteOutcome, actor: AuditActor, requestID: String?) async {
+        await environment.audit("record.\(outcome.action.rawValue)", actor: actor,
+                                target: "\(outcome.collection)/\(outcome.id)", requestID: requestID,
                                 details: ["collection": outcome.collection, "id": outcome.id])
     }
 

@@ -34,6 +34,8 @@ public actor AppRegistry {
         let apiAppServices: AppServiceSettings
         /// The config file (named in messages about config apps).
         let configFile: String
+        /// Requests per app and minute, for `/admin/stats` (fed by the root's `RequestCounters`).
+        var requestHistory: RequestRateHistory? = nil
     }
 
     struct Entry {
@@ -133,7 +135,7 @@ public actor AppRegistry {
         guard let configuration = entries[name]?.configuration else { return false }
         let supervisor = AppSupervisor(configuration: configuration, dataRoot: runtime.dataRoot, bus: runtime.bus,
                                        clock: runtime.clock, logger: runtime.logger, hashPool: runtime.hashPool,
-                                       limits: runtime.limits)
+                                       limits: runtime.limits, requestHistory: runtime.requestHistory)
         entries[name]?.supervisor = supervisor
         var bound: Int?
         do {

@@ -50,13 +50,16 @@ actor AppSupervisor {
     private let logger: Logger
     private let hashPool: BlockingWorkPool
     private let limits: HTTPLimits
+    /// Requests per minute of every app (the root's), read by `/admin/stats`.
+    private let requestHistory: RequestRateHistory
     /// Awaited at the start of `prepare`, once the state is `starting`: a test holds a start
     /// at a known suspension point with it.
     private let startGate: (@Sendable () async -> Void)?
     private var state = State.initial
 
     init(configuration: AppConfiguration, dataRoot: String, bus: EventBus, clock: any WallClock, logger: Logger,
-         hashPool: BlockingWorkPool, limits: HTTPLimits, startGate: (@Sendable () async -> Void)? = nil) {
+         hashPool: BlockingWorkPool, limits: HTTPLimits, requestHistory: RequestRateHistory? = nil,
+         startGate: (@Sendable () async -> Void)? = nil) {
         self.configuration = configuration
         self.dataRoot = dataRoot
         self.bus = bus
@@ -64,6 +67,7 @@ actor AppSupervisor {
         self.logger = logger
         self.hashPool = hashPool
         self.limits = limits
+        self.requestHistory = requestHistory ?? RequestRateHistory(clock: clock)
         self.startGate = startGate
     }
 
@@ -125,6 +129,7 @@ actor AppSupervisor {
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
+            auth.attach(erasers: UserDataErasers(records: collections, files: storageService))  // [admin wiring] ADR 0027
             let services: [any AppService] = [auth, collections, feed, storageService]
             for service in services {
                 try await service.start()
@@ -137,6 +142,8 @@ actor AppSupervisor {
             for service in services { service.registerRoutes(on: &routes) }
             SDKRoutes.register(on: &routes)  // [jssdk] /sdk/appbase.js and .d.ts, see AppBaseWeb
             if let site = configuration.siteDirectory { AppSiteRoutes.register(on: &routes, directory: site) }
+            AdminStatsRoute(app: name, auth: auth, collections: collections, feed: feed, storage: storageService,
+                            history: requestHistory).register(on: &routes)  // [admin wiring]
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             // No await since the last check: the state is still `starting`.

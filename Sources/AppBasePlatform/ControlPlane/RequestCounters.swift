@@ -12,6 +12,10 @@ final class RequestCounters: Sendable {
 
     private let counts = Mutex<[String: Counts]>([:])
     private let droppedSummaries = Atomic<Int>(0)
+    /// Per-minute counts for `/admin/stats`, fed from the same drain.
+    let history: RequestRateHistory?
+
+    init(history: RequestRateHistory? = nil) { self.history = history }
 
     /// Counts for `app` (zero before its first request).
     func counts(for app: String) -> Counts { counts.withLock { $0[app] ?? Counts() } }
@@ -20,7 +24,10 @@ final class RequestCounters: Sendable {
     var dropped: Int { droppedSummaries.load(ordering: .relaxed) }
 
     /// Forgets a deleted app's counts (a new app of the same name starts from zero).
-    func reset(_ app: String) { _ = counts.withLock { $0.removeValue(forKey: app) } }
+    func reset(_ app: String) {
+        _ = counts.withLock { $0.removeValue(forKey: app) }
+        history?.reset(app)
+    }
 
     /// Reads the bus every 100 ms until its task is cancelled (at shutdown). It polls rather than
     /// awaiting each delivery: an awaiting reader would be resumed on a pool thread every loop turn
@@ -36,6 +43,12 @@ final class RequestCounters: Sendable {
     private func apply(_ drained: (events: [BusEvent], dropped: Int)) {
         if drained.dropped > 0 { droppedSummaries.add(drained.dropped, ordering: .relaxed) }
         guard !drained.events.isEmpty else { return }
+        if let history {
+            history.record(drained.events.lazy.flatMap { event -> [RequestSummary] in
+                if case .requestsCompleted(let summaries) = event { return summaries }
+                return []
+            })
+        }
         counts.withLock { counts in
             for case .requestsCompleted(let summaries) in drained.events {
                 for summary in summaries {

@@ -4,6 +4,9 @@ import AppBaseCore
 /// An app's API keys as the operator manages them (`appbase keys …`): opens (and migrates) the
 /// app's database, changes its keys, and tells a running server so the change applies on the
 /// next request. The CLI reaches keys only through here, so it needs no service module.
+///
+/// The work itself is `APIKeyAdmin`'s (AppBaseAuth), the same functions `/admin/api-keys` runs
+/// inside the server: a key made here is listed there and the other way round.
 public enum AppKeyAdministration {
     /// What an operator sees of a key: never its secret.
     public struct Summary: Sendable, Hashable {

@@ -126,10 +126,12 @@ public actor RootSupervisor {
             await announcer.start()
         }
 
+        // [admin wiring] requests per minute for `/admin/stats`, fed by `RequestCounters` below.
+        let requestHistory = RequestRateHistory(clock: clock)
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
             server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
-            configFile: configuration.sourceFile))
+            configFile: configuration.sourceFile, requestHistory: requestHistory))
         self.registry = registry
         // metrics: subscribed before any app starts, so every lifecycle event is seen.
         let routers = registry.appRouters
@@ -138,7 +140,7 @@ public actor RootSupervisor {
         metrics.start()
         self.metrics = metrics
         // Counting starts before any app serves, so no summary is missed.
-        let counters = RequestCounters()
+        let counters = RequestCounters(history: requestHistory)
         let subscription = RequestCounters.subscribe(to: bus)
         requestSubscription = subscription
         requestCounting = Task { await counters.follow(subscription) }

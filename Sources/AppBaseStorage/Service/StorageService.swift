@@ -68,6 +68,7 @@ public final class StorageService: AppService {
             try await signedDownload($0, $1)
         }
         registerAdminRoutes(on: &routes)
+        registerUsageRoute(on: &routes)
     }
 
     /// Prepares `storage/` and removes what a crash left behind: temp files, and blobs with no
@@ -129,9 +130,14 @@ public final class StorageService: AppService {
     /// Publishes an audit event for a file write.
     func auditFile(_ action: String, _ file: StoredFile, request: HTTPRequest, context: RequestContext,
                    size: Int64? = nil) async {
+        await auditFile(action, file, actor: context.auditActor(userAgent: request.headers["user-agent"]),
+                        requestID: context.requestID, size: size)
+    }
+
+    /// Publishes an audit event for a file write made for `actor` (a request, or a user's deletion).
+    func auditFile(_ action: String, _ file: StoredFile, actor: AuditActor, requestID: String?, size: Int64? = nil) async {
         await environment.audit(
-            action, actor: context.auditActor(userAgent: request.headers["user-agent"]),
-            target: "\(file.bucket)/\(file.id)", requestID: context.requestID,
+            action, actor: actor, target: "\(file.bucket)/\(file.id)", requestID: requestID,
             details: ["bucket": file.bucket, "fileId": file.id, "version": String(file.version.version),
                       "size": String(size ?? file.version.size)])
     }

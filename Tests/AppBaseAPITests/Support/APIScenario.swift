@@ -47,7 +47,7 @@ struct APIScenario: Sendable {
     /// default) means: these events and no others.
     var otherEvents: OtherEvents = .forbidden
     /// Values to keep for later scenarios: placeholder name → dotted path into the JSON body
-    /// (`user.id`, `accessToken`).
+    /// (`user.id`, `accessToken`; a number indexes an array: `items.0.id`).
     var captures: [String: String] = [:]
 
     /// Whether watched events beyond `expectedEvents` fail the scenario.

@@ -107,7 +107,14 @@ struct ScenarioRunner {
         }
         for (key, path) in captures {
             var value: JSONValue? = json
-            for member in path.split(separator: ".") { value = value?[String(member)] }
+            for member in path.split(separator: ".") {
+                // A number indexes an array (`items.0.id`).
+                if let index = Int(member), let array = value?.arrayValue {
+                    value = array.indices.contains(index) ? array[index] : nil
+                } else {
+                    value = value?[String(member)]
+                }
+            }
             if let text = value?.stringValue ?? value?.intValue.map(String.init) {
                 variables[key] = text
             } else {
