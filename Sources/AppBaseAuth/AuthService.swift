@@ -35,6 +35,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let throttle: LoginThrottle
     let ipResolver: ClientIPResolver
     let state = AuthState()
+    /// Dashboard admins' sessions, CSRF key and sign-in throttle (see `Dashboard/`).
+    let dashboard: DashboardAuth
 
     /// Fires after every change of keys, sessions or users that the snapshot reflects.
     public let changes = Broadcast<Void>()
@@ -53,6 +55,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         refreshSuccessor = RefreshSuccessor(
             key: HMACKeyDerivation.derive(master: master, purpose: HMACKeyDerivation.refreshSuccessorPurpose))
         throttle = LoginThrottle(settings: settings, clock: environment.clock)
+        dashboard = DashboardAuth(master: master, settings: settings, clock: environment.clock)
         ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
     }
 
@@ -69,6 +72,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         do {
             let hasher = try await hashPool.run { () throws -> PasswordHasher in try PasswordHasher(parameters: parameters) }
             try await loadSnapshot()
+            try await loadDashboard()
             let interval = settings.lastUsedFlushSeconds
             let upkeep = Task { [weak self] in
                 while !Task.isCancelled {
@@ -153,6 +157,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         throttle.prune()
         let now = environment.clock.nowMilliseconds()
         let cutoff = now - revocationMemoryMillis
+        await pruneDashboard(now: now)
         _ = snapshots.update { $0.pruneRevokedSessions(before: cutoff) }
         do {
             let prunedThrough = snapshots.value.sessionsPrunedThrough

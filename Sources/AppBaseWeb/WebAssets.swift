@@ -6,4 +6,6 @@ public enum WebAssets {
     public static let control = WebAssetSet(name: "control", embedded: EmbeddedWebAssets.control)
     /// The small UI kit every page shares: base styles and the SSE reader.
     public static let kit = WebAssetSet(name: "kit", embedded: EmbeddedWebAssets.kit)
+    /// The app dashboard served at `/dashboard/` on every app's port.
+    public static let dashboard = WebAssetSet(name: "dashboard", embedded: EmbeddedWebAssets.dashboard)
 }

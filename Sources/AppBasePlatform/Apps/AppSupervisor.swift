@@ -6,6 +6,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import AppBaseStorage
+import AppBaseWeb
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,8 @@ actor AppSupervisor {
         let services: [any AppService]
         let auth: AuthService
         let router: Router
+        /// The same routes for `dashboard.<app>.appbase.local`, with the dashboard page at `/` and no CORS.
+        let dashboardRouter: Router
         let port: Int
     }
 
@@ -72,6 +75,7 @@ actor AppSupervisor {
     static let migrationSets: [(namespace: String, migrations: [Migration])] = [
         ("platform", AppMetadata.migrations),
         (AuthService.migrations.namespace, AuthService.migrations.migrations),
+        (AuthService.dashboardMigrations.namespace, AuthService.dashboardMigrations.migrations),
         (CollectionService.migrations.namespace, CollectionService.migrations.migrations),
         (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
         (StorageService.migrations.namespace, StorageService.migrations.migrations),
@@ -134,10 +138,16 @@ actor AppSupervisor {
             var routes = RouteTable()
             HealthRoute.register(on: &routes, app: name)
             for service in services { service.registerRoutes(on: &routes) }
+            DashboardPageRoutes.register(on: &routes)
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
+            var dashboardRoutes = routes
+            DashboardPageRoutes.registerRoot(on: &dashboardRoutes)
+            let dashboardRouter = Router(app: name, routes: dashboardRoutes, cors: .disabled, limits: limits,
+                                         authenticator: auth, logger: appLogger)
             // No await since the last check: the state is still `starting`.
-            state = .running(Running(environment: environment, services: services, auth: auth, router: router, port: 0))
+            state = .running(Running(environment: environment, services: services, auth: auth, router: router,
+                                     dashboardRouter: dashboardRouter, port: 0))
             return router
         } catch {
             for service in startedServices.reversed() { await service.shutdown() }
@@ -166,7 +176,7 @@ actor AppSupervisor {
     func markBound(port: Int) -> Bool {
         guard case .running(let running) = state else { return false }
         state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
-                                 router: running.router, port: port))
+                                 router: running.router, dashboardRouter: running.dashboardRouter, port: port))
         return true
     }
 
@@ -176,10 +186,17 @@ actor AppSupervisor {
         return nil
     }
 
-    /// Re-reads API keys after the CLI changed them.
+    /// Re-reads API keys and dashboard admins after the CLI changed them.
     func reloadKeys() async throws {
         guard case .running(let running) = state else { throw AppBaseError.notFound("App \(name) is not running.") }
         try await running.auth.reloadKeys()
+        try await running.auth.reloadDashboard()
+    }
+
+    /// The dashboard host's router and the auth service (for the setup link), while running.
+    var dashboard: (router: Router, auth: AuthService)? {
+        guard case .running(let running) = state else { return nil }
+        return (running.dashboardRouter, running.auth)
     }
 
     /// The running subtree's router, database and services, for the HealthMonitor's probes and

@@ -288,13 +288,3 @@ public struct AppSourceConflictError: Error, Sendable, CustomStringConvertible {
         """
     }
 }
-
-/// The per-app dashboard host (`dashboard.<app>.appbase.local`). The dashboard itself comes
-/// with the admin issue; today its host answers `/health` and 404s, never with CORS.
-enum DashboardRoutes {
-    static func router(app: String, limits: HTTPLimits, logger: Logger) -> Router {
-        var routes = RouteTable()
-        HealthRoute.register(on: &routes, app: app)
-        return Router(app: app, routes: routes, cors: .disabled, limits: limits, authenticator: nil, logger: logger)
-    }
-}
