@@ -22,19 +22,14 @@ import pytest
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
+from browser_support import WAIT, make_driver, screenshot, text_of, wait  # noqa: E402
 from conftest import TIMEOUT, Server  # noqa: E402  (the shared harness)
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SCREENSHOTS = os.path.join(HERE, "screenshots")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-WAIT = 30
 EMAIL = "ops@example.com"
 PASSWORD = "correct horse battery"
 
@@ -55,20 +50,7 @@ def downloads():
 
 @pytest.fixture(scope="module")
 def driver(downloads):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.add_argument("--headless=new")
-    options.add_argument("--no-sandbox")
-    options.add_argument("--disable-gpu")
-    options.add_argument("--window-size=1280,800")
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    options.add_experimental_option("prefs", {"download.default_directory": downloads,
-                                              "download.prompt_for_download": False})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    d.set_window_size(1280, 800)
-    d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    d = make_driver(downloads)
     yield d
     d.quit()
 
@@ -83,19 +65,6 @@ def signed_in(server, driver):
     """Runs the first-run setup once for the module; later tests reuse the browser session."""
     first_run(server, driver)
     return driver
-
-
-def wait(driver, condition, message):
-    return WebDriverWait(driver, WAIT).until(condition, message)
-
-
-def screenshot(driver, name):
-    os.makedirs(SCREENSHOTS, exist_ok=True)
-    driver.save_screenshot(os.path.join(SCREENSHOTS, name))
-
-
-def text_of(driver, css):
-    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
 
 
 def visible(driver, css, message):
