@@ -209,6 +209,7 @@ public actor AppRegistry {
             await supervisor.close()
         }
         entries[name]?.supervisor = nil
+        entries[name]?.auth = nil
     }
 
     /// Binds an app's port; a port taken by another process is skipped for an assigned port,
