@@ -53,7 +53,9 @@ export async function api(method, path, body, extraHeaders = {}) {
   try {
     return await requestJSON(method, path, { headers: { ...csrfHeaders(), ...extraHeaders }, body });
   } catch (error) {
-    if (error instanceof HTTPError && error.status === 401) {
+    // Only a session this page still believes in can end here: an answer to a call made just before
+    // signing out must not replace the sign-in form the user is already typing into.
+    if (error instanceof HTTPError && error.status === 401 && session.admin) {
       csrfToken = null;
       session.admin = null;
       window.dispatchEvent(new Event(SIGNED_OUT));

@@ -104,6 +104,8 @@ function recordBrowser(collection, messages) {
   const more = element('div');
   let items = [];
   let cursor = null;
+  // Only the newest query may draw: an older answer arriving late must not replace a newer one.
+  let generation = 0;
   const draw = (total) => {
     if (items.length === 0) {
       results.replaceChildren(emptyState(filter.value ? 'No record matches this filter. Loosen it, or clear it to see everything.' : 'This collection is empty. Records appear here when your app creates them.'));
@@ -126,14 +128,16 @@ function recordBrowser(collection, messages) {
     if (filter.value.trim()) params.set('filter', filter.value.trim());
     if (sort.value.trim()) params.set('sort', sort.value.trim());
     if (append && cursor) params.set('cursor', cursor);
+    const mine = ++generation;
     try {
       const answer = await api('GET', `/db/collections/${enc(collection.name)}?${params}`);
+      if (mine !== generation) return;
       items = append ? items.concat(answer.items) : answer.items;
       cursor = answer.nextCursor ?? null;
       draw(answer.total);
       more.replaceChildren(...(cursor ? [button('Show more', () => load(true))] : []));
     } catch (error) {
-      results.replaceChildren(errorNotice(error));
+      if (mine === generation) results.replaceChildren(errorNotice(error));
     }
   };
   const form = element('form', { className: 'toolbar', attrs: { novalidate: '' } }, [field('Filter', filter), field('Sort', sort), run]);
@@ -147,11 +151,14 @@ export function renderCollections(container) {
   const detail = element('div');
   const listBox = element('ul', { className: 'list-nav', attrs: { id: 'collection-list' } });
   let selected = null;
+  let opening = 0;
   const open = async (name) => {
     selected = name;
+    const mine = ++opening;
     for (const node of listBox.querySelectorAll('button')) node.setAttribute('aria-pressed', String(node.dataset.collection === name));
     try {
       const collection = await api('GET', `/admin/collections/${enc(name)}`);
+      if (mine !== opening) return; // another collection was opened meanwhile
       detail.replaceChildren(element('h2', { text: `Collection “${name}”` }), recordBrowser(collection, messages),
         rulesPanel(collection, messages, () => open(name)), indexesPanel(collection, messages, () => open(name)));
     } catch (error) {
@@ -166,7 +173,7 @@ export function renderCollections(container) {
         return;
       }
       listBox.replaceChildren(...collections.map((c) => element('li', {}, [
-        button(`${c.name} (${formatNumber(c.count)})`, () => open(c.name), { attrs: { 'data-collection': c.name, 'aria-pressed': 'false' } }),
+        button(`${c.name} (${formatNumber(c.count)})`, () => { if (selected !== c.name) open(c.name); }, { attrs: { 'data-collection': c.name, 'aria-pressed': 'false' } }),
       ])));
       open(selected ?? collections[0].name);
     } catch (error) {

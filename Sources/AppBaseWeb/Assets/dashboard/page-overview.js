@@ -33,8 +33,14 @@ async function load(container) {
     stats = await api('GET', '/admin/stats');
   } catch (error) {
     if (!isMissingRoute(error)) { container.replaceChildren(errorNotice(error)); return; }
-    // An older server: what the collections and buckets routes tell.
-    const collections = (await api('GET', '/admin/collections')).items ?? [];
+    // An older server: what the collections route tells.
+    let collections;
+    try {
+      collections = (await api('GET', '/admin/collections')).items ?? [];
+    } catch (fallbackError) {
+      container.replaceChildren(errorNotice(fallbackError));
+      return;
+    }
     stats = { collections: collections.map((c) => ({ name: c.name, records: c.count })) };
     container.replaceChildren(notice('Some figures need a newer server (route not merged yet); showing what this one offers.'));
   }

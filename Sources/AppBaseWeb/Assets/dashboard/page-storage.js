@@ -118,6 +118,12 @@ function usagePanel(box) {
       const usage = await api('GET', '/admin/storage/usage');
       box.replaceChildren(
         element('p', { text: `In all: ${formatNumber(usage.total.files)} files, ${formatNumber(usage.total.versions)} versions, ${formatBytes(usage.total.bytes)}.` }),
+        table('Usage per bucket', ['Bucket', 'Files', 'Versions', 'Space'], usage.buckets.map((b) => element('tr', {}, [
+          cell('Bucket', [element('span', { text: b.bucket })]),
+          cell('Files', [element('span', { text: formatNumber(b.files) })]),
+          cell('Versions', [element('span', { text: formatNumber(b.versions) })]),
+          cell('Space', [element('span', { text: formatBytes(b.bytes) })]),
+        ]))),
         table('Usage per user', ['User', 'Files', 'Space'], usage.users.map((u) => element('tr', {}, [
           cell('User', [element('span', { text: u.userId ?? 'no owner (admin uploads)' })]),
           cell('Files', [element('span', { text: formatNumber(u.files) })]),

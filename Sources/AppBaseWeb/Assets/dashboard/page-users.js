@@ -48,7 +48,7 @@ async function showSessions(user) {
   const load = async () => {
     try {
       const items = (await api('GET', `/admin/users/${enc(user.id)}/sessions`)).items ?? [];
-      const live = items.filter((s) => !s.revokedAt);
+      const live = items.filter((s) => !s.revokedAt && !(s.expiresAt && new Date(s.expiresAt) < new Date()));
       if (live.length === 0) { box.replaceChildren(emptyState('No active sessions: this user is signed out everywhere.')); return; }
       box.replaceChildren(table('Sessions', ['Started', 'Last used', 'Device', 'Action'], live.map((s) => element('tr', {}, [
         cell('Started', [element('span', { text: formatTime(s.createdAt) })]),
@@ -106,13 +106,16 @@ export function renderUsers(container) {
   };
 
   let next = null;
+  let generation = 0; // only the newest search may draw
   const load = async (append) => {
     const prefix = search.value.trim();
     const params = new URLSearchParams({ limit: '50' });
     if (prefix) params.set('emailPrefix', prefix);
     if (append && next) params.set('cursor', next);
+    const mine = ++generation;
     try {
       const answer = await api('GET', `/admin/users?${params}`);
+      if (mine !== generation) return;
       const items = answer.items ?? answer.users ?? [];
       rows = append ? rows.concat(items) : items;
       next = answer.next ?? null;
