@@ -147,6 +147,12 @@ def test_first_run_sign_out_and_in(server, signed_in):
     # A reload keeps the session (the CSRF token is fetched again).
     driver.refresh()
     visible(driver, "#page-overview", "a reload lost the session")
+    # Narrow screens: the same page, tables as cards.
+    driver.set_window_size(420, 860)
+    go(driver, "collections")
+    screenshot(driver, "dashboard-narrow-collections.png")
+    driver.set_window_size(1280, 800)
+    go(driver, "overview")
     assert not severe(driver), severe(driver)
 
 
