@@ -14,6 +14,9 @@ extension AuthService {
     /// - The key comes from `X-API-Key`; on `.apiKeyOrQuery` routes a client key may come as `?apikey=`
     ///   and the token as `?token=` (EventSource cannot set headers). Admin keys: headers only.
     /// - A client key on `/admin/…` is 403 `forbidden`, whatever the route does.
+    /// - Without a key, a dashboard session cookie counts as the app's admin on `/admin`, `/db` and
+    ///   `/storage` when the request also carries the session's `X-CSRF-Token` and comes from the same
+    ///   origin (`DashboardAuth.identity(for:csrf:now:)`); otherwise the cookie is ignored.
     /// - A bearer token, when present, must be valid and its `sid` a live session of its `sub`:
     ///   `invalid_token`, `token_expired`, `session_revoked` or `user_disabled` otherwise.
     public func authenticate(_ request: HTTPRequest, auth: RouteAuth) throws(AppBaseError) -> Identity {
@@ -21,11 +24,14 @@ extension AuthService {
         // Header names arrive lowercased from the parser: compare bytes, no case folding.
         var apiKey: String?
         var authorization: String?
+        var csrf: String?
         for field in request.headers.fields {
             if apiKey == nil, field.name == "x-api-key" {
                 apiKey = field.value
             } else if authorization == nil, field.name == "authorization" {
                 authorization = field.value
+            } else if csrf == nil, field.name == "x-csrf-token" {
+                csrf = field.value
             }
         }
         var keyFromQuery = false
@@ -40,7 +46,15 @@ extension AuthService {
                 }
             }
         }
-        guard let apiKey, !apiKey.isEmpty else { throw AuthError.missingAPIKey.appBaseError }
+        guard let apiKey, !apiKey.isEmpty else {
+            // No key: a dashboard session may stand in, but only with its CSRF header (ADR 0030);
+            // without the header the cookie is ignored and the request is as anonymous as any other.
+            if let csrf, authorization == nil,
+               let identity = try dashboard.identity(for: request, csrf: csrf, now: environment.clock.nowMilliseconds()) {
+                return identity
+            }
+            throw AuthError.missingAPIKey.appBaseError
+        }
 
         let snapshot = snapshots.value
         guard let key = snapshot.key(matching: apiKey), !key.revoked else { throw AuthError.invalidAPIKey.appBaseError }
@@ -70,6 +84,9 @@ extension AuthService {
         let snapshot = snapshots.value
         if let keyID = identity.keyID {
             guard let key = snapshot.keysByID[keyID], !key.revoked else { return .invalidAPIKey }
+        }
+        if let sessionID = identity.dashboardSessionID, !dashboard.book.isLive(sessionID: sessionID, now: nowSeconds * 1000) {
+            return .sessionRevoked
         }
         if let user = identity.user {
             if nowSeconds >= user.expiresAt { return .tokenExpired }

@@ -8,7 +8,7 @@ import AppBaseRuntime
 /// Every route needs the app's API key (`RouteAuth.apiKey`), register and login included (see
 /// issue 4: a LAN host without the app's key cannot create accounts in it).
 extension AuthService {
-    /// Adds `/auth/*` and the `/admin/users*` routes.
+    /// Adds `/auth/*`, the `/admin/users*` routes and the dashboard's `/dashboard/api/*` sign-in routes.
     public func registerRoutes(on routes: inout RouteTable) {
         let limit = AuthRequestBody.limit
         routes.add(.POST, "/auth/register", auth: .apiKey, bodyLimit: limit) { [self] in try await register($0, $1) }
@@ -19,6 +19,7 @@ extension AuthService {
             try await me($0, $1)
         }
         registerAdminRoutes(on: &routes)
+        registerDashboardRoutes(on: &routes)
     }
 
     /// `POST /auth/register {email, password}` → 201 `{user, accessToken, refreshToken, expiresIn}`.

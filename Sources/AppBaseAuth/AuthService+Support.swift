@@ -74,7 +74,8 @@ extension AuthService {
     func audit(_ action: String, request: HTTPRequest, context: RequestContext, userID: String? = nil,
                target: String? = nil, details: [String: String] = [:]) async {
         let actor = AuditActor(userID: userID ?? context.identity.user?.id, keyID: context.identity.keyID,
-                               ip: context.clientIP, userAgent: Self.userAgent(request))
+                               ip: context.clientIP, userAgent: Self.userAgent(request),
+                               dashboardAdminID: context.identity.dashboardAdminID)
         await environment.audit(action, actor: actor, target: target, requestID: context.requestID, details: details)
     }
 

@@ -35,6 +35,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let throttle: LoginThrottle
     let ipResolver: ClientIPResolver
     let state = AuthState()
+    /// Dashboard admins' sessions, CSRF key and sign-in throttle (see `Dashboard/`).
+    let dashboard: DashboardAuth
 
     /// What deletes a user's records and files (`DELETE /admin/users/:id?records=delete`), set by the
     /// platform with `attach(erasers:)` before the routes serve.
@@ -57,6 +59,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         refreshSuccessor = RefreshSuccessor(
             key: HMACKeyDerivation.derive(master: master, purpose: HMACKeyDerivation.refreshSuccessorPurpose))
         throttle = LoginThrottle(settings: settings, clock: environment.clock)
+        dashboard = DashboardAuth(master: master, settings: settings, clock: environment.clock)
         ipResolver = ClientIPResolver(trustedProxies: settings.trustedProxies)
     }
 
@@ -77,6 +80,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         do {
             let hasher = try await hashPool.run { () throws -> PasswordHasher in try PasswordHasher(parameters: parameters) }
             try await loadSnapshot()
+            try await loadDashboard()
             let interval = settings.lastUsedFlushSeconds
             let upkeep = Task { [weak self] in
                 while !Task.isCancelled {
@@ -161,6 +165,7 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
         throttle.prune()
         let now = environment.clock.nowMilliseconds()
         let cutoff = now - revocationMemoryMillis
+        await pruneDashboard(now: now)
         _ = snapshots.update { $0.pruneRevokedSessions(before: cutoff) }
         do {
             let prunedThrough = snapshots.value.sessionsPrunedThrough

@@ -36,6 +36,12 @@ struct ClientIPResolver: Sendable {
         return candidate.text
     }
 
+    /// True when the socket peer is one of the trusted proxies (whose `X-Forwarded-*` may be believed).
+    func isTrustedPeer(_ request: HTTPRequest) -> Bool {
+        guard !trusted.isEmpty, let peer = IPAddress(parsing: request.remoteAddress) else { return false }
+        return isTrusted(peer)
+    }
+
     private func isTrusted(_ address: IPAddress) -> Bool {
         trusted.contains { $0.contains(address) }
     }

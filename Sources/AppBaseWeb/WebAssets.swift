@@ -8,4 +8,6 @@ public enum WebAssets {
     public static let kit = WebAssetSet(name: "kit", embedded: EmbeddedWebAssets.kit)
     /// The JavaScript SDK (`appbase.js`, `appbase.d.ts`) every app serves under `/sdk/`.
     public static let sdk = WebAssetSet(name: "sdk", embedded: EmbeddedWebAssets.sdk)
+    /// The app dashboard served at `/dashboard/` on every app's port.
+    public static let dashboard = WebAssetSet(name: "dashboard", embedded: EmbeddedWebAssets.dashboard)
 }

@@ -43,7 +43,7 @@ struct StaticAssetRoutesTests {
 
     @Test("every ETag is the first 16 bytes of the asset's SHA-256 (checked against swift-crypto)")
     func etagsAreContentHashes() {
-        for set in [WebAssets.control, WebAssets.kit] {
+        for set in [WebAssets.control, WebAssets.kit, WebAssets.dashboard] {
             for path in set.paths {
                 guard let asset = set[path] else { continue }
                 let digest = SHA256.hash(data: asset.bytes).prefix(16).map { byte in

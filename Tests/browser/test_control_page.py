@@ -7,28 +7,20 @@ Runs the binary in APPBASE_BIN (default .build/debug/appbase) on loopback epheme
 a temporary config and data dir, through the same harness as Tests/python."""
 import json
 import os
-import shutil
 import sys
 
 import pytest
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
+from browser_support import make_driver, screenshot, text_of, wait  # noqa: E402  (shared with the dashboard's tests)
 from conftest import TIMEOUT, Server, free_port  # noqa: E402  (the shared harness)
 
-webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-SCREENSHOTS = os.path.join(HERE, "screenshots")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# Bounds a wait that would otherwise hang; generous for a loaded 2-core machine.
-WAIT = 30
 
 
 @pytest.fixture
@@ -42,33 +34,13 @@ def server():
 
 @pytest.fixture
 def driver():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.add_argument("--headless=new")
-    options.add_argument("--no-sandbox")
-    options.add_argument("--disable-gpu")
-    options.add_argument("--window-size=1280,800")
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    d.set_window_size(1280, 800)
+    d = make_driver()
     yield d
     d.quit()
 
 
-def wait(driver, condition, message):
-    return WebDriverWait(driver, WAIT).until(condition, message)
-
-
 def row(app):
     return (By.CSS_SELECTOR, f'#apps tr[data-app="{app}"]')
-
-
-def text_of(driver, css):
-    """The text of the first element matching `css`, or None, read in one step: the page
-    re-renders rows as events arrive, so a found element may be replaced a moment later."""
-    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
 
 
 def state_of(driver, app):
@@ -88,11 +60,6 @@ def enter_key(driver, key):
 
 def severe(entries):
     return [e for e in entries if e.get("level") == "SEVERE"]
-
-
-def screenshot(driver, name):
-    os.makedirs(SCREENSHOTS, exist_ok=True)
-    driver.save_screenshot(os.path.join(SCREENSHOTS, name))
 
 
 def test_control_page(server, driver):

@@ -26,11 +26,19 @@ public struct Identity: Sendable, Hashable {
     public var keyID: String?
     public var keyKind: KeyKind?
     public var user: User?
+    /// The dashboard administrator acting through a dashboard session (cookie + CSRF header); such an
+    /// identity has `keyKind == .admin` and no `keyID`.
+    public var dashboardAdminID: String?
+    /// That dashboard session's id, so a live stream can be ended when the session is revoked.
+    public var dashboardSessionID: String?
 
-    public init(keyID: String? = nil, keyKind: KeyKind? = nil, user: User? = nil) {
+    public init(keyID: String? = nil, keyKind: KeyKind? = nil, user: User? = nil, dashboardAdminID: String? = nil,
+                dashboardSessionID: String? = nil) {
         self.keyID = keyID
         self.keyKind = keyKind
         self.user = user
+        self.dashboardAdminID = dashboardAdminID
+        self.dashboardSessionID = dashboardSessionID
     }
 
     /// No key, no user (health checks, signed URLs).

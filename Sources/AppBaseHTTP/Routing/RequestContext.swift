@@ -56,7 +56,8 @@ public struct RequestContext: Sendable {
 
     /// The actor recorded in audit events.
     public func auditActor(userAgent: String?) -> AuditActor {
-        AuditActor(userID: identity.user?.id, keyID: identity.keyID, ip: clientIP, userAgent: userAgent)
+        AuditActor(userID: identity.user?.id, keyID: identity.keyID, ip: clientIP, userAgent: userAgent,
+                   dashboardAdminID: identity.dashboardAdminID)
     }
 }
 

@@ -1,3 +1,4 @@
+import AppBaseAuth
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseSQLite
@@ -52,6 +53,8 @@ public actor AppRegistry {
         var restarts = 0
         var health: HealthReport?
         var healthAt: Int64?
+        /// The running app's auth service, for its dashboard setup link (AppInfo `dashboardSetup`).
+        var auth: AuthService?
         /// An operation is in progress on this app.
         var busy = false
     }
@@ -80,7 +83,8 @@ public actor AppRegistry {
         guard let entry = entries[name] else { return nil }
         return AppStatus(name: name, state: entry.lifecycle.state, port: entry.port, source: entry.source,
                          health: entry.health, healthCheckedAt: entry.healthAt, restarts: entry.restarts,
-                         lastError: entry.lastError, startedAt: entry.startedAt)
+                         lastError: entry.lastError, startedAt: entry.startedAt,
+                         dashboardSetup: entry.lifecycle.isServing ? entry.auth?.dashboardSetupPath : nil)
     }
 
     /// The bound port of every serving app.
@@ -140,6 +144,7 @@ public actor AppRegistry {
         var bound: Int?
         do {
             let router = try await supervisor.prepare()
+            let dashboard = await supervisor.dashboard
             // A restart keeps the listener (it answered 503 meanwhile); otherwise bind now.
             let port: Int
             if let kept = entries[name]?.listening {
@@ -159,12 +164,16 @@ public actor AppRegistry {
             entries[name]?.lastError = nil
             entries[name]?.startedAt = runtime.clock.nowMilliseconds()
             appRouters.update { $0[name] = router }
-            dashboardRouters.update {
-                $0[name] = DashboardRoutes.router(app: name, limits: runtime.limits, logger: runtime.logger)
-            }
+            entries[name]?.auth = dashboard?.auth
+            if let dashboard { dashboardRouters.update { $0[name] = dashboard.router } }
             if configuration.port != 0 { await runtime.allocator.markStarted(name) }
             await transition(name, to: .running)
             runtime.logger.info("app \(name) listening on http://\(runtime.host):\(port) (api.\(name).appbase.local)")
+            if let setup = dashboard?.auth.dashboardSetupPath {
+                // The operator's one way in on first run (single use, 24 h); `appbase admin create` is the other.
+                let link = "http://\(ControlPlane.urlHost(runtime.host)):\(port)\(setup)"
+                runtime.logger.notice("app \(name) has no dashboard admin yet: open \(link) within 24 h to create one (the link works once), or run `appbase admin create --app \(name) --email ADDRESS --password-stdin`")
+            }
             return true
         } catch {
             if let bound { await runtime.server.stopListening(port: bound) }
@@ -202,6 +211,7 @@ public actor AppRegistry {
             await supervisor.close()
         }
         entries[name]?.supervisor = nil
+        entries[name]?.auth = nil
     }
 
     /// Binds an app's port; a port taken by another process is skipped for an assigned port,

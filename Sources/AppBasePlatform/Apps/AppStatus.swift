@@ -22,4 +22,6 @@ public struct AppStatus: Sendable, Hashable {
     public let lastError: String?
     /// When the app last reached `running` (unix milliseconds).
     public let startedAt: Int64?
+    /// `/dashboard/setup#token=…` while the app runs with no dashboard admin (and the link is unexpired).
+    public let dashboardSetup: String?
 }

@@ -6,7 +6,7 @@ import AppBaseHTTP
 import AppBaseRuntime
 import AppBaseSQLite
 import AppBaseStorage
-import AppBaseWeb  // [jssdk] SDKRoutes
+import AppBaseWeb
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -40,6 +40,8 @@ actor AppSupervisor {
         let services: [any AppService]
         let auth: AuthService
         let router: Router
+        /// The same routes for `dashboard.<app>.appbase.local`, with the dashboard page at `/` and no CORS.
+        let dashboardRouter: Router
         let port: Int
     }
 
@@ -77,6 +79,7 @@ actor AppSupervisor {
     static let migrationSets: [(namespace: String, migrations: [Migration])] = [
         ("platform", AppMetadata.migrations),
         (AuthService.migrations.namespace, AuthService.migrations.migrations),
+        (AuthService.dashboardMigrations.namespace, AuthService.dashboardMigrations.migrations),
         (CollectionService.migrations.namespace, CollectionService.migrations.migrations),
         (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
         (StorageService.migrations.namespace, StorageService.migrations.migrations),
@@ -129,7 +132,7 @@ actor AppSupervisor {
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
-            auth.attach(erasers: UserDataErasers(records: collections, files: storageService))  // [admin wiring] ADR 0027
+            auth.attach(erasers: UserDataErasers(records: collections, files: storageService)) ADR 0027
             let services: [any AppService] = [auth, collections, feed, storageService]
             for service in services {
                 try await service.start()
@@ -140,14 +143,20 @@ actor AppSupervisor {
             var routes = RouteTable()
             HealthRoute.register(on: &routes, app: name)
             for service in services { service.registerRoutes(on: &routes) }
-            SDKRoutes.register(on: &routes)  // [jssdk] /sdk/appbase.js and .d.ts, see AppBaseWeb
+            SDKRoutes.register(on: &routes)  // /sdk/appbase.js and .d.ts
             if let site = configuration.siteDirectory { AppSiteRoutes.register(on: &routes, directory: site) }
             AdminStatsRoute(app: name, auth: auth, collections: collections, feed: feed, storage: storageService,
-                            history: requestHistory).register(on: &routes)  // [admin wiring]
+                            history: requestHistory).register(on: &routes)
+            DashboardPageRoutes.register(on: &routes)
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
+            var dashboardRoutes = routes
+            DashboardPageRoutes.registerRoot(on: &dashboardRoutes)
+            let dashboardRouter = Router(app: name, routes: dashboardRoutes, cors: .disabled, limits: limits,
+                                         authenticator: auth, logger: appLogger)
             // No await since the last check: the state is still `starting`.
-            state = .running(Running(environment: environment, services: services, auth: auth, router: router, port: 0))
+            state = .running(Running(environment: environment, services: services, auth: auth, router: router,
+                                     dashboardRouter: dashboardRouter, port: 0))
             return router
         } catch {
             for service in startedServices.reversed() { await service.shutdown() }
@@ -176,7 +185,7 @@ actor AppSupervisor {
     func markBound(port: Int) -> Bool {
         guard case .running(let running) = state else { return false }
         state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
-                                 router: running.router, port: port))
+                                 router: running.router, dashboardRouter: running.dashboardRouter, port: port))
         return true
     }
 
@@ -186,10 +195,17 @@ actor AppSupervisor {
         return nil
     }
 
-    /// Re-reads API keys after the CLI changed them.
+    /// Re-reads API keys and dashboard admins after the CLI changed them.
     func reloadKeys() async throws {
         guard case .running(let running) = state else { throw AppBaseError.notFound("App \(name) is not running.") }
         try await running.auth.reloadKeys()
+        try await running.auth.reloadDashboard()
+    }
+
+    /// The dashboard host's router and the auth service (for the setup link), while running.
+    var dashboard: (router: Router, auth: AuthService)? {
+        guard case .running(let running) = state else { return nil }
+        return (running.dashboardRouter, running.auth)
     }
 
     /// The running subtree's router, database and services, for the HealthMonitor's probes and

@@ -14,7 +14,7 @@ extension ControlPlane {
             "checkedAt": Self.time(status.healthCheckedAt),
             "message": status.health?.message.map(JSONValue.string) ?? .null,
         ]
-        return [
+        var info: OrderedDictionary<String, JSONValue> = [
             "name": .string(name),
             "state": .string(status.state.rawValue),
             "port": status.port.map { .int(Int64($0)) } ?? .null,
@@ -32,6 +32,11 @@ extension ControlPlane {
             "startedAt": Self.time(status.startedAt),
             "requests": ["total": .int(counts.total), "errors": .int(counts.errors)],
         ]
+        // Only while the app has no dashboard admin: the one-time link to create the first one.
+        if let setup = status.dashboardSetup, let port = status.port {
+            info["dashboardSetup"] = .string("http://\(Self.urlHost(host)):\(port)\(setup)")
+        }
+        return .object(info)
     }
 
     /// `{"range":[first,last],"items":[…]}`.

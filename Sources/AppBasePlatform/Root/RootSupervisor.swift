@@ -126,7 +126,7 @@ public actor RootSupervisor {
             await announcer.start()
         }
 
-        // [admin wiring] requests per minute for `/admin/stats`, fed by `RequestCounters` below.
+        // Requests per minute for `/admin/stats`, fed by `RequestCounters` below.
         let requestHistory = RequestRateHistory(clock: clock)
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
             server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
@@ -288,15 +288,5 @@ public struct AppSourceConflictError: Error, Sendable, CustomStringConvertible {
         master.sqlite): remove [apps.\(app)] from \(configFile), or delete the API-created app with \
         DELETE /api/apps/\(app) on a server started without it in the file
         """
-    }
-}
-
-/// The per-app dashboard host (`dashboard.<app>.appbase.local`). The dashboard itself comes
-/// with the admin issue; today its host answers `/health` and 404s, never with CORS.
-enum DashboardRoutes {
-    static func router(app: String, limits: HTTPLimits, logger: Logger) -> Router {
-        var routes = RouteTable()
-        HealthRoute.register(on: &routes, app: app)
-        return Router(app: app, routes: routes, cors: .disabled, limits: limits, authenticator: nil, logger: logger)
     }
 }

@@ -59,7 +59,8 @@ final class AuthTestApp: TestFixture {
         let path = TestDatabase.path(in: directory)
         let client = try APIKeyAdmin.create(databasePath: path, name: "client", kind: .client, clock: clock)
         let admin = try APIKeyAdmin.create(databasePath: path, name: "admin", kind: .admin, clock: clock)
-        let database = try await TestDatabase.open(in: directory, foreignKeys: true, migrations: [AuthService.migrations])
+        let database = try await TestDatabase.open(in: directory, foreignKeys: true,
+                                                  migrations: [AuthService.migrations, AuthService.dashboardMigrations])
         let bus = EventBus()
         let audit = AuditTap(bus: bus)
         let environment = database.environment(

@@ -1,5 +1,7 @@
 // The control-plane REST client: every call carries the master key from sessionStorage.
 
+import { requestJSON, HTTPError } from '/kit/http.js';
+
 const KEY = 'appbase.masterKey';
 
 export const masterKey = {
@@ -22,19 +24,11 @@ export class APIError extends Error {
 
 /** `method path` with an optional JSON body; resolves to the parsed JSON answer. */
 export async function call(method, path, body) {
-  const headers = { 'X-Master-Key': masterKey.get() ?? '', Accept: 'application/json' };
-  const init = { method, headers, cache: 'no-store' };
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
+  try {
+    return await requestJSON(method, path, { headers: { 'X-Master-Key': masterKey.get() ?? '' }, body });
+  } catch (error) {
+    if (!(error instanceof HTTPError)) throw error;
+    if (error.status === 401) throw new Unauthorized(error.code === 'error' ? 'The master key was not accepted.' : error.message);
+    throw new APIError(error.status, error.code, error.message);
   }
-  const response = await fetch(path, init);
-  const text = await response.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (response.status === 401) throw new Unauthorized(json?.error?.message ?? 'The master key was not accepted.');
-  if (!response.ok) {
-    throw new APIError(response.status, json?.error?.code ?? 'error', json?.error?.message ?? `The server answered ${response.status}.`);
-  }
-  return json;
 }

@@ -1,0 +1,54 @@
+"""What the browser tests share: headless Debian Chromium through selenium, bounded waits, one-step
+text reads and screenshots under Tests/browser/screenshots/ (gitignored)."""
+import os
+import shutil
+
+import pytest
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCREENSHOTS = os.path.join(HERE, "screenshots")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# Bounds a wait that would otherwise hang; generous for a loaded 2-core machine.
+WAIT = 30
+
+
+def make_driver(downloads=None):
+    """A 1280×800 headless Chromium with the browser console recorded; skips the test where Chromium
+    or its driver is missing. `downloads`: a directory that receives downloads without a prompt."""
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.add_argument("--headless=new")
+    options.add_argument("--no-sandbox")
+    options.add_argument("--disable-gpu")
+    options.add_argument("--window-size=1280,800")
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if downloads:
+        options.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                                  "download.prompt_for_download": False})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    d.set_window_size(1280, 800)
+    if downloads:
+        d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    return d
+
+
+def wait(driver, condition, message):
+    return WebDriverWait(driver, WAIT).until(condition, message)
+
+
+def text_of(driver, css):
+    """The text of the first element matching `css`, or None, read in one step: the pages re-render
+    as events arrive, so a found element may be replaced a moment later."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
+
+
+def screenshot(driver, name):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(SCREENSHOTS, name))
