@@ -7,7 +7,9 @@ import Testing
 
 /// The HealthMonitor's verdicts, driven round by round on fake apps.
 @Suite struct HealthMonitorTests {
-    private func monitor(_ targets: [FakeProbeTarget], timeoutMillis: Int = 1000,
+    /// The default timeout is long: fake probes answer at once, and a full test run on a loaded
+    /// two-core machine can keep a task from being scheduled for over a second.
+    private func monitor(_ targets: [FakeProbeTarget], timeoutMillis: Int = 30_000,
                          verdicts: VerdictRecorder) -> (HealthMonitor, EventBus) {
         let bus = EventBus()
         let settings = HealthSettings(intervalMillis: 1000, timeoutMillis: timeoutMillis, failuresBeforeRestart: 2)
@@ -19,7 +21,8 @@ import Testing
     @Test func aHealthyAppIsReportedOnTheBusWithBothTimings() async {
         let bus = EventBus()
         let subscription = bus.subscribe(name: "t", capacity: 10, policy: .backpressure)
-        let monitor = HealthMonitor(settings: HealthSettings(), bus: bus, targets: FakeTargetSource([FakeProbeTarget(app: "notes")]),
+        let monitor = HealthMonitor(settings: HealthSettings(timeoutMillis: 30_000), bus: bus,
+                                    targets: FakeTargetSource([FakeProbeTarget(app: "notes")]),
                                     verdicts: VerdictRecorder(), logger: Logger(label: "test"))
         let reports = await monitor.probeRound()
         #expect(reports.count == 1)
@@ -70,7 +73,7 @@ import Testing
         let first = FakeProbeTarget(app: "notes", generation: 1)
         let source = FakeTargetSource([first])
         let verdicts = VerdictRecorder()
-        let monitor = HealthMonitor(settings: HealthSettings(failuresBeforeRestart: 2), bus: EventBus(), targets: source,
+        let monitor = HealthMonitor(settings: HealthSettings(timeoutMillis: 30_000, failuresBeforeRestart: 2), bus: EventBus(), targets: source,
                                     verdicts: verdicts, logger: Logger(label: "test"))
         first.setRouter(.fail)
         await monitor.probeRound()
@@ -86,7 +89,9 @@ import Testing
         let target = FakeProbeTarget(app: "notes")
         target.setDatabase(.hang)
         let verdicts = VerdictRecorder()
-        let (monitor, _) = monitor([target], timeoutMillis: 50, verdicts: verdicts)
+        // Long enough for the passing router probe to be scheduled on a loaded machine; the hung
+        // database probe waits all of it out once.
+        let (monitor, _) = monitor([target], timeoutMillis: 3000, verdicts: verdicts)
         let reports = await monitor.probeRound()
         // The round came back while the probe was still hung: nothing released it yet.
         let stillHung = !target.released.load(ordering: .acquiring)
@@ -96,13 +101,13 @@ import Testing
         let probesAfter = target.probes.withLock { $0 }
         target.releaseHangs()
         #expect(stillHung)
-        #expect(second.first?.message == "an earlier probe is still unanswered after 50 ms")
+        #expect(second.first?.message == "an earlier probe is still unanswered after 3000 ms")
         #expect(probesAfter == probesBefore)
         #expect(verdicts.log.events == ["degraded:notes", "failed:notes"])
         #expect(reports.first?.healthy == false)
         #expect(reports.first?.databaseMicros == nil)
         #expect(reports.first?.routerMicros != nil)
-        #expect(reports.first?.message?.contains("no answer within 50 ms") == true)
+        #expect(reports.first?.message?.contains("no answer within 3000 ms") == true)
     }
 
     @Test func theMonitorProbesOnItsOwnUntilStopped() async {
