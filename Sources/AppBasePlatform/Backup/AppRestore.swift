@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
