@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import subprocess
 import tarfile
 import threading
@@ -32,15 +33,20 @@ def sha256(data):
 
 
 def tree_state(root):
-    """Every file under root with its size and SHA-256 (what 'nothing changed' compares)."""
+    """Every regular file under root with its inode (a swap or rewrite changes it) and, but for the
+    live databases (a checkpoint may rewrite their pages), its SHA-256."""
     state = {}
     for directory, _, files in os.walk(root):
         for name in files:
             path = os.path.join(directory, name)
-            if name.endswith(("-wal", "-shm")):
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or name.endswith(("-wal", "-shm")):
                 continue
-            with open(path, "rb") as f:
-                state[os.path.relpath(path, root)] = sha256(f.read())
+            digest = None
+            if not name.endswith(".sqlite"):
+                with open(path, "rb") as f:
+                    digest = sha256(f.read())
+            state[os.path.relpath(path, root)] = (info.st_ino, digest)
     return state
 
 
