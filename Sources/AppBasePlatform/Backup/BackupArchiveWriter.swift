@@ -19,12 +19,17 @@ final class BackupArchiveWriter {
     private var buffer = [UInt8](repeating: 0, count: BackupArchiveWriter.chunkSize)
     /// Uncompressed bytes written (headers, data, padding).
     private(set) var written: Int64 = 0
+    /// The gzip level asked for; a file whose first chunk does not compress is stored (level 0).
+    private let level: Int32
+    /// A file's first chunk must shrink below this share of its size to be compressed.
+    static let compressibleShare = 0.9
 
     /// Creates `path` (mode 0600; it must not exist).
     /// - Parameter level: the gzip level, 1 (fast) … 9 (small); 1 by default, since blobs are
     ///   often compressed already (see the ADR's measurements).
     init(path: String, level: Int = 1) throws {
         self.path = path
+        self.level = Int32(min(9, max(1, level)))
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BackupError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
         guard let file = gzdopen(fd, "wb\(min(9, max(1, level)))") else {
@@ -62,6 +67,7 @@ final class BackupArchiveWriter {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, remaining)) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw BackupError.io("\(source) became shorter while it was archived") }
+            if remaining == size { chooseLevel(forFirstChunkOf: count) }
             try buffer.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
                 hasher.update(bufferPointer: chunk)
@@ -70,7 +76,24 @@ final class BackupArchiveWriter {
             remaining -= count
         }
         try pad(after: size)
+        if let file { gzsetparams(file, level, Z_DEFAULT_STRATEGY) }
         return BackupManifest.File(path: name, size: Int64(size), sha256: ASCII.lowercaseHex(hasher.finalize()))
+    }
+
+    /// Stores the file being added without compression (level 0) when its first chunk, in
+    /// `buffer[0..<count]`, does not shrink at the archive's level: stored files (images, PDFs,
+    /// archives) are mostly compressed already, and deflating them again costs the backup most of
+    /// its time for nothing (measured in Benchmarks/backup; ADR 0037).
+    private func chooseLevel(forFirstChunkOf count: Int) {
+        guard let file, count >= 4096 else { return }
+        let sample = min(count, 64 << 10)
+        var bound = compressBound(uLong(sample))
+        var scratch = [UInt8](repeating: 0, count: Int(bound))
+        let result = buffer.withUnsafeBytes { raw in
+            compress2(&scratch, &bound, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(sample), level)
+        }
+        let compressible = result == Z_OK && Double(bound) < Double(sample) * Self.compressibleShare
+        if !compressible { gzsetparams(file, 0, Z_DEFAULT_STRATEGY) }
     }
 
     /// Writes the end-of-archive marker, flushes, fsyncs and closes.
