@@ -29,9 +29,15 @@ public enum AppBackup {
         let thread = DedicatedThread(name: "backup")
         defer { thread.shutdown() }
         return try await thread.run {
-            try makeArchive(dataDirectory: dataDirectory, app: app, output: output, level: level, clock: clock)
+            // Hashing and compressing compete with request handling for the same cores: this
+            // thread (Linux nice values are per thread, `who = 0` is the caller) yields to them.
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, backgroundNice)
+            return try makeArchive(dataDirectory: dataDirectory, app: app, output: output, level: level, clock: clock)
         }
     }
+
+    /// The nice value of a backup's thread (requests keep 0).
+    static let backgroundNice: Int32 = 10
 
     /// `<app>-<UTC time>.tar.gz`, the name the CLI and the control plane give an archive.
     public static func fileName(app: String, at millis: Int64) -> String {
