@@ -54,21 +54,8 @@ extension AppRegistry {
         // Checked (and remembered) before anything is written: a taken port is the caller's error.
         if let port { _ = try await runtime.allocator.port(for: name, fixed: port, requested: true) }
         guard entries[name] == nil else { throw Self.nameTaken(name) }
-        var services = runtime.apiAppServices
-        services.collections.implicitCollections = false
-        let configuration = AppConfiguration(name: name, port: port, services: services)
-        entries[name] = Entry(configuration: configuration, source: .api, busy: true)
-        order.append(name)
+        try await registerAPIApp(name, port: port)
         defer { entries[name]?.busy = false }
-        do {
-            try await APIAppStore.insert(APIAppStore.Row(name: name, port: port), at: runtime.clock.nowMilliseconds(),
-                                         into: runtime.master)
-        } catch {
-            // Nothing was announced or created yet: the name is free again.
-            entries[name] = nil
-            order.removeAll { $0 == name }
-            throw error
-        }
         await announce(name)
         let key: String
         do {
@@ -205,9 +192,27 @@ extension AppRegistry {
 
     // MARK: Helpers
 
+    /// Enters an app of the control plane (busy, `implicit_collections = false`) and persists it
+    /// in `master.sqlite`; on failure nothing was announced or created and the name is free again.
+    func registerAPIApp(_ name: String, port: Int?) async throws {
+        var services = runtime.apiAppServices
+        services.collections.implicitCollections = false
+        let configuration = AppConfiguration(name: name, port: port, services: services)
+        entries[name] = Entry(configuration: configuration, source: .api, busy: true)
+        order.append(name)
+        do {
+            try await APIAppStore.insert(APIAppStore.Row(name: name, port: port), at: runtime.clock.nowMilliseconds(),
+                                         into: runtime.master)
+        } catch {
+            entries[name] = nil
+            order.removeAll { $0 == name }
+            throw error
+        }
+    }
+
     /// A serving app drains through `stopping → stopped`; any other is only torn down (a
     /// failed app has nothing left to drain, a stopped one nothing at all).
-    private func takeDown(_ name: String) async {
+    func takeDown(_ name: String) async {
         guard entries[name]?.lifecycle.isServing == true else {
             await teardown(name)
             return
@@ -217,12 +222,12 @@ extension AppRegistry {
         await transition(name, to: .stopped)
     }
 
-    private func ensureOpen() throws {
+    func ensureOpen() throws {
         guard !closing else { throw AppBaseError(status: 503, code: .unavailable, message: "The server is shutting down.") }
     }
 
     /// Marks `name` busy. - Throws: 404 when unknown, 409 when already busy.
-    private func claim(_ name: String) throws {
+    func claim(_ name: String) throws {
         guard let entry = entries[name] else { throw Self.noSuchApp(name) }
         guard !entry.busy else {
             throw AppBaseError(status: 409, code: .conflict,

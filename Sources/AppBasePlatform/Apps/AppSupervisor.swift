@@ -132,7 +132,7 @@ actor AppSupervisor {
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
-            auth.attach(erasers: UserDataErasers(records: collections, files: storageService)) ADR 0027
+            auth.attach(erasers: UserDataErasers(records: collections, files: storageService))  // ADR 0027
             let services: [any AppService] = [auth, collections, feed, storageService]
             for service in services {
                 try await service.start()

@@ -3,8 +3,9 @@ import OrderedCollections
 
 /// The JSON the control plane answers with: AppInfo, the port map, and the event payloads.
 extension ControlPlane {
-    /// AppInfo (docs/API-SPEC.md): the registry's status plus URLs and request counts.
-    func appInfo(_ status: AppStatus) -> JSONValue {
+    /// AppInfo (docs/API-SPEC.md): the registry's status plus URLs, request counts and the
+    /// newest backup (see `appInfoWithBackup`).
+    func appInfo(_ status: AppStatus, lastBackup: BackupCatalog.Record?) -> JSONValue {
         let name = status.name
         let masterPort = masterPort.value
         let hostNames = ["api.\(name).appbase.local", "dashboard.\(name).appbase.local", "\(name).appbase.local"]
@@ -31,6 +32,7 @@ extension ControlPlane {
             "lastError": status.lastError.map(JSONValue.string) ?? .null,
             "startedAt": Self.time(status.startedAt),
             "requests": ["total": .int(counts.total), "errors": .int(counts.errors)],
+            "lastBackup": lastBackup.map(\.json) ?? .null,
         ]
         // Only while the app has no dashboard admin: the one-time link to create the first one.
         if let setup = status.dashboardSetup, let port = status.port {
@@ -53,7 +55,8 @@ extension ControlPlane {
 
     /// `{"items":[AppInfo…]}` sorted by name.
     func appList() async -> JSONValue {
-        .object(["items": .array(await registry.statuses().map(appInfo))])
+        let latest = (try? await BackupCatalog.latest(in: master)) ?? [:]
+        return .object(["items": .array(await registry.statuses().map { appInfo($0, lastBackup: latest[$0.name]) })])
     }
 
     /// An `event: lifecycle` payload.

@@ -18,7 +18,9 @@ extension ControlPlane {
             try await authenticate(request)
             let (name, port) = try await Self.readCreateBody(request)
             let created = try await registry.create(name: name, port: port)
-            guard case .object(var info) = appInfo(created.status) else { return .json(201, appInfo(created.status)) }
+            guard case .object(var info) = appInfo(created.status, lastBackup: nil) else {
+                return .json(201, appInfo(created.status, lastBackup: nil))
+            }
             info["adminKey"] = .string(created.adminKey)
             return .json(201, .object(info))
         }
@@ -26,7 +28,7 @@ extension ControlPlane {
             try await authenticate(request)
             let name = try context.parameter("name")
             guard let status = await registry.status(name) else { throw AppRegistry.noSuchApp(name) }
-            return .json(200, appInfo(status))
+            return .json(200, await appInfoWithBackup(status))
         }
         routes.add(.DELETE, "/api/apps/:name", auth: .none) { [self] request, context in
             try await authenticate(request)
@@ -37,11 +39,11 @@ extension ControlPlane {
         }
         routes.add(.POST, "/api/apps/:name/stop", auth: .none) { [self] request, context in
             try await authenticate(request)
-            return .json(200, appInfo(try await registry.stop(try context.parameter("name"))))
+            return .json(200, await appInfoWithBackup(try await registry.stop(try context.parameter("name"))))
         }
         routes.add(.POST, "/api/apps/:name/start", auth: .none) { [self] request, context in
             try await authenticate(request)
-            return .json(200, appInfo(try await registry.start(try context.parameter("name"))))
+            return .json(200, await appInfoWithBackup(try await registry.start(try context.parameter("name"))))
         }
         routes.add(.GET, "/api/ports", auth: .none) { [self] request, _ in
             try await authenticate(request)

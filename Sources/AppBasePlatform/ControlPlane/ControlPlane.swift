@@ -15,6 +15,8 @@ struct ControlPlane: Sendable {
     let clock: any WallClock
     let counters: RequestCounters
     let streams: EventStreams
+    /// Runs and records the backups started through `/api/apps/:name/backups`.
+    let backups: BackupRunner
     /// The config's `[server] host` (for the `direct` URL).
     let host: String
     /// The master port, known once it is bound (for the host-name URLs).
@@ -26,6 +28,7 @@ struct ControlPlane: Sendable {
     func register(on routes: inout RouteTable) {
         registerAppRoutes(on: &routes)
         registerEventsRoute(on: &routes)
+        registerBackupRoutes(on: &routes)
     }
 
     /// Requires a master key: `X-Master-Key: <key>` or `Authorization: Bearer <key>`.

@@ -55,6 +55,7 @@ enum MasterDatabase {
     ]
 
     static func open(path: String) async throws -> DatabaseWriter {
-        try await DatabaseWriter.open(path: path, pragmas: writerPragmas, migrations: [("master", migrations)])
+        try await DatabaseWriter.open(path: path, pragmas: writerPragmas,
+                                    migrations: [("master", migrations), (BackupCatalog.namespace, BackupCatalog.migrations)])
     }
 }

@@ -94,7 +94,8 @@ public enum ControlClient {
     /// The server's answer, or nil when no server listens at `path` (no socket file, or nobody
     /// accepting). A server that accepted but did not answer is an error, never "no server": the
     /// caller must not report a revocation as done when the running server did not apply it.
-    public static func send(_ command: String, socketPath path: String) throws -> String? {
+    /// - Parameter timeoutSeconds: how long to wait for the answer (a restore stops and starts an app).
+    public static func send(_ command: String, socketPath path: String, timeoutSeconds: Int = 10) throws -> String? {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw AppBaseError.internalError(cause: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -106,11 +107,11 @@ public enum ControlClient {
             if errno == ENOENT || errno == ECONNREFUSED { return nil }
             throw AppBaseError.internalError(cause: "cannot reach the server at \(path): \(String(cString: strerror(errno)))")
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = (command + "\n").withCString { write(fd, $0, strlen($0)) }
         guard let reply = ControlSocket.readLine(fd) else {
-            throw AppBaseError.internalError(cause: "the server at \(path) did not answer \"\(command)\" within 10 s")
+            throw AppBaseError.internalError(cause: "the server at \(path) did not answer \"\(command)\" within \(timeoutSeconds) s")
         }
         return reply
     }

@@ -156,8 +156,11 @@ public actor RootSupervisor {
         let streams = EventStreams()
         eventStreams = streams
         let masterPort = SnapshotCell(configuration.port)
+        // Backups a previous process left `running` never finish: mark them failed.
+        try await BackupCatalog.failInterrupted(at: clock.nowMilliseconds(), in: masterDatabase)
+        let backups = BackupRunner(dataRoot: dataDirectory, master: masterDatabase, clock: clock, logger: logger)
         let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
-                                        streams: streams, host: host, masterPort: masterPort)
+                                        streams: streams, backups: backups, host: host, masterPort: masterPort)
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
@@ -198,6 +201,8 @@ public actor RootSupervisor {
             } catch {
                 return "error \(error)"
             }
+        case "restore-app":
+            return await AppRegistry.handleRestoreCommand(parts[1], registry: registry)
         default:
             return "error unknown command \(parts[0])"
         }

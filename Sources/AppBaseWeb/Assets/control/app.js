@@ -203,7 +203,7 @@ function renderApps() {
     let row = rows.get(name);
     if (!row) {
       row = element('tr', { attrs: { 'data-app': name } });
-      row.append(...Array.from({ length: 8 }, () => element('td')), actionsCell(name));
+      row.append(...Array.from({ length: 9 }, () => element('td')), actionsCell(name));
     }
     fillRow(row, apps.get(name));
     if (body.rows[index] !== row) body.insertBefore(row, body.rows[index] ?? null);
@@ -227,6 +227,7 @@ function fillRow(row, info) {
     cell('Restarts', [document.createTextNode(String(info.restarts ?? 0))], 'num'),
     cell('Requests/s', [document.createTextNode(rate == null ? '—' : rate.toFixed(1))], 'num'),
     cell('Errors', [document.createTextNode(String(info.requests?.errors ?? 0))], 'num'),
+    cell('Last backup', backupSummary(info.lastBackup)),
   ];
   cells.forEach((fresh, index) => row.cells[index].replaceWith(fresh));
   const toggle = row.querySelector('button[data-action=toggle]');
@@ -235,6 +236,17 @@ function fillRow(row, info) {
   toggle.dataset.verb = canStop ? 'stop' : 'start';
   toggle.setAttribute('aria-label', `${canStop ? 'Stop' : 'Start'} ${info.name}`);
   toggle.disabled = info.state === 'stopping' || row.dataset.busy === 'true';
+}
+
+/** The newest backup (AppInfo `lastBackup`): its result, when it was taken and its size. */
+function backupSummary(backup) {
+  if (!backup) return [document.createTextNode('never')];
+  const tone = backup.state === 'done' ? 'ok' : backup.state === 'failed' ? 'bad' : 'idle';
+  const size = backup.size == null ? '' : ` · ${(backup.size / 1048576).toFixed(1)} MiB`;
+  const when = (backup.finishedAt ?? backup.startedAt).replace('T', ' ').slice(0, 16);
+  return [element('span', { className: `pill ${tone}`, text: backup.state, attrs: { 'data-field': 'backup' } }),
+    element('span', { className: 'detail', text: `${when} UTC${size}` }),
+    backup.error ? element('span', { className: 'detail', text: backup.error }) : null];
 }
 
 function hostList(info) {
