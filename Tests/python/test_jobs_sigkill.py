@@ -38,7 +38,8 @@ def interrupt_job(server, admin):
 
 
 def test_job_interrupted_by_sigkill_runs_again_after_restart():
-    server = Server(app_extra="[apps.{app}.jobs]\ntest_interrupt_job = true").start()
+    server = Server(extra="[metrics]\nsample_interval_s = 1",
+                    app_extra="[apps.{app}.jobs]\ntest_interrupt_job = true").start()
     log = os.path.join(server.data, "notes", "test-interrupt.log")
     try:
         wait_for(lambda: read_lines(log) == ["start 1"], "the first try")
@@ -54,6 +55,11 @@ def test_job_interrupted_by_sigkill_runs_again_after_restart():
         job = interrupt_job(server, admin)
         assert job["state"] == "running" and job["attempts"] == 2, job
         assert job["lastError"].startswith("interrupted"), job
+
+        # The sampler counts the queue's jobs by kind and state for /metrics.
+        series = 'appbase_jobs{app="notes",kind="test.interrupt",state="running"} 1'
+        wait_for(lambda: series in requests.get(f"http://127.0.0.1:{server.master_port}/metrics", timeout=TIMEOUT).text,
+                 "the job gauge in /metrics")
     finally:
         server.kill()
 
