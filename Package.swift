@@ -93,6 +93,13 @@ let package = Package(
             dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // Durable job queues (one per app, one for the master): kinds, retries with backoff,
+        // periodic jobs, `/admin/jobs`. Services never import it; the platform registers their maintenance.
+        .target(
+            name: "AppBaseJobs",
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swiftSettings
+        ),
         // Metrics: a bus subscriber that feeds swift-metrics / Prometheus, and `GET /metrics`.
         .target(
             name: "AppBaseMetrics",
@@ -122,7 +129,7 @@ let package = Package(
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
@@ -142,10 +149,11 @@ let package = Package(
         .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseJobsTests", dependencies: ["AppBaseCore", "AppBaseJobs", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseMetricsTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseMetrics", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service

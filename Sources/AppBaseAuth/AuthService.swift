@@ -69,8 +69,9 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
 
     // MARK: Lifecycle
 
-    /// Validates the settings, makes the password hasher (one Argon2 run, on `hashPool`), loads the
-    /// snapshot and starts the periodic upkeep (lastUsedAt flush, pruning).
+    /// Validates the settings, makes the password hasher (one Argon2 run, on `hashPool`) and loads the
+    /// snapshot. The periodic upkeep (`flushUsage()`, `pruneSessions()`) is run by the app's job
+    /// queue every `upkeepIntervalSeconds`, not by a timer of this service.
     /// - Throws: `AuthSettingsError`, SQLite errors, `server_busy` if the hash pool is full; 503
     ///   `unavailable` if already started or stopped.
     public func start() async throws {
@@ -81,27 +82,16 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
             let hasher = try await hashPool.run { () throws -> PasswordHasher in try PasswordHasher(parameters: parameters) }
             try await loadSnapshot()
             try await loadDashboard()
-            let interval = settings.lastUsedFlushSeconds
-            let upkeep = Task { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(interval))
-                    guard !Task.isCancelled, let self else { return }
-                    await self.runUpkeep()
-                }
-            }
-            try await state.finishStarting(hasher: hasher, upkeep: upkeep)
+            try await state.finishStarting(hasher: hasher)
         } catch {
             await state.failStarting()
             throw error
         }
     }
 
-    /// Stops the upkeep and writes pending `lastUsedAt` values. Call before the database closes.
+    /// Writes pending `lastUsedAt` values. Call before the database closes.
     public func shutdown() async {
-        let (proceed, upkeep) = await state.beginStopping()
-        guard proceed else { return }
-        upkeep?.cancel()
-        await upkeep?.value
+        guard await state.beginStopping() else { return }
         await flushKeyUsage()
         await state.finishStopping()
     }
@@ -158,28 +148,46 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
 
     // MARK: Upkeep
 
-    /// One round of periodic upkeep: flush key usage, prune throttles, revoked and expired sessions and
-    /// stale refresh tokens, and reload keys if their generation moved without a notification.
-    func runUpkeep() async {
+    /// How often the app's job queue runs `flushUsage()` and `pruneSessions()` (`last_used_flush`).
+    public var upkeepIntervalSeconds: Int64 { Int64(settings.lastUsedFlushSeconds) }
+
+    /// Periodic upkeep, part one (a job of the app's queue): writes the API keys' `lastUsedAt`,
+    /// forgets stale login throttles, and reloads keys if their generation moved without a
+    /// notification.
+    /// - Throws: SQLite errors (the job is retried).
+    public func flushUsage() async throws {
         await flushKeyUsage()
         throttle.prune()
+        let generation = try await environment.readers.read { try AuthStore.meta("keys_generation", on: $0) }
+        if generation != snapshots.value.keysGeneration { try await reloadKeys() }
+    }
+
+    /// Periodic upkeep, part two (a job of the app's queue): forgets revoked and expired sessions
+    /// no access token can still name, and deletes refresh tokens past their expiry or of sessions
+    /// revoked that long ago. Idempotent.
+    /// - Throws: SQLite errors (the job is retried).
+    public func pruneSessions() async throws {
         let now = environment.clock.nowMilliseconds()
         let cutoff = now - revocationMemoryMillis
         await pruneDashboard(now: now)
         _ = snapshots.update { $0.pruneRevokedSessions(before: cutoff) }
+        let prunedThrough = snapshots.value.sessionsPrunedThrough
+        if cutoff > prunedThrough {
+            let expired = try await environment.readers.read {
+                try AuthStore.sessionsExpired(after: prunedThrough, through: cutoff, on: $0)
+            }
+            snapshots.update { $0.pruneExpiredSessions(expired, through: cutoff) }
+        }
+        _ = try await environment.writer.write { context in
+            try AuthStore.deleteStaleRefreshTokens(now: now, revokedBefore: cutoff, on: context.connection)
+        }
+    }
+
+    /// Both halves of the upkeep in one go, errors logged (tests; the job queue runs them as two jobs).
+    func runUpkeep() async {
         do {
-            let prunedThrough = snapshots.value.sessionsPrunedThrough
-            if cutoff > prunedThrough {
-                let expired = try await environment.readers.read {
-                    try AuthStore.sessionsExpired(after: prunedThrough, through: cutoff, on: $0)
-                }
-                snapshots.update { $0.pruneExpiredSessions(expired, through: cutoff) }
-            }
-            _ = try await environment.writer.write { context in
-                try AuthStore.deleteStaleRefreshTokens(now: now, revokedBefore: cutoff, on: context.connection)
-            }
-            let generation = try await environment.readers.read { try AuthStore.meta("keys_generation", on: $0) }
-            if generation != snapshots.value.keysGeneration { try await reloadKeys() }
+            try await pruneSessions()
+            try await flushUsage()
         } catch {
             environment.logger.warning("auth upkeep failed: \(error)")
         }

@@ -3,13 +3,13 @@ import AppBaseCore
 /// The lifecycle of one app's `AuthService`: initial → starting → running → stopping → stopped.
 ///
 /// It owns what exists only while running — the password hasher (whose dummy hash takes one Argon2
-/// run to make) and the periodic upkeep task — and hands them out only in the running state. Actors
+/// run to make) — and hands it out only in the running state. Actors
 /// are reentrant, so every method that follows an `await` elsewhere re-checks the phase here.
 actor AuthState {
     private enum Phase {
         case initial
         case starting
-        case running(hasher: PasswordHasher, upkeep: Task<Void, Never>)
+        case running(hasher: PasswordHasher)
         case stopping
         case stopped
     }
@@ -23,15 +23,11 @@ actor AuthState {
         phase = .starting
     }
 
-    /// Moves starting → running with what `start()` prepared. If `shutdown()` came first, the upkeep
-    /// task is cancelled and the call throws.
-    /// - Throws: `AuthError.unavailable` when the service is no longer starting.
-    func finishStarting(hasher: PasswordHasher, upkeep: Task<Void, Never>) throws(AppBaseError) {
-        guard case .starting = phase else {
-            upkeep.cancel()
-            throw AuthError.unavailable.appBaseError
-        }
-        phase = .running(hasher: hasher, upkeep: upkeep)
+    /// Moves starting → running with what `start()` prepared.
+    /// - Throws: `AuthError.unavailable` when the service is no longer starting (`shutdown()` came first).
+    func finishStarting(hasher: PasswordHasher) throws(AppBaseError) {
+        guard case .starting = phase else { throw AuthError.unavailable.appBaseError }
+        phase = .running(hasher: hasher)
     }
 
     /// Returns to initial after a failed start, so the supervisor may try again.
@@ -42,22 +38,18 @@ actor AuthState {
     /// The password hasher, while running.
     /// - Throws: 503 `unavailable` before start or after shutdown began.
     func hasher() throws(AppBaseError) -> PasswordHasher {
-        guard case .running(let hasher, _) = phase else { throw AuthError.unavailable.appBaseError }
+        guard case .running(let hasher) = phase else { throw AuthError.unavailable.appBaseError }
         return hasher
     }
 
-    /// Moves to stopping. `proceed` is false (and nothing changes) when already stopping or stopped;
-    /// `upkeep` is the task to cancel, if the service was running.
-    func beginStopping() -> (proceed: Bool, upkeep: Task<Void, Never>?) {
+    /// Moves to stopping; false (and nothing changes) when already stopping or stopped.
+    func beginStopping() -> Bool {
         switch phase {
-        case .running(_, let upkeep):
+        case .running, .initial, .starting:
             phase = .stopping
-            return (true, upkeep)
-        case .initial, .starting:
-            phase = .stopping
-            return (true, nil)
+            return true
         case .stopping, .stopped:
-            return (false, nil)
+            return false
         }
     }
 

@@ -6,7 +6,7 @@ import Synchronization
 import Logging
 
 /// The change feed of one app: the change log (written in the same transaction as each record
-/// change), live fan-out to SSE streams, resume by sequence, and pruning.
+/// change), live fan-out to SSE streams, resume by sequence, and pruning (run by the app's job queue).
 ///
 /// Data flow: `record(_:in:)` appends the log row inside the writer's transaction; the writer's
 /// `afterCommit` (run in commit order on the writer thread) puts the change in an ordered, bounded
@@ -50,7 +50,8 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
     /// Adds `GET /db/collections/:collection/subscribe`.
     public func registerRoutes(on routes: inout RouteTable) { registerSubscribeRoute(on: &routes) }
 
-    /// Reads the log's totals and starts fan-out, heartbeats, revalidation and pruning.
+    /// Reads the log's totals and starts fan-out, heartbeats and revalidation. Pruning is a job of
+    /// the app's queue (`prune()` every `pruneIntervalSeconds`), not a timer of this service.
     public func start() async throws {
         let totals = try await environment.readers.read { connection in try ChangeLog.totals(connection) }
         pruner.load(count: totals.count, bytes: totals.bytes)
@@ -73,18 +74,6 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await hub.tick()
-            }
-        })
-        let interval = settings.pruneIntervalSeconds
-        tasks.append(Task { [self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
-                guard !Task.isCancelled else { return }
-                do {
-                    _ = try await prune()
-                } catch {
-                    environment.logger.warning("change log prune failed: \(error)")
-                }
             }
         })
         let accepted = state.withLock { state -> Bool in
@@ -122,12 +111,15 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
         return seq
     }
 
-    /// Deletes log entries beyond the count, age and byte bounds now (also runs every
-    /// `pruneIntervalSeconds`); returns how many.
+    /// Deletes log entries beyond the count, age and byte bounds now; returns how many. The app's
+    /// job queue runs it every `pruneIntervalSeconds`. Idempotent.
     @discardableResult
     public func prune() async throws -> Int {
         try await pruner.prune(writer: environment.writer, nowMilliseconds: environment.clock.nowMilliseconds())
     }
+
+    /// How often the app's job queue runs `prune()`.
+    public var pruneIntervalSeconds: Int64 { Int64(settings.pruneIntervalSeconds) }
 
     /// Open streams right now.
     public func openStreamCount() async -> Int { await hub.streamCount }

@@ -25,6 +25,10 @@ public enum MetricNames {
     public static let appRestarts = "appbase_app_restarts_total"
     /// Gauge: Argon2id jobs admitted and not finished.
     public static let hashQueueDepth = "appbase_hash_queue_depth"
+    /// Gauge [app, kind, state]: jobs of an app's queue in each state (sampled from its table).
+    public static let jobs = "appbase_jobs"
+    /// Gauge [kind, state]: jobs of the master's queue in each state.
+    public static let masterJobs = "appbase_master_jobs"
     /// Counter [stage]: events metrics never saw — `bus` (the subscriber's buffer was full) or
     /// `loop_turn` (one loop turn answered more requests than the recorder keeps).
     public static let droppedEvents = "appbase_metrics_dropped_events_total"

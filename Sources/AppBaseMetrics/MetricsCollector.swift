@@ -30,6 +30,8 @@ public actor MetricsCollector {
     private var healthGauges: [String: CoreMetrics.Gauge] = [:]
     private var restartCounters: [String: CoreMetrics.Counter] = [:]
     private var usageGauges: [String: [UsageKind: CoreMetrics.Gauge]] = [:]
+    /// Job gauges by queue (an app's name, or nil for the master's) and (kind, state).
+    private var jobGauges: [String?: [JobCounts.Key: CoreMetrics.Gauge]] = [:]
     private let busDropped: CoreMetrics.Counter
     private let turnDropped: CoreMetrics.Counter
     private var turnDroppedSeen = 0
@@ -107,7 +109,26 @@ public actor MetricsCollector {
             if let value = usage.records { usageGauge(app, .records).record(value) }
             if let value = usage.files { usageGauge(app, .files).record(value) }
             if let value = usage.storageBytes { usageGauge(app, .storageBytes).record(value) }
+            if let jobs = usage.jobs { record(jobs, queue: app) }
         }
+        if let jobs = sample.masterJobs { record(jobs, queue: nil) }
+    }
+
+    /// Sets the queue's job gauges; a (kind, state) seen before and absent now reads 0.
+    private func record(_ jobs: JobCounts, queue app: String?) {
+        var gauges = jobGauges[app] ?? [:]
+        for (key, gauge) in gauges where jobs.counts[key] == nil { gauge.record(0) }
+        for (key, count) in jobs.counts {
+            let gauge = gauges[key] ?? {
+                var dimensions = [("kind", key.kind), ("state", key.state)]
+                if let app { dimensions.insert(("app", app), at: 0) }
+                return CoreMetrics.Gauge(label: app == nil ? MetricNames.masterJobs : MetricNames.jobs, dimensions: dimensions,
+                                         factory: factory)
+            }()
+            gauges[key] = gauge
+            gauge.record(count)
+        }
+        jobGauges[app] = gauges
     }
 
     private func record(_ summary: RequestSummary) {
@@ -163,6 +184,7 @@ public actor MetricsCollector {
         healthGauges.removeValue(forKey: app)?.destroy()
         restartCounters.removeValue(forKey: app)?.destroy()
         usageGauges.removeValue(forKey: app)?.values.forEach { $0.destroy() }
+        jobGauges.removeValue(forKey: app)?.values.forEach { $0.destroy() }
     }
 
     private func restartCounter(_ app: String) -> CoreMetrics.Counter {

@@ -9,6 +9,8 @@ public struct MetricsSample: Sendable {
     public var requestSummariesDropped: Int?
     /// Usage per app, by app name.
     public var apps: [String: AppUsage]
+    /// The master queue's jobs by kind and state; nil = not known.
+    public var masterJobs: JobCounts?
 
     public init(openConnections: Int? = nil, hashQueueDepth: Int? = nil, requestSummariesDropped: Int? = nil,
                 apps: [String: AppUsage] = [:]) {
@@ -29,13 +31,30 @@ public struct AppUsage: Sendable, Hashable {
     public var files: Int?
     /// Bytes of stored files, all versions.
     public var storageBytes: Int64?
+    /// The app queue's jobs by kind and state.
+    public var jobs: JobCounts?
 
-    public init(sseStreams: Int? = nil, records: Int? = nil, files: Int? = nil, storageBytes: Int64? = nil) {
+    public init(sseStreams: Int? = nil, records: Int? = nil, files: Int? = nil, storageBytes: Int64? = nil, jobs: JobCounts? = nil) {
         self.sseStreams = sseStreams
         self.records = records
         self.files = files
         self.storageBytes = storageBytes
+        self.jobs = jobs
     }
+}
+
+/// Jobs of one queue by kind and state (`queued`, `running`, `done`, `failed`), as counted from its table.
+public struct JobCounts: Sendable, Hashable {
+    public struct Key: Sendable, Hashable {
+        public var kind: String
+        public var state: String
+        public init(kind: String, state: String) {
+            self.kind = kind
+            self.state = state
+        }
+    }
+    public var counts: [Key: Int]
+    public init(_ counts: [Key: Int] = [:]) { self.counts = counts }
 }
 
 /// Implemented by the platform: reads the sampled gauges. Called off the event loop, once

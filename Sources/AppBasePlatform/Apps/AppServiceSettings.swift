@@ -1,14 +1,16 @@
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
+import AppBaseJobs
 import AppBaseStorage
 
 /// The per-app settings of each service, from `[apps.<name>.auth]`, `.database`, `.realtime`
-/// and `.storage`.
+/// `.storage` and `.jobs`.
 public struct AppServiceSettings: Sendable, Equatable {
     public var auth = AuthSettings()
     public var collections = CollectionSettings()
     public var changeFeed = ChangeFeedSettings()
     public var storage = StorageSettings()
+    public var jobs = JobSettings()
     public init() {}
 }

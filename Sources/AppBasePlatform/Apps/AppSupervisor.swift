@@ -3,6 +3,7 @@ import AppBaseChangeFeed
 import AppBaseCollections
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseJobs
 import AppBaseRuntime
 import AppBaseSQLite
 import AppBaseStorage
@@ -39,6 +40,8 @@ actor AppSupervisor {
         let environment: AppEnvironment
         let services: [any AppService]
         let auth: AuthService
+        /// The app's job queue (its services' maintenance, `/admin/jobs`).
+        let jobs: JobScheduler
         let router: Router
         /// The same routes for `dashboard.<app>.appbase.local`, with the dashboard page at `/` and no CORS.
         let dashboardRouter: Router
@@ -83,6 +86,7 @@ actor AppSupervisor {
         (CollectionService.migrations.namespace, CollectionService.migrations.migrations),
         (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
         (StorageService.migrations.namespace, StorageService.migrations.migrations),
+        (JobSchema.namespace, JobSchema.migrations),
     ]
 
     /// `data/<app>/app.sqlite`.
@@ -102,6 +106,7 @@ actor AppSupervisor {
         var openedWriter: DatabaseWriter?
         var openedReaders: DatabaseReaders?
         var startedServices: [any AppService] = []
+        var startedJobs: JobScheduler?
         do {
             await startGate?()
             try ensureStillStarting()
@@ -140,6 +145,16 @@ actor AppSupervisor {
                 try ensureStillStarting()
             }
 
+            // After the services: its jobs call them. Jobs run off the loop, each app on its own queue.
+            let registry = Self.jobRegistry(auth: auth, feed: feed, storage: storageService, settings: settings.jobs,
+                                            dataDirectory: directory)
+            let jobs = JobScheduler(scope: name, writer: writer, readers: readers, registry: registry, settings: settings.jobs,
+                                    clock: clock, logger: appLogger)
+            try await jobs.start()
+            startedJobs = jobs
+            if settings.jobs.testInterruptJob { try await TestInterruptJob.enqueueOnce(on: jobs) }
+            try ensureStillStarting()
+
             var routes = RouteTable()
             HealthRoute.register(on: &routes, app: name)
             for service in services { service.registerRoutes(on: &routes) }
@@ -148,6 +163,7 @@ actor AppSupervisor {
             AdminStatsRoute(app: name, auth: auth, collections: collections, feed: feed, storage: storageService,
                             history: requestHistory).register(on: &routes)
             DashboardPageRoutes.register(on: &routes)
+            jobs.registerRoutes(on: &routes)
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             var dashboardRoutes = routes
@@ -155,10 +171,11 @@ actor AppSupervisor {
             let dashboardRouter = Router(app: name, routes: dashboardRoutes, cors: .disabled, limits: limits,
                                          authenticator: auth, logger: appLogger)
             // No await since the last check: the state is still `starting`.
-            state = .running(Running(environment: environment, services: services, auth: auth, router: router,
+            state = .running(Running(environment: environment, services: services, auth: auth, jobs: jobs, router: router,
                                      dashboardRouter: dashboardRouter, port: 0))
             return router
         } catch {
+            await startedJobs?.stop()
             for service in startedServices.reversed() { await service.shutdown() }
             await openedReaders?.close()
             await openedWriter?.close()
@@ -185,7 +202,7 @@ actor AppSupervisor {
     func markBound(port: Int) -> Bool {
         guard case .running(let running) = state else { return false }
         state = .running(Running(environment: running.environment, services: running.services, auth: running.auth,
-                                 router: running.router, dashboardRouter: running.dashboardRouter, port: port))
+                                 jobs: running.jobs, router: running.router, dashboardRouter: running.dashboardRouter, port: port))
         return true
     }
 
@@ -225,6 +242,8 @@ actor AppSupervisor {
             return
         }
         guard case .running(let running) = state else { return }
+        // Jobs first: they call the services. A job cancelled here runs again at the next start.
+        await running.jobs.stop()
         // Concurrently: the change feed must end its streams at once, not after storage has
         // waited for in-flight uploads.
         await withTaskGroup(of: Void.self) { group in

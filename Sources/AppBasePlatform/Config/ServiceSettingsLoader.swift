@@ -1,6 +1,7 @@
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
+import AppBaseJobs
 import AppBaseStorage
 
 /// Reads `[apps.<name>.auth]`, `.database`, `.realtime` and `.storage` into each service's
@@ -20,7 +21,21 @@ enum ServiceSettingsLoader {
         var storage = try app.table("storage")
         settings.storage = try parseStorage(&storage)
         try storage.rejectUnknownKeys()
+        var jobs = try app.table("jobs")
+        settings.jobs = try parseJobs(&jobs)
+        try jobs.rejectUnknownKeys()
         return settings
+    }
+
+    /// `[apps.<name>.jobs]`: the app's job queue.
+    private static func parseJobs(_ table: inout ConfigTable) throws(ConfigError) -> JobSettings {
+        var jobs = JobSettings()
+        jobs.concurrency = try table.int("concurrency", default: jobs.concurrency, range: JobSettings.concurrencyRange)
+        let keep = Int(JobSettings.keepRange.lowerBound)...Int(JobSettings.keepRange.upperBound)
+        jobs.keepDoneSeconds = Int64(try table.int("keep_done_s", default: Int(jobs.keepDoneSeconds), range: keep))
+        jobs.keepFailedSeconds = Int64(try table.int("keep_failed_s", default: Int(jobs.keepFailedSeconds), range: keep))
+        jobs.testInterruptJob = try table.bool("test_interrupt_job", default: false) ?? false
+        return jobs
     }
 
     private static let day = 86_400

@@ -1,8 +1,10 @@
 import AppBaseCore
+import AppBaseJobs
 import AppBaseSQLite
 
 /// `data/master.sqlite`: port assignments (and ports in their grace period), the apps created
-/// through the control plane, and the master keys; owned by the root supervisor.
+/// through the control plane, the master keys, and the master's job queue (namespace `jobs`);
+/// owned by the root supervisor.
 enum MasterDatabase {
     static let migrations = [
         Migration(version: 1, name: "apps", sql: """
@@ -56,6 +58,7 @@ enum MasterDatabase {
 
     static func open(path: String) async throws -> DatabaseWriter {
         try await DatabaseWriter.open(path: path, pragmas: writerPragmas,
-                                    migrations: [("master", migrations), (BackupCatalog.namespace, BackupCatalog.migrations)])
+                                    migrations: [("master", migrations), (BackupCatalog.namespace, BackupCatalog.migrations),
+                                                 (JobSchema.namespace, JobSchema.migrations)])
     }
 }

@@ -1,11 +1,12 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseJobs
 import AppBaseMetrics
 import AppBaseSQLite
 
 /// The platform's answer to the metrics sampler (every `[metrics] sample_interval_s`): open
 /// connections (read on the loop), the Argon2id queue, the recorder's per-turn overflow, and
-/// each app's records, files and stored bytes from its database.
+/// each app's records, files, stored bytes and jobs by kind and state from its database.
 ///
 /// The per-app figures come from a short-lived read-only connection, never from the app's
 /// writer or readers, so a sample cannot queue behind (or in front of) a request:
@@ -18,10 +19,15 @@ struct PlatformMetricsSource: MetricsSampleSource {
     let dataRoot: String
     /// The apps serving now.
     let apps: @Sendable () -> [String]
+    /// `data/master.sqlite`, for the master queue's job counts.
+    let masterDatabasePath: String
 
     func metricsSample() async -> MetricsSample {
         var sample = MetricsSample(openConnections: await server.connectionCount(), hashQueueDepth: hashPool.inFlight,
                                    requestSummariesDropped: recorder.droppedInTurn)
+        if let connection = try? SQLiteConnection(path: masterDatabasePath, mode: .readOnly) {
+            sample.masterJobs = Self.jobCounts(connection)
+        }
         for app in apps() {
             sample.apps[app] = Self.usage(databasePath: AppSupervisor.databasePath(dataRoot: dataRoot, app: app))
         }
@@ -35,6 +41,7 @@ struct PlatformMetricsSource: MetricsSampleSource {
             try? connection.queryOne(sql) { Int($0.int64(0)) }
         }
         var usage = AppUsage(records: count("SELECT count(*) FROM records"), files: count("SELECT count(*) FROM storage_files"))
+        usage.jobs = jobCounts(connection)
         do {
             // No row yet: nothing was ever stored.
             usage.storageBytes = try connection.queryOne("SELECT bytes FROM storage_usage WHERE scope = 'app'") { $0.int64(0) } ?? 0
@@ -42,5 +49,13 @@ struct PlatformMetricsSource: MetricsSampleSource {
             usage.storageBytes = nil
         }
         return usage
+    }
+
+    /// A queue's jobs by kind and state; nil when they cannot be read.
+    static func jobCounts(_ connection: SQLiteConnection) -> JobCounts? {
+        guard let rows = try? JobStore.counts(on: connection) else { return nil }
+        var counts = JobCounts()
+        for row in rows { counts.counts[JobCounts.Key(kind: row.kind, state: row.state), default: 0] += row.count }
+        return counts
     }
 }

@@ -1,6 +1,7 @@
 import AppBaseCollections
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseJobs
 import AppBaseMDNS
 import AppBaseMetrics
 import AppBaseSQLite
@@ -44,6 +45,8 @@ public actor RootSupervisor {
     private var loop: EventLoop?
     private var server: HTTPServer?
     private var master: DatabaseWriter?
+    /// The master's job queue (`GET /api/jobs`).
+    private var masterJobs: JobScheduler?
     private var hashPool: BlockingWorkPool?
     private var metrics: MetricsService?
     private var control: ControlSocket?
@@ -96,6 +99,8 @@ public actor RootSupervisor {
         }
         let masterDatabase = try await MasterDatabase.open(path: "\(dataDirectory)/master.sqlite")
         master = masterDatabase
+        let jobs = try await Self.startMasterJobs(master: masterDatabase, clock: clock, logger: logger)
+        masterJobs = jobs
         let apiApps = try await APIAppStore.list(masterDatabase)
         if let clash = apiApps.first(where: { configuration.app(named: $0.name) != nil }) {
             throw AppSourceConflictError(app: clash.name, configFile: configuration.sourceFile)
@@ -136,7 +141,8 @@ public actor RootSupervisor {
         // metrics: subscribed before any app starts, so every lifecycle event is seen.
         let routers = registry.appRouters
         let metrics = MetricsService(bus: bus, settings: configuration.metrics, source: PlatformMetricsSource(
-            server: server, hashPool: pool, recorder: recorder, dataRoot: dataDirectory, apps: { Array(routers.value.keys) }))
+            server: server, hashPool: pool, recorder: recorder, dataRoot: dataDirectory, apps: { Array(routers.value.keys) },
+            masterDatabasePath: "\(dataDirectory)/master.sqlite"))
         metrics.start()
         self.metrics = metrics
         // Counting starts before any app serves, so no summary is missed.
@@ -164,6 +170,9 @@ public actor RootSupervisor {
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
+        jobs.registerRoutes(on: &masterRoutes, path: "/api/jobs", auth: .none, authorize: { request, _ in
+            try await controlPlane.authenticate(request)
+        })
         ControlPageRoutes.register(on: &masterRoutes)  // [webui wiring] the page at `/`, see AppBaseWeb
         FaultRoutes.register(on: &masterRoutes, settings: configuration.faults,
                              authorize: { try await controlPlane.authenticate($0) }, injector: registry)
@@ -270,6 +279,8 @@ public actor RootSupervisor {
         mdns = nil
         await metrics?.stop()
         metrics = nil
+        await masterJobs?.stop()
+        masterJobs = nil
         await master?.close()
         master = nil
         loop?.stop()

@@ -4,6 +4,18 @@ import AppBaseSQLite
 /// File and version reads; each runs on whichever connection it is given (a reader, or the
 /// writer inside a transaction).
 enum FileCatalog {
+    /// Up to `limit` files of `bucket` that keep more than `keep` versions (after an admin lowered
+    /// the bucket's limit), in id order after `after`. One index probe per file of the bucket.
+    static func filesOverVersionLimit(bucket: String, keep: Int64, after: String, limit: Int,
+                                      in connection: SQLiteConnection) throws -> [String] {
+        try connection.query("""
+            SELECT f.id FROM storage_files f
+            WHERE f.bucket = ? AND f.id > ? AND EXISTS (
+                SELECT 1 FROM storage_file_versions v WHERE v.file_id = f.id AND v.version <= f.current_version - ?)
+            ORDER BY f.id LIMIT ?
+            """, [.text(bucket), .text(after), .integer(keep), .integer(Int64(limit))]) { $0.text(0) }
+    }
+
     private static let fileColumns = """
         f.id, f.bucket, f.name, f.owner_id, f.created_at, f.current_version,
         v.version, v.blob_id, v.size, v.sha256, v.content_type, v.owner_id, v.created_at

@@ -115,6 +115,21 @@ enum FileWrites {
                   .integer(version.createdAt)])
     }
 
+    /// Deletes the versions of `fileIDs` (in `bucket`) beyond the bucket's current limit, as it is
+    /// inside this transaction; returns their blobs. Files deleted meanwhile are skipped.
+    static func trimVersions(of fileIDs: [String], bucket: String, settings: StorageSettings,
+                             in connection: SQLiteConnection) throws -> [String] {
+        guard let bucketRow = try BucketCatalog.bucket(named: bucket, in: connection) else { return [] }
+        let keep = Int64(max(1, bucketRow.effectiveVersionsKept(settings)))
+        var blobs: [String] = []
+        for id in fileIDs {
+            guard let current = try connection.queryOne("SELECT current_version FROM storage_files WHERE id = ? AND bucket = ?",
+                                                        [.text(id), .text(bucket)], row: { $0.int64(0) }) else { continue }
+            blobs += try removeVersions(of: id, upTo: current - keep, in: connection)
+        }
+        return blobs
+    }
+
     /// Deletes versions numbered up to `last`; returns their blobs.
     private static func removeVersions(of fileID: String, upTo last: Int64, in connection: SQLiteConnection) throws -> [String] {
         guard last >= 1 else { return [] }

@@ -121,6 +121,21 @@ final class BlobStore: Sendable {
         return SweepResult(temporaryFiles: listed.0.count, orphanBlobs: orphans.count)
     }
 
+    /// Removes temp files last written before `cutoff` (milliseconds since the epoch): an upload in
+    /// progress writes to its file, so one untouched that long belongs to no upload. Returns how many.
+    func removeTemporaryFiles(modifiedBefore cutoff: Int64) async throws -> Int {
+        let temporary = temporaryDirectory
+        return try await run {
+            var removed = 0
+            for name in try FileIO.listDirectory(temporary) {
+                let path = temporary + "/" + name
+                guard let modified = FileIO.modificationMilliseconds(path), modified < cutoff else { continue }
+                if try FileIO.remove(path) { removed += 1 }
+            }
+            return removed
+        }
+    }
+
     /// What the start-up sweep removed.
     struct SweepResult: Sendable, Equatable {
         var temporaryFiles: Int

@@ -98,6 +98,13 @@ enum FileIO {
         guard Glibc.link(source, destination) == 0 else { throw FileIOError(operation: "link", path: source, code: errno) }
     }
 
+    /// The last modification time of `path` in milliseconds since the epoch; nil when it cannot be read.
+    static func modificationMilliseconds(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+    }
+
     /// Removes a name; a missing file is not an error. Returns whether something was removed.
     @discardableResult
     static func remove(_ path: String) throws(FileIOError) -> Bool {

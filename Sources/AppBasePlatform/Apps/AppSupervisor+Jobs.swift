@@ -1,0 +1,39 @@
+import AppBaseAuth
+import AppBaseChangeFeed
+import AppBaseCore
+import AppBaseJobs
+import AppBaseStorage
+
+/// The maintenance of an app's services, as kinds and periodic jobs of the app's queue. The
+/// services expose plain functions and know nothing of the queue; this is the one place that
+/// says what runs how often.
+extension AppSupervisor {
+    /// Kind names of the services' maintenance (stable: stored in `jobs.kind`).
+    enum MaintenanceKind {
+        static let changeLogPrune = "changefeed.prune"
+        static let authFlushUsage = "auth.flush_usage"
+        static let authPruneSessions = "auth.prune_sessions"
+        static let storageTrimVersions = "storage.trim_versions"
+        static let storageSweepTemp = "storage.sweep_temp"
+    }
+
+    /// The app queue's registry. The intervals are those of the timers these jobs replace (60 s
+    /// by default for the change log and auth, hourly for storage): on the queue's grid they fall
+    /// on the same instants, so an idle app's database wakes no more often than before (ADR 0036).
+    static func jobRegistry(auth: AuthService, feed: ChangeFeedService, storage: StorageService,
+                            settings: JobSettings, dataDirectory: String) -> JobRegistry {
+        var registry = JobRegistry()
+        registry.register(JobKind(MaintenanceKind.changeLogPrune)) { _ in try await feed.prune() }
+        registry.every(feed.pruneIntervalSeconds, run: MaintenanceKind.changeLogPrune)
+        registry.register(JobKind(MaintenanceKind.authFlushUsage)) { _ in try await auth.flushUsage() }
+        registry.every(auth.upkeepIntervalSeconds, run: MaintenanceKind.authFlushUsage)
+        registry.register(JobKind(MaintenanceKind.authPruneSessions)) { _ in try await auth.pruneSessions() }
+        registry.every(auth.upkeepIntervalSeconds, run: MaintenanceKind.authPruneSessions)
+        registry.register(JobKind(MaintenanceKind.storageTrimVersions)) { _ in try await storage.trimExcessVersions() }
+        registry.every(StorageService.maintenanceIntervalSeconds, run: MaintenanceKind.storageTrimVersions)
+        registry.register(JobKind(MaintenanceKind.storageSweepTemp)) { _ in try await storage.sweepStaleTemporaryFiles() }
+        registry.every(StorageService.maintenanceIntervalSeconds, run: MaintenanceKind.storageSweepTemp)
+        if settings.testInterruptJob { TestInterruptJob.register(in: &registry, dataDirectory: dataDirectory) }
+        return registry
+    }
+}
