@@ -73,19 +73,29 @@ public final class CollectionService: AppService, CollectionRulesSource {
                                   _ body: @escaping @Sendable (RecordTransaction) throws -> T) async throws -> T {
         let registry = self.registry, recorder = self.recorder, clock = environment.clock
         let identity = context.identity, requestID = context.requestID, maxRecordBytes = settings.maxRecordBytes
+        let audit = recordAudit(context)
         return try await environment.writer.write { write in
             try body(RecordTransaction(context: write, registry: registry, recorder: recorder, identity: identity,
                                        requestID: requestID, now: clock.nowMilliseconds(),
-                                       maxRecordBytes: maxRecordBytes))
+                                       maxRecordBytes: maxRecordBytes, audit: audit))
         }
     }
 
-    /// Publishes the audit event of a record write (never its contents).
+    /// Where the audit entries of the caller's record writes go.
+    func recordAudit(_ context: RequestContext) -> RecordAudit {
+        let recorder = environment.auditRecorder
+        return RecordAudit(recorder: recorder.separateCommits ? NoAuditRecorder() : recorder, app: environment.app,
+                           actor: context.auditActor(userAgent: nil))
+    }
+
+    /// Publishes the audit event of a record write on the bus (never its contents); its entry in
+    /// the audit log was appended in the write's own transaction (in the measurement mode
+    /// `separate_commit`: here, in a write of its own).
     func audit(_ outcome: WriteOutcome, _ request: HTTPRequest, _ context: RequestContext) async {
-        await environment.audit("record.\(outcome.action.rawValue)",
-                                actor: context.auditActor(userAgent: request.headers["user-agent"]),
-                                target: "\(outcome.collection)/\(outcome.id)", requestID: context.requestID,
-                                details: ["collection": outcome.collection, "id": outcome.id])
+        let event = recordAudit(context).event(outcome, requestID: context.requestID, time: environment.clock.nowMilliseconds())
+        guard environment.auditRecorder.separateCommits else { return await environment.bus.publish(.audit(event)) }
+        await environment.audit(event.action, actor: event.actor, target: event.target, requestID: event.requestID,
+                                details: event.details)
     }
 
     /// Reads a bounded JSON body and hands the value to `transform` (validation, re-encoding);

@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
@@ -10,5 +11,7 @@ public struct AppServiceSettings: Sendable, Equatable {
     public var collections = CollectionSettings()
     public var changeFeed = ChangeFeedSettings()
     public var storage = StorageSettings()
+    /// `[apps.<name>.audit]` over the `[audit]` defaults.
+    public var audit = AuditSettings()
     public init() {}
 }

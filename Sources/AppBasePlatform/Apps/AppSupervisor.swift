@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
@@ -75,6 +76,7 @@ actor AppSupervisor {
         (CollectionService.migrations.namespace, CollectionService.migrations.migrations),
         (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
         (StorageService.migrations.namespace, StorageService.migrations.migrations),
+        (AuditLog.migrations.namespace, AuditLog.migrations.migrations),
     ]
 
     /// `data/<app>/app.sqlite`.
@@ -115,16 +117,20 @@ actor AppSupervisor {
             try ensureStillStarting()
             var appLogger = logger
             appLogger[metadataKey: "app"] = .string(name)
-            let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
-                                             readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret)
             let settings = configuration.services
+            // Every service appends its audit entries through this log, inside its own writer transactions (ADR 0028).
+            let auditLog = AuditLog(writer: writer, clock: clock, mode: settings.audit.mode)
+            let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
+                                             readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret,
+                                             auditRecorder: auditLog)
             // The app's own lane of the shared pool: apps take turns, so one app's storm cannot delay another's logins.
             let auth = AuthService(environment: environment, settings: settings.auth, hashPool: hashPool.lane(configuration.name))
             let feed = ChangeFeedService(environment: environment, settings: settings.changeFeed, identities: auth)
             let collections = CollectionService(environment: environment, settings: settings.collections, recorder: feed)
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
-            let services: [any AppService] = [auth, collections, feed, storageService]
+            let audit = AuditService(environment: environment, log: auditLog, settings: settings.audit)
+            let services: [any AppService] = [auth, collections, feed, storageService, audit]
             for service in services {
                 try await service.start()
                 startedServices.append(service)
