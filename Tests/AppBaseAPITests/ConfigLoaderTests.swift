@@ -127,6 +127,10 @@ import Testing
         ("apps.a.storage", "io_threads", 1...32),
         ("apps.a.storage", "max_concurrent_uploads", 1...10_000),
         ("apps.a.storage", "max_concurrent_uploads_per_user", 1...10_000),
+        ("audit", "retain_days", 0...36_500),
+        ("audit", "prune_interval_seconds", 60...604_800),
+        ("apps.a.audit", "retain_days", 0...36_500),
+        ("apps.a.audit", "prune_interval_seconds", 60...604_800),
     ]
 
     /// One below the range and one above it are each refused, and the message (as the CLI
