@@ -43,6 +43,10 @@ import Testing
         ("[mdns]\naddresses = [\"10.0.0.1\", \"10.0.0.1\"]\n", "mdns.addresses", "twice"),
         ("[mdns]\naddresses = \"10.0.0.1\"\n", "mdns.addresses", "array of strings"),
         ("[mdns]\nname = \"x\"\n", "mdns.name", "unknown key"),
+        ("[audit]\nmode = \"bus\"\n", "audit.mode", "must be one of"),
+        ("[apps.a.audit]\nmode = \"later\"\n", "apps.a.audit.mode", "must be one of"),
+        ("[audit]\nenabled = false\n", "audit.enabled", "unknown key"),
+        ("[apps.a.audit]\nretain = 3\n", "apps.a.audit.retain", "unknown key"),
     ])
     func rejectsBadConfiguration(text: String, key: String, problem: String) {
         #expect {

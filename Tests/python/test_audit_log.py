@@ -4,11 +4,10 @@ audit entry and a chain that verifies."""
 import json
 import os
 import subprocess
-import threading
 
 import requests
 
-from conftest import BINARY, TIMEOUT, Server, register
+from conftest import BINARY, TIMEOUT, Server, creates_until_sigkill, register
 
 
 def verify(server, app="notes"):
@@ -74,35 +73,7 @@ def test_sigkill_leaves_every_acknowledged_create_with_its_audit_entry():
     key = server.create_key()
     session = register(server.url(), key, "audit-durable@example.org")
     headers = {"X-API-Key": key, "Authorization": f"Bearer {session['accessToken']}"}
-    acknowledged = []
-    lock = threading.Lock()
-    stop = threading.Event()
-    enough = threading.Event()  # 300 creates acknowledged: time to kill the server mid-load
-
-    def writer(n):
-        s = requests.Session()
-        i = 0
-        while not stop.is_set() and i < 2000:
-            try:
-                r = s.post(f"{server.url()}/db/collections/notes", json={"writer": n, "i": i},
-                           headers=headers, timeout=TIMEOUT)
-            except requests.RequestException:
-                return
-            if r.status_code == 201:
-                with lock:
-                    acknowledged.append(r.json()["id"])
-                    if len(acknowledged) >= 300:
-                        enough.set()
-            i += 1
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    enough.wait(timeout=120)  # bounds a hang; the assertion below says whether it happened
-    server.kill()  # SIGKILL mid-load
-    stop.set()
-    for t in threads:
-        t.join(timeout=TIMEOUT)
+    acknowledged = creates_until_sigkill(server, headers)
     assert len(acknowledged) >= 300
 
     # Without the server: the CLI reads the database as SIGKILL left it (WAL recovery included).
