@@ -93,6 +93,13 @@ let package = Package(
             dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // The audit log: hash-chained entries appended in the services' writer transactions,
+        // retention with checkpoints, verification, `/admin/audit-log…`.
+        .target(
+            name: "AppBaseAudit",
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swiftSettings
+        ),
         // Durable job queues (one per app, one for the master): kinds, retries with backoff,
         // periodic jobs, `/admin/jobs`. Services never import it; the platform registers their maintenance.
         .target(
@@ -129,13 +136,13 @@ let package = Package(
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
         .executableTarget(
             name: "appbase",
-            dependencies: ["AppBaseCore", "AppBasePlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle")],
+            dependencies: ["AppBaseAudit", "AppBaseCore", "AppBasePlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
 
@@ -149,11 +156,12 @@ let package = Package(
         .testTarget(name: "AppBaseCollectionsTests", dependencies: ["AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseQuery", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseChangeFeedTests", dependencies: ["AppBaseChangeFeed", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseStorageTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseAuditTests", dependencies: ["AppBaseAudit", "AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseJobsTests", dependencies: ["AppBaseCore", "AppBaseJobs", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseMetricsTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseMetrics", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service

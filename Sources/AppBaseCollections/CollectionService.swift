@@ -73,23 +73,40 @@ public final class CollectionService: AppService, CollectionRulesSource {
                                   _ body: @escaping @Sendable (RecordTransaction) throws -> T) async throws -> T {
         let registry = self.registry, recorder = self.recorder, clock = environment.clock
         let identity = context.identity, requestID = context.requestID, maxRecordBytes = settings.maxRecordBytes
+        let audit = recordAudit(context)
         return try await environment.writer.write { write in
             try body(RecordTransaction(context: write, registry: registry, recorder: recorder, identity: identity,
                                        requestID: requestID, now: clock.nowMilliseconds(),
-                                       maxRecordBytes: maxRecordBytes))
+                                       maxRecordBytes: maxRecordBytes, audit: audit))
         }
     }
 
-    /// Publishes the audit event of a record write (never its contents).
-    func audit(_ outcome: WriteOutcome, _ request: HTTPRequest, _ context: RequestContext) async {
-        await audit(outcome, actor: context.auditActor(userAgent: request.headers["user-agent"]), requestID: context.requestID)
+    /// Where the audit entries of the caller's record writes go.
+    func recordAudit(_ context: RequestContext) -> RecordAudit {
+        recordAudit(actor: context.auditActor(userAgent: nil))
     }
 
-    /// Publishes the audit event of a record write made for `actor` (a request, or a user's deletion).
+    /// Where the audit entries of record writes made for `actor` go.
+    func recordAudit(actor: AuditActor) -> RecordAudit {
+        let recorder = environment.auditRecorder
+        return RecordAudit(recorder: recorder.separateCommits ? NoAuditRecorder() : recorder, app: environment.app, actor: actor)
+    }
+
+    /// Publishes the audit event of a record write on the bus (never its contents); its entry in
+    /// the audit log was appended in the write's own transaction (in the measurement mode
+    /// `separate_commit`: here, in a write of its own).
+    func audit(_ outcome: WriteOutcome, _ request: HTTPRequest, _ context: RequestContext) async {
+        await audit(outcome, actor: context.auditActor(userAgent: nil), requestID: context.requestID)
+    }
+
+    /// Publishes the audit event of a record write made for `actor` (a request, or a user's
+    /// deletion); its entry was appended in the write's own transaction through `recordAudit`
+    /// (in the measurement mode `separate_commit`: here, in a write of its own).
     func audit(_ outcome: WriteOutcome, actor: AuditActor, requestID: String?) async {
-        await environment.audit("record.\(outcome.action.rawValue)", actor: actor,
-                                target: "\(outcome.collection)/\(outcome.id)", requestID: requestID,
-                                details: ["collection": outcome.collection, "id": outcome.id])
+        let event = recordAudit(actor: actor).event(outcome, requestID: requestID ?? "", time: environment.clock.nowMilliseconds())
+        guard environment.auditRecorder.separateCommits else { return await environment.bus.publish(.audit(event)) }
+        await environment.audit(event.action, actor: event.actor, target: event.target, requestID: event.requestID,
+                                details: event.details)
     }
 
     /// Reads a bounded JSON body and hands the value to `transform` (validation, re-encoding);

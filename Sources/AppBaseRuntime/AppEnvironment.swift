@@ -23,9 +23,12 @@ public struct AppEnvironment: Sendable {
     /// 32 random bytes generated when the app was provisioned; services derive
     /// purpose-specific keys from it (never use it directly).
     public let masterSecret: [UInt8]
+    /// The app's audit log (entries written in the writer's transactions, ADR 0028).
+    public let auditRecorder: any AuditRecorder
 
     public init(app: String, dataDirectory: String, storageDirectory: String, writer: DatabaseWriter,
-                readers: DatabaseReaders, bus: EventBus, clock: any WallClock, logger: Logger, masterSecret: [UInt8]) {
+                readers: DatabaseReaders, bus: EventBus, clock: any WallClock, logger: Logger, masterSecret: [UInt8],
+                auditRecorder: any AuditRecorder = NoAuditRecorder()) {
         self.app = app
         self.dataDirectory = dataDirectory
         self.storageDirectory = storageDirectory
@@ -35,13 +38,34 @@ public struct AppEnvironment: Sendable {
         self.clock = clock
         self.logger = logger
         self.masterSecret = masterSecret
+        self.auditRecorder = auditRecorder
     }
 
-    /// Publishes an audit event (lossless: waits if the audit subscriber is behind).
+    /// Appends an audit entry durably — in a write of its own, which joins the writer's next group
+    /// commit — and then publishes it on the bus. Returns once the entry has committed, so a
+    /// response sent after this call always has its entry (ADR 0028). Writes that have a
+    /// transaction of their own append there instead (`auditRecorder.append(_:in:)`).
+    ///
+    /// An append that fails (disk full) is logged: the action it describes has already happened.
     public func audit(_ action: String, actor: AuditActor, target: String? = nil, requestID: String? = nil,
                       details: [String: String] = [:]) async {
-        await bus.publish(.audit(AuditEvent(app: app, time: clock.nowMilliseconds(), actor: actor, action: action,
-                                            target: target, requestID: requestID, details: details)))
+        let event = auditEvent(action, actor: actor, target: target, requestID: requestID, details: details)
+        if auditRecorder.isEnabled {
+            let recorder = auditRecorder
+            do {
+                try await writer.write { write in try recorder.append(event, in: write) }
+            } catch {
+                logger.error("audit append failed for \(action): \(error)")
+            }
+        }
+        await bus.publish(.audit(event))
+    }
+
+    /// The audit event of `action`, stamped now.
+    public func auditEvent(_ action: String, actor: AuditActor, target: String? = nil, requestID: String? = nil,
+                           details: [String: String] = [:]) -> AuditEvent {
+        AuditEvent(app: app, time: clock.nowMilliseconds(), actor: actor, action: action, target: target,
+                   requestID: requestID, details: details)
     }
 }
 

@@ -43,6 +43,10 @@ import Testing
         ("[mdns]\naddresses = [\"10.0.0.1\", \"10.0.0.1\"]\n", "mdns.addresses", "twice"),
         ("[mdns]\naddresses = \"10.0.0.1\"\n", "mdns.addresses", "array of strings"),
         ("[mdns]\nname = \"x\"\n", "mdns.name", "unknown key"),
+        ("[audit]\nmode = \"bus\"\n", "audit.mode", "must be one of"),
+        ("[apps.a.audit]\nmode = \"later\"\n", "apps.a.audit.mode", "must be one of"),
+        ("[audit]\nenabled = false\n", "audit.enabled", "unknown key"),
+        ("[apps.a.audit]\nretain = 3\n", "apps.a.audit.retain", "unknown key"),
     ])
     func rejectsBadConfiguration(text: String, key: String, problem: String) {
         #expect {
@@ -127,6 +131,10 @@ import Testing
         ("apps.a.storage", "io_threads", 1...32),
         ("apps.a.storage", "max_concurrent_uploads", 1...10_000),
         ("apps.a.storage", "max_concurrent_uploads_per_user", 1...10_000),
+        ("audit", "retain_days", 0...36_500),
+        ("audit", "prune_interval_seconds", 60...604_800),
+        ("apps.a.audit", "retain_days", 0...36_500),
+        ("apps.a.audit", "prune_interval_seconds", 60...604_800),
     ]
 
     /// One below the range and one above it are each refused, and the message (as the CLI

@@ -101,3 +101,40 @@ def register(base, key, email, password="correct horse battery"):
                       headers={"X-API-Key": key}, timeout=TIMEOUT)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def creates_until_sigkill(server, headers, collection="notes", writers=8, enough=300, body=None):
+    """Creates records from `writers` threads (each at most 2,000) until `enough` are acknowledged,
+    then SIGKILLs the server mid-load; returns the ids of every acknowledged (2xx) create."""
+    import threading
+    acknowledged = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    reached = threading.Event()
+
+    def writer(n):
+        s = requests.Session()
+        i = 0
+        while not stop.is_set() and i < 2000:
+            try:
+                r = s.post(f"{server.url()}/db/collections/{collection}",
+                           json=body(n, i) if body else {"writer": n, "i": i},
+                           headers=headers, timeout=TIMEOUT)
+            except requests.RequestException:
+                return
+            if 200 <= r.status_code < 300:
+                with lock:
+                    acknowledged.append(r.json()["id"])
+                    if len(acknowledged) >= enough:
+                        reached.set()
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    reached.wait(timeout=120)  # bounds a hang; the caller's assertion says whether it happened
+    server.kill()  # SIGKILL mid-load
+    stop.set()
+    for t in threads:
+        t.join(timeout=TIMEOUT)
+    return acknowledged

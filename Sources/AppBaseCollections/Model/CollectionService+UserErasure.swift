@@ -9,18 +9,19 @@ extension CollectionService: UserDataEraser {
 
     /// Deletes the records with `owner_id = userID` in every collection, in batches, each through
     /// `RecordTransaction.delete` as the admin (so each gets its change-log entry, in its transaction)
-    /// and then its `record.delete` audit event attributed to `actor`.
+    /// and its `record.delete` audit entry, attributed to `actor`) and then its audit event on the bus.
     /// - Throws: SQLite errors; batches committed before stay deleted.
     public func eraseData(ownedBy userID: String, actor: AuditActor, requestID: String?) async throws -> Int {
         let registry = self.registry, recorder = self.recorder, clock = environment.clock
         let maxRecordBytes = settings.maxRecordBytes, batch = Self.erasureBatch
         let identity = Identity(keyID: actor.keyID, keyKind: .admin)
+        let audit = recordAudit(actor: actor)
         var deleted = 0
         while true {
             let outcomes = try await environment.writer.write { write -> [WriteOutcome] in
                 let transaction = RecordTransaction(context: write, registry: registry, recorder: recorder, identity: identity,
                                                     requestID: requestID ?? "", now: clock.nowMilliseconds(),
-                                                    maxRecordBytes: maxRecordBytes)
+                                                    maxRecordBytes: maxRecordBytes, audit: audit)
                 // Per collection, so the (collection, owner_id, …) index finds the rows.
                 let targets = try write.connection.query("""
                     SELECT r.collection, r.id FROM collections c JOIN records r ON r.collection = c.name AND r.owner_id = ?

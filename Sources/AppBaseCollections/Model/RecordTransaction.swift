@@ -32,6 +32,8 @@ struct RecordTransaction {
     let now: Int64
     /// Largest data text a write may leave (`CollectionSettings.maxRecordBytes`).
     var maxRecordBytes = CollectionSettings().maxRecordBytes
+    /// Where each write's audit entry goes, in this same transaction (ADR 0028).
+    var audit = RecordAudit(recorder: NoAuditRecorder(), app: "", actor: .system)
 
     private var connection: SQLiteConnection { context.connection }
 
@@ -48,8 +50,8 @@ struct RecordTransaction {
         let sequence = try recorder.record(
             RecordChange(collection: collection, recordID: record.id, ownerID: record.ownerID, action: .create,
                          oldImage: nil, newImage: image, requestID: requestID), in: context)
-        return WriteOutcome(action: .create, collection: collection, id: record.id, status: 201, record: image,
-                            version: 1, sequence: sequence)
+        return try audited(WriteOutcome(action: .create, collection: collection, id: record.id, status: 201, record: image,
+                                        version: 1, sequence: sequence))
     }
 
     /// Replaces a record's data (PUT).
@@ -84,8 +86,8 @@ struct RecordTransaction {
         let sequence = try recorder.record(
             RecordChange(collection: collection, recordID: id, ownerID: old.ownerID, action: .delete,
                          oldImage: old.json, newImage: nil, requestID: requestID), in: context)
-        return WriteOutcome(action: .delete, collection: collection, id: id, status: 204, record: nil,
-                            version: old.version, sequence: sequence)
+        return try audited(WriteOutcome(action: .delete, collection: collection, id: id, status: 204, record: nil,
+                                        version: old.version, sequence: sequence))
     }
 
     /// The record to update or delete, after the read rule, the operation's rule and the
@@ -123,7 +125,27 @@ struct RecordTransaction {
         let sequence = try recorder.record(
             RecordChange(collection: collection, recordID: new.id, ownerID: new.ownerID, action: .update,
                          oldImage: old.json, newImage: image, requestID: requestID), in: context)
-        return WriteOutcome(action: .update, collection: collection, id: new.id, status: 200, record: image,
-                            version: new.version, sequence: sequence)
+        return try audited(WriteOutcome(action: .update, collection: collection, id: new.id, status: 200, record: image,
+                                        version: new.version, sequence: sequence))
+    }
+
+    /// Appends `outcome`'s audit entry in this transaction: the write and its entry commit together.
+    private func audited(_ outcome: WriteOutcome) throws -> WriteOutcome {
+        try audit.recorder.append(audit.event(outcome, requestID: requestID, time: now), in: context)
+        return outcome
+    }
+}
+
+/// Who writes through a `RecordTransaction`, for the audit entries of its writes.
+struct RecordAudit: Sendable {
+    let recorder: any AuditRecorder
+    let app: String
+    let actor: AuditActor
+
+    /// The audit event of a record write (never its contents).
+    func event(_ outcome: WriteOutcome, requestID: String, time: Int64) -> AuditEvent {
+        AuditEvent(app: app, time: time, actor: actor, action: "record.\(outcome.action.rawValue)",
+                   target: "\(outcome.collection)/\(outcome.id)", requestID: requestID,
+                   details: ["collection": outcome.collection, "id": outcome.id])
     }
 }

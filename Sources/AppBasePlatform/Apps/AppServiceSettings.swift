@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
@@ -12,5 +13,7 @@ public struct AppServiceSettings: Sendable, Equatable {
     public var changeFeed = ChangeFeedSettings()
     public var storage = StorageSettings()
     public var jobs = JobSettings()
+    /// `[apps.<name>.audit]` over the `[audit]` defaults.
+    public var audit = AuditSettings()
     public init() {}
 }

@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCore
@@ -15,14 +16,17 @@ extension AppSupervisor {
         static let authPruneSessions = "auth.prune_sessions"
         static let storageTrimVersions = "storage.trim_versions"
         static let storageSweepTemp = "storage.sweep_temp"
+        static let auditPrune = "audit.prune"
     }
 
     /// The app queue's registry. The intervals are those of the timers these jobs replace (60 s
     /// by default for the change log and auth, hourly for storage): on the queue's grid they fall
     /// on the same instants, so an idle app's database wakes no more often than before (ADR 0036).
-    static func jobRegistry(auth: AuthService, feed: ChangeFeedService, storage: StorageService,
+    static func jobRegistry(auth: AuthService, feed: ChangeFeedService, storage: StorageService, audit: AuditService,
                             settings: JobSettings, dataDirectory: String) -> JobRegistry {
         var registry = JobRegistry()
+        registry.register(JobKind(MaintenanceKind.auditPrune)) { _ in _ = try await audit.pruneExpired() }
+        registry.every(audit.pruneIntervalSeconds, run: MaintenanceKind.auditPrune)
         registry.register(JobKind(MaintenanceKind.changeLogPrune)) { _ in try await feed.prune() }
         registry.every(feed.pruneIntervalSeconds, run: MaintenanceKind.changeLogPrune)
         registry.register(JobKind(MaintenanceKind.authFlushUsage)) { _ in try await auth.flushUsage() }

@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
@@ -87,6 +88,7 @@ actor AppSupervisor {
         (ChangeFeedService.migrations.namespace, ChangeFeedService.migrations.migrations),
         (StorageService.migrations.namespace, StorageService.migrations.migrations),
         (JobSchema.namespace, JobSchema.migrations),
+        (AuditLog.migrations.namespace, AuditLog.migrations.migrations),
     ]
 
     /// `data/<app>/app.sqlite`.
@@ -128,9 +130,12 @@ actor AppSupervisor {
             try ensureStillStarting()
             var appLogger = logger
             appLogger[metadataKey: "app"] = .string(name)
-            let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
-                                             readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret)
             let settings = configuration.services
+            // Every service appends its audit entries through this log, inside its own writer transactions (ADR 0028).
+            let auditLog = AuditLog(writer: writer, clock: clock, mode: settings.audit.mode)
+            let environment = AppEnvironment(app: name, dataDirectory: directory, storageDirectory: storage, writer: writer,
+                                             readers: readers, bus: bus, clock: clock, logger: appLogger, masterSecret: secret,
+                                             auditRecorder: auditLog)
             // The app's own lane of the shared pool: apps take turns, so one app's storm cannot delay another's logins.
             let auth = AuthService(environment: environment, settings: settings.auth, hashPool: hashPool.lane(configuration.name))
             let feed = ChangeFeedService(environment: environment, settings: settings.changeFeed, identities: auth)
@@ -138,7 +143,8 @@ actor AppSupervisor {
             feed.attach(rules: collections)
             let storageService = StorageService(environment: environment, settings: settings.storage, users: auth)
             auth.attach(erasers: UserDataErasers(records: collections, files: storageService))  // ADR 0027
-            let services: [any AppService] = [auth, collections, feed, storageService]
+            let audit = AuditService(environment: environment, log: auditLog, settings: settings.audit)
+            let services: [any AppService] = [auth, collections, feed, storageService, audit]
             for service in services {
                 try await service.start()
                 startedServices.append(service)
@@ -146,7 +152,7 @@ actor AppSupervisor {
             }
 
             // After the services: its jobs call them. Jobs run off the loop, each app on its own queue.
-            let registry = Self.jobRegistry(auth: auth, feed: feed, storage: storageService, settings: settings.jobs,
+            let registry = Self.jobRegistry(auth: auth, feed: feed, storage: storageService, audit: audit, settings: settings.jobs,
                                             dataDirectory: directory)
             let jobs = JobScheduler(scope: name, writer: writer, readers: readers, registry: registry, settings: settings.jobs,
                                     clock: clock, logger: appLogger)

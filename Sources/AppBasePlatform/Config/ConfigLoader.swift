@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseCore
 import AppBaseHTTP
 #if canImport(Glibc)
@@ -54,6 +55,8 @@ public enum ConfigLoader {
         var metrics = try root.table("metrics")
         configuration.metrics = try MetricsSettingsLoader.parse(&metrics)
         try metrics.rejectUnknownKeys()
+        var auditDefaults = try root.table("audit")
+        let audit = try AuditSettingsLoader.parse(&auditDefaults, defaults: AuditSettings())
 
         var appsTable = try root.table("apps")
         var usedPorts: [Int: String] = [configuration.port: "server.port"]
@@ -72,7 +75,7 @@ public enum ConfigLoader {
             }
             appConfiguration.corsOrigins = try app.strings("cors_origins", default: ["*"]) ?? ["*"]
             appConfiguration.siteDirectory = try parseSiteDirectory(&app, configFile: file)
-            appConfiguration.services = try ServiceSettingsLoader.parse(&app)
+            appConfiguration.services = try ServiceSettingsLoader.parse(&app, auditDefaults: audit)
             try app.rejectUnknownKeys()
             configuration.apps.append(appConfiguration)
         }

@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseChangeFeed
 import AppBaseCollections
@@ -7,7 +8,7 @@ import AppBaseStorage
 /// Reads `[apps.<name>.auth]`, `.database`, `.realtime` and `.storage` into each service's
 /// settings. Every key is optional; docs/CONFIGURATION.md lists them with their defaults.
 enum ServiceSettingsLoader {
-    static func parse(_ app: inout ConfigTable) throws(ConfigError) -> AppServiceSettings {
+    static func parse(_ app: inout ConfigTable, auditDefaults: AuditSettings = AuditSettings()) throws(ConfigError) -> AppServiceSettings {
         var settings = AppServiceSettings()
         var auth = try app.table("auth")
         settings.auth = try parseAuth(&auth)
@@ -24,6 +25,8 @@ enum ServiceSettingsLoader {
         var jobs = try app.table("jobs")
         settings.jobs = try parseJobs(&jobs)
         try jobs.rejectUnknownKeys()
+        var audit = try app.table("audit")
+        settings.audit = try AuditSettingsLoader.parse(&audit, defaults: auditDefaults)
         return settings
     }
 

@@ -1,0 +1,95 @@
+import AppBaseCore
+import AppBaseRuntime
+import AppBaseSQLite
+
+/// One app's audit log: appends inside the writer's transactions (the services' `AuditRecorder`),
+/// pruning with checkpoints, and reads (pages, verification).
+///
+/// The chain's previous hash is read from the table inside each append's transaction (one rowid
+/// seek on the writer's connection) rather than kept in memory, so a write that rolls back — alone,
+/// in its savepoint, or with its whole group commit — can never leave the chain pointing at an entry
+/// that does not exist; and an append by another process (the CLI) is seen by the next one.
+public final class AuditLog: AuditRecorder {
+    /// The `audit` namespace: `audit_log(seq, time, actor_kind, actor_user_id, actor_key_id,
+    /// actor_admin_id, actor_ip, action, target, request_id, details, hash)`.
+    public static let migrations = MigrationSet(namespace: "audit", migrations: AuditSchema.migrations)
+
+    /// Rows one prune transaction deletes at most (each transaction leaves its own checkpoint).
+    public static let pruneBatchRows = 10_000
+
+    public let isEnabled: Bool
+    public let separateCommits: Bool
+    private let writer: DatabaseWriter
+    private let clock: any WallClock
+
+    /// - Parameter mode: `off` turns appends into no-ops and `separate_commit` asks writers to
+    ///   append after their commit (both for measurements, ADR 0028); pruning and reads work either way.
+    public init(writer: DatabaseWriter, clock: any WallClock, mode: AuditSettings.Mode = .transaction) {
+        self.writer = writer
+        self.clock = clock
+        self.isEnabled = mode != .off
+        self.separateCommits = mode == .separateCommit
+    }
+
+    @discardableResult
+    public func append(_ event: AuditEvent, in context: WriteContext) throws -> Int64? {
+        guard isEnabled else { return nil }
+        return try Self.append(event, context.connection)
+    }
+
+    /// Appends `event` as the chain's next entry on `connection`, inside its open transaction.
+    static func append(_ event: AuditEvent, _ connection: SQLiteConnection) throws -> Int64 {
+        let tail = try AuditStore.tail(connection)
+        // Past the highest sequence ever used, so entries deleted from the end leave a visible gap.
+        let seq = max(try AuditStore.highestSequence(connection), tail?.seq ?? 0) + 1
+        var entry = AuditEntry(seq: seq, event: event)
+        entry.hash = AuditChain.hash(of: entry, previous: tail?.hash ?? AuditChain.genesis)
+        try AuditStore.insert(entry, connection)
+        return seq
+    }
+
+    /// Deletes the entries older than `cutoff` (milliseconds since the epoch), oldest first, in
+    /// transactions of at most `pruneBatchRows`; each transaction first appends a checkpoint entry
+    /// carrying the sequence and hash it cuts at, so the remaining chain still verifies. The
+    /// newest entry is always a checkpoint or younger than `cutoff`, so the log is never empty
+    /// after a prune that deleted something. Returns how many entries were deleted.
+    ///
+    /// Safe to call from any task (a maintenance job): it only goes through the app's writer.
+    @discardableResult
+    public func prune(before cutoff: Int64) async throws -> Int {
+        var deleted = 0
+        let batch = Int64(Self.pruneBatchRows)
+        let now = clock.nowMilliseconds()
+        while true {
+            let removed = try await writer.write { write in
+                try Self.pruneOldest(before: cutoff, batch: batch, now: now, write.connection)
+            }
+            deleted += Int(removed)
+            if removed < batch { return deleted }
+        }
+    }
+
+    /// Inside a write: the oldest run of entries older than `cutoff` (at most `batch`), cut after
+    /// appending the checkpoint that names the last of them. Returns how many were deleted.
+    private static func pruneOldest(before cutoff: Int64, batch: Int64, now: Int64,
+                                    _ connection: SQLiteConnection) throws -> Int64 {
+        var count: Int64 = 0
+        var cut: (seq: Int64, hash: String)?
+        try connection.withStatement("SELECT seq, time, hash FROM audit_log ORDER BY seq LIMIT ?") { row in
+            row.bind([.integer(batch)])
+            // Stops at the first entry young enough: entries are cut only from the oldest end.
+            while try row.step(), row.int64(1) < cutoff {
+                cut = (row.int64(0), row.text(2))
+                count += 1
+            }
+        }
+        guard let cut else { return 0 }
+        // The event's app is not stored (the log is the app's own).
+        let checkpoint = AuditEvent(app: "", time: now, actor: .system, action: AuditEntry.checkpointAction,
+                                    details: [AuditCheckpoint.cutSeqKey: String(cut.seq), AuditCheckpoint.cutHashKey: cut.hash,
+                                              "deleted": String(count), "before": Timestamp.rfc3339(milliseconds: cutoff)])
+        _ = try append(checkpoint, connection)
+        try connection.run("DELETE FROM audit_log WHERE seq <= ?", [.integer(cut.seq)])
+        return count
+    }
+}

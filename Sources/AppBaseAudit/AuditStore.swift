@@ -1,0 +1,63 @@
+import AppBaseSQLite
+
+/// SQL over `audit_log`. Appends run inside the writer's transaction; reads on reader threads
+/// (or on the CLI's own read-only connection).
+enum AuditStore {
+    static let columns = """
+        seq, time, actor_kind, actor_user_id, actor_key_id, actor_admin_id, actor_ip, action, target, request_id, details, hash
+        """
+
+    /// The newest entry's sequence and hash, nil while the log is empty.
+    static func tail(_ connection: SQLiteConnection) throws -> (seq: Int64, hash: String)? {
+        try connection.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") { ($0.int64(0), $0.text(1)) }
+    }
+
+    /// The highest sequence ever written (kept by SQLite for `AUTOINCREMENT`, also after deletes).
+    static func highestSequence(_ connection: SQLiteConnection) throws -> Int64 {
+        try connection.queryOne("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") { $0.int64(0) } ?? 0
+    }
+
+    /// Inserts `entry` at its own sequence.
+    static func insert(_ entry: AuditEntry, _ connection: SQLiteConnection) throws {
+        try connection.run("INSERT INTO audit_log (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            .integer(entry.seq), .integer(entry.time), .text(entry.actorKind), optional(entry.userID), optional(entry.keyID),
+            optional(entry.adminID), optional(entry.ip), .text(entry.action), optional(entry.target),
+            optional(entry.requestID), .text(entry.detailsText), .text(entry.hash),
+        ])
+    }
+
+    private static func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
+
+    /// The entry in the current row of a statement that selected `columns`; nil when its details
+    /// are not a JSON object of strings (only a hand-edited row).
+    static func entry(_ row: SQLiteStatement) -> AuditEntry? {
+        guard let details = AuditEntry.details(from: row.text(10)) else { return nil }
+        return AuditEntry(seq: row.int64(0), time: row.int64(1), actorKind: row.text(2), userID: row.optionalText(3),
+                          keyID: row.optionalText(4), adminID: row.optionalText(5), ip: row.optionalText(6),
+                          action: row.text(7), target: row.optionalText(8), requestID: row.optionalText(9),
+                          details: details, hash: row.text(11))
+    }
+
+    /// The checkpoint entries, newest first, as (their seq, their time, the seq and hash they cut at).
+    static func checkpoints(_ connection: SQLiteConnection) throws -> [AuditCheckpoint] {
+        try connection.query("SELECT seq, time, details FROM audit_log WHERE action = ? ORDER BY seq DESC",
+                             [.text(AuditEntry.checkpointAction)]) { row -> AuditCheckpoint? in
+            guard let details = AuditEntry.details(from: row.text(2)), let cutText = details[AuditCheckpoint.cutSeqKey],
+                  let cut = Int64(cutText), let hash = details[AuditCheckpoint.cutHashKey] else { return nil }
+            return AuditCheckpoint(seq: row.int64(0), time: row.int64(1), cutSeq: cut, cutHash: hash)
+        }.compactMap { $0 }
+    }
+}
+
+/// What a checkpoint entry records: pruning deleted every entry up to `cutSeq`, the last of which
+/// had hash `cutHash` — the "previous hash" of the oldest entry that remains.
+public struct AuditCheckpoint: Sendable, Hashable {
+    /// The checkpoint entry's own sequence and time.
+    public var seq: Int64
+    public var time: Int64
+    public var cutSeq: Int64
+    public var cutHash: String
+
+    static let cutSeqKey = "cutSeq"
+    static let cutHashKey = "cutHash"
+}
