@@ -15,13 +15,13 @@ extension CollectionService: UserDataEraser {
         let registry = self.registry, recorder = self.recorder, clock = environment.clock
         let maxRecordBytes = settings.maxRecordBytes, batch = Self.erasureBatch
         let identity = Identity(keyID: actor.keyID, keyKind: .admin)
-        let audit = recordAudit(actor: actor)
+        let entries = recordAudit(actor: actor)
         var deleted = 0
         while true {
             let outcomes = try await environment.writer.write { write -> [WriteOutcome] in
                 let transaction = RecordTransaction(context: write, registry: registry, recorder: recorder, identity: identity,
                                                     requestID: requestID ?? "", now: clock.nowMilliseconds(),
-                                                    maxRecordBytes: maxRecordBytes, audit: audit)
+                                                    maxRecordBytes: maxRecordBytes, audit: entries)
                 // Per collection, so the (collection, owner_id, …) index finds the rows.
                 let targets = try write.connection.query("""
                     SELECT r.collection, r.id FROM collections c JOIN records r ON r.collection = c.name AND r.owner_id = ?
