@@ -6,4 +6,6 @@ public enum WebAssets {
     public static let control = WebAssetSet(name: "control", embedded: EmbeddedWebAssets.control)
     /// The small UI kit every page shares: base styles and the SSE reader.
     public static let kit = WebAssetSet(name: "kit", embedded: EmbeddedWebAssets.kit)
+    /// The page at `/ca` on the master port: how to trust the server's local CA.
+    public static let ca = WebAssetSet(name: "ca", embedded: EmbeddedWebAssets.ca)
 }

@@ -25,10 +25,14 @@ public final class SiteHost: HTTPDispatcher {
             return .respond(ErrorRenderer.response(for: error, requestID: request.requestID))
         }
         let directory = self.directory
+        let policy = SafeContentHeaders.sitePolicy(apiHost: "api.\(app)\(HostDispatcher.domain)")
         // Opening files blocks (briefly): done in the request's task, not in dispatch.
         // Site files count against the app's download slots like its storage downloads.
         return .handle(HandlerTraits(app: app, route: "site", bodyLimit: 0)) { request in
-            Self.respond(to: request, directory: directory)
+            var response = Self.respond(to: request, directory: directory)
+            // The site may call its own app's API (another origin under HTTPS): issue 16.
+            if response.status == 200 { response.headers.set("Content-Security-Policy", policy) }
+            return response
         }
     }
 
