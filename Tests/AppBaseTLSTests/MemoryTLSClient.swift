@@ -24,7 +24,12 @@ final class MemoryTLSClient {
             BIO_free(bio)
         }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-        if maxVersion != 0 { _ = appbase_ssl_ctx_set_max_proto(context, maxVersion) }
+        if maxVersion != 0 {
+            // Security level 0 lets this client offer TLS 1.0/1.1 at all: a refusal must be the server's.
+            SSL_CTX_set_security_level(context, 0)
+            _ = appbase_ssl_ctx_set_min_proto(context, TLS1_VERSION)
+            _ = appbase_ssl_ctx_set_max_proto(context, maxVersion)
+        }
         ssl = SSL_new(context)
         input = BIO_new(BIO_s_mem())
         output = BIO_new(BIO_s_mem())
