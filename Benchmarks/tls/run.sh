@@ -54,9 +54,17 @@ plain_rps=$(wrk_rps "http://127.0.0.1:$PORT/health")
 tls_rps=$(wrk_rps "https://127.0.0.1:$PORT/health")
 echo "keep-alive GET /health: plain $plain_rps req/s, TLS $tls_rps req/s, ratio $(python3 -c "print(round($tls_rps/$plain_rps, 2))")"
 
-full=$(openssl s_time -connect "127.0.0.1:$PORT" -new -time "$DURATION" 2>/dev/null | awk '/connections in .* real seconds/ {print $1/$(NF-2)}' | tail -1)
-resumed=$(openssl s_time -connect "127.0.0.1:$PORT" -reuse -time "$DURATION" 2>/dev/null | awk '/connections in .* real seconds/ {print $1/$(NF-2)}' | tail -1)
-echo "handshakes/s (one client, openssl s_time): full $full, resumed $resumed"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+handshakes() {  # handshakes -new|-reuse → "rate/s, server CPU µs per handshake"
+    local before after out count
+    before=$(cpu_ticks)
+    out=$(openssl s_time -connect "127.0.0.1:$PORT" "$1" -time "$DURATION" 2>/dev/null | grep 'connections in .* real seconds' | tail -1)
+    after=$(cpu_ticks)
+    count=$(echo "$out" | awk '{print $1}')
+    echo "$out" | awk -v c="$count" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+        '{printf "%.0f/s, server CPU %.0f µs each", $1 / $4, (t / hz) * 1e6 / c}'
+}
+echo "handshakes (one client, openssl s_time): full $(handshakes -new); resumed $(handshakes -reuse)"
 
 plain_dl=$(download_mbps "http://notes.appbase.local:$PORT/big.bin" "${RESOLVE[@]}")
 tls_dl=$(download_mbps "https://notes.appbase.local:$PORT/big.bin" "${RESOLVE[@]}" --cacert "$CA")
@@ -104,7 +112,7 @@ NGINX
     bench_wait_port "$NGINX_PORT"
     nginx_rps=$(wrk_rps "https://127.0.0.1:$NGINX_PORT/health")
     nginx_dl=$(download_mbps "https://127.0.0.1:$NGINX_PORT/big.bin" -k)
-    nginx_full=$(openssl s_time -connect "127.0.0.1:$NGINX_PORT" -new -time "$DURATION" 2>/dev/null | awk '/connections in .* real seconds/ {print $1/$(NF-2)}' | tail -1)
+    nginx_full=$(openssl s_time -connect "127.0.0.1:$NGINX_PORT" -new -time "$DURATION" 2>/dev/null | awk '/connections in .* real seconds/ {print $1/$4}' | tail -1)
     echo "nginx (1 worker) over TLS: /health $nginx_rps req/s, 1 GiB $nginx_dl MB/s, full handshakes/s $nginx_full"
 else
     echo "nginx: not installed (apt-get install nginx-light) — no anchor this run"
