@@ -255,3 +255,35 @@ def test_tls_off_serves_plain_only():
         assert not os.path.exists(os.path.join(s.data, "tls"))
     finally:
         s.kill()
+
+
+def test_pipelined_requests_over_tls_are_answered_in_order(tls_server):
+    with tls_socket(tls_server, "appbase.local") as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: appbase.local\r\n\r\n"
+                     b"GET /ca/info HTTP/1.1\r\nHost: appbase.local\r\n\r\n"
+                     b"GET /nope HTTP/1.1\r\nHost: appbase.local\r\n\r\n")
+        first, second, third = (read_response(sock) for _ in range(3))
+        assert first[0].startswith("HTTP/1.1 200") and b'"ok"' in first[1]
+        assert second[0].startswith("HTTP/1.1 200") and b'"sha256"' in second[1]
+        assert third[0].startswith("HTTP/1.1 404")
+
+
+def test_a_malformed_request_inside_tls_gets_400_over_tls(tls_server):
+    with tls_socket(tls_server, "appbase.local") as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        head, body = read_response(sock)
+        assert head.startswith("HTTP/1.1 400"), head
+        assert b'"bad_request"' in body
+
+
+def test_a_chunked_request_body_over_tls(tls_server):
+    key = tls_server.create_key(name="tls-chunked")
+    body = b'{"email":"chunked@example.org","password":"correct horse battery"}'
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7)) + b"0\r\n\r\n"
+    with tls_socket(tls_server, "api.notes.appbase.local", port=tls_server.ports["notes"]) as sock:
+        sock.sendall(b"POST /auth/register HTTP/1.1\r\nHost: api.notes.appbase.local\r\nX-API-Key: " + key.encode()
+                     + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for piece in (chunks[:20], chunks[20:]):  # two TLS records, split mid-chunk
+            sock.sendall(piece)
+        head, answer = read_response(sock)
+        assert head.startswith("HTTP/1.1 201"), (head, answer)
