@@ -16,18 +16,15 @@ import pytest
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "python"))
-from conftest import TIMEOUT, Server  # noqa: E402  (the shared harness)
-
-webdriver = pytest.importorskip("selenium.webdriver")
+sys.path.insert(0, HERE)
+# The harness (Tests/python/conftest.py, on the path through the control page's test) and that
+# test's Chromium locations, screenshot folder and wait bound.
+from test_control_page import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, WAIT, webdriver  # noqa: E402
+from conftest import TIMEOUT, Server  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SCREENSHOTS = os.path.join(HERE, "screenshots")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CERTUTIL = shutil.which("certutil")
-WAIT = 30
 
 INDEX = b"""<!doctype html><html><head><meta charset="utf-8"><title>notes over https</title>
 <script type="module" src="/app.js"></script></head><body><p id="out">loading</p></body></html>"""
