@@ -91,6 +91,7 @@ if command -v nginx >/dev/null; then
     cp "$WORK/data/notes/site/big.bin" "$WORK/big.bin" 2>/dev/null || ln -sf "$WORK/data/notes/site/big.bin" "$WORK/big.bin"
     cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1;
+user root;  # the worker reads files in the 0700 temporary directory
 daemon off;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
