@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System libraries (module maps only).
@@ -39,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // renameat2(2), which glibc declares only under _GNU_SOURCE (the restore's atomic swap).
         .systemLibrary(name: "CRenameAt"),
+        // OpenSSL 3 (Debian's libssl-dev): the TLS record layer and handshakes, nothing else (ADR 0031).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Core: bus, events, errors, JSON, ids, time, limits. No I/O.
         .target(
@@ -129,6 +133,13 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedWebAssets"]
         ),
+        // TLS on the LAN: the local CA and leaf certificates (swift-certificates), the SNI store with
+        // renewal, and the OpenSSL memory-BIO session that sits under AppBaseHTTP's connection seam.
+        .target(
+            name: "AppBaseTLS",
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Build-tool plugin: runs embed-web-assets over a target's `Assets/` folder.
         .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["embed-web-assets"]),
         // The plugin's tool: plain Swift, no dependencies (it is built for the host before everything else).
@@ -136,7 +147,7 @@ let package = Package(
         // Platform: root supervisor, app subtrees, config, PortAllocator, lifecycle.
         .target(
             name: "AppBasePlatform",
-            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTLS", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The CLI: parses arguments, builds the runtime, nothing else.
@@ -148,6 +159,7 @@ let package = Package(
 
         .testTarget(name: "AppBaseCoreTests", dependencies: ["AppBaseCore", "AppBaseTestSupport", .product(name: "OrderedCollections", package: "swift-collections")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseWebTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", "AppBaseWeb", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "AppBaseTLSTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTLS", "AppBaseTestSupport", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseMDNSTests", dependencies: ["AppBaseCore", "AppBaseMDNS"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseSQLiteTests", dependencies: ["AppBaseCore", "AppBaseSQLite", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppBaseHTTPTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
@@ -161,7 +173,7 @@ let package = Package(
         .testTarget(name: "AppBaseMetricsTests", dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseMetrics", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppBaseAPITests",
-            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTLS", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service

@@ -10,4 +10,6 @@ public enum WebAssets {
     public static let sdk = WebAssetSet(name: "sdk", embedded: EmbeddedWebAssets.sdk)
     /// The app dashboard served at `/dashboard/` on every app's port.
     public static let dashboard = WebAssetSet(name: "dashboard", embedded: EmbeddedWebAssets.dashboard)
+    /// The page at `/ca` on the master port: how to trust the server's local CA.
+    public static let ca = WebAssetSet(name: "ca", embedded: EmbeddedWebAssets.ca)
 }

@@ -29,9 +29,21 @@ final class LoopLocalState: @unchecked Sendable {
         return buffer
     }
 
+    /// Where TLS sessions on this loop copy outgoing records before the socket write (the read
+    /// buffer may hold plaintext being delivered at that moment). Allocated on first use.
+    private var tlsScratch: UnsafeMutableRawPointer?
+
+    func tlsScratchBuffer() -> UnsafeMutableRawPointer {
+        if let tlsScratch { return tlsScratch }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: LoopLocalState.readBufferCapacity, alignment: 16)
+        tlsScratch = buffer
+        return buffer
+    }
+
     deinit {
         idle.deallocate()
         readBuffer?.deallocate()
+        tlsScratch?.deallocate()
     }
 }
 

@@ -30,6 +30,8 @@ public struct HTTPRequest: Sendable {
     public var body: RequestBody
     /// Monotonic start time (nanoseconds), for the access log.
     public var startedAt: UInt64
+    /// True when the request arrived over TLS (HTTPS); plain HTTP on the same port is false.
+    public var isSecure = false
 
     /// A request built in code (tests, internal re-dispatch).
     public init(methodName: String, path: String, query: String = "", headers: HTTPHeaders = HTTPHeaders(),

@@ -155,12 +155,13 @@ extension HTTPConnection {
         // The overall request deadline counts from the request's first byte, head included.
         let firstByteAt: Int64
         if case .readingHead(let since) = state { firstByteAt = since } else { firstByteAt = now }
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             methodName: methodName, path: target.path, query: target.query, headers: headers,
             versionMajor: versionMajor, versionMinor: versionMinor,
             keepAlive: keepAlive, remoteAddress: transport.peerAddress, localPort: localPort,
             requestID: RequestIDs.accept(headers["x-request-id"]), contentLength: contentLength,
             isChunked: isChunked, body: requestBody, startedAt: MonotonicTime.nanoseconds())
+        request.isSecure = isSecure
         let expectsContinue = headers["expect"]?.lowercased() == "100-continue"
         let exchange = Exchange(request: request, keepAlive: keepAlive, inbound: .discarding, startedAt: firstByteAt)
         state = .exchanging(exchange)

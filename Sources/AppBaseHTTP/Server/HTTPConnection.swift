@@ -14,7 +14,10 @@ import DequeModule
 /// bytes wait in `pending` (bounded: the socket is not read while paused).
 final class HTTPConnection: ByteStreamDelegate {
     let server: ServerState
-    let transport: any ByteStreamTransport
+    /// Replaced once at most: a `TLSTransport` that finds plain HTTP hands over its TCP transport.
+    private(set) var transport: any ByteStreamTransport
+    /// True when the requests arrive over TLS (set by `TLSTransport` at the first byte).
+    var isSecure = false
     let dispatcher: any HTTPDispatcher
     let localPort: Int
     let parser = UnsafeMutablePointer<http_parser>.allocate(capacity: 1)
@@ -59,6 +62,12 @@ final class HTTPConnection: ByteStreamDelegate {
     deinit { parser.deallocate() }
 
     func start() { transport.startReading() }
+
+    /// Plain HTTP on a TLS-enabled port: read and write the TCP transport directly from now on
+    /// (called by `TLSTransport`, which sets the TCP transport's delegate to this connection).
+    func adoptPlainTransport(_ plain: TCPTransport) {
+        transport = plain
+    }
 
     /// Bytes written or queued and not yet reported: the measure of write backpressure.
     var pendingWriteBytes: Int { transport.queuedBytes }
@@ -224,6 +233,8 @@ final class HTTPConnection: ByteStreamDelegate {
         case .sendFile(let file):
             guard case .exchanging(let exchange) = state else { return }
             if exchange.headOnly || file.length == 0 { responseFinished() } else { startSendfile(file, for: exchange) }
+        case .nextFileChunk(let job):
+            job.readNext()
         }
     }
 
@@ -277,4 +288,6 @@ enum WriteFollowUp {
     case finishResponse
     /// The head of a file response: start sending the file.
     case sendFile(FileBody)
+    /// A chunk of a file streamed through the transport (TLS): read the next one.
+    case nextFileChunk(FileStreamJob)
 }

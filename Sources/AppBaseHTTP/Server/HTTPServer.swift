@@ -47,6 +47,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Makes every listener (present and future) accept TLS besides plain HTTP on the same port:
+    /// connections whose first byte opens a TLS handshake get a session from `factory`. Nil
+    /// turns it off for new connections.
+    public func setTLS(_ factory: (any TLSSessionFactory)?) async {
+        let state = self.state
+        _ = try? await loop.run { state.value.tls = factory }
+    }
+
     /// Stops listening on `port`; open connections carry on.
     public func stopListening(port: Int) async {
         let state = self.state

@@ -112,7 +112,9 @@ extension HTTPConnection {
     /// Starts sending `file` after its head went out; the exchange moves to `.sendingFile(job)`.
     func startSendfile(_ file: FileBody, for exchange: Exchange) {
         guard let socket = transport.rawDescriptor else {
-            close(reason: "no descriptor for sendfile")
+            // TLS: the file goes through the cipher in bounded chunks instead.
+            exchange.outbound = .writing
+            FileStreamJob(file: file, connection: self, exchange: exchange).readNext()
             return
         }
         let server = self.server

@@ -31,6 +31,9 @@ final class ServerState {
     private var drainedWaiters: [CheckedContinuation<Void, Never>] = []
     private var cachedDate: [UInt8] = []
     private var cachedDateSecond: Int64 = -1
+    /// Set when the listeners also speak TLS: each accepted socket is then wrapped in a
+    /// `TLSTransport` that tells TLS from plain HTTP by the first byte.
+    var tls: (any TLSSessionFactory)?
 
     init(loop: EventLoop, limits: HTTPLimits, accessLog: AccessLog, logger: Logger, requestRecorder: RequestRecorder? = nil) {
         self.loop = loop
@@ -73,7 +76,10 @@ final class ServerState {
     /// scope to make room — or refuses it with 503.
     func accept(_ transport: TCPTransport, dispatcher: any HTTPDispatcher, port: Int) {
         transport.writeStallMillis = UInt64(limits.writeStallTimeoutMillis)
-        let connection = HTTPConnection(server: self, transport: transport, dispatcher: dispatcher, localPort: port)
+        let wrapped: any ByteStreamTransport = tls.map {
+            TLSTransport(tcp: transport, factory: $0, handshakeTimeoutMillis: limits.headerTimeoutMillis)
+        } ?? transport
+        let connection = HTTPConnection(server: self, transport: wrapped, dispatcher: dispatcher, localPort: port)
         connections[ObjectIdentifier(connection)] = connection
         if draining {
             refuse(connection, cap: "shutdown")

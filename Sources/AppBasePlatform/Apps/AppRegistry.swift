@@ -37,6 +37,8 @@ public actor AppRegistry {
         let configFile: String
         /// Requests per app and minute, for `/admin/stats` (fed by the root's `RequestCounters`).
         var requestHistory: RequestRateHistory? = nil
+        /// HTTPS: each app's certificate, and `[tls] plain` on its port (nil: TLS is off).
+        var tls: PlatformTLS? = nil
     }
 
     struct Entry {
@@ -141,6 +143,8 @@ public actor AppRegistry {
                                        clock: runtime.clock, logger: runtime.logger, hashPool: runtime.hashPool,
                                        limits: runtime.limits, requestHistory: runtime.requestHistory)
         entries[name]?.supervisor = supervisor
+        // Its certificate before its port serves, so its first TLS client gets its names.
+        runtime.tls?.appStarting(name)
         var bound: Int?
         do {
             let router = try await supervisor.prepare()
@@ -196,6 +200,7 @@ public actor AppRegistry {
     func teardown(_ name: String, drainRequests: Bool = true) async {
         appRouters.update { $0[name] = nil }
         dashboardRouters.update { $0[name] = nil }
+        runtime.tls?.appStopped(name)
         let port = entries[name]?.listening
         if let port {
             await runtime.server.stopListening(port: port)
@@ -219,7 +224,8 @@ public actor AppRegistry {
     private func bind(_ app: AppConfiguration) async throws -> Int {
         let server = runtime.server
         // The gate reads the app's current router per request, so a restart swaps it in place.
-        let router = AppGate(app: app.name, dispatchers: appRouters)
+        let gate = AppGate(app: app.name, dispatchers: appRouters)
+        let router = runtime.tls?.wrap(gate) ?? gate
         if app.port == 0 {
             // Ephemeral port (tests): nothing to remember.
             return try await server.listen(host: runtime.host, port: 0, dispatcher: router)

@@ -48,6 +48,7 @@ public enum ConfigLoader {
         try auth.rejectUnknownKeys()
 
         configuration.mdns = try MDNSSettingsLoader.parse(&root)
+        configuration.tls = try TLSSettingsLoader.parse(&root)
         var health = try root.table("health")
         configuration.health = try parseHealth(&health)
         var faults = try root.table("faults")

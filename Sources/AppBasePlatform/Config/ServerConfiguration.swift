@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 import AppBaseMDNS
 import AppBaseMetrics
+import AppBaseTLS
 
 /// Everything `appbase serve` reads from `Configuration/appbase.toml`.
 public struct ServerConfiguration: Sendable {
@@ -27,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// `[mdns]`: LAN announcements through avahi-daemon. On by default in a file (the loader
     /// sets it); off in a configuration built in code, so in-process tests announce nothing.
     public var mdns = MDNSSettings(enabled: false)
+    /// `[tls]`: HTTPS with a local CA. Off in a configuration built in code and in a file
+    /// without `[tls] enabled` (existing installs); the shipped `appbase.toml` turns it on.
+    public var tls = TLSSettings()
     /// `[health]`: the HealthMonitor's probes and the restart policy.
     public var health = HealthSettings()
     /// `[faults]`: fault injection (off by default).

@@ -1,8 +1,9 @@
+import AppBaseTLS
 /// What changed between two loads of `appbase.toml`, as far as a running server can apply it.
 ///
 /// Apps are compared by name: a new name is added, a vanished one removed, one whose table
 /// changed is reconfigured (restarted with its new settings). Server-wide sections
-/// (`[server]`, `[ports]`, `[limits]`, `[auth]`, `[health]`, `[faults]`) need a restart:
+/// (`[server]`, `[ports]`, `[limits]`, `[auth]`, `[health]`, `[faults]`, `[tls]`) need a restart:
 /// they are listed in `needsRestart` and left as they are.
 public struct ConfigDiff: Sendable, Equatable {
     public var added: [AppConfiguration] = []
@@ -37,6 +38,7 @@ public struct ConfigDiff: Sendable, Equatable {
         if old.hashThreads != new.hashThreads || old.hashQueue != new.hashQueue { diff.needsRestart.append("auth") }
         if old.health != new.health { diff.needsRestart.append("health") }
         if old.faults != new.faults { diff.needsRestart.append("faults") }
+        if old.tls != new.tls { diff.needsRestart.append("tls") }
         return diff
     }
 }

@@ -5,6 +5,7 @@ import AppBaseJobs
 import AppBaseMDNS
 import AppBaseMetrics
 import AppBaseSQLite
+import AppBaseTLS
 import AppBaseWeb  // [webui wiring]
 import Logging
 #if canImport(Glibc)
@@ -61,6 +62,9 @@ public actor RootSupervisor {
     private var restarter: AppRestarter?
     private var restarterFollowing: (subscription: BusSubscription, task: Task<Void, Never>)?
     private var configWatcher: FileChangeWatcher?
+    private var tls: PlatformTLS?
+    /// The certificates served over TLS (nil while `[tls] enabled` is false or before `start()`).
+    public var certificates: ServerCertificateStore? { tls?.store }
 
     public init(configuration: ServerConfiguration, dataDirectory: String, clock: any WallClock = SystemWallClock(),
                 logger: Logger) {
@@ -121,6 +125,14 @@ public actor RootSupervisor {
         let server = HTTPServer(loop: loop, limits: configuration.limits, accessLog: accessLog, logger: logger,
                                 requestRecorder: recorder)
         self.server = server
+        if configuration.tls.enabled {
+            // Before any port listens: every listener accepts TLS and plain HTTP (ADR 0031).
+            let tls = try PlatformTLS(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+            self.tls = tls
+            await server.setTLS(tls.context)
+            tls.startRenewal()
+            logger.info("tls: on (CA \(tls.store.authority.sha256Fingerprint)); plain HTTP: \(configuration.tls.plain.rawValue)")
+        }
         let pool = BlockingWorkPool(name: "argon2", threadCount: configuration.hashThreads, maxQueued: configuration.hashQueue,
                                     maxQueuedPerLane: configuration.hashQueuePerApp)
         hashPool = pool
@@ -136,7 +148,7 @@ public actor RootSupervisor {
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
             server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
-            configFile: configuration.sourceFile, requestHistory: requestHistory))
+            configFile: configuration.sourceFile, requestHistory: requestHistory, tls: tls))
         self.registry = registry
         // metrics: subscribed before any app starts, so every lifecycle event is seen.
         let routers = registry.appRouters
@@ -174,6 +186,11 @@ public actor RootSupervisor {
             try await controlPlane.authenticate(request)
         })
         ControlPageRoutes.register(on: &masterRoutes)  // [webui wiring] the page at `/`, see AppBaseWeb
+        if let tls {
+            // [tls wiring] `/ca`: the page (AppBaseWeb) and the certificate itself (AppBaseTLS).
+            CertificateAuthorityPageRoutes.register(on: &masterRoutes)
+            CertificateAuthorityRoutes.register(on: &masterRoutes, authority: tls.store.authority)
+        }
         FaultRoutes.register(on: &masterRoutes, settings: configuration.faults,
                              authorize: { try await controlPlane.authenticate($0) }, injector: registry)
         SiteRoutes.register(on: &masterRoutes, dataRoot: dataDirectory, authorize: { try await controlPlane.authenticate($0) },
@@ -184,9 +201,9 @@ public actor RootSupervisor {
                                   authenticator: nil, logger: logger)
         let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters,
                                         dataRoot: dataDirectory)
-        let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: dispatcher)
+        let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: tls?.wrap(dispatcher) ?? dispatcher)
         masterPort.publish(boundMaster)
-        logger.info("control plane listening on http://\(host):\(boundMaster)")
+        logger.info("control plane listening on \(tls == nil ? "http" : "http and https")://\(host):\(boundMaster)")
         await mdns?.announceControlPlane(port: boundMaster)  // [mdns wiring]
 
         control = try ControlSocket(path: ControlClient.socketPath(dataDirectory: dataDirectory)) { line in
@@ -256,6 +273,7 @@ public actor RootSupervisor {
         control = nil
         await configWatcher?.stop()
         configWatcher = nil
+        await tls?.stop()
         await healthMonitor?.stop()
         healthMonitor = nil
         await restarter?.stopAll()
