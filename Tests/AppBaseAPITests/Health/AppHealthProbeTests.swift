@@ -28,8 +28,8 @@ import Testing
         let (directory, writer, readers) = try await Self.open(idleTimeout: .milliseconds(200))
         defer { TemporaryDirectory.remove(directory) }
         let probe = AppHealthProbe(app: "probe", generation: 1, router: AlwaysHealthy(), writer: writer, readers: readers)
+        // The write starts the writer's thread (it may already have ended again on a loaded machine).
         try await writer.write { context in try context.connection.execute("CREATE TABLE t (x)") }
-        #expect(writer.hasThread)
         // Probes far more often than the idle timeout: a probe that queued work on the writer
         // would restart its idle clock every time, and the thread would never end.
         let ended = try await eventually(timeout: .seconds(20), interval: .milliseconds(20)) {
