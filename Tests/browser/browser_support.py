@@ -52,3 +52,8 @@ def text_of(driver, css):
 def screenshot(driver, name):
     os.makedirs(SCREENSHOTS, exist_ok=True)
     driver.save_screenshot(os.path.join(SCREENSHOTS, name))
+
+
+def severe(entries):
+    """The SEVERE entries of a browser console log (`driver.get_log("browser")`)."""
+    return [e for e in entries if e.get("level") == "SEVERE"]

@@ -15,7 +15,7 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
-from browser_support import make_driver, screenshot, text_of, wait  # noqa: E402  (shared with the dashboard's tests)
+from browser_support import make_driver, screenshot, severe, text_of, wait  # noqa: E402  (shared with the dashboard's tests)
 from conftest import TIMEOUT, Server, free_port  # noqa: E402  (the shared harness)
 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -56,10 +56,6 @@ def enter_key(driver, key):
     field.clear()
     field.send_keys(key)
     driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-
-
-def severe(entries):
-    return [e for e in entries if e.get("level") == "SEVERE"]
 
 
 def test_control_page(server, driver):

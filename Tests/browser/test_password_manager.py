@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from test_control_page import CHROMEDRIVER, CHROMIUM, screenshot, severe  # noqa: E402
+from browser_support import CHROMEDRIVER, CHROMIUM, screenshot, severe  # noqa: E402  (the shared browser helpers)
 
 EXAMPLE = os.path.abspath(os.path.join(HERE, "..", "..", "Examples", "password-manager"))
 # Two PBKDF2 derivations of 600,000 iterations on a loaded 2-core machine, plus a start-up.

@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # The harness (Tests/python/conftest.py, on the path through the control page's test) and that
 # test's Chromium locations, screenshot folder and wait bound.
-from test_control_page import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, WAIT, webdriver  # noqa: E402
+from browser_support import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, WAIT, webdriver  # noqa: E402  (the shared browser helpers)
 from conftest import TIMEOUT, Server  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
