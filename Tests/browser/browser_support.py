@@ -17,9 +17,11 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WAIT = 30
 
 
-def make_driver(downloads=None):
+def make_driver(downloads=None, arguments=(), home=None):
     """A 1280×800 headless Chromium with the browser console recorded; skips the test where Chromium
-    or its driver is missing. `downloads`: a directory that receives downloads without a prompt."""
+    or its driver is missing. `downloads`: a directory that receives downloads without a prompt.
+    `arguments`: more Chromium switches. `home`: the $HOME Chromium runs with (it reads its NSS trust
+    store from $HOME/.pki/nssdb)."""
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.skip("chromium and chromium-driver are not installed")
     options = webdriver.ChromeOptions()
@@ -27,12 +29,15 @@ def make_driver(downloads=None):
     options.add_argument("--no-sandbox")
     options.add_argument("--disable-gpu")
     options.add_argument("--window-size=1280,800")
+    for argument in arguments:
+        options.add_argument(argument)
     options.binary_location = CHROMIUM
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     if downloads:
         options.add_experimental_option("prefs", {"download.default_directory": downloads,
                                                   "download.prompt_for_download": False})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    service = Service(CHROMEDRIVER, env=dict(os.environ, HOME=home)) if home else Service(CHROMEDRIVER)
+    d = webdriver.Chrome(service=service, options=options)
     d.set_window_size(1280, 800)
     if downloads:
         d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})

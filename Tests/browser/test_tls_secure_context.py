@@ -19,9 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # The harness (Tests/python/conftest.py, on the path through the control page's test) and that
 # test's Chromium locations, screenshot folder and wait bound.
-from browser_support import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, WAIT, webdriver  # noqa: E402  (the shared browser helpers)
+from browser_support import SCREENSHOTS, WAIT, make_driver  # noqa: E402  (the shared browser helpers)
 from conftest import TIMEOUT, Server  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CERTUTIL = shutil.which("certutil")
@@ -74,18 +73,10 @@ def home(server):
 
 @pytest.fixture
 def driver(home):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.add_argument("--headless=new")
-    options.add_argument("--no-sandbox")
-    options.add_argument("--disable-gpu")
-    options.add_argument(f"--user-data-dir={os.path.join(home, 'profile')}")
-    options.add_argument("--host-resolver-rules=MAP *.appbase.local 127.0.0.1, MAP appbase.local 127.0.0.1")
-    options.binary_location = CHROMIUM
-    # Chromium on Linux reads the trust store from $HOME/.pki/nssdb.
-    environment = dict(os.environ, HOME=home)
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER, env=environment), options=options)
+    # Chromium on Linux reads the trust store from $HOME/.pki/nssdb: the fixture's home has the CA.
+    d = make_driver(arguments=(f"--user-data-dir={os.path.join(home, 'profile')}",
+                               "--host-resolver-rules=MAP *.appbase.local 127.0.0.1, MAP appbase.local 127.0.0.1"),
+                    home=home)
     d.set_window_size(1024, 700)
     yield d
     d.quit()
