@@ -148,25 +148,36 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
 
     // MARK: Upkeep
 
-    /// How often the app's job queue runs `flushUsage()` and `pruneSessions()` (`last_used_flush`).
+    /// How often the app's job queue runs `flushUsage()` (`last_used_flush`).
     public var upkeepIntervalSeconds: Int64 { Int64(settings.lastUsedFlushSeconds) }
 
-    /// Periodic upkeep, part one (a job of the app's queue): writes the API keys' `lastUsedAt`,
-    /// forgets stale login throttles, and reloads keys if their generation moved without a
-    /// notification.
-    /// - Throws: SQLite errors (the job is retried).
+    /// How often the app's job queue runs `pruneSessions()`: hourly. It only collects garbage
+    /// (expired tokens are refused by their expiry, revoked sessions by the snapshot), and it
+    /// touches the database, so an idle app is not woken for it every minute.
+    public static let sessionPruneIntervalSeconds: Int64 = 3_600
+
+    /// Periodic upkeep, part one (a job of the app's queue): writes the API keys' `lastUsedAt`
+    /// and forgets stale login throttles.
     public func flushUsage() async throws {
         await flushKeyUsage()
         throttle.prune()
-        let generation = try await environment.readers.read { try AuthStore.meta("keys_generation", on: $0) }
-        if generation != snapshots.value.keysGeneration { try await reloadKeys() }
+    }
+
+    /// False when `flushUsage()` would do nothing: no key used since the last flush and no login
+    /// throttle to forget. From memory only: the job queue's probe.
+    public func flushMayHaveWork() -> Bool {
+        throttle.trackedKeys > 0 || snapshots.value.keysByID.values.contains { $0.usage.unflushed != nil }
     }
 
     /// Periodic upkeep, part two (a job of the app's queue): forgets revoked and expired sessions
-    /// no access token can still name, and deletes refresh tokens past their expiry or of sessions
-    /// revoked that long ago. Idempotent.
+    /// no access token can still name, deletes refresh tokens past their expiry or of sessions
+    /// revoked that long ago, and reloads the keys if their generation moved without the control
+    /// socket's notification (a safety net: `appbase keys` waits for a running server's reload).
+    /// Idempotent.
     /// - Throws: SQLite errors (the job is retried).
     public func pruneSessions() async throws {
+        let generation = try await environment.readers.read { try AuthStore.meta("keys_generation", on: $0) }
+        if generation != snapshots.value.keysGeneration { try await reloadKeys() }
         let now = environment.clock.nowMilliseconds()
         let cutoff = now - revocationMemoryMillis
         await pruneDashboard(now: now)

@@ -67,7 +67,7 @@ final class LoginThrottle: Sendable {
         }
     }
 
-    /// The number of tracked keys in all tables (for tests).
+    /// The number of tracked keys in all tables (the upkeep probe: none means nothing to forget).
     var trackedKeys: Int { tables.withLock { $0.loginPair.count + $0.loginIP.count + $0.registerIP.count } }
 
     private static func pairKey(ip: String, email: String) -> String { ip + "\u{0}" + email }

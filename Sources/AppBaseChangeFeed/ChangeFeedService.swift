@@ -53,8 +53,10 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
     /// Reads the log's totals and starts fan-out, heartbeats and revalidation. Pruning is a job of
     /// the app's queue (`prune()` every `pruneIntervalSeconds`), not a timer of this service.
     public func start() async throws {
-        let totals = try await environment.readers.read { connection in try ChangeLog.totals(connection) }
-        pruner.load(count: totals.count, bytes: totals.bytes)
+        let (totals, oldest) = try await environment.readers.read { connection in
+            (try ChangeLog.totals(connection), try ChangeLog.oldestCreatedAt(connection))
+        }
+        pruner.load(count: totals.count, bytes: totals.bytes, oldest: oldest)
         var tasks: [Task<Void, Never>] = []
         let hub = self.hub, inbox = self.inbox
         tasks.append(Task { await hub.consume(inbox) })
@@ -99,14 +101,14 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
     /// Appends `change` to the log inside the caller's write transaction and returns its
     /// sequence; after the commit, live streams receive it.
     public func record(_ change: RecordChange, in context: WriteContext) throws -> Int64 {
-        let size = ChangeLog.size(of: change)
-        let seq = try ChangeLog.append(change, createdAt: environment.clock.nowMilliseconds(), size: size, context.connection)
+        let size = ChangeLog.size(of: change), createdAt = environment.clock.nowMilliseconds()
+        let seq = try ChangeLog.append(change, createdAt: createdAt, size: size, context.connection)
         let event = ChangeEvent(seq: seq, collection: change.collection, recordID: change.recordID, ownerID: change.ownerID,
                                 action: change.action, oldImage: change.oldImage, newImage: change.newImage)
         let inbox = self.inbox, pruner = self.pruner
         context.afterCommit {
             inbox.offer(event, bytes: Int(clamping: size))
-            pruner.added(bytes: size)
+            pruner.added(bytes: size, createdAt: createdAt)
         }
         return seq
     }
@@ -120,6 +122,11 @@ public final class ChangeFeedService: AppService, ChangeRecorder {
 
     /// How often the app's job queue runs `prune()`.
     public var pruneIntervalSeconds: Int64 { Int64(settings.pruneIntervalSeconds) }
+
+    /// False when `prune()` at `nowMilliseconds` would certainly delete nothing (the log within
+    /// its count and byte bounds and its oldest entry younger than the age bound), from the
+    /// totals kept in memory: the job queue's probe, so an idle app's log is not looked at.
+    public func pruneMayHaveWork(nowMilliseconds: Int64) -> Bool { pruner.mayHaveWork(nowMilliseconds: nowMilliseconds) }
 
     /// Open streams right now.
     public func openStreamCount() async -> Int { await hub.streamCount }

@@ -15,6 +15,12 @@ public struct JobContext: Sendable {
 /// used up; the error's description becomes the job's `lastError`. Must be idempotent.
 public typealias JobHandler = @Sendable (JobContext) async throws -> Void
 
+/// Says, from what its owner keeps in memory, whether a periodic run may find work at
+/// `nowMilliseconds`. Called on the scheduler when the run is due: it must not block, wait or do
+/// I/O. False skips the run without touching the database (an idle app's writer and readers stay
+/// asleep, ADR 0036); true, or any doubt, runs it.
+public typealias JobProbe = @Sendable (_ nowMilliseconds: Int64) -> Bool
+
 /// A job declared in code to run every `intervalSeconds` (stored in `job_schedules`, so a
 /// restart keeps the schedule instead of resetting it).
 public struct PeriodicJob: Sendable {
@@ -23,6 +29,8 @@ public struct PeriodicJob: Sendable {
     public let kind: String
     public let intervalSeconds: Int64
     public let payload: JSONValue
+    /// Asked before each run; nil runs every time.
+    public let probe: JobProbe?
 }
 
 /// The kinds a `JobScheduler` knows, with their handlers, and its periodic jobs. Built by the
@@ -47,11 +55,13 @@ public struct JobRegistry: Sendable {
     }
 
     /// Declares that a job of `kind` (registered before or after this call, but before the
-    /// scheduler starts) runs every `seconds`, first one interval from its declaration.
-    public mutating func every(_ seconds: Int64, run kind: String, payload: JSONValue = .object([:]), name: String? = nil) {
+    /// scheduler starts) runs every `seconds`, first one interval from its declaration. With
+    /// `when`, a due run is skipped, without a write, while the probe says there is nothing to do.
+    public mutating func every(_ seconds: Int64, run kind: String, payload: JSONValue = .object([:]), name: String? = nil,
+                               when probe: JobProbe? = nil) {
         let key = name ?? kind
         precondition(!periodic.contains { $0.name == key }, "periodic job \(key) declared twice")
-        periodic.append(PeriodicJob(name: key, kind: kind, intervalSeconds: max(1, seconds), payload: payload))
+        periodic.append(PeriodicJob(name: key, kind: kind, intervalSeconds: max(1, seconds), payload: payload, probe: probe))
     }
 
     /// The registered kinds, by name.

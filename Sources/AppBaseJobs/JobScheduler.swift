@@ -8,7 +8,9 @@ import Logging
 ///
 /// The loop sleeps until the earliest due time it knows of (a queued job's `runAt` or a
 /// periodic schedule's next run), kept in memory: waking finds nothing due, touches no database
-/// and sleeps again; an `enqueue` or `retry` that is due sooner cuts the sleep short. Due jobs
+/// and sleeps again; an `enqueue` or `retry` that is due sooner cuts the sleep short. A due
+/// periodic run whose probe says there is nothing to do moves to its next grid point in memory
+/// only, so an idle app's database is not touched at all. Due jobs
 /// are claimed (`running`, one attempt more) in one write, then each runs in its own task, at
 /// most `JobSettings.concurrency` at once, off the event loop and off this actor; its end is
 /// recorded in a second write. A failed try is retried after the kind's backoff until its
@@ -38,9 +40,11 @@ public actor JobScheduler {
     private let offset: Int64
     private var state = State.initial
     private var inFlight: [Int64: Task<Void, Never>] = [:]
-    /// The earliest due time known; nil when nothing is queued and nothing scheduled. Only a
-    /// time at or before now makes the loop touch the database.
-    private var nextWake: Int64?
+    /// When things are due, as far as this queue knows; only a time at or before now makes
+    /// the loop look (and only a due job or a due schedule whose probe finds work makes it write).
+    private var wake = JobWakeTimes.none
+    /// The earliest due time known; nil when nothing is queued and nothing scheduled.
+    private var nextWake: Int64? { wake.earliest }
     /// The loop's current sleep; cancelling it wakes the loop early.
     private var sleeper: Task<Void, Never>?
     private var claiming = false
@@ -99,11 +103,11 @@ public actor JobScheduler {
         let (recovered, wake) = try await writer.write { context in
             try JobStore.syncSchedules(declared, now: now, offset: offset, on: context.connection)
             let recovered = try JobStore.recoverInterrupted(now: now, on: context.connection)
-            return (recovered, try JobStore.nextWake(on: context.connection))
+            return (recovered, try JobStore.wakeTimes(on: context.connection))
         }
         guard case .starting = state else { throw Self.unavailable }
         if recovered > 0 { logger.notice("jobs: \(recovered) job(s) interrupted by the last stop will run again") }
-        nextWake = wake
+        self.wake = wake
         state = .running(loop: runLoop ? Task { await self.loop() } : nil)
     }
 
@@ -171,14 +175,24 @@ public actor JobScheduler {
     public nonisolated var kinds: [String] { registry.kinds }
 
     /// Claims what is due now (up to the free slots) and starts it; returns how many started.
-    /// Touches the database only when something is due by the in-memory clock of due times.
+    /// Touches the database only when something is due by the in-memory clock of due times,
+    /// and writes only when a due job or a due schedule whose probe finds work is among it.
     @discardableResult
     public func runDue() async -> Int {
         guard case .running = state, !claiming else { return 0 }
         let now = clock.nowMilliseconds()
-        guard let wake = nextWake, wake <= now else { return 0 }
+        guard let earliest = nextWake, earliest <= now else { return 0 }
         let free = settings.concurrency - inFlight.count
         guard free > 0 else { return 0 }
+        let idle = idleSchedules(dueAt: now)
+        if !wake.jobDue(at: now), wake.schedulesDue(at: now).allSatisfy(idle.contains) {
+            // Only schedules with nothing to do are due: move them on here, write nothing. The
+            // stored next run stays behind; the next write (or start) brings it forward.
+            for name in idle { wake.schedules[name] = nextGridPoint(of: name, after: now) }
+            return 0
+        }
+        // Stored next runs lag behind the ones moved on in memory; only these are due.
+        let runnable = Set(wake.schedulesDue(at: now)).subtracting(idle)
         claiming = true
         defer { claiming = false }
         let declared = periodicRuns
@@ -189,15 +203,17 @@ public actor JobScheduler {
                 let connection = context.connection
                 for schedule in try JobStore.dueSchedules(now: now, on: connection) {
                     // Advanced whether or not a run is added: a schedule whose last run is still
-                    // pending skips this one rather than stacking runs up.
+                    // pending (or whose probe found nothing to do) skips this one rather than
+                    // stacking runs up.
                     try JobStore.advanceSchedule(schedule.name, to: JobGrid.next(after: now, interval: schedule.interval, offset: offset),
                                                  on: connection)
-                    guard let job = declared[schedule.name], try !JobStore.schedulePending(schedule.name, on: connection) else { continue }
+                    guard runnable.contains(schedule.name), let job = declared[schedule.name],
+                          try !JobStore.schedulePending(schedule.name, on: connection) else { continue }
                     _ = try JobStore.insert(kind: job.kind, payload: job.payload, runAt: schedule.due, maxAttempts: job.maxAttempts,
                                             schedule: schedule.name, now: now, on: connection)
                 }
                 let claimed = try JobStore.claimDue(now: now, limit: free, on: connection)
-                return (claimed, try JobStore.nextWake(on: connection))
+                return (claimed, try JobStore.wakeTimes(on: connection))
             }
             adopt(next, notedAfter: mark)
             guard case .running = state else {
@@ -211,7 +227,9 @@ public actor JobScheduler {
             endWakeRead()
             logger.warning("jobs(\(scope)): claiming due jobs failed: \(error)")
             // Try again in a second rather than at once: the database may be closing.
-            nextWake = now + 1_000
+            let retryAt = now + 1_000
+            if wake.jobDue(at: now) { wake.queued = retryAt }
+            for name in wake.schedulesDue(at: now) { wake.schedules[name] = retryAt }
             return 0
         }
     }
@@ -223,6 +241,26 @@ public actor JobScheduler {
 
     /// Jobs running now.
     public var runningCount: Int { inFlight.count }
+
+    /// The schedules due at `now` whose probe says their run would find nothing to do.
+    private func idleSchedules(dueAt now: Int64) -> Set<String> {
+        var idle: Set<String> = []
+        for name in wake.schedulesDue(at: now) {
+            if let probe = periodicByName[name]?.probe, !probe(now) { idle.insert(name) }
+        }
+        return idle
+    }
+
+    /// A schedule's next point on this queue's grid after `now`.
+    private func nextGridPoint(of name: String, after now: Int64) -> Int64 {
+        let interval = (periodicByName[name]?.intervalSeconds ?? 1) * 1000
+        return JobGrid.next(after: now, interval: interval, offset: offset)
+    }
+
+    /// The periodic declarations, by schedule name.
+    private var periodicByName: [String: PeriodicJob] {
+        Dictionary(registry.periodic.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// What a periodic schedule queues when due, by schedule name.
     private var periodicRuns: [String: (kind: String, payload: String, maxAttempts: Int)] {
@@ -287,7 +325,7 @@ public actor JobScheduler {
         do {
             let next = try await writer.write { context in
                 try JobStore.finish(job, outcome, now: now, on: context.connection)
-                return try JobStore.nextWake(on: context.connection)
+                return try JobStore.wakeTimes(on: context.connection)
             }
             adopt(next, notedAfter: mark)
         } catch {
@@ -325,10 +363,9 @@ public actor JobScheduler {
             noteSequence += 1
             notes.append((noteSequence, time))
         }
-        if nextWake.map({ time < $0 }) ?? true {
-            nextWake = time
-            sleeper?.cancel()
-        }
+        let wasEarliest = nextWake
+        wake.queued = min(wake.queued ?? time, time)
+        if wasEarliest.map({ time < $0 }) ?? true { sleeper?.cancel() }
     }
 
     private func beginWakeRead() -> Int {
@@ -341,12 +378,16 @@ public actor JobScheduler {
         if writesReadingWake == 0 { notes.removeAll() }
     }
 
-    /// Takes the next due time a write read, merged with what was noted since that write began
-    /// (an earlier time than needed costs one idle look at the database; a later one would lose a job).
-    private func adopt(_ read: Int64?, notedAfter mark: Int) {
-        var wake = read
-        for note in notes where note.sequence > mark { wake = min(wake ?? note.time, note.time) }
-        nextWake = wake
+    /// Takes the due times a write read, merged with the jobs noted since that write began (an
+    /// earlier time than needed costs one idle look at the database; a later one would lose a
+    /// job). Schedules a probe moved on in memory meanwhile keep the later of the two times.
+    private func adopt(_ read: JobWakeTimes, notedAfter mark: Int) {
+        var next = read
+        for note in notes where note.sequence > mark { next.queued = min(next.queued ?? note.time, note.time) }
+        for (name, time) in next.schedules {
+            if let known = wake.schedules[name], known > time { next.schedules[name] = known }
+        }
+        wake = next
         endWakeRead()
     }
 

@@ -135,20 +135,17 @@ public enum JobStore {
         }
     }
 
-    /// The earliest time anything is due: a queued job or a schedule; nil when nothing is.
-    static func nextWake(on connection: SQLiteConnection) throws -> Int64? {
-        func minimum(_ sql: String) throws -> Int64? {
-            let value: Int64?? = try connection.queryOne(sql) { row -> Int64? in row.isNull(0) ? nil : row.int64(0) }
-            return value ?? nil
+    /// When things are due: the earliest queued job (nil when none is queued) and each
+    /// schedule's next run, by name. Schedules are few (one per periodic declaration).
+    static func wakeTimes(on connection: SQLiteConnection) throws -> JobWakeTimes {
+        let queued: Int64?? = try connection.queryOne("SELECT min(run_at) FROM jobs WHERE state = 'queued'") { row -> Int64? in
+            row.isNull(0) ? nil : row.int64(0)
         }
-        let job = try minimum("SELECT min(run_at) FROM jobs WHERE state = 'queued'")
-        let schedule = try minimum("SELECT min(next_run_at) FROM job_schedules")
-        switch (job, schedule) {
-        case let (job?, schedule?): return min(job, schedule)
-        case let (job?, nil): return job
-        case let (nil, schedule?): return schedule
-        case (nil, nil): return nil
+        var schedules: [String: Int64] = [:]
+        for row in try connection.query("SELECT name, next_run_at FROM job_schedules", row: { (name: $0.text(0), next: $0.int64(1)) }) {
+            schedules[row.name] = row.next
         }
+        return JobWakeTimes(queued: queued ?? nil, schedules: schedules)
     }
 
     /// One job by id.

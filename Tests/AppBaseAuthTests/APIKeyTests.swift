@@ -156,6 +156,18 @@ struct APIKeyTests {
         }
     }
 
+    @Test("the usage flush's probe: nothing to do when idle, work after a key is used, nothing again after the flush")
+    func flushProbe() async throws {
+        try await withApp { app in
+            await app.service.runUpkeep()
+            #expect(!app.service.flushMayHaveWork(), "an idle app has nothing to flush")
+            _ = app.authenticate(AuthTestApp.request(.GET, "/x", key: app.clientKey))
+            #expect(app.service.flushMayHaveWork(), "a key's lastUsedAt waits to be written")
+            try await app.service.flushUsage()
+            #expect(!app.service.flushMayHaveWork())
+        }
+    }
+
     @Test("a reload that read an older key set does not replace a newer one")
     func olderGenerationIgnored() async throws {
         var snapshot = AuthSnapshot()

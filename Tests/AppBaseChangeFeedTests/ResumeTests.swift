@@ -126,4 +126,29 @@ struct ResumeTests {
             #expect(try await app.head() == 10)
         }
     }
+
+    @Test("the prune probe says work exactly when a prune would delete something: bounds exceeded or the oldest entry past the age")
+    func pruneProbe() async throws {
+        try await FeedTestApp.with({ $0.maxAgeSeconds = 60; $0.maxEvents = 5 }) { app in
+            func probe() -> Bool { app.service.pruneMayHaveWork(nowMilliseconds: app.clock.nowMilliseconds()) }
+            #expect(!probe(), "an empty log")
+            try await app.create("a")
+            #expect(!probe(), "one entry: the newest always stays")
+            try await app.create("b")
+            #expect(!probe(), "young entries within the bounds")
+            #expect(try await app.service.prune() == 0)
+            app.clock.advance(seconds: 30)
+            try await app.create("c")
+            app.clock.advance(seconds: 31)
+            #expect(probe(), "the oldest entry is past the age bound")
+            #expect(try await app.service.prune() == 2)
+            #expect(!probe(), "what is left is young (the oldest remaining entry's time was read back)")
+            app.clock.advance(seconds: 61)
+            #expect(!probe(), "one entry left: nothing to delete however old")
+            for index in 0..<6 { try await app.create("n\(index)") }
+            #expect(probe(), "past the count bound (and old entries)")
+            #expect(try await app.service.prune() > 0)
+            #expect(!probe())
+        }
+    }
 }

@@ -227,6 +227,69 @@ struct JobSchedulerTests {
         await queue.remove()
     }
 
+    @Test("a periodic run whose probe finds nothing to do is skipped without a write, and runs once the probe finds work")
+    func probeSkipsIdleRuns() async throws {
+        let ticks = Atomic<Int>(0), hasWork = Atomic<Bool>(false), probed = Atomic<Int>(0)
+        let queue = try await JobTestQueue.open { registry in
+            registry.register(JobKind("tick")) { _ in ticks.add(1, ordering: .relaxed) }
+            registry.every(60, run: "tick", when: { _ in
+                probed.add(1, ordering: .relaxed)
+                return hasWork.load(ordering: .relaxed)
+            })
+            registry.register(JobKind("plain")) { _ in }
+        }
+        let first = try #require(try await nextRun(of: "tick", in: queue))
+        let commits = queue.database.writer.commitCount
+
+        // Three due runs with nothing to do: probed each time, no job, no commit.
+        queue.clock.advance(milliseconds: first - queue.clock.nowMilliseconds())
+        for _ in 0..<3 {
+            #expect(await queue.drain() == 0)
+            #expect(await queue.scheduler.sleepDelay(now: queue.clock.nowMilliseconds()) > 50, "moved on, not spinning")
+            queue.clock.advance(seconds: 60)
+        }
+        #expect(probed.load(ordering: .relaxed) == 3)
+        #expect(queue.database.writer.commitCount == commits, "skipped runs write nothing")
+        #expect(try await queue.scheduler.list(state: nil, kind: "tick", before: nil, limit: 10).isEmpty)
+
+        // A write for another job while the schedule's stored time lags: the skipped schedule
+        // is brought forward in that write but gets no run.
+        try await queue.scheduler.enqueue("plain")
+        #expect(await queue.drain() == 1)
+        #expect(ticks.load(ordering: .relaxed) == 0)
+        let stored = try #require(try await nextRun(of: "tick", in: queue))
+        #expect(stored > queue.clock.nowMilliseconds(), "the stored next run caught up with the one kept in memory")
+
+        // Work appears: the next due run happens.
+        hasWork.store(true, ordering: .relaxed)
+        queue.clock.advance(milliseconds: stored - queue.clock.nowMilliseconds())
+        #expect(await queue.drain() == 1)
+        #expect(ticks.load(ordering: .relaxed) == 1)
+        await queue.remove()
+    }
+
+    @Test("a skipped schedule's stale stored time runs it at once after a restart only if its probe finds work")
+    func probeAfterRestart() async throws {
+        let ticks = Atomic<Int>(0), hasWork = Atomic<Bool>(false)
+        let register: (inout JobRegistry) -> Void = { registry in
+            registry.register(JobKind("tick")) { _ in ticks.add(1, ordering: .relaxed) }
+            registry.every(60, run: "tick", when: { _ in hasWork.load(ordering: .relaxed) })
+        }
+        let clock = ManualWallClock()
+        var queue = try await JobTestQueue.open(clock: clock, register)
+        let first = try #require(try await nextRun(of: "tick", in: queue))
+        clock.advance(milliseconds: first - clock.nowMilliseconds() + 90_000)
+        #expect(await queue.drain() == 0)
+        await queue.close()
+        queue = try await JobTestQueue.open(in: queue.directory, clock: clock, register)
+        #expect(await queue.drain() == 0, "still nothing to do after the restart")
+        hasWork.store(true, ordering: .relaxed)
+        clock.advance(seconds: 60)
+        #expect(await queue.drain() == 1)
+        #expect(ticks.load(ordering: .relaxed) == 1)
+        await queue.remove()
+    }
+
     @Test("the loop sleeps until an enqueue wakes it (real clock)")
     func enqueueWakesTheLoop() async throws {
         let ran = EventLog()

@@ -84,6 +84,11 @@ enum ChangeLog {
         try connection.queryOne("SELECT count(*), coalesce(sum(size), 0) FROM change_log") { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
     }
 
+    /// When the oldest entry was written; nil when the log is empty. One step down the seq index.
+    static func oldestCreatedAt(_ connection: SQLiteConnection) throws -> Int64? {
+        try connection.queryOne("SELECT created_at FROM change_log ORDER BY seq LIMIT 1") { $0.int64(0) }
+    }
+
     private static func bytes(_ row: SQLiteStatement, _ column: Int32) -> [UInt8] {
         var bytes: [UInt8] = []
         row.appendText(column, to: &bytes)

@@ -19,20 +19,22 @@ extension AppSupervisor {
         static let auditPrune = "audit.prune"
     }
 
-    /// The app queue's registry. The intervals are those of the timers these jobs replace (60 s
-    /// by default for the change log and auth, hourly for storage): on the queue's grid they fall
-    /// on the same instants, so an idle app's database wakes no more often than before (ADR 0036).
+    /// The app queue's registry. The minute jobs (change-log window, key usage) carry probes
+    /// that look at what their service keeps in memory, so an idle app's due runs are skipped
+    /// without touching its database; the hourly ones (sessions, storage, audit, finished jobs)
+    /// fall on the same grid instant, so an idle app's database wakes once an hour (ADR 0036).
     static func jobRegistry(auth: AuthService, feed: ChangeFeedService, storage: StorageService, audit: AuditService,
                             settings: JobSettings, dataDirectory: String) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(JobKind(MaintenanceKind.auditPrune)) { _ in _ = try await audit.pruneExpired() }
         registry.every(audit.pruneIntervalSeconds, run: MaintenanceKind.auditPrune)
         registry.register(JobKind(MaintenanceKind.changeLogPrune)) { _ in try await feed.prune() }
-        registry.every(feed.pruneIntervalSeconds, run: MaintenanceKind.changeLogPrune)
+        registry.every(feed.pruneIntervalSeconds, run: MaintenanceKind.changeLogPrune,
+                       when: { now in feed.pruneMayHaveWork(nowMilliseconds: now) })
         registry.register(JobKind(MaintenanceKind.authFlushUsage)) { _ in try await auth.flushUsage() }
-        registry.every(auth.upkeepIntervalSeconds, run: MaintenanceKind.authFlushUsage)
+        registry.every(auth.upkeepIntervalSeconds, run: MaintenanceKind.authFlushUsage, when: { _ in auth.flushMayHaveWork() })
         registry.register(JobKind(MaintenanceKind.authPruneSessions)) { _ in try await auth.pruneSessions() }
-        registry.every(auth.upkeepIntervalSeconds, run: MaintenanceKind.authPruneSessions)
+        registry.every(AuthService.sessionPruneIntervalSeconds, run: MaintenanceKind.authPruneSessions)
         registry.register(JobKind(MaintenanceKind.storageTrimVersions)) { _ in try await storage.trimExcessVersions() }
         registry.every(StorageService.maintenanceIntervalSeconds, run: MaintenanceKind.storageTrimVersions)
         registry.register(JobKind(MaintenanceKind.storageSweepTemp)) { _ in try await storage.sweepStaleTemporaryFiles() }
