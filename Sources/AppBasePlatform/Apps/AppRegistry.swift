@@ -39,6 +39,8 @@ public actor AppRegistry {
         var requestHistory: RequestRateHistory? = nil
         /// HTTPS: each app's certificate, and `[tls] plain` on its port (nil: TLS is off).
         var tls: PlatformTLS? = nil
+        /// Runs scheduled backups (`[apps.<name>.backup]`) for the apps' queues; nil: none run.
+        var backups: BackupRunner? = nil
     }
 
     struct Entry {
@@ -141,7 +143,7 @@ public actor AppRegistry {
         guard let configuration = entries[name]?.configuration else { return false }
         let supervisor = AppSupervisor(configuration: configuration, dataRoot: runtime.dataRoot, bus: runtime.bus,
                                        clock: runtime.clock, logger: runtime.logger, hashPool: runtime.hashPool,
-                                       limits: runtime.limits, requestHistory: runtime.requestHistory)
+                                       limits: runtime.limits, requestHistory: runtime.requestHistory, backups: runtime.backups)
         entries[name]?.supervisor = supervisor
         // Its certificate before its port serves, so its first TLS client gets its names.
         runtime.tls?.appStarting(name)

@@ -17,6 +17,20 @@ extension AppSupervisor {
         static let storageTrimVersions = "storage.trim_versions"
         static let storageSweepTemp = "storage.sweep_temp"
         static let auditPrune = "audit.prune"
+        static let scheduledBackup = "backup.scheduled"
+    }
+
+    /// The app's scheduled backups as a job body, when `[apps.<name>.backup]` asks for them.
+    var scheduledBackups: ScheduledBackups? {
+        guard let schedule = configuration.backup, let backups else { return nil }
+        let app = name
+        return ScheduledBackups(schedule: schedule) { try await backups.runScheduled(app: app, schedule: schedule) }
+    }
+
+    /// `[apps.<name>.backup]` and what runs one.
+    struct ScheduledBackups: Sendable {
+        let schedule: BackupSchedule
+        let run: @Sendable () async throws -> Void
     }
 
     /// The app queue's registry. The minute jobs (change-log window, key usage) carry probes
@@ -24,7 +38,7 @@ extension AppSupervisor {
     /// without touching its database; the hourly ones (sessions, storage, audit, finished jobs)
     /// fall on the same grid instant, so an idle app's database wakes once an hour (ADR 0036).
     static func jobRegistry(auth: AuthService, feed: ChangeFeedService, storage: StorageService, audit: AuditService,
-                            settings: JobSettings, dataDirectory: String) -> JobRegistry {
+                            settings: JobSettings, dataDirectory: String, backups: ScheduledBackups? = nil) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(JobKind(MaintenanceKind.auditPrune)) { _ in _ = try await audit.pruneExpired() }
         registry.every(audit.pruneIntervalSeconds, run: MaintenanceKind.auditPrune)
@@ -39,6 +53,15 @@ extension AppSupervisor {
         registry.every(StorageService.maintenanceIntervalSeconds, run: MaintenanceKind.storageTrimVersions)
         registry.register(JobKind(MaintenanceKind.storageSweepTemp)) { _ in try await storage.sweepStaleTemporaryFiles() }
         registry.every(StorageService.maintenanceIntervalSeconds, run: MaintenanceKind.storageSweepTemp)
+        if let backups {
+            // A failed backup is tried again a minute later, then after 2 and 4 (disk full, a
+            // backup of the control plane's in progress), then waits for the next interval.
+            registry.register(JobKind(MaintenanceKind.scheduledBackup, maxAttempts: 4,
+                                      backoff: JobBackoff(initialMilliseconds: 60_000, maximumMilliseconds: 3_600_000))) { _ in
+                try await backups.run()
+            }
+            registry.every(backups.schedule.intervalSeconds, run: MaintenanceKind.scheduledBackup)
+        }
         if settings.testInterruptJob { TestInterruptJob.register(in: &registry, dataDirectory: dataDirectory) }
         return registry
     }

@@ -61,11 +61,14 @@ actor AppSupervisor {
     /// Awaited at the start of `prepare`, once the state is `starting`: a test holds a start
     /// at a known suspension point with it.
     private let startGate: (@Sendable () async -> Void)?
+    /// Runs the app's scheduled backups (`configuration.backup`); nil: none run.
+    let backups: BackupRunner?
     private var state = State.initial
 
     init(configuration: AppConfiguration, dataRoot: String, bus: EventBus, clock: any WallClock, logger: Logger,
          hashPool: BlockingWorkPool, limits: HTTPLimits, requestHistory: RequestRateHistory? = nil,
-         startGate: (@Sendable () async -> Void)? = nil) {
+         backups: BackupRunner? = nil, startGate: (@Sendable () async -> Void)? = nil) {
+        self.backups = backups
         self.configuration = configuration
         self.dataRoot = dataRoot
         self.bus = bus
@@ -153,7 +156,7 @@ actor AppSupervisor {
 
             // After the services: its jobs call them. Jobs run off the loop, each app on its own queue.
             let registry = Self.jobRegistry(auth: auth, feed: feed, storage: storageService, audit: audit, settings: settings.jobs,
-                                            dataDirectory: directory)
+                                            dataDirectory: directory, backups: scheduledBackups)
             let jobs = JobScheduler(scope: name, writer: writer, readers: readers, registry: registry, settings: settings.jobs,
                                     clock: clock, logger: appLogger)
             try await jobs.start()

@@ -68,6 +68,11 @@ enum BackupCatalog {
         }
     }
 
+    /// Forgets a backup (its archive was deleted by a schedule's `keep`).
+    static func delete(id: String, in database: DatabaseWriter) async throws {
+        try await database.write { context in try context.connection.run("DELETE FROM backups WHERE id = ?", [.text(id)]) }
+    }
+
     /// An app's backups, newest first (at most `limit`).
     static func list(app: String, limit: Int, in database: DatabaseWriter) async throws -> [Record] {
         try await database.withConnection { connection in

@@ -76,6 +76,9 @@ public enum ConfigLoader {
             }
             appConfiguration.corsOrigins = try app.strings("cors_origins", default: ["*"]) ?? ["*"]
             appConfiguration.siteDirectory = try parseSiteDirectory(&app, configFile: file)
+            var backup = try app.table("backup")
+            appConfiguration.backup = try parseBackupSchedule(&backup, configFile: file)
+            try backup.rejectUnknownKeys()
             appConfiguration.services = try ServiceSettingsLoader.parse(&app, auditDefaults: audit)
             try app.rejectUnknownKeys()
             configuration.apps.append(appConfiguration)
@@ -88,19 +91,34 @@ public enum ConfigLoader {
     /// path is taken from the config file's directory. It must exist when the file is read.
     private static func parseSiteDirectory(_ app: inout ConfigTable, configFile: String) throws(ConfigError) -> String? {
         guard let raw = try app.string("site_dir"), !raw.isEmpty else { return nil }
-        let directory: String
-        if raw.hasPrefix("/") {
-            directory = raw
-        } else if let slash = configFile.lastIndex(of: "/") {
-            directory = configFile[..<slash] + "/" + raw
-        } else {
-            directory = raw
-        }
+        let directory = resolve(raw, besides: configFile)
         var info = stat()
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw app.error("site_dir", "\(directory) is not a directory")
         }
         return directory
+    }
+
+    /// `[apps.<name>.backup]`: nil when the table is absent or empty; `every` is required in it.
+    private static func parseBackupSchedule(_ table: inout ConfigTable, configFile: String) throws(ConfigError) -> BackupSchedule? {
+        guard !table.keys.isEmpty else { return nil }
+        guard let every = try table.string("every") else {
+            throw table.error("every", "is required to schedule backups, e.g. \"24h\"")
+        }
+        guard let seconds = BackupSchedule.seconds(in: every),
+              seconds >= BackupSchedule.minimumIntervalSeconds, seconds <= BackupSchedule.maximumIntervalSeconds else {
+            throw table.error("every", "must be a whole number with s, m, h or d, between 5m and 366d, got \"\(every)\"")
+        }
+        let keep = try table.int("keep", default: BackupSchedule.defaultKeep, range: BackupSchedule.keepRange)
+        let directory = try table.string("dir").flatMap { $0.isEmpty ? nil : resolve($0, besides: configFile) }
+        return BackupSchedule(intervalSeconds: seconds, keep: keep, directory: directory)
+    }
+
+    /// `path` as written, if absolute; else taken from the config file's directory.
+    private static func resolve(_ path: String, besides configFile: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let slash = configFile.lastIndex(of: "/") else { return path }
+        return configFile[..<slash] + "/" + path
     }
 
     private static func parseLimits(_ table: inout ConfigTable) throws(ConfigError) -> HTTPLimits {

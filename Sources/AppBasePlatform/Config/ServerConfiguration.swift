@@ -85,6 +85,8 @@ public struct AppConfiguration: Sendable, Equatable {
     /// `site_dir`: a directory of static files served at `/app/` on the app's port (a web app
     /// next to its API, same origin), or nil. Resolved against the config file's directory.
     public var siteDirectory: String?
+    /// `[apps.<name>.backup]`: scheduled backups, or nil for none.
+    public var backup: BackupSchedule?
 
     public init(name: String, port: Int? = nil, corsOrigins: [String] = ["*"], services: AppServiceSettings = AppServiceSettings()) {
         self.name = name

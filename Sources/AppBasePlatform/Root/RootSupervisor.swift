@@ -143,12 +143,16 @@ public actor RootSupervisor {
             await announcer.start()
         }
 
+        // Backups a previous process left `running` never finish: mark them failed, before any
+        // app's queue can start a scheduled one.
+        try await BackupCatalog.failInterrupted(at: clock.nowMilliseconds(), in: masterDatabase)
+        let backups = BackupRunner(dataRoot: dataDirectory, master: masterDatabase, clock: clock, logger: logger)
         // Requests per minute for `/admin/stats`, fed by `RequestCounters` below.
         let requestHistory = RequestRateHistory(clock: clock)
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
             server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
-            configFile: configuration.sourceFile, requestHistory: requestHistory, tls: tls))
+            configFile: configuration.sourceFile, requestHistory: requestHistory, tls: tls, backups: backups))
         self.registry = registry
         // metrics: subscribed before any app starts, so every lifecycle event is seen.
         let routers = registry.appRouters
@@ -174,9 +178,6 @@ public actor RootSupervisor {
         let streams = EventStreams()
         eventStreams = streams
         let masterPort = SnapshotCell(configuration.port)
-        // Backups a previous process left `running` never finish: mark them failed.
-        try await BackupCatalog.failInterrupted(at: clock.nowMilliseconds(), in: masterDatabase)
-        let backups = BackupRunner(dataRoot: dataDirectory, master: masterDatabase, clock: clock, logger: logger)
         let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
                                         streams: streams, backups: backups, host: host, masterPort: masterPort)
         var masterRoutes = RouteTable()
