@@ -7,6 +7,9 @@ import Logging
 public final class Router: HTTPDispatcher {
     public let app: String
     private let routes: [Route]
+    /// Indices into `routes`, in matching order, by the number of segments of their pattern: a
+    /// request is compared only with the routes of its path's length (an app has dozens).
+    private let routesBySegmentCount: [[Int]]
     private let cors: CORSPolicy
     private let limits: HTTPLimits
     private let authenticator: (any RequestAuthenticator)?
@@ -26,6 +29,9 @@ public final class Router: HTTPDispatcher {
             route.label = RouteLabel(app: app, pattern: route.pattern)
             return route
         }
+        var buckets: [[Int]] = Array(repeating: [], count: (self.routes.map(\.segments.count).max() ?? 0) + 1)
+        for (index, route) in self.routes.enumerated() { buckets[route.segments.count].append(index) }
+        routesBySegmentCount = buckets
         unmatchedLabel = RouteLabel(app: app, pattern: RouteLabel.unmatchedPattern)
         self.cors = cors
         self.limits = limits
@@ -36,17 +42,20 @@ public final class Router: HTTPDispatcher {
     public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         let origin = request.headers["origin"]
         let method = request.method
+        let parts = Self.segments(of: request.path)
         var matched: (Route, [String: String])?
         if let method, method != .OPTIONS {
-            for route in routes where route.method == method || (method == .HEAD && route.method == .GET) {
-                if let parameters = Self.match(route.segments, request.path) {
-                    matched = (route, parameters)
+            for index in candidates(for: parts) {
+                let routeMethod = routes[index].method
+                guard routeMethod == method || (method == .HEAD && routeMethod == .GET) else { continue }
+                if let parameters = Self.match(routes[index].segments, parts) {
+                    matched = (routes[index], parameters)
                     break
                 }
             }
         }
         guard let (route, parameters) = matched else {
-            var response = unmatched(request, origin: origin)
+            var response = unmatched(request, parts: parts, origin: origin)
             response.routeLabel = unmatchedLabel
             return .respond(response)
         }
@@ -98,12 +107,17 @@ public final class Router: HTTPDispatcher {
         cors.decorate(&response.headers, origin: request.headers["origin"])
     }
 
+    /// The routes a path of `parts` may match, in matching order.
+    private func candidates(for parts: [Substring]) -> [Int] {
+        parts.count < routesBySegmentCount.count ? routesBySegmentCount[parts.count] : []
+    }
+
     /// No route for this method: a preflight, a 405 with `Allow`, or a 404.
-    private func unmatched(_ request: HTTPRequest, origin: String?) -> HTTPResponse {
+    private func unmatched(_ request: HTTPRequest, parts: [Substring], origin: String?) -> HTTPResponse {
         var allowed: Set<HTTPMethod> = []
-        for route in routes where Self.match(route.segments, request.path) != nil {
-            allowed.insert(route.method)
-            if route.method == .GET { allowed.insert(.HEAD) }
+        for index in candidates(for: parts) where Self.match(routes[index].segments, parts) != nil {
+            allowed.insert(routes[index].method)
+            if routes[index].method == .GET { allowed.insert(.HEAD) }
         }
         if request.method == .OPTIONS, !allowed.isEmpty {
             return preflight(request, allowed: allowed, origin: origin)
@@ -162,25 +176,30 @@ public final class Router: HTTPDispatcher {
         return HTTPResponse(status: 204, headers: headers)
     }
 
-    /// The parameters when `path` matches `pattern` (literals compare byte for byte; empty
-    /// segments are skipped), else nil. Walks the path in place: nothing is allocated unless
-    /// the pattern has parameters.
-    static func match(_ pattern: [PathSegment], _ path: String) -> [String: String]? {
+    /// The non-empty `/`-separated segments of `path` (empty segments are skipped), split once
+    /// per request.
+    static func segments(of path: String) -> [Substring] {
+        var parts: [Substring] = []
+        var iterator = PathSegmentIterator(path)
+        while let part = iterator.next() { parts.append(part) }
+        return parts
+    }
+
+    /// The parameters when `parts` match `pattern` (literals compare byte for byte), else nil.
+    /// Nothing is allocated unless the pattern has parameters.
+    static func match(_ pattern: [PathSegment], _ parts: [Substring]) -> [String: String]? {
+        guard pattern.count == parts.count else { return nil }
         var parameters: [String: String] = [:]
-        var segments = PathSegmentIterator(path)
-        var index = 0
-        while let part = segments.next() {
-            guard index < pattern.count else { return nil }
-            switch pattern[index] {
+        for (segment, part) in zip(pattern, parts) {
+            switch segment {
             case .literal(let literal):
                 guard part.utf8.elementsEqual(literal.utf8) else { return nil }
             case .parameter(let name):
                 guard let decoded = QueryString.percentDecode(part), !decoded.isEmpty else { return nil }
                 parameters[name] = decoded
             }
-            index += 1
         }
-        return index == pattern.count ? parameters : nil
+        return parameters
     }
 
     /// A path or method safe to echo in a message (bounded, printable).
