@@ -25,6 +25,9 @@ public actor MetricsCollector {
 
     private var requestCounters: [RequestKey: CoreMetrics.Counter] = [:]
     private var latencyTimers: [LatencyKey: CoreMetrics.Timer] = [:]
+    /// The last summary's series: the summaries of a batch mostly repeat one route, and
+    /// comparing its fields (the same string storage) costs less than hashing them twice.
+    private var lastRequest: (key: RequestKey, counter: CoreMetrics.Counter, timer: CoreMetrics.Timer)?
     private var states: [String: AppLifecycleEvent.State] = [:]
     private var stateGauges: [String: [AppLifecycleEvent.State: CoreMetrics.Gauge]] = [:]
     private var healthGauges: [String: CoreMetrics.Gauge] = [:]
@@ -136,17 +139,25 @@ public actor MetricsCollector {
         let method = Self.knownMethods.contains(summary.method) ? summary.method : "other"
         let factory = self.factory
         let key = RequestKey(app: app, route: summary.route, method: method, status: summary.status)
-        Self.cached(&requestCounters, key) {
+        let micros = Swift.max(0, summary.durationMicros)
+        if let last = lastRequest, last.key == key {
+            last.counter.increment()
+            last.timer.recordMicroseconds(micros)
+            return
+        }
+        let counter = Self.cached(&requestCounters, key) {
             CoreMetrics.Counter(label: MetricNames.requests, dimensions: [
                 ("app", app), ("route", summary.route), ("method", method),
                 ("status", String(summary.status)), ("status_class", "\(summary.status / 100)xx"),
             ], factory: factory)
-        }.increment()
+        }
         let timer = Self.cached(&latencyTimers, LatencyKey(app: app, route: summary.route, method: method)) {
             CoreMetrics.Timer(label: MetricNames.requestDuration, dimensions: [("app", app), ("route", summary.route), ("method", method)],
                               factory: factory)
         }
-        timer.recordMicroseconds(Swift.max(0, summary.durationMicros))
+        lastRequest = (key, counter, timer)
+        counter.increment()
+        timer.recordMicroseconds(micros)
     }
 
     private func record(_ event: AppLifecycleEvent) {
@@ -172,6 +183,7 @@ public actor MetricsCollector {
 
     /// A deleted app's series leave the exposition (its name may come back as a new app).
     private func forget(_ app: String) {
+        if lastRequest?.key.app == app { lastRequest = nil }
         for (key, counter) in requestCounters where key.app == app {
             counter.destroy()
             requestCounters[key] = nil
