@@ -50,6 +50,11 @@ actor BackupRunner {
             "\(directory)/\(AppBackup.fileName(app: app, at: record.startedAt))"
         }
         guard let task = running[app] else { return }
+        // Waited for in short sleeps rather than on the task itself: stopping the app cancels
+        // its jobs and waits for them, and a backup of many gigabytes must not hold up a stop
+        // or a restart. Cancelled, the job ends here (queued again, and skipped once this
+        // backup, which goes on in the background, is recorded).
+        while running[app] == task { try await Task.sleep(for: .milliseconds(250)) }
         let final = await task.value
         guard final.state == .done else {
             throw BackupError.io(final.error ?? "the backup \(record.id) failed")
