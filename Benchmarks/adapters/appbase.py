@@ -174,6 +174,8 @@ class AppBase:
 
     def wrk_target(self, scenario: str) -> WrkTarget:
         h = [f"X-API-Key: {self.api_key}", f"Authorization: Bearer {self.token}"]
+        if scenario == "health":  # no credentials: the server's cheapest answer, the same-run reference
+            return WrkTarget(f"{self.base}/health", "get.lua", [])
         if scenario == "create":
             return WrkTarget(self._notes(), "create.lua", h, body_template=padded_body_template({}))
         if scenario == "list":
@@ -190,6 +192,9 @@ class AppBase:
         raise KeyError(scenario)
 
     def sanity(self, scenario: str) -> str | None:
+        if scenario == "health":
+            r = self.s.get(self.wrk_target("health").url)
+            return None if r.status_code == 200 else f"health -> {r.status_code} {r.text[:200]}"
         t = self.wrk_target(scenario)
         hdr = self._hdr()
         if scenario == "create":

@@ -1,4 +1,5 @@
 import AppBaseCore
+import Dispatch
 import DequeModule
 import Synchronization
 
@@ -47,6 +48,8 @@ public final class DatabaseWriter: Sendable {
     private let maxBatch: Int
     /// Commits so far (for tests and metrics).
     private let commitCounter = Atomic<Int>(0)
+    /// The write connection's signs of life (`currentJobStall`).
+    private let progress: ConnectionProgress
 
     /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
     /// - Parameter idleTimeout: the writer thread ends after this long without work and starts
@@ -58,17 +61,22 @@ public final class DatabaseWriter: Sendable {
         let thread = DedicatedThread(name: "sqlite-writer", idleTimeout: idleTimeout)
         let writer = try await thread.run {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
+            let progress = ConnectionProgress()
+            connection.reportProgress(to: progress)
             for pragma in pragmas { try connection.execute(pragma) }
             for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
-            return DatabaseWriter(thread: thread, connection: connection, maxQueued: maxQueued, maxBatch: maxBatch)
+            return DatabaseWriter(thread: thread, connection: connection, progress: progress, maxQueued: maxQueued,
+                                  maxBatch: maxBatch)
         }
         // Weak: the thread outlives no writer, and a strong reference would keep both alive.
         thread.setIdleHook { [weak writer] in writer?.shrinkMemory() }
         return writer
     }
 
-    private init(thread: DedicatedThread, connection: sending SQLiteConnection, maxQueued: Int, maxBatch: Int) {
+    private init(thread: DedicatedThread, connection: sending SQLiteConnection, progress: ConnectionProgress, maxQueued: Int,
+                 maxBatch: Int) {
         self.thread = thread
+        self.progress = progress
         self.connection = Mutex(connection)
         self.maxQueued = maxQueued
         self.maxBatch = maxBatch
@@ -83,6 +91,20 @@ public final class DatabaseWriter: Sendable {
     /// How long the writer's current job (a group commit, a migration, a `withConnection` body) has
     /// run, or nil when it runs none. Reading it queues nothing, so it keeps no idle thread alive.
     public var currentJobDuration: Duration? { thread.currentWorkDuration }
+
+    /// How long the writer's current job has gone without a sign of life — SQLite stepping, or
+    /// waiting for another connection's lock — or nil when it runs none. A job that keeps
+    /// working, however long, stays near zero; a job blocked outside SQLite (or in a system call
+    /// that never returns) grows with the clock. Reading it queues nothing.
+    public var currentJobStall: Duration? {
+        guard let running = thread.currentWorkDuration else { return nil }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let sinceTick = progress.lastTickNanoseconds == 0 || progress.lastTickNanoseconds > now
+            ? UInt64.max : now - progress.lastTickNanoseconds
+        let runningNanos = UInt64(clamping: running.components.seconds) &* 1_000_000_000
+            &+ UInt64(running.components.attoseconds / 1_000_000_000)
+        return .nanoseconds(Int64(clamping: min(runningNanos, sinceTick)))
+    }
 
     /// On the writer thread, before it ends for idleness: the connection frees its page cache.
     private func shrinkMemory() {

@@ -18,6 +18,8 @@ public final class SQLiteConnection {
     public let path: String
     private var cache: [String: SQLiteStatement] = [:]
     private let progress = ProgressBudget()
+    /// Where this connection reports progress (`reportProgress(to:)`), if anywhere.
+    var progressReporter: ConnectionProgress?
 
     /// Opens (creating if needed, unless read-only) the database at `path`. A database this
     /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.
@@ -144,7 +146,7 @@ public final class SQLiteConnection {
             budget.remaining -= 1
             return budget.remaining < 0 ? 1 : 0
         }, context)
-        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        defer { installProgressReporter() }
         return try body()
     }
 

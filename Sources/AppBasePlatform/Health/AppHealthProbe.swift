@@ -38,13 +38,15 @@ public struct AppHealthProbe: HealthProbeTarget {
     /// current job has run (no work is queued on it, so an idle writer's thread still ends), and
     /// the file through the readers' inline connection, which needs no thread.
     ///
-    /// A job running longer than `stuckAfter` counts as a hung writer. A long queue of short jobs
-    /// does not: each job is timed on its own, so a write burst is never mistaken for a hang.
+    /// A job that has gone longer than `stuckAfter` without a sign of life (SQLite stepping, or
+    /// waiting for another connection's lock: `DatabaseWriter.currentJobStall`) counts as a hung
+    /// writer. A long job that keeps working does not (an index built over a large table, a
+    /// batch on a starved machine), nor does a long queue of short jobs: each is timed on its own.
     public func probeDatabase(stuckAfter: Duration) async throws {
         // The writer first: a hung writer thread is the fault readers cannot show.
-        if let running = writer.currentJobDuration, running > stuckAfter {
-            let millis = running.components.seconds * 1000 + running.components.attoseconds / 1_000_000_000_000_000
-            throw ProbeFailure(description: "the database writer has been stuck in one job for \(millis) ms")
+        if let stalled = writer.currentJobStall, stalled > stuckAfter {
+            let millis = stalled.components.seconds * 1000 + stalled.components.attoseconds / 1_000_000_000_000_000
+            throw ProbeFailure(description: "the database writer has been stuck in one job, with no progress, for \(millis) ms")
         }
         // A real read of the file's first page (not just `SELECT 1`, which never touches it),
         // constant in cost whatever the schema's size.

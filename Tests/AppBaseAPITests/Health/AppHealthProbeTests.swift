@@ -41,6 +41,59 @@ import Testing
         await writer.close()
     }
 
+    @Test func aLongJobThatKeepsWorkingIsNotStuck() async throws {
+        let (directory, writer, readers) = try await Self.open(idleTimeout: .seconds(5))
+        defer { TemporaryDirectory.remove(directory) }
+        let probe = AppHealthProbe(app: "probe", generation: 1, router: AlwaysHealthy(), writer: writer, readers: readers)
+        let (started, signalStarted) = AsyncStream<Void>.makeStream()
+        // SQL that runs for well over the limit on any machine, stepping all the way.
+        let long = Task {
+            try await writer.withConnection { connection in
+                signalStarted.yield()
+                return try connection.queryOne("""
+                    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000)
+                    SELECT count(*) FROM c
+                    """) { $0.int64(0) }
+            }
+        }
+        for await _ in started { break }
+        var longestSeen = Duration.zero, failures: [String] = []
+        while let running = writer.currentJobDuration {
+            longestSeen = max(longestSeen, running)
+            do { try await probe.probeDatabase(stuckAfter: .milliseconds(100)) } catch { failures.append("\(error)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await long.value == 4_000_000)
+        #expect(longestSeen > .milliseconds(300), "the job must outlast the limit for this test to mean anything")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        await readers.close()
+        await writer.close()
+    }
+
+    @Test func aWriterWaitingForAnotherConnectionsLockIsNotStuck() async throws {
+        let (directory, writer, readers) = try await Self.open(idleTimeout: .seconds(5))
+        defer { TemporaryDirectory.remove(directory) }
+        try await writer.write { context in try context.connection.execute("CREATE TABLE t (x)") }
+        let probe = AppHealthProbe(app: "probe", generation: 1, router: AlwaysHealthy(), writer: writer, readers: readers)
+        // Another connection (a backup's snapshot, the CLI) holds the write lock for a while.
+        let other = try SQLiteConnection(path: "\(directory)/app.sqlite", mode: .readWrite)
+        try other.execute("BEGIN IMMEDIATE")
+        let write = Task { try await writer.write { context in _ = try context.connection.run("INSERT INTO t VALUES (1)") } }
+        let deadline = ContinuousClock.now + .milliseconds(800)
+        var waited = false, failures: [String] = []
+        while ContinuousClock.now < deadline {
+            if let running = writer.currentJobDuration, running > .milliseconds(150) { waited = true }
+            do { try await probe.probeDatabase(stuckAfter: .milliseconds(150)) } catch { failures.append("\(error)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try other.execute("COMMIT")
+        _ = try await write.value
+        #expect(waited, "the write waited on the lock")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        await readers.close()
+        await writer.close()
+    }
+
     @Test func aWriterBlockedInOneJobIsReportedAsStuck() async throws {
         let (directory, writer, readers) = try await Self.open(idleTimeout: .seconds(5))
         defer { TemporaryDirectory.remove(directory) }
