@@ -139,10 +139,12 @@ public final class SQLiteConnection {
     /// interrupted and fails with `SQLITE_INTERRUPT` (`SQLiteError.isInterrupted`).
     public func withWorkBudget<T>(steps: Int, _ body: () throws -> T) rethrows -> T {
         progress.remaining = max(1, steps / ProgressBudget.granularity)
+        progress.reporter = progressReporter
         let context = Unmanaged.passUnretained(progress).toOpaque()
         sqlite3_progress_handler(handle, Int32(ProgressBudget.granularity), { context in
             guard let context else { return 0 }
             let budget = Unmanaged<ProgressBudget>.fromOpaque(context).takeUnretainedValue()
+            budget.reporter?.tick()
             budget.remaining -= 1
             return budget.remaining < 0 ? 1 : 0
         }, context)
@@ -176,4 +178,7 @@ public final class SQLiteConnection {
 final class ProgressBudget {
     static let granularity = 1000
     var remaining = 0
+    /// The connection's progress reporter, ticked by the budget's handler while it replaces
+    /// the reporter's own.
+    var reporter: ConnectionProgress?
 }

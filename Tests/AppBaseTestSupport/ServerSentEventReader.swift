@@ -48,10 +48,19 @@ public actor ServerSentEventReader {
     public nonisolated func header(_ name: String) -> String? { head.header(name) }
 
     /// The next event, waiting up to `timeout` for it; nil once the stream has ended (last
-    /// chunk, or the server closed or reset the connection).
+    /// chunk, or the server closed or reset the connection). `heartbeat` events are skipped
+    /// unless `heartbeats` is true: they come on a timer, so on a slow machine one can fall
+    /// between any two events a test expects.
     /// - Throws: `RawHTTPClientError.timedOut` when no event arrives in time.
-    public func next(timeout: Duration = defaultTimeout) async throws -> ParsedServerSentEvent? {
+    public func next(timeout: Duration = defaultTimeout, heartbeats: Bool = false) async throws -> ParsedServerSentEvent? {
         let deadline = ContinuousClock.now + timeout
+        while true {
+            let event = try await nextEvent(until: deadline)
+            if heartbeats || event?.event != "heartbeat" { return event }
+        }
+    }
+
+    private func nextEvent(until deadline: ContinuousClock.Instant) async throws -> ParsedServerSentEvent? {
         while ready.isEmpty && !ended {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw RawHTTPClientError.timedOut("waiting for an event", received: []) }
@@ -68,11 +77,12 @@ public actor ServerSentEventReader {
         return ready.isEmpty ? nil : ready.removeFirst()
     }
 
-    /// Events until one satisfies `stop` (included), or the stream's end.
-    public func events(until stop: @Sendable (ParsedServerSentEvent) -> Bool,
-                       timeout: Duration = defaultTimeout) async throws -> [ParsedServerSentEvent] {
+    /// Events until one satisfies `stop` (included), or the stream's end; heartbeats only when
+    /// `heartbeats` is true (see `next`).
+    public func events(until stop: @Sendable (ParsedServerSentEvent) -> Bool, timeout: Duration = defaultTimeout,
+                       heartbeats: Bool = false) async throws -> [ParsedServerSentEvent] {
         var events: [ParsedServerSentEvent] = []
-        while let event = try await next(timeout: timeout) {
+        while let event = try await next(timeout: timeout, heartbeats: heartbeats) {
             events.append(event)
             if stop(event) { return events }
         }

@@ -23,6 +23,15 @@ final class BackupArchiveWriter {
     private let level: Int32
     /// A file's first chunk must shrink below this share of its size to be compressed.
     static let compressibleShare = 0.9
+    /// Write-behind: every this many bytes given to the archive, what reached the file is
+    /// synced and dropped from the page cache. A gigabyte left dirty until the final fsync is
+    /// written back in one burst that takes the cores and the disk from request handling for
+    /// seconds; synced as it goes, the backup's I/O is steady, and it does not fill the page
+    /// cache with pages nobody reads again.
+    static let writeBehindBytes: Int64 = 8 << 20
+    /// `written` at the last write-behind, and the file offset synced and dropped so far.
+    private var writtenAtLastSync: Int64 = 0
+    private var droppedThrough: off_t = 0
 
     /// Creates `path` (mode 0600; it must not exist).
     /// - Parameter level: the gzip level, 1 (fast) … 9 (small); 1 by default, since blobs are
@@ -133,6 +142,17 @@ final class BackupArchiveWriter {
         try zeros.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in try write(raw) }
     }
 
+    /// Syncs what reached the file and drops it from the page cache (see `writeBehindBytes`).
+    private func writeBehind() throws {
+        writtenAtLastSync = written
+        let position = lseek(descriptor, 0, SEEK_CUR)
+        guard position > droppedThrough else { return }
+        guard fdatasync(descriptor) == 0 else { throw BackupError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        // Advice only: a failure changes nothing but the cache.
+        _ = posix_fadvise(descriptor, droppedThrough, position - droppedThrough, POSIX_FADV_DONTNEED)
+        droppedThrough = position
+    }
+
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         guard let file, let base = bytes.baseAddress else { throw BackupError.io("the archive \(path) is already closed") }
@@ -140,5 +160,6 @@ final class BackupArchiveWriter {
             throw BackupError.io("cannot write \(path): \(String(cString: strerror(errno)))")
         }
         written += Int64(bytes.count)
+        if written - writtenAtLastSync >= Self.writeBehindBytes { try writeBehind() }
     }
 }
