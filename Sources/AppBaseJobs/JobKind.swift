@@ -10,11 +10,19 @@ public struct JobKind: Sendable, Hashable {
     public var maxAttempts: Int
     /// The wait before each retry.
     public var backoff: JobBackoff
+    /// The longest one try may run: past it the handler is cancelled and the try fails with
+    /// "timed out" (then retried like any failure), and its slot is free again even if the
+    /// handler ignores the cancellation. Nil: no limit.
+    public var timeout: Duration?
 
-    public init(_ name: String, maxAttempts: Int = 5, backoff: JobBackoff = JobBackoff()) {
+    /// The default `timeout`: an hour, far beyond any maintenance job's normal run.
+    public static let defaultTimeout = Duration.seconds(3_600)
+
+    public init(_ name: String, maxAttempts: Int = 5, backoff: JobBackoff = JobBackoff(), timeout: Duration? = defaultTimeout) {
         self.name = name
         self.maxAttempts = max(1, maxAttempts)
         self.backoff = backoff
+        self.timeout = timeout.map { max($0, .milliseconds(1)) }
     }
 }
 

@@ -2,6 +2,7 @@ import AppBaseCore
 import OrderedCollections
 import AppBaseSQLite
 import Logging
+import Synchronization
 
 /// One durable job queue — an app's (in its `app.sqlite`) or the master's (`master.sqlite`) —
 /// and the loop that runs it.
@@ -278,8 +279,34 @@ public actor JobScheduler {
         let entry = registry.entry(job.kind)
         let context = JobContext(id: job.id, kind: job.kind, payload: job.payloadValue, attempt: job.attempts, schedule: job.schedule)
         inFlight[job.id] = Task {
-            let result = await Self.run(entry?.handler, context)
+            let result = await Self.run(entry?.handler, context, timeout: entry?.kind.timeout)
             await self.finished(job, result, kind: entry?.kind)
+        }
+    }
+
+    /// Runs the handler for at most `timeout` (see `JobKind.timeout`). The handler runs in a task
+    /// of its own, raced against a timer: whichever ends first decides the try; cancelling the
+    /// caller (a stop) cancels the handler and waits for its answer.
+    private static func run(_ handler: JobHandler?, _ context: JobContext, timeout: Duration?) async -> Result<Void, any Error> {
+        guard let handler, let timeout else { return await run(handler, context) }
+        let work = Task { await run(handler, context) }
+        let race = JobRace()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.arm(continuation)
+                let timer = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    work.cancel()
+                    race.settle(.failure(JobError.timedOut(timeout)))
+                }
+                Task {
+                    let result = await work.value
+                    timer.cancel()
+                    race.settle(result)
+                }
+            }
+        } onCancel: {
+            work.cancel()
         }
     }
 
@@ -417,10 +444,29 @@ public actor JobScheduler {
 enum JobError: Error, CustomStringConvertible {
     /// A job of a kind no handler is registered for (left by an older version, or a removed feature).
     case unknownKind(String)
+    /// A try that ran past its kind's `timeout`.
+    case timedOut(Duration)
 
     var description: String {
         switch self {
         case .unknownKind(let kind): return "no handler is registered for job kind \(kind)"
+        case .timedOut(let limit): return "timed out after \(limit) (the limit of its kind)"
+        }
+    }
+}
+
+/// The first of a job's answer and its timer settles the try; the other is ignored.
+final class JobRace: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Result<Void, any Error>, Never>?>(nil)
+
+    func arm(_ continuation: CheckedContinuation<Result<Void, any Error>, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func settle(_ result: Result<Void, any Error>) {
+        continuation.withLock { continuation in
+            continuation?.resume(returning: result)
+            continuation = nil
         }
     }
 }

@@ -290,6 +290,38 @@ struct JobSchedulerTests {
         await queue.remove()
     }
 
+    @Test("a try past its kind's timeout is cancelled, fails with 'timed out' and is retried; its slot is free at once")
+    func timeoutCancelsAndRetries() async throws {
+        let cancelled = Atomic<Int>(0), quick = Atomic<Int>(0)
+        var settings = JobSettings()
+        settings.concurrency = 1
+        let queue = try await JobTestQueue.open(settings: settings) { registry in
+            registry.register(JobKind("slow", maxAttempts: 2, timeout: .milliseconds(100))) { _ in
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch {
+                    cancelled.add(1, ordering: .relaxed)
+                    throw error
+                }
+            }
+            registry.register(JobKind("quick")) { _ in quick.add(1, ordering: .relaxed) }
+        }
+        let slow = try await queue.scheduler.enqueue("slow")
+        try await queue.scheduler.enqueue("quick", runAt: queue.clock.nowMilliseconds() + 1)
+        #expect(await queue.drain() == 1)
+        let first = try await queue.job(slow.id)
+        #expect(first.state == .queued && first.attempts == 1)
+        #expect(first.lastError?.contains("timed out") == true, "\(String(describing: first.lastError))")
+        #expect(await queue.scheduler.runningCount == 0)
+        let handlerSawCancellation = await eventually(timeout: .seconds(20)) { cancelled.load(ordering: .relaxed) == 1 }
+        #expect(handlerSawCancellation)
+        // The only slot is free: the next job runs.
+        queue.clock.advance(milliseconds: 1)
+        #expect(await queue.drain() >= 1)
+        #expect(quick.load(ordering: .relaxed) == 1)
+        await queue.remove()
+    }
+
     @Test("the loop sleeps until an enqueue wakes it (real clock)")
     func enqueueWakesTheLoop() async throws {
         let ran = EventLog()

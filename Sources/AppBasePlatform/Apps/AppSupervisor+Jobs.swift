@@ -56,8 +56,11 @@ extension AppSupervisor {
         if let backups {
             // A failed backup is tried again a minute later, then after 2 and 4 (disk full, a
             // backup of the control plane's in progress), then waits for the next interval.
+            // A day: a backup of a very large app may take hours; past the limit the job stops
+            // waiting (the backup itself finishes in the background, see BackupRunner).
             registry.register(JobKind(MaintenanceKind.scheduledBackup, maxAttempts: 4,
-                                      backoff: JobBackoff(initialMilliseconds: 60_000, maximumMilliseconds: 3_600_000))) { _ in
+                                      backoff: JobBackoff(initialMilliseconds: 60_000, maximumMilliseconds: 3_600_000),
+                                      timeout: .seconds(86_400))) { _ in
                 try await backups.run()
             }
             registry.every(backups.schedule.intervalSeconds, run: MaintenanceKind.scheduledBackup)
