@@ -13,18 +13,24 @@ extension JobScheduler {
 
     /// Who may use the job routes; throws to refuse.
     public typealias RouteAuthorization = @Sendable (HTTPRequest, RequestContext) async throws -> Void
+    /// Records an operator's action on a job in the audit log (`job.retry`, its target the job id).
+    public typealias ActionAudit = @Sendable (_ action: String, _ jobID: String, HTTPRequest, RequestContext) async -> Void
 
     /// Adds the job routes under `path`. The default is an app's: the router's API-key check, then
-    /// `authorize` requires an admin key (403 `forbidden` for a client key).
+    /// `authorize` requires an admin key (403 `forbidden` for a client key). A retry is audited
+    /// through `audit` once it committed.
     public nonisolated func registerRoutes(on routes: inout RouteTable, path: String = "/admin/jobs", auth: RouteAuth = .apiKey,
-                                           authorize: @escaping RouteAuthorization = { _, context in try context.requireAdmin() }) {
+                                           authorize: @escaping RouteAuthorization = { _, context in try context.requireAdmin() },
+                                           audit: ActionAudit? = nil) {
         routes.add(.GET, path, auth: auth, bodyLimit: 0) { [self] request, context in
             try await authorize(request, context)
             return try await listRoute(request)
         }
         routes.add(.POST, path + "/:id/retry", auth: auth, bodyLimit: 1_024) { [self] request, context in
             try await authorize(request, context)
-            return try await retryRoute(context)
+            let response = try await retryRoute(context)
+            await audit?("job.retry", try context.parameter("id"), request, context)
+            return response
         }
     }
 

@@ -66,7 +66,8 @@ extension AssembledServerScenarios {
                         headers: [.apiKey("{{beta.admin}}")], expectedStatus: 401, expectedContent: [#""code":"invalid_api_key""#]),
             APIScenario(name: "retrying a failed job queues it with fresh attempts", port: .app("alpha"), method: "POST",
                         path: "/admin/jobs/{{failedID}}/retry", headers: [admin], expectedStatus: 200,
-                        expectedContent: [#"{"job":{"id":"{{failedID}}","kind":"scenario.fixture","state":"queued","attempts":0"#]),
+                        expectedContent: [#"{"job":{"id":"{{failedID}}","kind":"scenario.fixture","state":"queued","attempts":0"#],
+                        expectedEvents: [.audit("job.retry", app: "alpha", target: "{{failedID}}")]),
         ])
 
         // The running scheduler was woken by the retry: it runs the job at once, and with no
@@ -80,6 +81,12 @@ extension AssembledServerScenarios {
             return response?.bodyText.contains("no handler is registered for job kind scenario.fixture") == true
         }
         #expect(reran, "the retried job did not run again")
+
+        await runner.run([
+            APIScenario(name: "the retry is in the audit log, by the admin key, naming the job", port: .app("alpha"),
+                        path: "/admin/audit-log?action=job.retry", headers: [admin], expectedStatus: 200,
+                        expectedContent: [#""action":"job.retry""#, #""target":"{{failedID}}""#, #""kind":"api_key""#]),
+        ])
 
         await runner.run([
             APIScenario(name: "the master queue needs a master key", path: "/api/jobs",

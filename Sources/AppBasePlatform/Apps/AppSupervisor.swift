@@ -172,7 +172,10 @@ actor AppSupervisor {
             AdminStatsRoute(app: name, auth: auth, collections: collections, feed: feed, storage: storageService,
                             history: requestHistory).register(on: &routes)
             DashboardPageRoutes.register(on: &routes)
-            jobs.registerRoutes(on: &routes)
+            jobs.registerRoutes(on: &routes, audit: { action, jobID, request, context in
+                await environment.audit(action, actor: context.auditActor(userAgent: request.headers["user-agent"]),
+                                        target: jobID, requestID: context.requestID)
+            })
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             var dashboardRoutes = routes
