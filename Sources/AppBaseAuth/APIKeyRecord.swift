@@ -34,11 +34,12 @@ public struct APIKeyRecord: Sendable, Hashable {
     public var isActive: Bool { revokedAt == nil }
 
     /// `{"id","name","prefix","kind","createdAt","lastUsedAt","revokedAt"}` with RFC 3339 times
-    /// (null when absent).
-    public func json() -> JSONValue {
+    /// (null when absent). `kindLabel` replaces `kind` (the control plane's master keys, stored
+    /// as admin keys, list as `master`).
+    public func json(kindLabel: String? = nil) -> JSONValue {
         func time(_ millis: Int64?) -> JSONValue { millis.map { .string(Timestamp.rfc3339(milliseconds: $0)) } ?? .null }
         return [
-            "id": .string(id), "name": .string(name), "prefix": .string(prefix), "kind": .string(kind.rawValue),
+            "id": .string(id), "name": .string(name), "prefix": .string(prefix), "kind": .string(kindLabel ?? kind.rawValue),
             "createdAt": time(createdAt), "lastUsedAt": time(lastUsedAt), "revokedAt": time(revokedAt),
         ]
     }

@@ -1,6 +1,7 @@
 """The control plane through the release binary: a master key from the CLI, an app created over
 HTTP and used on its port, the CLI managing that app's keys, delete to the trash, and a revoked
 master key refused on the next request."""
+import json
 import os
 
 import requests
@@ -36,6 +37,8 @@ def test_master_key_and_api_created_app(server):
 
     listed = server.cli("keys", "list", "--master")
     key_id = listed.split()[0]
+    as_json = json.loads(server.cli("keys", "list", "--master", "--json"))
+    assert as_json and all(item["kind"] == "master" for item in as_json), as_json
     server.cli("keys", "revoke", "--master", "--id", key_id)
     r = requests.get(f"{api}/apps", headers=headers, timeout=TIMEOUT)
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"

@@ -12,7 +12,7 @@ public enum AppKeyAdministration {
     public struct Summary: Sendable, Hashable {
         public let id: String
         public let prefix: String
-        /// `client` or `admin`.
+        /// `client` or `admin`; `master` for the control plane's keys.
         public let kind: String
         public let name: String
         /// When it was revoked (unix seconds), nil while active.
@@ -20,14 +20,17 @@ public enum AppKeyAdministration {
         /// The JSON object `keys list --json` prints.
         public let json: JSONValue
 
-        init(_ record: APIKeyRecord) {
+        init(_ record: APIKeyRecord, kindLabel: String? = nil) {
             id = record.id
             prefix = record.prefix
-            kind = record.kind.rawValue
+            kind = kindLabel ?? record.kind.rawValue
             name = record.name
             revokedAt = record.revokedAt
-            json = record.json()
+            json = record.json(kindLabel: kindLabel)
         }
+
+        /// A control-plane master key's summary (`kind` `master`).
+        static func master(_ record: APIKeyRecord) -> Summary { Summary(record, kindLabel: "master") }
     }
 
     /// Creates a key; returns its secret (shown once) and its summary.
@@ -43,7 +46,7 @@ public enum AppKeyAdministration {
     /// Every key of the app, oldest first.
     public static func list(dataDirectory: String, app: String) async throws -> [Summary] {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        return try APIKeyAdmin.list(databasePath: path).map(Summary.init)
+        return try APIKeyAdmin.list(databasePath: path).map { Summary($0) }
     }
 
     /// Revokes a key by id or display prefix.

@@ -30,7 +30,7 @@ public enum MasterKeyAdministration {
                     """, [.text(record.id), .text(record.name), .text(record.prefix), .blob(digest), .integer(now)])
             }
         }
-        return (key, AppKeyAdministration.Summary(record))
+        return (key, AppKeyAdministration.Summary.master(record))
     }
 
     /// Every master key, revoked ones included, oldest first.
@@ -39,7 +39,7 @@ public enum MasterKeyAdministration {
             try await database.withConnection { connection in
                 try connection.query("SELECT \(columns) FROM master_keys ORDER BY id") { record($0) }
             }
-        }.map(AppKeyAdministration.Summary.init)
+        }.map(AppKeyAdministration.Summary.master)
     }
 
     /// Revokes the master key whose id is `idOrPrefix`, whose display prefix starts with it, or
@@ -71,7 +71,7 @@ public enum MasterKeyAdministration {
                 return target
             }
         }
-        return AppKeyAdministration.Summary(revoked)
+        return AppKeyAdministration.Summary.master(revoked)
     }
 
     /// Whether `key` is an active master key, looked up by its digest in `database`.
