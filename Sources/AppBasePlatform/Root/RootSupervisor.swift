@@ -178,7 +178,8 @@ public actor RootSupervisor {
         try await BackupCatalog.failInterrupted(at: clock.nowMilliseconds(), in: masterDatabase)
         let backups = BackupRunner(dataRoot: dataDirectory, master: masterDatabase, clock: clock, logger: logger)
         let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
-                                        streams: streams, backups: backups, host: host, masterPort: masterPort)
+                                        streams: streams, backups: backups, host: host, masterPort: masterPort,
+                                        scheme: tls == nil ? "http" : "https")
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
