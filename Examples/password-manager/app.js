@@ -91,40 +91,50 @@ $('auth-form').addEventListener('submit', async (event) => {
     const password = await vault.accountPassword(master, email);
     if (action === 'signup') {
       await client.auth.signUp({ email, password });
-      const user = client.auth.currentUser();
-      const created = await vault.createVault(master, user.id);
-      await client.db.collection(META).create(created.meta);
-      key = created.key;
+      key = await newVault(master);
     } else {
       await client.auth.signIn({ email, password });
-      key = await unlockWith(master);
+      // An account whose sign-up could not store its vault (e.g. the collections did not exist
+      // yet) gets it now: the sign-in just proved this is the master password it was made with.
+      const opened = await unlockWith(master);
+      key = opened === undefined ? await newVault(master) : opened;
       if (!key) throw new Error('this master password does not open the vault');
     }
     $('master').value = '';
     await openVault();
   } catch (error) {
-    say(`Could not ${action === 'signup' ? 'create the vault' : 'sign in'}: ${error.message}`, true);
+    say(`Could not ${action === 'signup' ? 'create the vault' : 'sign in'}: ${problem(error)}`, true);
   } finally {
     busy(false);
   }
 });
 
+/** The vault key for `master`; undefined when the account has no vault, null when `master` does not open it. */
 async function unlockWith(master) {
   const page = await client.db.collection(META).list({ limit: 1, sort: 'createdAt' });
-  if (!page.items.length) throw new Error('this account has no vault');
+  if (!page.items.length) return undefined;
   return vault.openVault(master, page.items[0], client.auth.currentUser().id);
+}
+
+/** Makes the signed-in user's vault (salt and check value) and returns its key. */
+async function newVault(master) {
+  const created = await vault.createVault(master, client.auth.currentUser().id);
+  await client.db.collection(META).create(created.meta);
+  return created.key;
 }
 
 $('unlock-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   busy(true);
   try {
-    key = await unlockWith($('unlock-master').value);
-    if (!key) { say('Wrong master password.', true); return; }
+    const opened = await unlockWith($('unlock-master').value);
+    if (opened === undefined) throw new Error('this account has no vault yet: sign out, then sign in with your master password');
+    if (!opened) { say('Wrong master password.', true); return; }
+    key = opened;
     $('unlock-master').value = '';
     await openVault();
   } catch (error) {
-    say(`Could not unlock: ${error.message}`, true);
+    say(`Could not unlock: ${problem(error)}`, true);
   } finally {
     busy(false);
   }
@@ -132,6 +142,17 @@ $('unlock-form').addEventListener('submit', async (event) => {
 
 $('sign-out').addEventListener('click', () => client.auth.signOut());
 $('lock-now').addEventListener('click', () => lock(true));
+
+/**
+ * An error in words. An app created on the control page does not create collections on first
+ * write: then the fix is the admin's, in the app's dashboard.
+ */
+function problem(error) {
+  if (error?.code === 'not_found' && /^Collection /.test(error.message ?? '')) {
+    return `${error.message} An admin of this app creates the collections “${ENTRIES}” and “${META}” in its dashboard (Collections), with the default rules.`;
+  }
+  return error?.message ?? String(error);
+}
 
 function busy(on) {
   for (const button of document.querySelectorAll('button')) button.disabled = on;

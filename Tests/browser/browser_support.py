@@ -2,6 +2,8 @@
 text reads and screenshots under Tests/browser/screenshots/ (gitignored)."""
 import os
 import shutil
+import subprocess
+import tempfile
 
 import pytest
 
@@ -13,8 +15,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCREENSHOTS = os.path.join(HERE, "screenshots")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CERTUTIL = shutil.which("certutil")
 # Bounds a wait that would otherwise hang; generous for a loaded 2-core machine.
 WAIT = 30
+# The mDNS names the server answers to, resolved to loopback by Chromium itself (the sandbox has no
+# nss-mdns), so pages are opened by the names a LAN user types.
+LOCAL_NAMES = "--host-resolver-rules=MAP *.appbase.local 127.0.0.1, MAP appbase.local 127.0.0.1"
 
 
 def make_driver(downloads=None, arguments=(), home=None):
@@ -54,6 +60,16 @@ def text_of(driver, css):
     return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
 
 
+def record_texts(driver, element_id, name):
+    """From now on, every text the element shows is appended to `window[name]` in the page (read it
+    with `driver.execute_script(f"return window.{name}")`): proves what a page showed in passing."""
+    driver.execute_script("""
+        window[arguments[1]] = [];
+        new MutationObserver(() => window[arguments[1]].push(document.getElementById(arguments[0]).textContent))
+            .observe(document.getElementById(arguments[0]), {childList: true, characterData: true, subtree: true});
+    """, element_id, name)
+
+
 def screenshot(driver, name):
     os.makedirs(SCREENSHOTS, exist_ok=True)
     driver.save_screenshot(os.path.join(SCREENSHOTS, name))
@@ -62,3 +78,21 @@ def screenshot(driver, name):
 def severe(entries):
     """The SEVERE entries of a browser console log (`driver.get_log("browser")`)."""
     return [e for e in entries if e.get("level") == "SEVERE"]
+
+
+def trusting_home(pem):
+    """A new directory to run Chromium with as $HOME: its NSS database ($HOME/.pki/nssdb, where
+    Chromium on Linux reads its trust store) trusts the CA in `pem` (PEM text) for TLS servers.
+    Skips the test where certutil (libnss3-tools) is missing. The caller removes the directory."""
+    if not CERTUTIL:
+        pytest.skip("certutil (libnss3-tools) is not installed")
+    directory = tempfile.mkdtemp(prefix="appbase-nss-")
+    nss = os.path.join(directory, ".pki", "nssdb")
+    os.makedirs(nss)
+    subprocess.run([CERTUTIL, "-d", f"sql:{nss}", "-N", "--empty-password"], check=True, timeout=60)
+    ca = os.path.join(directory, "appbase-ca.pem")
+    with open(ca, "w") as f:
+        f.write(pem + "\n")
+    subprocess.run([CERTUTIL, "-d", f"sql:{nss}", "-A", "-t", "C,,", "-n", "AppBase test CA", "-i", ca],
+                   check=True, timeout=60)
+    return directory

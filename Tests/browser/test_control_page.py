@@ -15,7 +15,7 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
-from browser_support import make_driver, screenshot, severe, text_of, wait  # noqa: E402  (shared with the dashboard's tests)
+from browser_support import make_driver, record_texts, screenshot, severe, text_of, wait  # noqa: E402  (shared with the dashboard's tests)
 from conftest import TIMEOUT, Server, free_port  # noqa: E402  (the shared harness)
 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -74,11 +74,7 @@ def test_control_page(server, driver):
 
     # Every announcement the page makes (aria-live) is recorded from here on: lifecycle
     # announcements come only from the event stream, so they prove the live path.
-    driver.execute_script("""
-        window.__announced = [];
-        new MutationObserver(() => window.__announced.push(document.getElementById('announcer').textContent))
-            .observe(document.getElementById('announcer'), {childList: true, characterData: true, subtree: true});
-    """)
+    record_texts(driver, "announcer", "__announced")
 
     # Create through the form; the admin key is shown once.
     driver.find_element(By.ID, "app-name").send_keys("webtest")
@@ -86,6 +82,9 @@ def test_control_page(server, driver):
     wait(driver, EC.visibility_of_element_located((By.ID, "created")), "no one-time admin key panel")
     admin_key = driver.find_element(By.ID, "created-key").get_attribute("value")
     assert admin_key
+    # Beside it, the new app's one-time dashboard setup link, on the dashboard's host name.
+    setup = driver.find_element(By.ID, "created-setup-link").get_attribute("href")
+    assert setup.startswith(f"http://dashboard.webtest.appbase.local:{server.master_port}/dashboard/setup#token="), setup
     assert "once" in driver.find_element(By.CSS_SELECTOR, "#created .warning").text
     wait_state(driver, "webtest", "running")
     wait(driver, lambda d: "webtest is running." in d.execute_script("return window.__announced"),
@@ -111,6 +110,7 @@ def test_control_page(server, driver):
     driver.find_element(By.ID, "dismiss-key").click()
     wait(driver, EC.invisibility_of_element_located((By.ID, "created")), "the admin key panel stayed open")
     assert driver.find_element(By.ID, "created-key").get_attribute("value") == "", "the key must not linger in the page"
+    assert not driver.find_element(By.ID, "created-setup").is_displayed()
     screenshot(driver, "control-desktop.png")
 
     # Stop and start.

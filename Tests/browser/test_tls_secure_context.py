@@ -7,10 +7,8 @@ Runs the binary in APPBASE_BIN through the same harness as Tests/python."""
 import io
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
-import tempfile
 
 import pytest
 import requests
@@ -19,11 +17,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # The harness (Tests/python/conftest.py, on the path through the control page's test) and that
 # test's Chromium locations, screenshot folder and wait bound.
-from browser_support import SCREENSHOTS, WAIT, make_driver  # noqa: E402  (the shared browser helpers)
+from browser_support import LOCAL_NAMES, SCREENSHOTS, WAIT, make_driver, trusting_home  # noqa: E402  (the shared browser helpers)
 from conftest import TIMEOUT, Server  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-CERTUTIL = shutil.which("certutil")
 
 INDEX = b"""<!doctype html><html><head><meta charset="utf-8"><title>notes over https</title>
 <script type="module" src="/app.js"></script></head><body><p id="out">loading</p></body></html>"""
@@ -56,17 +52,7 @@ def server():
 
 @pytest.fixture
 def home(server):
-    if not CERTUTIL:
-        pytest.skip("certutil (libnss3-tools) is not installed")
-    directory = tempfile.mkdtemp(prefix="appbase-nss-")
-    nss = os.path.join(directory, ".pki", "nssdb")
-    os.makedirs(nss)
-    subprocess.run([CERTUTIL, "-d", f"sql:{nss}", "-N", "--empty-password"], check=True, timeout=60)
-    pem = os.path.join(directory, "appbase-ca.pem")
-    with open(pem, "w") as f:
-        f.write(server.cli("tls", "export-ca") + "\n")
-    subprocess.run([CERTUTIL, "-d", f"sql:{nss}", "-A", "-t", "C,,", "-n", "AppBase test CA", "-i", pem],
-                   check=True, timeout=60)
+    directory = trusting_home(server.cli("tls", "export-ca"))
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
 
@@ -75,7 +61,7 @@ def home(server):
 def driver(home):
     # Chromium on Linux reads the trust store from $HOME/.pki/nssdb: the fixture's home has the CA.
     d = make_driver(arguments=(f"--user-data-dir={os.path.join(home, 'profile')}",
-                               "--host-resolver-rules=MAP *.appbase.local 127.0.0.1, MAP appbase.local 127.0.0.1"),
+                               LOCAL_NAMES),
                     home=home)
     d.set_window_size(1024, 700)
     yield d

@@ -184,6 +184,23 @@ def test_an_app_created_live_gets_its_names_and_loses_them_when_deleted(tls_serv
         tls_socket(tls_server, "api.clinic.appbase.local")
 
 
+def test_app_info_links_are_https_and_work_with_the_ca(tls_server):
+    """With TLS on, every URL AppInfo gives (what the control page links to) is https, and each
+    answers over TLS with a certificate the CA vouches for; the dashboard setup link too."""
+    key = tls_server.cli("keys", "create", "--master", "--name", "tls-links")
+    info = requests.get(f"http://127.0.0.1:{tls_server.master_port}/api/apps/notes", headers={"X-Master-Key": key},
+                        timeout=TIMEOUT).json()
+    urls = info["urls"]
+    assert all(url.startswith("https://") for url in urls.values()), urls
+    assert info["dashboardSetup"].startswith(urls["direct"] + "/dashboard/setup#token="), info
+    for kind in ("api", "dashboard", "direct"):
+        host = urls[kind].split("://")[1].rsplit(":", 1)[0]
+        port = int(urls[kind].rsplit(":", 1)[1])
+        with tls_socket(tls_server, host, port=port) as sock:
+            head, _ = get(sock, "/health", host)
+            assert head.startswith("HTTP/1.1 200"), (kind, head)
+
+
 def test_garbage_instead_of_a_client_hello(tls_server):
     # 0x16 then nonsense: a TLS alert at most, then the server closes.
     with socket.create_connection(("127.0.0.1", tls_server.master_port), timeout=TIMEOUT) as sock:

@@ -177,7 +177,8 @@ public actor AppRegistry {
             runtime.logger.info("app \(name) listening on http://\(runtime.host):\(port) (api.\(name).appbase.local)")
             if let setup = dashboard?.auth.dashboardSetupPath {
                 // The operator's one way in on first run (single use, 24 h); `appbase admin create` is the other.
-                let link = "http://\(ControlPlane.urlHost(runtime.host)):\(port)\(setup)"
+                let scheme = runtime.tls == nil ? "http" : "https"
+                let link = "\(scheme)://\(ControlPlane.urlHost(runtime.host)):\(port)\(setup)"
                 runtime.logger.notice("app \(name) has no dashboard admin yet: open \(link) within 24 h to create one (the link works once), or run `appbase admin create --app \(name) --email ADDRESS --password-stdin`")
             }
             return true

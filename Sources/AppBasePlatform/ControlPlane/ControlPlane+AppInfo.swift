@@ -21,10 +21,10 @@ extension ControlPlane {
             "port": status.port.map { .int(Int64($0)) } ?? .null,
             "hostNames": .array(hostNames.map(JSONValue.string)),
             "urls": [
-                "api": .string("http://api.\(name).appbase.local:\(masterPort)"),
-                "dashboard": .string("http://dashboard.\(name).appbase.local:\(masterPort)"),
-                "site": .string("http://\(name).appbase.local:\(masterPort)"),
-                "direct": status.port.map { .string("http://\(Self.urlHost(host)):\($0)") } ?? .null,
+                "api": .string("\(scheme)://api.\(name).appbase.local:\(masterPort)"),
+                "dashboard": .string("\(scheme)://dashboard.\(name).appbase.local:\(masterPort)"),
+                "site": .string("\(scheme)://\(name).appbase.local:\(masterPort)"),
+                "direct": status.port.map { .string("\(scheme)://\(Self.urlHost(host)):\($0)") } ?? .null,
             ],
             "source": .string(status.source.rawValue),
             "health": health,
@@ -36,7 +36,7 @@ extension ControlPlane {
         ]
         // Only while the app has no dashboard admin: the one-time link to create the first one.
         if let setup = status.dashboardSetup, let port = status.port {
-            info["dashboardSetup"] = .string("http://\(Self.urlHost(host)):\(port)\(setup)")
+            info["dashboardSetup"] = .string("\(scheme)://\(Self.urlHost(host)):\(port)\(setup)")
         }
         return .object(info)
     }

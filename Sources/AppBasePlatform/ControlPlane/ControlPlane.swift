@@ -21,6 +21,9 @@ struct ControlPlane: Sendable {
     let host: String
     /// The master port, known once it is bound (for the host-name URLs).
     let masterPort: SnapshotCell<Int>
+    /// The scheme of the URLs in AppInfo: `https` while `[tls] enabled` (every port then has a
+    /// certificate for its names, and an `http` link only works while plain HTTP is served).
+    let scheme: String
     /// How often `/api/events` sends a heartbeat comment.
     var heartbeat: Duration = .seconds(15)
 

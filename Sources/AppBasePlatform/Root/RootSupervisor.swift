@@ -179,7 +179,8 @@ public actor RootSupervisor {
         eventStreams = streams
         let masterPort = SnapshotCell(configuration.port)
         let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
-                                        streams: streams, backups: backups, host: host, masterPort: masterPort)
+                                        streams: streams, backups: backups, host: host, masterPort: masterPort,
+                                        scheme: tls == nil ? "http" : "https")
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)

@@ -2,7 +2,7 @@
 // map, and live updates from GET /api/events. See docs/API-SPEC.md (Control plane).
 import { openEventStream } from '/kit/sse.js';
 import { APIError, Unauthorized, call, masterKey } from '/control/api.js';
-import { cell, element, formatTime, hostLink, stateTone } from '/control/view.js';
+import { cell, dashboardSetupLink, element, formatTime, hostLink, stateTone } from '/control/view.js';
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 5000;
@@ -253,6 +253,10 @@ function hostList(info) {
   const urls = info.urls ?? {};
   const items = ['api', 'dashboard', 'site', 'direct'].filter((kind) => urls[kind]).map((kind) =>
     element('li', {}, [element('span', { className: 'visually-hidden', text: `${kind}: ` }), hostLink(urls[kind])]));
+  const setup = dashboardSetupLink(info);
+  if (setup) {
+    items.push(element('li', {}, [element('a', { text: 'dashboard setup', attrs: { href: setup, rel: 'noreferrer', 'data-link': 'dashboard-setup' } })]));
+  }
   return element('ul', { className: 'hosts' }, items);
 }
 
@@ -329,6 +333,7 @@ $('create-form').addEventListener('submit', async (event) => {
     $('created-name').textContent = created.name;
     $('created-key').value = created.adminKey ?? '';
     $('copy-message').textContent = '';
+    showSetupLink(dashboardSetupLink(created));
     $('created').hidden = false;
     $('create-form').reset();
     $('created-key').focus();
@@ -353,9 +358,17 @@ $('copy-key').addEventListener('click', async () => {
   $('copy-message').textContent = copied ? 'Copied to the clipboard.' : 'Select the key and copy it with Ctrl+C (⌘C).';
 });
 
+/** The new app's dashboard first-run link beside its admin key (hidden when there is none). */
+function showSetupLink(link) {
+  $('created-setup').hidden = !link;
+  if (link) $('created-setup-link').href = link;
+  else $('created-setup-link').removeAttribute('href');
+}
+
 $('dismiss-key').addEventListener('click', () => {
   $('created').hidden = true;
   $('created-key').value = '';
+  showSetupLink(null);
   $('app-name').focus();
 });
 

@@ -23,3 +23,18 @@ export function hostLink(url) {
   } catch { /* keep the raw text */ }
   return element('a', { text: label, attrs: { href: url, rel: 'noreferrer' } });
 }
+
+/**
+ * The dashboard's one-time first-run link (AppInfo `dashboardSetup`) on the dashboard's host name,
+ * or null once the app has an admin. The server's own link names `[server] host` and the app's
+ * port, which another machine on the LAN may not reach; the token is in the fragment either way.
+ */
+export function dashboardSetupLink(info) {
+  if (!info?.dashboardSetup || !info.urls?.dashboard) return null;
+  try {
+    const setup = new URL(info.dashboardSetup);
+    return new URL(`${setup.pathname}${setup.hash}`, info.urls.dashboard).href;
+  } catch {
+    return null;
+  }
+}

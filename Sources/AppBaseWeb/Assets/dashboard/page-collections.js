@@ -5,7 +5,7 @@ import { button, cell, element, formatNumber, formatTime, table } from '/kit/dom
 import { confirmAction, openDialog } from '/kit/dialog.js';
 import { api } from '/dashboard/api.js';
 import { lineDiff } from '/dashboard/diff.js';
-import { busy, emptyState, errorNotice, field, input, notice, panel, select } from '/dashboard/ui.js';
+import { busy, emptyState, errorNotice, field, input, nameForm, notice, panel, select } from '/dashboard/ui.js';
 
 const enc = encodeURIComponent;
 const SYSTEM = ['id', 'ownerId', 'createdAt', 'updatedAt', 'version'];
@@ -169,7 +169,9 @@ export function renderCollections(container) {
     try {
       const collections = (await api('GET', '/admin/collections')).items ?? [];
       if (collections.length === 0) {
-        listBox.replaceChildren(element('li', {}, [emptyState('No collections yet. They appear when your app saves its first record.')]));
+        // Apps created on the control page have implicit collections off: their collections exist
+        // only once created here (or through POST /admin/collections).
+        listBox.replaceChildren(element('li', {}, [emptyState('No collections yet. Create one below (apps that allow it also create one when they save its first record).')]));
         return;
       }
       listBox.replaceChildren(...collections.map((c) => element('li', {}, [
@@ -180,6 +182,15 @@ export function renderCollections(container) {
       listBox.replaceChildren(element('li', {}, [errorNotice(error)]));
     }
   };
-  container.replaceChildren(messages, element('div', { className: 'split' }, [panel('Collections', [listBox]), detail]));
+  const createForm = nameForm({
+    label: 'New collection', buttonText: 'Create collection', id: 'collection-name', messages,
+    create: async (name) => {
+      await api('POST', '/admin/collections', { name });
+      messages.replaceChildren(notice(`Collection “${name}” created with the default rules: each user reads, changes and deletes only their own records.`, 'ok'));
+      selected = name;
+      await load();
+    },
+  });
+  container.replaceChildren(messages, element('div', { className: 'split' }, [panel('Collections', [listBox, createForm]), detail]));
   load();
 }

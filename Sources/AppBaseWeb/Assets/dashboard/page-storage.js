@@ -4,7 +4,7 @@
 import { button, cell, element, formatBytes, formatNumber, formatTime, table } from '/kit/dom.js';
 import { confirmAction, openDialog } from '/kit/dialog.js';
 import { api, isMissingRoute, upload } from '/dashboard/api.js';
-import { busy, emptyState, errorNotice, field, input, notice, panel } from '/dashboard/ui.js';
+import { busy, emptyState, errorNotice, field, input, nameForm, notice, panel } from '/dashboard/ui.js';
 
 const enc = encodeURIComponent;
 
@@ -144,9 +144,6 @@ export function renderStorage(container) {
   const detail = element('div');
   const usageBox = element('div', { attrs: { id: 'usage' } });
   const reloadUsage = usagePanel(usageBox);
-  const newName = input('text', { id: 'bucket-name', pattern: '[A-Za-z0-9][A-Za-z0-9_-]{0,62}' });
-  const create = element('button', { text: 'Create bucket', attrs: { type: 'submit' } });
-  const createForm = element('form', { attrs: { novalidate: '' } }, [field('New bucket', newName, 'Letters, digits, - and _.'), create]);
   const open = (bucket) => {
     for (const node of listBox.querySelectorAll('button')) node.setAttribute('aria-pressed', String(node.dataset.bucket === bucket.name));
     detail.replaceChildren(bucketPanel(bucket, messages, reloadUsage));
@@ -165,14 +162,13 @@ export function renderStorage(container) {
       listBox.replaceChildren(element('li', {}, [errorNotice(error)]));
     }
   };
-  createForm.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    await busy(create, messages, async () => {
-      await api('POST', '/admin/buckets', { name: newName.value.trim() });
-      messages.replaceChildren(notice(`Bucket “${newName.value.trim()}” created.`, 'ok'));
-      await load(newName.value.trim());
-      newName.value = '';
-    });
+  const createForm = nameForm({
+    label: 'New bucket', buttonText: 'Create bucket', id: 'bucket-name', messages,
+    create: async (name) => {
+      await api('POST', '/admin/buckets', { name });
+      messages.replaceChildren(notice(`Bucket “${name}” created.`, 'ok'));
+      await load(name);
+    },
   });
   container.replaceChildren(messages, element('div', { className: 'split' }, [
     element('div', {}, [panel('Buckets', [listBox, createForm])]), detail,

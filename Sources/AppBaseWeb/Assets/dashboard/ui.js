@@ -78,3 +78,23 @@ export function panel(title, children, id) {
   const heading = element('h2', { text: title, attrs: id ? { id: `${id}-title` } : {} });
   return element('section', { className: 'panel', attrs: id ? { id, 'aria-labelledby': `${id}-title` } : {} }, [heading, ...children]);
 }
+
+/**
+ * A one-field form that creates something by name (a bucket, a collection): `create(name)` runs
+ * with the button disabled, its failure shown in `messages`; the field empties on success.
+ * Names of both follow `^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$` (the server says so too).
+ */
+export function nameForm({ label, buttonText, id, messages, create }) {
+  const name = input('text', { id, pattern: '[A-Za-z0-9][A-Za-z0-9_-]{0,62}' });
+  const submit = element('button', { text: buttonText, attrs: { type: 'submit', id: `${id}-submit` } });
+  const form = element('form', { attrs: { novalidate: '' } }, [field(label, name, 'Letters, digits, - and _.'), submit]);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const value = name.value.trim();
+    await busy(submit, messages, async () => {
+      await create(value);
+      name.value = '';
+    });
+  });
+  return form;
+}
