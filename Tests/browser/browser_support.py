@@ -62,3 +62,11 @@ def screenshot(driver, name):
 def severe(entries):
     """The SEVERE entries of a browser console log (`driver.get_log("browser")`)."""
     return [e for e in entries if e.get("level") == "SEVERE"]
+
+
+@pytest.fixture
+def driver():
+    """A fresh `make_driver()` for one test, quit afterwards (import it into a test module to use it)."""
+    d = make_driver()
+    yield d
+    d.quit()

@@ -170,6 +170,7 @@ actor AppSupervisor {
                             history: requestHistory).register(on: &routes)
             DashboardPageRoutes.register(on: &routes)
             jobs.registerRoutes(on: &routes)
+            APIDocumentRoutes.register(on: &routes, document: .app)  // /openapi.json and /docs (ADR 0038)
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             var dashboardRoutes = routes
