@@ -2,6 +2,7 @@ import AppBaseCore
 import AppBaseHTTP
 @testable import AppBasePlatform
 import AppBaseTestSupport
+import AppBaseTLS
 import OrderedCollections
 import Testing
 #if canImport(Glibc)
