@@ -57,7 +57,7 @@ def schemathesis_available():
 
 
 def schemathesis(name, schema_url, headers, *, include=(), exclude=(), examples=8, phases="examples,fuzzing,stateful",
-                 max_time=60):
+                 max_time=50):
     """Runs schemathesis once; returns its summary. Fails the test with its report on any finding."""
     args = [sys.executable, "-m", "schemathesis.cli", "--config-file", CONFIG, "run", schema_url, "--checks", CHECKS,
             "--max-examples", str(examples), "--workers", "2", "--phases", phases, "--seed", "20261204",
@@ -125,12 +125,12 @@ def test_schemathesis_finds_nothing_on_the_app(live):
     # A bearer token is checked on every route when sent, so once the session is gone every request
     # carrying it is a 401: the revocations run with the admin key alone, logout last.
     schemathesis("app-revocations", url, [f"X-API-Key: {admin}"], include=CREDENTIAL_ENDING, phases="examples,fuzzing",
-                 max_time=30)
+                 max_time=20)
     login = requests.post(f"{server.url()}/auth/login", json={"email": "fuzz@example.com", "password": "correct horse battery"},
                           headers={"X-API-Key": client}, timeout=TIMEOUT)
     token = login.json()["accessToken"] if login.status_code == 200 else user["accessToken"]
     schemathesis("app-logout", url, [f"X-API-Key: {admin}", f"Authorization: Bearer {token}"], include=["logout"],
-                 phases="examples,fuzzing", max_time=20)
+                 phases="examples,fuzzing", max_time=10)
 
 
 @pytest.mark.skipif(not schemathesis_available(), reason="schemathesis is not installed")
@@ -138,4 +138,4 @@ def test_schemathesis_finds_nothing_on_the_master(live):
     server, _, _, master = live
     url = f"http://127.0.0.1:{server.master_port}/openapi.json"
     schemathesis("master", url, [f"X-Master-Key: {master}"], exclude=STREAMS["master"] + UNSERIALIZABLE, examples=5,
-                 max_time=45)
+                 max_time=40)
