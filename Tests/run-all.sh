@@ -15,6 +15,7 @@ if command -v tsc >/dev/null; then tsc --noEmit -p Tests/js/types; fi
 # The Python tests drive the binary that ships: the README's release build (static Swift runtime).
 swift build -c release --static-swift-stdlib
 python3 -m pip install -q pytest requests prometheus-client >/dev/null 2>&1 || true
+python3 -m pip install -q openapi-spec-validator "schemathesis>=4,<5" >/dev/null 2>&1 || true  # Tests/python/test_openapi.py
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/python
 # The control-plane page in headless Chromium (skips where chromium or selenium is missing).
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/browser

@@ -12,4 +12,9 @@ public enum WebAssets {
     public static let dashboard = WebAssetSet(name: "dashboard", embedded: EmbeddedWebAssets.dashboard)
     /// The page at `/ca` on the master port: how to trust the server's local CA.
     public static let ca = WebAssetSet(name: "ca", embedded: EmbeddedWebAssets.ca)
+    /// The OpenAPI 3.1 documents served at `/openapi.json`: `app.json` on every app, `master.json`
+    /// on the control plane (ADR 0038).
+    public static let openapi = WebAssetSet(name: "openapi", embedded: EmbeddedWebAssets.openapi)
+    /// The API reference page at `/docs` on every port, rendered in the browser from `/openapi.json`.
+    public static let docs = WebAssetSet(name: "docs", embedded: EmbeddedWebAssets.docs)
 }

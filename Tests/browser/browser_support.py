@@ -96,3 +96,11 @@ def trusting_home(pem):
     subprocess.run([CERTUTIL, "-d", f"sql:{nss}", "-A", "-t", "C,,", "-n", "AppBase test CA", "-i", ca],
                    check=True, timeout=60)
     return directory
+
+
+@pytest.fixture
+def driver():
+    """A fresh `make_driver()` for one test, quit afterwards (import it into a test module to use it)."""
+    d = make_driver()
+    yield d
+    d.quit()

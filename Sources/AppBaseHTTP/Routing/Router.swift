@@ -39,6 +39,12 @@ public final class Router: HTTPDispatcher {
         self.logger = logger
     }
 
+    /// Every registered route as method and pattern (`/db/collections/:collection/:id`), in
+    /// matching order: what the OpenAPI drift test compares with the published document.
+    public var registeredRoutes: [(method: HTTPMethod, pattern: String)] {
+        routes.map { ($0.method, $0.pattern) }
+    }
+
     public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         let origin = request.headers["origin"]
         let method = request.method

@@ -176,6 +176,7 @@ actor AppSupervisor {
                 await environment.audit(action, actor: context.auditActor(userAgent: request.headers["user-agent"]),
                                         target: jobID, requestID: context.requestID)
             })
+            APIDocumentRoutes.register(on: &routes, document: .app)  // /openapi.json and /docs (ADR 0038)
             let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
                                 limits: limits, authenticator: auth, logger: appLogger)
             var dashboardRoutes = routes

@@ -63,6 +63,8 @@ public actor RootSupervisor {
     private var restarterFollowing: (subscription: BusSubscription, task: Task<Void, Never>)?
     private var configWatcher: FileChangeWatcher?
     private var tls: PlatformTLS?
+    /// The control plane's routes once started (the OpenAPI drift test reads their patterns).
+    private(set) var masterRouter: Router?
     /// The certificates served over TLS (nil while `[tls] enabled` is false or before `start()`).
     public var certificates: ServerCertificateStore? { tls?.store }
 
@@ -199,8 +201,10 @@ public actor RootSupervisor {
                             appExists: { await registry.status($0) != nil })
         // metrics: GET /metrics, for a master key or an address in `[metrics] allow`.
         metrics.registerRoute(on: &masterRoutes, masterKeys: MasterKeyCheck(master: masterDatabase))
+        APIDocumentRoutes.register(on: &masterRoutes, document: .master)  // /openapi.json and /docs (ADR 0038)
         let masterRouter = Router(app: "master", routes: masterRoutes, cors: .disabled, limits: configuration.limits,
                                   authenticator: nil, logger: logger)
+        self.masterRouter = masterRouter
         let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters,
                                         dataRoot: dataDirectory)
         let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: tls?.wrap(dispatcher) ?? dispatcher)

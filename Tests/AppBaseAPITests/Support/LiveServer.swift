@@ -83,6 +83,19 @@ final class LiveServer: Sendable {
         }
     }
 
+    /// Starts a server (see `start`), runs `body` against it and stops it, whatever `body` throws.
+    static func with(apps: [String] = appNames, configure: (inout ServerConfiguration) -> Void = { _ in },
+                     _ body: (LiveServer) async throws -> Void) async throws {
+        let server = try await start(apps: apps, configure: configure)
+        do {
+            try await body(server)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     /// A client and an admin key for `app`, through the CLI's code path.
     static func makeKeys(dataDirectory: String, app: String) async throws -> AppKeys {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
