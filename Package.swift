@@ -41,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // renameat2(2), which glibc declares only under _GNU_SOURCE (the restore's atomic swap).
         .systemLibrary(name: "CRenameAt"),
+        // adjtimex(2), which Swift's Glibc module leaves out (appbase doctor's clock check).
+        .systemLibrary(name: "CTimex"),
         // OpenSSL 3 (Debian's libssl-dev): the TLS record layer and handshakes, nothing else (ADR 0031).
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
@@ -150,10 +152,18 @@ let package = Package(
             dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseChangeFeed", "AppBaseCollections", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBaseMetrics", "AppBaseRuntime", "AppBaseSQLite", "AppBaseStorage", "AppBaseTLS", "AppBaseWeb", "CRenameAt", "CZlib", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
+        // Operations on a LAN box: `appbase install` (binary, configuration, systemd unit, service
+        // user, data directory) and `appbase doctor` (what a deployment needs, checked). Above the
+        // platform: only the CLI imports it.
+        .target(
+            name: "AppBaseOps",
+            dependencies: ["AppBaseCore", "AppBaseMDNS", "AppBasePlatform", "AppBaseTLS", "CTimex", .product(name: "OrderedCollections", package: "swift-collections"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
         // The CLI: parses arguments, builds the runtime, nothing else.
         .executableTarget(
             name: "appbase",
-            dependencies: ["AppBaseAudit", "AppBaseCore", "AppBasePlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle")],
+            dependencies: ["AppBaseAudit", "AppBaseCore", "AppBaseOps", "AppBasePlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
 
@@ -176,6 +186,7 @@ let package = Package(
             dependencies: ["AppBaseAudit", "AppBaseAuth", "AppBaseCore", "AppBaseHTTP", "AppBaseJobs", "AppBaseMDNS", "AppBasePlatform", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTLS", "AppBaseTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AppBaseOpsTests", dependencies: ["AppBaseCore", "AppBaseMDNS", "AppBaseOps", "AppBasePlatform", "AppBaseTLS", "AppBaseTestSupport"], swiftSettings: swiftSettings),
         // Shared test helpers: the raw-socket client, async signals, and the scaffolding the service
         // test targets build their apps from (scratch directories, app database, HTTP host).
         .target(

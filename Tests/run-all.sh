@@ -21,3 +21,10 @@ APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/app
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" python3 -m pytest -q Tests/browser
 # mDNS against a real avahi-daemon in a network-namespace sandbox (skips where there is none).
 APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" bash Tests/mdns/run
+# The offline install bundle installed into a fresh Debian 12 root without network, then doctor and
+# /health on port 80 there (slow: only when asked, or as root with debootstrap; skips with the reason).
+if [ "${APPBASE_BUNDLE_TEST:-}" = 1 ] || { [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null; }; then
+    APPBASE_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/appbase" bash Tests/bundle/run
+else
+    echo "SKIP Tests/bundle: set APPBASE_BUNDLE_TEST=1, or run as root with debootstrap installed"
+fi

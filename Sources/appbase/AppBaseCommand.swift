@@ -12,7 +12,7 @@ struct AppBaseCommand: AsyncParsableCommand {
         commandName: "appbase",
         abstract: "A self-hosted Backend-as-a-Service for LAN networks and private VPCs.",
         version: AppBaseVersion.current,
-        subcommands: [ServeCommand.self, VersionCommand.self, KeysCommand.self, AdminCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self, TLSCommand.self]
+        subcommands: [ServeCommand.self, VersionCommand.self, KeysCommand.self, AdminCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self, TLSCommand.self, InstallCommand.self, DoctorCommand.self]
     )
 }
 

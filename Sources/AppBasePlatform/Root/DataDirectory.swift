@@ -60,25 +60,44 @@ public enum DataDirectory {
     }
 
     private static func tighten(_ path: String, depth: Int, into result: inout PermissionTightening) throws {
+        try walk(path, depth: depth) { entry, info in
+            guard info.st_mode & 0o077 != 0 else { return }
+            guard chmod(entry, info.st_mode & 0o700) == 0 else {
+                throw AppBaseError.internalError(cause: "chmod \(entry): \(String(cString: strerror(errno)))")
+            }
+            if info.st_mode & S_IFMT == S_IFDIR { result.directories += 1 } else { result.files += 1 }
+        }
+    }
+
+    /// The entries under `path` (and `path` itself) that the group or other users may access —
+    /// what `tightenPermissions` would change — without following symbolic links and without
+    /// changing anything; `appbase doctor` reports them.
+    /// - Throws: when a directory cannot be read.
+    public static func looseEntries(under path: String) throws -> [String] {
+        var found: [String] = []
+        try walk(path, depth: 0) { entry, info in
+            if info.st_mode & 0o077 != 0 { found.append(entry) }
+        }
+        return found
+    }
+
+    /// Visits `path` and, for a directory, everything below it down to `maxDepth`, parents
+    /// before children (so a visitor that opens a directory's mode runs before it is listed).
+    /// Symbolic links are neither visited nor followed, except `path` itself at depth 0.
+    private static func walk(_ path: String, depth: Int, _ visit: (String, stat) throws -> Void) throws {
         var info = stat()
         // The data directory itself may be a symbolic link an operator made; nothing below it is followed.
         guard (depth == 0 ? stat(path, &info) : lstat(path, &info)) == 0 else {
-            // Removed meanwhile (an upload's temp file, say): nothing left to tighten.
+            // Removed meanwhile (an upload's temp file, say): nothing left to visit.
             if errno == ENOENT { return }
             throw AppBaseError.internalError(cause: "lstat \(path): \(String(cString: strerror(errno)))")
         }
         let kind = info.st_mode & S_IFMT
         if kind == S_IFLNK { return }
-        let isDirectory = kind == S_IFDIR
-        if info.st_mode & 0o077 != 0 {
-            guard chmod(path, info.st_mode & 0o700) == 0 else {
-                throw AppBaseError.internalError(cause: "chmod \(path): \(String(cString: strerror(errno)))")
-            }
-            if isDirectory { result.directories += 1 } else { result.files += 1 }
-        }
-        guard isDirectory, depth < maxDepth else { return }
+        try visit(path, info)
+        guard kind == S_IFDIR, depth < maxDepth else { return }
         for name in try entries(of: path) {
-            try tighten(path + "/" + name, depth: depth + 1, into: &result)
+            try walk(path + "/" + name, depth: depth + 1, visit)
         }
     }
 
