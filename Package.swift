@@ -191,7 +191,7 @@ let package = Package(
         // test targets build their apps from (scratch directories, app database, HTTP host).
         .target(
             name: "AppBaseTestSupport",
-            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AppBaseCore", "AppBaseHTTP", "AppBaseRuntime", "AppBaseSQLite", "AppBaseTLS", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AppBaseTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -17,6 +17,20 @@ CONNECTIONS="${CONNECTIONS:-32}"
 for tool in wrk curl openssl python3; do command -v "$tool" >/dev/null || bench_die "$tool is missing"; done
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# kTLS needs the kernel's TLS upper-layer protocol (CONFIG_TLS, module `tls`): probe it the way
+# OpenSSL would enable it, with setsockopt(TCP_ULP, "tls") on a connected loopback socket.
+ktls=$(python3 - <<'PY'
+import socket
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+client = socket.create_connection(listener.getsockname()); server, _ = listener.accept()
+try:
+    server.setsockopt(socket.IPPROTO_TCP, 31, b"tls")  # TCP_ULP
+    print("available (TCP_ULP tls accepted)")
+except OSError as error:
+    print(f"unavailable here (TCP_ULP tls: {error.strerror}): the kernel has no TLS ULP")
+PY
+)
+echo "kTLS: $ktls; kernel $(uname -r)"
 bench_mktemp WORK
 PORT="$(bench_free_port)"
 APP_PORT="$(bench_free_port)"

@@ -1,75 +1,99 @@
 import AppBaseHTTP
 import COpenSSL
 
-/// One TLS connection's OpenSSL state over two memory BIOs: the transport writes received
-/// ciphertext into `input` and takes outgoing records from `output`; OpenSSL never touches the
-/// socket, so libuv keeps owning it (ADR 0031). Confined to the loop thread.
+/// One TLS connection's OpenSSL state. OpenSSL never touches the socket, so libuv keeps owning
+/// it (ADR 0031): ciphertext comes in borrowed for one `decrypt` call and goes out to the sink
+/// record by record, through a `SessionBIOMethod` BIO (ADR 0041). Confined to the loop thread.
 final class OpenSSLServerSession: TLSServerSession {
-    private let ssl: OpaquePointer
-    private let input: OpaquePointer
-    private let output: OpaquePointer
+    /// Set once in `init`; an `SSL` whose BIO points back at this object.
+    private var ssl: OpaquePointer?
+    /// Keeps the BIO type alive as long as this session's BIO.
+    private let bioMethod: SessionBIOMethod
+    /// The transport that owns this session. `unowned(unsafe)` (no reference counting per
+    /// record) is safe by ownership: the sink owns this session and outlives it.
+    private unowned(unsafe) let sink: any TLSCiphertextSink
+    /// The ciphertext of the current `decrypt` call, and how much of it OpenSSL has read.
+    private var input = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var inputOffset = 0
 
-    init?(context: OpaquePointer) {
+    init?(context: OpaquePointer, bioMethod: SessionBIOMethod, sink: any TLSCiphertextSink) {
+        self.bioMethod = bioMethod
+        self.sink = sink
         guard let ssl = SSL_new(context) else { return nil }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        guard let bio = bioMethod.makeBIO(for: self) else {
             SSL_free(ssl)
             return nil
         }
-        // An empty memory BIO means "retry later", not end of file.
-        _ = appbase_bio_set_mem_eof_return(input, -1)
-        _ = appbase_bio_set_mem_eof_return(output, -1)
-        SSL_set_bio(ssl, input, output)  // the SSL owns both BIOs from here on
+        SSL_set_bio(ssl, bio, bio)  // one BIO both ways; the SSL owns it from here on
         SSL_set_accept_state(ssl)
         self.ssl = ssl
-        self.input = input
-        self.output = output
     }
 
     deinit { SSL_free(ssl) }
 
-    func receiveCiphertext(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
-        return BIO_write(input, base, Int32(clamping: bytes.count)) == Int32(clamping: bytes.count)
+    // MARK: The BIO's side
+
+    /// Copies up to `destination.count` unread bytes of the current input; 0 when none is left.
+    func takeCiphertext(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(destination.count, input.count - inputOffset)
+        guard count > 0, let source = input.baseAddress, let target = destination.baseAddress else { return 0 }
+        target.copyMemory(from: source + inputOffset, byteCount: count)
+        inputOffset += count
+        return count
     }
 
-    func readPlaintext(into buffer: UnsafeMutableRawBufferPointer) -> TLSReadOutcome {
-        let count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
-        if count > 0 { return .bytes(Int(count)) }
-        switch SSL_get_error(ssl, count) {
-        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return .needMore
-        case SSL_ERROR_ZERO_RETURN:
-            return .closed
-        default:
-            return .failed(Self.takeErrorText())
+    /// A record (or part of one) OpenSSL wrote: straight to the sink.
+    func produced(_ bytes: UnsafeRawBufferPointer) {
+        sink.sessionProduced(bytes)
+    }
+
+    // MARK: TLSServerSession
+
+    func decrypt(_ ciphertext: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer,
+                 deliver: (Int) -> Bool) -> TLSReadOutcome {
+        input = ciphertext
+        inputOffset = 0
+        defer { input = UnsafeRawBufferPointer(start: nil, count: 0) }
+        // Bounded: each round either delivers plaintext (consuming a record) or consumes input.
+        while true {
+            let before = inputOffset
+            let count = SSL_read(ssl, plaintext.baseAddress, Int32(clamping: plaintext.count))
+            if count > 0 {
+                guard deliver(Int(count)) else { return .stopped }
+                // Without read-ahead OpenSSL takes exactly one record from the input per read: with
+                // all of it taken and nothing decrypted left over, another SSL_read can only say
+                // "want read" — skip it (one per request on a keep-alive connection).
+                if inputOffset == input.count && SSL_pending(ssl) == 0 { return .needMore }
+                continue
+            }
+            switch SSL_get_error(ssl, count) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                if inputOffset == input.count { return .needMore }
+                // A post-handshake message was handled and input remains: go on reading it.
+                // Without progress the rest could never be consumed: treat it as broken.
+                guard inputOffset > before else { return .failed("TLS session stopped reading its input") }
+            case SSL_ERROR_ZERO_RETURN:
+                return .closed
+            default:
+                return .failed(OpenSSLErrorQueue.takeText())
+            }
         }
     }
 
     func encrypt(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         var offset = 0
-        // Memory BIOs take everything, so each call writes all it is given (no partial writes).
+        // The sink takes every record, so each call writes all it is given (no partial writes).
         while offset < bytes.count {
             let length = Int32(clamping: bytes.count - offset)
             let written = SSL_write(ssl, base + offset, length)
             guard written > 0 else {
-                _ = Self.takeErrorText()
+                _ = OpenSSLErrorQueue.takeText()
                 return false
             }
             offset += Int(written)
         }
         return true
-    }
-
-    var hasCiphertext: Bool { BIO_ctrl_pending(output) > 0 }
-
-    func drainCiphertext(using scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        guard let base = scratch.baseAddress else { return }
-        while true {
-            let count = BIO_read(output, base, Int32(clamping: scratch.count))
-            guard count > 0 else { return }
-            body(UnsafeRawBufferPointer(start: base, count: Int(count)))
-        }
     }
 
     var isHandshakeComplete: Bool { SSL_is_init_finished(ssl) == 1 }
@@ -79,13 +103,7 @@ final class OpenSSLServerSession: TLSServerSession {
         ERR_clear_error()
     }
 
-    /// The first queued OpenSSL error as text; clears the thread's queue for the next session.
-    private static func takeErrorText() -> String {
-        let code = ERR_get_error()
-        ERR_clear_error()
-        guard code != 0 else { return "TLS connection failed" }
-        var text = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &text, text.count)
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    func releaseBuffers() {
+        _ = SSL_free_buffers(ssl)  // 0 when a buffer still holds data: then it stays
     }
 }

@@ -22,10 +22,16 @@ static inline uint64_t appbase_ssl_server_options(void) {
 static inline long appbase_ssl_ctx_set_session_cache_server(SSL_CTX *ctx) {
     return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 }
-static inline long appbase_ssl_ctx_set_mode(SSL_CTX *ctx) {
-    /* Partial writes are never wanted (memory BIOs take everything); release idle buffers. */
-    return SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+static inline long appbase_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
 }
+static inline long appbase_ssl_mode_release_buffers(void) { return SSL_MODE_RELEASE_BUFFERS; }
+static inline long appbase_ssl_mode_auto_retry(void) { return SSL_MODE_AUTO_RETRY; }
+static inline uint64_t appbase_ssl_op_prioritize_chacha(void) { return SSL_OP_PRIORITIZE_CHACHA; }
+static inline void appbase_bio_set_retry_read(BIO *bio) { BIO_set_retry_read(bio); }
+static inline void appbase_bio_clear_retry_flags(BIO *bio) { BIO_clear_retry_flags(bio); }
+static inline int appbase_bio_ctrl_flush(void) { return BIO_CTRL_FLUSH; }
+static inline int appbase_bio_type_source_sink(void) { return BIO_TYPE_SOURCE_SINK; }
 static inline long appbase_bio_set_mem_eof_return(BIO *bio, int value) {
     return BIO_set_mem_eof_return(bio, value);
 }
@@ -43,4 +49,8 @@ static inline long appbase_ssl_set_tlsext_host_name(SSL *ssl, const char *name) 
     return SSL_set_tlsext_host_name(ssl, name);
 }
 static inline int appbase_x509_v_ok(void) { return X509_V_OK; }
+static inline uint64_t appbase_ssl_op_ignore_unexpected_eof(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+static inline long appbase_ssl_mode_partial_moving_writes(void) {
+    return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+}
 #endif

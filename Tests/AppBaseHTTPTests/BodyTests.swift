@@ -5,9 +5,9 @@ import AppBaseCore
 
 @Suite("Request bodies", .timeLimit(.minutes(3)))
 struct BodyTests {
-    @Test("Content-Length body")
-    func contentLengthBody() async throws {
-        try await withTestServer { server in
+    @Test("Content-Length body", arguments: TestTransport.allCases)
+    func contentLengthBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let body = RawRequest.bytes(String(repeating: "0123456789", count: 100))
             let response = try await server.exchange(RawRequest.make("POST", "/collect", body: body), method: "POST")
             #expect(response.status == 200)
@@ -16,9 +16,9 @@ struct BodyTests {
         }
     }
 
-    @Test("chunked body with chunk extensions and a trailer-free end")
-    func chunkedBody() async throws {
-        try await withTestServer { server in
+    @Test("chunked body with chunk extensions and a trailer-free end", arguments: TestTransport.allCases)
+    func chunkedBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let chunks = ["Hello", ", ", "chunked", " world", "!"].map(RawRequest.bytes)
             let request = RawRequest.chunked("POST", "/collect", chunks: chunks,
                                              extensions: ["name=value", nil, "a=1;b=\"two\"", "x", nil])
@@ -34,9 +34,9 @@ struct BodyTests {
         }
     }
 
-    @Test("body split across many writes")
-    func fragmentedBody() async throws {
-        try await withTestServer { server in
+    @Test("body split across many writes", arguments: TestTransport.allCases)
+    func fragmentedBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let body = (0..<1000).map { UInt8(ascii: "a") + UInt8($0 % 26) }
             let request = RawRequest.make("POST", "/collect", body: body)
             let pieces = stride(from: 0, to: request.count, by: 37).map { Array(request[$0..<min($0 + 37, request.count)]) }
@@ -49,9 +49,9 @@ struct BodyTests {
         }
     }
 
-    @Test("chunked body split inside chunk-size lines and data")
-    func fragmentedChunkedBody() async throws {
-        try await withTestServer { server in
+    @Test("chunked body split inside chunk-size lines and data", arguments: TestTransport.allCases)
+    func fragmentedChunkedBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let chunks = (0..<20).map { Array(repeating: UInt8(ascii: "a") + UInt8($0), count: 30) }
             let request = RawRequest.chunked("POST", "/collect", chunks: chunks)
             let pieces = stride(from: 0, to: request.count, by: 13).map { Array(request[$0..<min($0 + 13, request.count)]) }
@@ -64,9 +64,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Content-Length over the route limit → 413 before the body is sent")
-    func contentLengthOverLimit() async throws {
-        try await withTestServer { server in
+    @Test("Content-Length over the route limit → 413 before the body is sent", arguments: TestTransport.allCases)
+    func contentLengthOverLimit(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             // Only the head: the server must answer without waiting for the body.
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "5000")]))
@@ -79,9 +79,9 @@ struct BodyTests {
         }
     }
 
-    @Test("an early 413 carries the route's CORS headers, so a browser can read it")
-    func earlyErrorsCarryCORS() async throws {
-        try await withTestServer { server in
+    @Test("an early 413 carries the route's CORS headers, so a browser can read it", arguments: TestTransport.allCases)
+    func earlyErrorsCarryCORS(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/collect", headers: [
                 ("Content-Length", "5000"), ("Origin", "http://app.example"),
@@ -92,9 +92,9 @@ struct BodyTests {
         }
     }
 
-    @Test("a client that sends a whole oversized body (as browsers do) still reads its 413, not a reset")
-    func oversizedBodySentAnywayGets413() async throws {
-        try await withTestServer { server in
+    @Test("a client that sends a whole oversized body (as browsers do) still reads its 413, not a reset", arguments: TestTransport.allCases)
+    func oversizedBodySentAnywayGets413(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             let body = [UInt8](repeating: UInt8(ascii: "x"), count: 300_000)
             // Head and the whole body in one go, no Expect: the server answers early and must
@@ -106,9 +106,9 @@ struct BodyTests {
         }
     }
 
-    @Test("chunked body over the limit → 413 and close")
-    func chunkedOverLimit() async throws {
-        try await withTestServer { server in
+    @Test("chunked body over the limit → 413 and close", arguments: TestTransport.allCases)
+    func chunkedOverLimit(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             let chunks = (0..<10).map { _ in [UInt8](repeating: UInt8(ascii: "z"), count: 300) }
             try await client.send(RawRequest.chunked("POST", "/collect", chunks: chunks))
@@ -120,9 +120,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Expect: 100-continue → 100 Continue once the handler reads, then the final response")
-    func expectContinue() async throws {
-        try await withTestServer { server in
+    @Test("Expect: 100-continue → 100 Continue once the handler reads, then the final response", arguments: TestTransport.allCases)
+    func expectContinue(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "11"),
                                                                                ("Expect", "100-continue")]))
@@ -140,9 +140,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Expect: 100-continue with a Content-Length over the limit → 413 without 100")
-    func expectContinueTooLarge() async throws {
-        try await withTestServer { server in
+    @Test("Expect: 100-continue with a Content-Length over the limit → 413 without 100", arguments: TestTransport.allCases)
+    func expectContinueTooLarge(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "1000000"),
                                                                                ("Expect", "100-continue")]))
@@ -158,9 +158,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Expect: 100-continue to a route answered inline gets its answer without sending the body")
-    func expectContinueInlineRoute() async throws {
-        try await withTestServer { server in
+    @Test("Expect: 100-continue to a route answered inline gets its answer without sending the body", arguments: TestTransport.allCases)
+    func expectContinueInlineRoute(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/nowhere", headers: [("Content-Length", "10"),
                                                                                ("Expect", "100-continue")]))
@@ -171,9 +171,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Expect: 100-continue to a streaming echo never puts 100 Continue inside the response")
-    func expectContinueStreamingEcho() async throws {
-        try await withTestServer { server in
+    @Test("Expect: 100-continue to a streaming echo never puts 100 Continue inside the response", arguments: TestTransport.allCases)
+    func expectContinueStreamingEcho(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/echo", headers: [("Content-Length", "9"),
                                                                             ("Expect", "100-continue")]))
@@ -188,9 +188,9 @@ struct BodyTests {
         }
     }
 
-    @Test("a streaming echo returns the body as it arrives")
-    func streamingEcho() async throws {
-        try await withTestServer { server in
+    @Test("a streaming echo returns the body as it arrives", arguments: TestTransport.allCases)
+    func streamingEcho(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             var generator = SeededGenerator(seed: 7)
             let body = generator.bytes(300_000)
             let client = try await server.connect()
@@ -202,9 +202,9 @@ struct BodyTests {
         }
     }
 
-    @Test("a handler that reads the first chunk, then streams the rest back")
-    func peekThenStream() async throws {
-        try await withTestServer { server in
+    @Test("a handler that reads the first chunk, then streams the rest back", arguments: TestTransport.allCases)
+    func peekThenStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             var generator = SeededGenerator(seed: 11)
             let body = generator.bytes(200_000)
             let request = RawRequest.make("POST", "/echo-peek", body: body)
@@ -223,9 +223,9 @@ struct BodyTests {
         }
     }
 
-    @Test("a chunked echo comes back chunked")
-    func chunkedEcho() async throws {
-        try await withTestServer { server in
+    @Test("a chunked echo comes back chunked", arguments: TestTransport.allCases)
+    func chunkedEcho(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let chunks = (0..<8).map { Array(repeating: UInt8(ascii: "A") + UInt8($0), count: 1000) }
             let response = try await server.exchange(RawRequest.chunked("POST", "/echo", chunks: chunks), method: "POST")
             #expect(response.status == 200)
@@ -234,9 +234,9 @@ struct BodyTests {
         }
     }
 
-    @Test("a slow handler holds back the upload (request-body backpressure)")
-    func uploadBackpressure() async throws {
-        try await withTestServer { server in
+    @Test("a slow handler holds back the upload (request-body backpressure)", arguments: TestTransport.allCases)
+    func uploadBackpressure(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let total = 16 << 20
             let client = try await server.connect(sendBufferSize: 64 * 1024)
             try await client.send(RawRequest.make("POST", "/slow-upload", headers: [("Content-Length", String(total))]))
@@ -254,9 +254,9 @@ struct BodyTests {
         }
     }
 
-    @Test("chunked body with trailer fields")
-    func chunkedTrailers() async throws {
-        try await withTestServer { server in
+    @Test("chunked body with trailer fields", arguments: TestTransport.allCases)
+    func chunkedTrailers(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Transfer-Encoding", "chunked"),
                                                                                ("Trailer", "X-Checksum")])
@@ -269,9 +269,9 @@ struct BodyTests {
         }
     }
 
-    @Test("Expect: 100-continue to a handler that never reads → its answer, no 100, then close")
-    func expectContinueUnreadBody() async throws {
-        try await withTestServer { server in
+    @Test("Expect: 100-continue to a handler that never reads → its answer, no 100, then close", arguments: TestTransport.allCases)
+    func expectContinueUnreadBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("DELETE", "/items/5", headers: [("Content-Length", "100"),
                                                                                  ("Expect", "100-continue")]))

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Connection cap and disconnects", .timeLimit(.minutes(3)))
 struct ConnectionTests {
-    @Test("past the cap, the oldest idle connection is reaped to make room; with none idle, 503 server_busy; capacity returns")
-    func connectionCap() async throws {
-        try await withTestServer(limits: .test { $0.maxConnections = 3 }) { server in
+    @Test("past the cap, the oldest idle connection is reaped to make room; with none idle, 503 server_busy; capacity returns", arguments: [TestTransport.plain, .tls])
+    func connectionCap(transport: TestTransport) async throws {
+        try await withTestServer(limits: .test { $0.maxConnections = 3 }, transport: transport) { server in
             var clients: [RawHTTPClient] = []
             for _ in 0..<3 {
                 let client = try await server.connect()
@@ -57,9 +57,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a client that vanishes mid-body cancels the handler and frees the connection", arguments: [false, true])
-    func disconnectMidBody(abortive: Bool) async throws {
-        try await withTestServer { server in
+    @Test("a client that vanishes mid-body cancels the handler and frees the connection", arguments: [false, true], TestTransport.allCases)
+    func disconnectMidBody(abortive: Bool, transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let before = await server.connectionCount()
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "1000000")])
@@ -72,9 +72,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a client that resets while its handler waits cancels the handler")
-    func disconnectWhileWaiting() async throws {
-        try await withTestServer { server in
+    @Test("a client that resets while its handler waits cancels the handler", arguments: TestTransport.allCases)
+    func disconnectWhileWaiting(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/wait"))
             #expect(await server.events.wait(for: "wait-started"))
@@ -84,9 +84,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a complete request followed by a half-close (SHUT_WR) is answered, then the connection closes")
-    func halfCloseAfterCompleteRequest() async throws {
-        try await withTestServer { server in
+    @Test("a complete request followed by a half-close (SHUT_WR) is answered, then the connection closes", arguments: TestTransport.allCases)
+    func halfCloseAfterCompleteRequest(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/wait"))
             #expect(await server.events.wait(for: "wait-started"))
@@ -108,9 +108,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("requests pipelined before a half-close are all answered in order, then the connection closes")
-    func halfCloseAfterPipelinedRequests() async throws {
-        try await withTestServer { server in
+    @Test("requests pipelined before a half-close are all answered in order, then the connection closes", arguments: TestTransport.allCases)
+    func halfCloseAfterPipelinedRequests(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             // Three complete requests, then part of a fourth that can never complete.
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Content-Length", "3")]) + Array("one".utf8)
@@ -141,9 +141,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a half-close in the middle of a body cancels the request")
-    func halfCloseMidBody() async throws {
-        try await withTestServer { server in
+    @Test("a half-close in the middle of a body cancels the request", arguments: TestTransport.allCases)
+    func halfCloseMidBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "100000")])
                 + [UInt8](repeating: 7, count: 1000))
@@ -155,9 +155,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a client that disconnects during a streamed response stops the producer")
-    func disconnectDuringStream() async throws {
-        try await withTestServer { server in
+    @Test("a client that disconnects during a streamed response stops the producer", arguments: TestTransport.allCases)
+    func disconnectDuringStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect(receiveBufferSize: 32 * 1024)
             try await client.send(RawRequest.make("GET", "/firehose?mib=64"))
             let head = try await client.readHead()
@@ -171,9 +171,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a pipelining client that hangs up before its answers does not take the server down (SIGPIPE)")
-    func writeAfterPeerGone() async throws {
-        try await withTestServer { server in
+    @Test("a pipelining client that hangs up before its answers does not take the server down (SIGPIPE)", arguments: TestTransport.allCases)
+    func writeAfterPeerGone(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             for index in 1...3 {
                 let client = try await server.connect()
                 try await client.send(RawRequest.make("GET", "/wait"))

@@ -3,13 +3,13 @@ import AppBaseTestSupport
 import Testing
 import AppBaseCore
 
-@Suite("File responses (sendfile)", .timeLimit(.minutes(3)))
+@Suite("File responses (sendfile; through the cipher over TLS)", .timeLimit(.minutes(3)))
 struct FileTests {
     static let size = 3 << 20 | 12_345
 
-    @Test("a few MiB arrive byte-identical, and the connection stays usable")
-    func download() async throws {
-        try await withTestServer(fileSize: Self.size) { server in
+    @Test("a few MiB arrive byte-identical, and the connection stays usable", arguments: TestTransport.allCases)
+    func download(transport: TestTransport) async throws {
+        try await withTestServer(fileSize: Self.size, transport: transport) { server in
             let client = try await server.connect()
             for _ in 0..<2 {
                 try await client.send(RawRequest.make("GET", "/file"))
@@ -26,9 +26,9 @@ struct FileTests {
         }
     }
 
-    @Test("HEAD gives the headers only")
-    func head() async throws {
-        try await withTestServer(fileSize: Self.size) { server in
+    @Test("HEAD gives the headers only", arguments: TestTransport.allCases)
+    func head(transport: TestTransport) async throws {
+        try await withTestServer(fileSize: Self.size, transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("HEAD", "/file") + RawRequest.make("GET", "/health"))
             let responses = try await client.readResponses(methods: ["HEAD", "GET"])
@@ -41,9 +41,9 @@ struct FileTests {
         }
     }
 
-    @Test("a slow reader still gets the whole file")
-    func slowReader() async throws {
-        try await withTestServer(fileSize: Self.size) { server in
+    @Test("a slow reader still gets the whole file", arguments: TestTransport.allCases)
+    func slowReader(transport: TestTransport) async throws {
+        try await withTestServer(fileSize: Self.size, transport: transport) { server in
             let client = try await server.connect(receiveBufferSize: 32 * 1024)
             try await client.send(RawRequest.make("GET", "/file"))
             let head = try await client.readHead()
@@ -58,11 +58,11 @@ struct FileTests {
         }
     }
 
-    @Test("when every sendfile slot is held by a slow reader, the next file response is 503 at once")
-    func fileResponsesAreCapped() async throws {
+    @Test("when every sendfile slot is held by a slow reader, the next file response is 503 at once", arguments: TestTransport.allCases)
+    func fileResponsesAreCapped(transport: TestTransport) async throws {
         // Bigger than the kernel's socket buffers on loopback, so the job really waits for the reader.
         let size = 32 << 20
-        try await withTestServer(limits: .test { $0.maxConcurrentFileResponses = 1 }, fileSize: size) { server in
+        try await withTestServer(limits: .test { $0.maxConcurrentFileResponses = 1 }, fileSize: size, transport: transport) { server in
             let slow = try await server.connect(receiveBufferSize: 16 * 1024)
             try await slow.send(RawRequest.make("GET", "/file"))
             let head = try await slow.readHead()
@@ -83,9 +83,9 @@ struct FileTests {
         }
     }
 
-    @Test("a client that resets mid-download leaves the server healthy")
-    func resetMidDownload() async throws {
-        try await withTestServer(fileSize: Self.size) { server in
+    @Test("a client that resets mid-download leaves the server healthy", arguments: TestTransport.allCases)
+    func resetMidDownload(transport: TestTransport) async throws {
+        try await withTestServer(fileSize: Self.size, transport: transport) { server in
             let client = try await server.connect(receiveBufferSize: 16 * 1024)
             try await client.send(RawRequest.make("GET", "/file"))
             _ = try await client.readHead()

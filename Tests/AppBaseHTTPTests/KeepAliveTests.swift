@@ -5,9 +5,9 @@ import AppBaseCore
 
 @Suite("Keep-alive and pipelining", .timeLimit(.minutes(3)))
 struct KeepAliveTests {
-    @Test("several requests on one connection")
-    func sequentialRequests() async throws {
-        try await withTestServer { server in
+    @Test("several requests on one connection", arguments: TestTransport.allCases)
+    func sequentialRequests(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             for index in 0..<5 {
                 try await client.send(RawRequest.make("GET", "/items/\(index)"))
@@ -23,9 +23,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("pipelined requests with mixed methods are answered in order")
-    func pipelining() async throws {
-        try await withTestServer { server in
+    @Test("pipelined requests with mixed methods are answered in order", arguments: TestTransport.allCases)
+    func pipelining(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             let batch = RawRequest.make("GET", "/items/1")
                 + RawRequest.make("POST", "/collect", body: RawRequest.bytes("abc"))
@@ -47,9 +47,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("three pipelined requests in one write, the last one closing")
-    func pipelinedThenClose() async throws {
-        try await withTestServer { server in
+    @Test("three pipelined requests in one write, the last one closing", arguments: TestTransport.allCases)
+    func pipelinedThenClose(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/health")
                 + RawRequest.make("POST", "/collect", body: RawRequest.bytes("hello"))
@@ -62,9 +62,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("Connection: close closes after the response")
-    func connectionClose() async throws {
-        try await withTestServer { server in
+    @Test("Connection: close closes after the response", arguments: TestTransport.allCases)
+    func connectionClose(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/health", headers: [("Connection", "close")]))
             let response = try await client.readResponse()
@@ -78,9 +78,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("HTTP/1.0 gets a response, then the connection closes")
-    func http10Closes() async throws {
-        try await withTestServer { server in
+    @Test("HTTP/1.0 gets a response, then the connection closes", arguments: TestTransport.allCases)
+    func http10Closes(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/health", version: "HTTP/1.0", host: nil))
             let response = try await client.readResponse()
@@ -91,9 +91,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("HTTP/1.0 with Connection: keep-alive stays open")
-    func http10KeepAlive() async throws {
-        try await withTestServer { server in
+    @Test("HTTP/1.0 with Connection: keep-alive stays open", arguments: TestTransport.allCases)
+    func http10KeepAlive(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             for _ in 0..<3 {
                 try await client.send(RawRequest.make("GET", "/health", version: "HTTP/1.0",
@@ -110,11 +110,11 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("a request head and body trickled byte by byte")
-    func byteByByte() async throws {
+    @Test("a request head and body trickled byte by byte", arguments: TestTransport.allCases)
+    func byteByByte(transport: TestTransport) async throws {
         // A hundred sends with a pause each can outlast the 5 s header timeout on a loaded
         // machine (a pause of 200 µs may resume tens of ms later); the test is about framing.
-        try await withTestServer(limits: .test { $0.headerTimeoutMillis = 120_000 }) { server in
+        try await withTestServer(limits: .test { $0.headerTimeoutMillis = 120_000 }, transport: transport) { server in
             let client = try await server.connect()
             let request = RawRequest.make("POST", "/collect", headers: [("X-Long-Header", String(repeating: "v", count: 40))],
                                           body: RawRequest.bytes("trickle"))
@@ -126,9 +126,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("a burst of 1000 pipelined requests (beyond the pending-buffer bound) is answered in order")
-    func largePipeline() async throws {
-        try await withTestServer { server in
+    @Test("a burst of 1000 pipelined requests (beyond the pending-buffer bound) is answered in order", arguments: TestTransport.allCases)
+    func largePipeline(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             let count = 1000
             let burst = (0..<count).flatMap { RawRequest.make("GET", "/health", headers: [("X-Request-Id", "r-\($0)")]) }
@@ -141,9 +141,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("a fixed body larger than the socket buffers is written whole, then the next pipelined answer follows")
-    func largeFixedBodyThenPipelined() async throws {
-        try await withTestServer { server in
+    @Test("a fixed body larger than the socket buffers is written whole, then the next pipelined answer follows", arguments: TestTransport.allCases)
+    func largeFixedBodyThenPipelined(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             // A small receive buffer and a 4 MiB body: the first write cannot take it all, so
             // the rest is queued and its completion must still come before the next response.
             let client = try await server.connect(receiveBufferSize: 16 * 1024)
@@ -159,9 +159,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("a small body sent to a route answered inline is discarded and the connection kept")
-    func inlineAnswerDiscardsBody() async throws {
-        try await withTestServer { server in
+    @Test("a small body sent to a route answered inline is discarded and the connection kept", arguments: TestTransport.allCases)
+    func inlineAnswerDiscardsBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("PATCH", "/items/1", body: RawRequest.bytes("{\"a\":1}"))
                 + RawRequest.make("POST", "/nowhere", body: [UInt8](repeating: 65, count: 3000))
@@ -173,9 +173,9 @@ struct KeepAliveTests {
         }
     }
 
-    @Test("request targets: absolute form, query and fragment, unknown methods")
-    func requestTargets() async throws {
-        try await withTestServer { server in
+    @Test("request targets: absolute form, query and fragment, unknown methods", arguments: TestTransport.allCases)
+    func requestTargets(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "http://localhost:8080/items/abs?x=1")
                 + RawRequest.make("GET", "/items/q?a=1&b=2#frag")

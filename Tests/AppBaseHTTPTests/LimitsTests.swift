@@ -16,9 +16,9 @@ struct LimitsTests {
         #expect(requestID == response.errorRequestID, sourceLocation: sourceLocation)
     }
 
-    @Test("header block over 16 KiB → 431 header_too_large")
-    func headerTooLarge() async throws {
-        try await withTestServer { server in
+    @Test("header block over 16 KiB → 431 header_too_large", arguments: TestTransport.allCases)
+    func headerTooLarge(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let headers = (0..<20).map { ("X-Filler-\($0)", String(repeating: "h", count: 1000)) }
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/health", headers: headers))
@@ -29,26 +29,26 @@ struct LimitsTests {
         }
     }
 
-    @Test("many small headers adding up to over 16 KiB → 431")
-    func manySmallHeaders() async throws {
-        try await withTestServer { server in
+    @Test("many small headers adding up to over 16 KiB → 431", arguments: TestTransport.allCases)
+    func manySmallHeaders(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let headers = (0..<1200).map { ("X-H\($0)", "0123456789") }
             let response = try await server.exchange(RawRequest.make("GET", "/health", headers: headers))
             expectError(response, status: 431, code: "header_too_large")
         }
     }
 
-    @Test("a header block just under the limit is accepted")
-    func headerJustUnderLimit() async throws {
-        try await withTestServer { server in
+    @Test("a header block just under the limit is accepted", arguments: TestTransport.allCases)
+    func headerJustUnderLimit(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let response = try await server.get("/health", headers: [("X-Big", String(repeating: "b", count: 15_000))])
             #expect(response.status == 200)
         }
     }
 
-    @Test("URL over 8 KiB → 414 uri_too_long")
-    func uriTooLong() async throws {
-        try await withTestServer { server in
+    @Test("URL over 8 KiB → 414 uri_too_long", arguments: TestTransport.allCases)
+    func uriTooLong(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let path = "/items/" + String(repeating: "p", count: 9000)
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", path))
@@ -58,9 +58,9 @@ struct LimitsTests {
         }
     }
 
-    @Test("URL over 8 KiB arriving in pieces → 414")
-    func uriTooLongInPieces() async throws {
-        try await withTestServer { server in
+    @Test("URL over 8 KiB arriving in pieces → 414", arguments: TestTransport.allCases)
+    func uriTooLongInPieces(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let request = RawRequest.make("GET", "/items/" + String(repeating: "q", count: 9000))
             let pieces = stride(from: 0, to: request.count, by: 1500).map { Array(request[$0..<min($0 + 1500, request.count)]) }
             let client = try await server.connect()
@@ -82,9 +82,9 @@ struct LimitsTests {
         " GET /health HTTP/1.1\r\n\r\n",
         "GET /he alth HTTP/1.1\r\nHost: x\r\n\r\n",
         "\u{1}\u{2}\u{3}\r\n\r\n",
-    ])
-    func malformedRequestLine(_ request: String) async throws {
-        try await withTestServer { server in
+    ], TestTransport.allCases)
+    func malformedRequestLine(_ request: String, transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(request)
             let response = try await client.readResponse()
@@ -104,9 +104,9 @@ struct LimitsTests {
         "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
         ": no-name\r\n",
         "X-Ctl: a\u{1}b\r\n",
-    ])
-    func malformedHeaders(_ header: String) async throws {
-        try await withTestServer { server in
+    ], TestTransport.allCases)
+    func malformedHeaders(_ header: String, transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send("POST /collect HTTP/1.1\r\nHost: x\r\n\(header)\r\nabc")
             let response = try await client.readResponse(method: "POST")
@@ -115,9 +115,9 @@ struct LimitsTests {
         }
     }
 
-    @Test("a broken chunked body → 400")
-    func brokenChunkedBody() async throws {
-        try await withTestServer { server in
+    @Test("a broken chunked body → 400", arguments: TestTransport.allCases)
+    func brokenChunkedBody(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("POST", "/collect", headers: [("Transfer-Encoding", "chunked")])
                 + RawRequest.bytes("5\r\nhello\r\nZZ\r\n"))
@@ -127,9 +127,9 @@ struct LimitsTests {
         }
     }
 
-    @Test("the server still answers after every kind of rejection")
-    func survivesRejections() async throws {
-        try await withTestServer { server in
+    @Test("the server still answers after every kind of rejection", arguments: TestTransport.allCases)
+    func survivesRejections(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             _ = try await server.exchange(RawRequest.bytes("BREW / HTTP/1.1\r\n\r\n"))
             _ = try await server.get("/" + String(repeating: "x", count: 10_000))
             _ = try await server.get("/health", headers: [("X-Big", String(repeating: "b", count: 20_000))])

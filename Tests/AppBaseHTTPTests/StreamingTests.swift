@@ -5,9 +5,9 @@ import AppBaseCore
 
 @Suite("Streamed responses and SSE", .timeLimit(.minutes(3)))
 struct StreamingTests {
-    @Test("a chunked .stream response with several writes arrives intact")
-    func chunkedStream() async throws {
-        try await withTestServer { server in
+    @Test("a chunked .stream response with several writes arrives intact", arguments: TestTransport.allCases)
+    func chunkedStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/stream?chunks=6"))
             let response = try await client.readResponse()
@@ -23,9 +23,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("HEAD of a streamed route sends the head only")
-    func headOfStream() async throws {
-        try await withTestServer { server in
+    @Test("HEAD of a streamed route sends the head only", arguments: TestTransport.allCases)
+    func headOfStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("HEAD", "/stream") + RawRequest.make("GET", "/health"))
             let responses = try await client.readResponses(methods: ["HEAD", "GET"])
@@ -36,9 +36,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("an HTTP/1.0 client gets a stream delimited by close")
-    func streamToHTTP10() async throws {
-        try await withTestServer { server in
+    @Test("an HTTP/1.0 client gets a stream delimited by close", arguments: TestTransport.allCases)
+    func streamToHTTP10(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/stream?chunks=3", version: "HTTP/1.0"))
             let response = try await client.readResponse()
@@ -49,9 +49,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("SSE events parse from a raw stream")
-    func serverSentEvents() async throws {
-        try await withTestServer { server in
+    @Test("SSE events parse from a raw stream", arguments: TestTransport.allCases)
+    func serverSentEvents(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let response = try await server.get("/sse?n=4", headers: [("Accept", "text/event-stream")])
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "text/event-stream")
@@ -68,9 +68,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("SSE events arrive while the stream is still open")
-    func liveServerSentEvents() async throws {
-        try await withTestServer { server in
+    @Test("SSE events arrive while the stream is still open", arguments: TestTransport.allCases)
+    func liveServerSentEvents(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/sse?n=3&hold=1"))
             let head = try await client.readHead()
@@ -90,9 +90,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("a reader that does not read holds the producer back (write backpressure)")
-    func slowReaderBackpressure() async throws {
-        try await withTestServer { server in
+    @Test("a reader that does not read holds the producer back (write backpressure)", arguments: TestTransport.allCases)
+    func slowReaderBackpressure(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let total = 16 << 20
             let client = try await server.connect(receiveBufferSize: 64 * 1024)
             try await client.send(RawRequest.make("GET", "/firehose?mib=16"))
@@ -122,9 +122,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("a stream shorter than its Content-Length closes the connection instead of desynchronising it")
-    func shortStream() async throws {
-        try await withTestServer { server in
+    @Test("a stream shorter than its Content-Length closes the connection instead of desynchronising it", arguments: TestTransport.allCases)
+    func shortStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/short-stream") + RawRequest.make("GET", "/health"))
             let head = try await client.readHead()
@@ -138,9 +138,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("a stream that writes past its Content-Length is stopped at the declared length")
-    func longStream() async throws {
-        try await withTestServer { server in
+    @Test("a stream that writes past its Content-Length is stopped at the declared length", arguments: TestTransport.allCases)
+    func longStream(transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(RawRequest.make("GET", "/long-stream") + RawRequest.make("GET", "/health"))
             let response = try await client.readResponse()

@@ -27,11 +27,15 @@ extension HTTPLimits {
 
     /// Test limits with the slowloris timeouts (header, body stall) at 300 ms. The idle timeout
     /// stays long: at 300 ms a loaded machine could close a fresh connection before its client
-    /// got to send (tests of the idle timeout itself shorten it).
-    static func shortTimeouts(_ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
+    /// got to send (tests of the idle timeout itself shorten it). Over TLS they are 2 s: the
+    /// handshake must finish within the header timeout too, and a debug build's handshakes on a
+    /// loaded 2-core machine (a build beside the whole suite) took longer than 300 ms.
+    static func shortTimeouts(over transport: TestTransport = .plain,
+                              _ configure: (inout HTTPLimits) -> Void = { _ in }) -> HTTPLimits {
         test { limits in
-            limits.headerTimeoutMillis = 300
-            limits.bodyStallTimeoutMillis = 300
+            let short: Int64 = transport.clientSpeaksTLS ? 2_000 : 300
+            limits.headerTimeoutMillis = short
+            limits.bodyStallTimeoutMillis = short
             configure(&limits)
         }
     }
@@ -55,10 +59,16 @@ extension HTTPLimits {
 /// - `POST /paced-upload` — the same as a streaming upload (no overall deadline, a minimum rate).
 /// - `POST /parked-upload` — a streaming upload that parks on `gate` before reading the body.
 /// - `GET /file` — the test file with `.file` (sendfile), when the server was made with one.
+///
+/// `transport` says how clients reach it (`TestTransport`): `connect`, `exchange` and `get` speak
+/// TLS when it is `.tls`, so a test written against them runs over every transport unchanged.
 final class TestServer: Sendable {
     let loop: EventLoop
     let server: HTTPServer
     let port: Int
+    let transport: TestTransport
+    /// The identity clients trust when they speak TLS (nil for plain clients).
+    private let clientTLS: TestTLS?
     /// What the handlers did, in order.
     let events: EventLog
     /// Released by the test: `/wait`, `/slow-upload`, `/sse?hold=1`.
@@ -71,11 +81,13 @@ final class TestServer: Sendable {
     private let routes: RouteTable
     private let limits: HTTPLimits
 
-    private init(loop: EventLoop, server: HTTPServer, port: Int, events: EventLog, gate: Gate, firehoseBytes: Counter,
-                 fileContent: [UInt8], filePath: String?, routes: RouteTable, limits: HTTPLimits) {
+    private init(loop: EventLoop, server: HTTPServer, port: Int, transport: TestTransport, clientTLS: TestTLS?, events: EventLog,
+                 gate: Gate, firehoseBytes: Counter, fileContent: [UInt8], filePath: String?, routes: RouteTable, limits: HTTPLimits) {
         self.loop = loop
         self.server = server
         self.port = port
+        self.transport = transport
+        self.clientTLS = clientTLS
         self.events = events
         self.gate = gate
         self.firehoseBytes = firehoseBytes
@@ -93,8 +105,11 @@ final class TestServer: Sendable {
         return try await server.listen(host: "127.0.0.1", port: 0, dispatcher: router)
     }
 
-    /// Starts a server. `fileSize` > 0 creates a temp file of seeded random bytes for `/file`.
-    static func start(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(), fileSize: Int = 0) async throws -> TestServer {
+    /// Starts a server. `fileSize` > 0 creates a temp file of seeded random bytes for `/file`;
+    /// `transport` decides whether the server also speaks TLS and whether its clients do.
+    static func start(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(), fileSize: Int = 0,
+                      transport: TestTransport = .plain) async throws -> TestServer {
+        let identity = try transport.serverSpeaksTLS ? TestTLS.identity() : nil
         let events = EventLog()
         let gate = Gate()
         var fileContent: [UInt8] = []
@@ -109,6 +124,7 @@ final class TestServer: Sendable {
                                 fileSize: Int64(fileSize))
         let loop = EventLoop(name: "test-loop")
         let server = HTTPServer(loop: loop, limits: limits, accessLog: AccessLog(enabled: false))
+        if let identity { await server.setTLS(identity.sessionFactory) }
         let router = Router(app: "test", routes: routes, cors: cors, limits: limits, authenticator: nil,
                             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port: Int
@@ -118,8 +134,9 @@ final class TestServer: Sendable {
             loop.stop()
             throw error
         }
-        return TestServer(loop: loop, server: server, port: port, events: events, gate: gate, firehoseBytes: progress,
-                          fileContent: fileContent, filePath: filePath, routes: routes, limits: limits)
+        return TestServer(loop: loop, server: server, port: port, transport: transport,
+                          clientTLS: transport.clientSpeaksTLS ? identity : nil, events: events, gate: gate,
+                          firehoseBytes: progress, fileContent: fileContent, filePath: filePath, routes: routes, limits: limits)
     }
 
     /// Opens the gate (so parked handlers finish), shuts the server down and stops the loop.
@@ -130,14 +147,20 @@ final class TestServer: Sendable {
         if let filePath { unlink(filePath) }
     }
 
-    /// A new raw connection to this server.
-    func connect(receiveBufferSize: Int? = nil, sendBufferSize: Int? = nil) async throws -> RawHTTPClient {
-        try await RawHTTPClient.connect(port: port, receiveBufferSize: receiveBufferSize, sendBufferSize: sendBufferSize)
+    /// A new raw connection to this server (to `port`, by default its own), over `transport`.
+    func connect(port: Int? = nil, receiveBufferSize: Int? = nil, sendBufferSize: Int? = nil) async throws -> RawHTTPClient {
+        try await RawHTTPClient.connect(port: port ?? self.port, receiveBufferSize: receiveBufferSize,
+                                        sendBufferSize: sendBufferSize, tls: clientTLS)
     }
 
     /// One request on a fresh connection; returns the response.
     func exchange(_ request: [UInt8], method: String = "GET") async throws -> RawHTTPResponse {
-        try await RawHTTPClient.exchange(port: port, pieces: [request], method: method)
+        try await RawHTTPClient.exchange(port: port, pieces: [request], method: method, tls: clientTLS)
+    }
+
+    /// `pieces` sent one by one (`pause` between them) on a fresh connection; returns the response.
+    func exchange(pieces: [[UInt8]], pause: Duration, method: String = "GET") async throws -> RawHTTPResponse {
+        try await RawHTTPClient.exchange(port: port, pieces: pieces, pause: pause, method: method, tls: clientTLS)
     }
 
     /// `GET path` on a fresh connection.
@@ -188,10 +211,10 @@ final class Counter: Sendable {
     func store(_ value: Int) { storage.store(value, ordering: .relaxed) }
 }
 
-/// Runs `body` against a fresh server and always stops it afterwards.
+/// Runs `body` against a fresh server (reached over `transport`) and always stops it afterwards.
 func withTestServer(limits: HTTPLimits = .test(), cors: CORSPolicy = CORSPolicy(), fileSize: Int = 0,
-                    _ body: (TestServer) async throws -> Void) async throws {
-    let server = try await TestServer.start(limits: limits, cors: cors, fileSize: fileSize)
+                    transport: TestTransport = .plain, _ body: (TestServer) async throws -> Void) async throws {
+    let server = try await TestServer.start(limits: limits, cors: cors, fileSize: fileSize, transport: transport)
     do {
         try await body(server)
     } catch {

@@ -1,29 +1,22 @@
 import AppBaseHTTP
+import AppBaseTLS
+import AppBaseTestSupport
 import COpenSSL
 
 /// An OpenSSL client over memory BIOs, wired straight to a server session in the same test:
 /// no sockets, so the handshake, SNI, ALPN, versions and resumption are checked on their own.
 final class MemoryTLSClient {
-    let context: OpaquePointer
+    private let clientContext: TLSClientContext
     let ssl: OpaquePointer
     private let input: OpaquePointer
     private let output: OpaquePointer
 
     /// - Parameters: `trustedPEM` is the CA the client trusts; `serverName` goes in SNI and is
     ///   the name the certificate must cover; `maxVersion` caps the client's TLS version.
-    init(trustedPEM: String, serverName: String?, maxVersion: Int32 = 0, session: OpaquePointer? = nil) {
-        context = SSL_CTX_new(TLS_client_method())
-        let store = SSL_CTX_get_cert_store(context)
-        var bytes = Array(trustedPEM.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count))
-            if let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
-                X509_STORE_add_cert(store, certificate)
-                X509_free(certificate)
-            }
-            BIO_free(bio)
-        }
-        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+    /// - Throws: `TLSError` when `trustedPEM` is not a certificate.
+    init(trustedPEM: String, serverName: String?, maxVersion: Int32 = 0, session: OpaquePointer? = nil) throws(TLSError) {
+        clientContext = try TLSClientContext(trusting: trustedPEM)
+        let context = clientContext.context
         if maxVersion != 0 {
             // Security level 0 lets this client offer TLS 1.0/1.1 at all: a refusal must be the server's.
             SSL_CTX_set_security_level(context, 0)
@@ -46,14 +39,11 @@ final class MemoryTLSClient {
         if let session { SSL_set_session(ssl, session) }
     }
 
-    deinit {
-        SSL_free(ssl)
-        SSL_CTX_free(context)
-    }
+    deinit { SSL_free(ssl) }
 
     /// Runs the handshake against `server`, then sends `request` and reads the server's
     /// plaintext back through `respond`. Returns false when either side failed.
-    func exchange(with server: any TLSServerSession, request: [UInt8], respond: ([UInt8]) -> [UInt8]) -> (ok: Bool, reply: [UInt8]) {
+    func exchange(with server: MemoryTLSServer, request: [UInt8], respond: ([UInt8]) -> [UInt8]) -> (ok: Bool, reply: [UInt8]) {
         var scratch = [UInt8](repeating: 0, count: 64 * 1024)
         var plaintext = [UInt8](repeating: 0, count: 64 * 1024)
         var sent = false
@@ -71,32 +61,28 @@ final class MemoryTLSClient {
                     return (false, [])
                 }
             }
-            // Client → server.
+            // Client → server: each read of the client's output is one "socket read" for the server.
             while true {
                 let count = scratch.withUnsafeMutableBytes { BIO_read(output, $0.baseAddress, Int32($0.count)) }
                 guard count > 0 else { break }
-                _ = scratch.withUnsafeBytes { server.receiveCiphertext(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)])) }
-            }
-            readLoop: while true {
-                let outcome = plaintext.withUnsafeMutableBytes { server.readPlaintext(into: $0) }
-                switch outcome {
-                case .bytes(let count):
-                    received += plaintext[..<count]
-                    if received.count >= request.count {
-                        let answer = respond(received)
-                        _ = answer.withUnsafeBytes { server.encrypt($0) }
-                        received = []
+                let outcome = scratch.withUnsafeBytes { ciphertext in
+                    plaintext.withUnsafeMutableBytes { buffer in
+                        server.session.decrypt(UnsafeRawBufferPointer(rebasing: ciphertext[..<Int(count)]), into: buffer) { length in
+                            received += buffer[..<length]
+                            if received.count >= request.count {
+                                let answer = respond(received)
+                                _ = answer.withUnsafeBytes { server.session.encrypt($0) }
+                                received = []
+                            }
+                            return true
+                        }
                     }
-                case .needMore, .closed:
-                    break readLoop
-                case .failed:
-                    return (false, [])
                 }
+                if case .failed = outcome { return (false, []) }
             }
             // Server → client.
-            scratch.withUnsafeMutableBytes { raw in
-                server.drainCiphertext(using: raw) { piece in _ = BIO_write(input, piece.baseAddress, Int32(piece.count)) }
-            }
+            let produced = server.takeOutput()
+            _ = produced.withUnsafeBytes { BIO_write(input, $0.baseAddress, Int32($0.count)) }
             if sent {
                 while true {
                     let count = plaintext.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
@@ -124,4 +110,28 @@ final class MemoryTLSClient {
 
     /// The session to resume with (the caller frees it with `SSL_SESSION_free`).
     func session() -> OpaquePointer? { SSL_get1_session(ssl) }
+}
+
+/// A server session and the ciphertext it produced, for `MemoryTLSClient`.
+final class MemoryTLSServer {
+    /// The session's sink (which the session does not retain), held as long as the session.
+    private let sink = CollectingSink()
+    let session: any TLSServerSession
+
+    /// A new session of `context`; nil when OpenSSL cannot make one.
+    init?(context: any TLSSessionFactory) {
+        guard let made = context.makeServerSession(sink: sink) else { return nil }
+        session = made
+    }
+
+    /// What the session produced since the last call.
+    func takeOutput() -> [UInt8] {
+        defer { sink.bytes = [] }
+        return sink.bytes
+    }
+
+    private final class CollectingSink: TLSCiphertextSink {
+        var bytes: [UInt8] = []
+        func sessionProduced(_ ciphertext: UnsafeRawBufferPointer) { bytes.append(contentsOf: ciphertext) }
+    }
 }

@@ -24,15 +24,15 @@ import Testing
         let root = try TemporaryDirectory.make(prefix: "tls-sni")
         defer { TemporaryDirectory.remove(root) }
         let (store, context) = try Self.makeServer(root)
-        let client = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: name)
-        let server = try #require(context.makeServerSession())
+        let client = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: name)
+        let server = try #require(MemoryTLSServer(context: context))
         let result = client.exchange(with: server, request: Self.ping) { _ in Array("pong".utf8) }
         #expect(result.ok)
         #expect(result.reply == Array("pong".utf8))
         #expect(client.verified)
         #expect(client.alpn == "http/1.1")
         #expect(client.version == appbase_tls1_3_version())
-        #expect(server.isHandshakeComplete)
+        #expect(server.session.isHandshakeComplete)
     }
 
     @Test func anUnknownNameGetsThePlatformCertificateWhichDoesNotCoverIt() throws {
@@ -40,8 +40,8 @@ import Testing
         defer { TemporaryDirectory.remove(root) }
         let (store, context) = try Self.makeServer(root)
         store.removeApp("notes")
-        let client = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local")
-        let server = try #require(context.makeServerSession())
+        let client = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local")
+        let server = try #require(MemoryTLSServer(context: context))
         let result = client.exchange(with: server, request: Self.ping) { _ in [] }
         #expect(!result.ok)
         #expect(!client.verified)
@@ -51,24 +51,24 @@ import Testing
         let root = try TemporaryDirectory.make(prefix: "tls-versions")
         defer { TemporaryDirectory.remove(root) }
         let (store, context) = try Self.makeServer(root)
-        let modern = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "appbase.local", maxVersion: appbase_tls1_2_version())
-        #expect(modern.exchange(with: try #require(context.makeServerSession()), request: Self.ping) { _ in [1] }.ok)
+        let modern = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "appbase.local", maxVersion: appbase_tls1_2_version())
+        #expect(modern.exchange(with: try #require(MemoryTLSServer(context: context)), request: Self.ping) { _ in [1] }.ok)
         #expect(modern.version == appbase_tls1_2_version())
-        let old = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "appbase.local", maxVersion: TLS1_1_VERSION)
-        #expect(!old.exchange(with: try #require(context.makeServerSession()), request: Self.ping) { _ in [1] }.ok)
+        let old = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "appbase.local", maxVersion: TLS1_1_VERSION)
+        #expect(!old.exchange(with: try #require(MemoryTLSServer(context: context)), request: Self.ping) { _ in [1] }.ok)
     }
 
     @Test func aSecondConnectionResumesWithTheTicket() throws {
         let root = try TemporaryDirectory.make(prefix: "tls-resume")
         defer { TemporaryDirectory.remove(root) }
         let (store, context) = try Self.makeServer(root)
-        let first = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local")
-        #expect(first.exchange(with: try #require(context.makeServerSession()), request: Self.ping) { _ in [1] }.ok)
+        let first = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local")
+        #expect(first.exchange(with: try #require(MemoryTLSServer(context: context)), request: Self.ping) { _ in [1] }.ok)
         #expect(!first.resumed)
         let session = try #require(first.session())
         defer { SSL_SESSION_free(session) }
-        let second = MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local", session: session)
-        #expect(second.exchange(with: try #require(context.makeServerSession()), request: Self.ping) { _ in [1] }.ok)
+        let second = try MemoryTLSClient(trustedPEM: store.authority.pem, serverName: "api.notes.appbase.local", session: session)
+        #expect(second.exchange(with: try #require(MemoryTLSServer(context: context)), request: Self.ping) { _ in [1] }.ok)
         #expect(second.resumed)
     }
 
@@ -76,15 +76,23 @@ import Testing
         let root = try TemporaryDirectory.make(prefix: "tls-garbage")
         defer { TemporaryDirectory.remove(root) }
         let (_, context) = try Self.makeServer(root)
-        let server = try #require(context.makeServerSession())
+        let server = try #require(MemoryTLSServer(context: context))
         let garbage: [UInt8] = [0x16, 0x03, 0x01, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00]
-        #expect(garbage.withUnsafeBytes { server.receiveCiphertext($0) })
         var buffer = [UInt8](repeating: 0, count: 1024)
-        let outcome = buffer.withUnsafeMutableBytes { server.readPlaintext(into: $0) }
+        var delivered = 0
+        let outcome = garbage.withUnsafeBytes { ciphertext in
+            buffer.withUnsafeMutableBytes { plaintext in
+                server.session.decrypt(ciphertext, into: plaintext) { count in
+                    delivered += count
+                    return true
+                }
+            }
+        }
         guard case .failed = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
         }
-        #expect(!server.isHandshakeComplete)
+        #expect(delivered == 0)
+        #expect(!server.session.isHandshakeComplete)
     }
 }

@@ -17,6 +17,8 @@ public enum RawHTTPClientError: Error, Sendable, CustomStringConvertible {
     case malformedResponse(String)
     /// Any other failing system call.
     case system(String, errno: Int32)
+    /// The TLS layer failed: a handshake the client refused, or bytes that are not TLS records.
+    case tls(String)
 
     public var description: String {
         func preview(_ bytes: [UInt8]) -> String {
@@ -30,6 +32,7 @@ public enum RawHTTPClientError: Error, Sendable, CustomStringConvertible {
         case .sendFailed(let error, let sent): return "send failed after \(sent) bytes: \(String(cString: strerror(error)))"
         case .malformedResponse(let reason): return "malformed response: \(reason)"
         case .system(let call, let error): return "\(call) failed: \(String(cString: strerror(error)))"
+        case .tls(let reason): return "TLS: \(reason)"
         }
     }
 
@@ -63,7 +66,8 @@ public enum CloseObservation: Sendable {
 }
 
 /// A minimal HTTP/1.1 client over a raw TCP socket, for tests that need byte-level control:
-/// pipelining, partial and malformed requests, slow senders and readers, abrupt disconnects.
+/// pipelining, partial and malformed requests, slow senders and readers, abrupt disconnects —
+/// in plain HTTP or inside TLS (`TLSClientChannel`, trusting the test CA), byte for byte the same.
 ///
 /// The socket is non-blocking; every wait goes through a shared poll thread
 /// (`SocketReactor`) with a deadline, so no call blocks Swift's cooperative pool and none can
@@ -77,6 +81,8 @@ public actor RawHTTPClient {
     /// The server port this client is connected to.
     public let port: Int
     private var descriptor: Int32
+    /// Set once the TLS handshake finished: every byte then goes through it.
+    private var tls: TLSClientChannel?
     private var inbox: [UInt8] = []
     private var inboxStart = 0
     private var peerClose: PeerClose?
@@ -98,9 +104,10 @@ public actor RawHTTPClient {
     ///   - receiveBufferSize: `SO_RCVBUF` set before connecting (a small value makes a slow
     ///     reader's backlog small and fixed, for backpressure tests).
     ///   - sendBufferSize: `SO_SNDBUF` set before connecting.
-    /// - Throws: `RawHTTPClientError.connectFailed` (e.g. refused) or `.timedOut`.
+    ///   - tls: when set, a TLS handshake (SNI and the verified name `TestTLS.serverName`) follows.
+    /// - Throws: `RawHTTPClientError.connectFailed` (e.g. refused), `.timedOut`, or `.tls`.
     public static func connect(port: Int, host: String = "127.0.0.1", receiveBufferSize: Int? = nil,
-                               sendBufferSize: Int? = nil,
+                               sendBufferSize: Int? = nil, tls: TestTLS? = nil,
                                timeout: Duration = defaultTimeout) async throws -> RawHTTPClient {
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(AF_INET, socketType, 0)
@@ -136,8 +143,34 @@ public actor RawHTTPClient {
             Glibc.close(fd)
             throw error
         }
-        return RawHTTPClient(port: port, descriptor: fd)
+        let client = RawHTTPClient(port: port, descriptor: fd)
+        if let tls { try await client.startTLS(tls, deadline: .now + timeout) }
+        return client
     }
+
+    /// Runs the TLS handshake; from then on every byte goes through TLS.
+    private func startTLS(_ identity: TestTLS, deadline: ContinuousClock.Instant) async throws {
+        let channel = try TLSClientChannel(descriptor: descriptor, identity: identity)
+        // Bounded by the deadline: each wait ends at it.
+        while true {
+            switch channel.handshake() {
+            case .done:
+                tls = channel
+                return
+            case .wait(let events):
+                if await SocketReactor.shared.wait(for: descriptor, events: events, until: deadline) == .timedOut {
+                    throw RawHTTPClientError.timedOut("in the TLS handshake", received: [])
+                }
+            case .closed(let how):
+                throw RawHTTPClientError.closedByPeer("in the TLS handshake (\(how))", received: [])
+            case .failed(let reason):
+                throw RawHTTPClientError.tls("handshake failed: \(reason)")
+            }
+        }
+    }
+
+    /// What the TLS handshake settled on, or nil over plain TCP.
+    public var tlsNegotiated: TLSNegotiated? { tls?.negotiated }
 
     private static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws {
         var value = value
@@ -146,9 +179,11 @@ public actor RawHTTPClient {
         }
     }
 
-    /// Closes the socket normally (FIN). Idempotent.
+    /// Closes the socket normally (FIN; over TLS without `close_notify`, as a client that just
+    /// goes away). Idempotent.
     public func close() {
         guard descriptor >= 0 else { return }
+        tls = nil
         Glibc.close(descriptor)
         descriptor = -1
     }
@@ -162,9 +197,10 @@ public actor RawHTTPClient {
         close()
     }
 
-    /// Half-closes: sends FIN but keeps reading.
+    /// Half-closes: sends FIN but keeps reading (over TLS, `close_notify` first).
     public func shutdownWrite() {
         guard descriptor >= 0 else { return }
+        tls?.sendCloseNotify()
         _ = shutdown(descriptor, Int32(SHUT_WR))
     }
 
@@ -208,22 +244,37 @@ public actor RawHTTPClient {
         var offset = 0
         while offset < bytes.count {
             let fd = descriptor
-            let written = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if written > 0 {
-                offset += written
-                continue
-            }
-            let error = errno
-            if written < 0 && error == EINTR { continue }
-            guard written < 0 && (error == EAGAIN || error == EWOULDBLOCK) else {
-                throw RawHTTPClientError.sendFailed(errno: error, bytesSent: offset)
+            var events = Int16(POLLOUT)
+            if let tls {
+                switch bytes.withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+                case .done(let count):
+                    offset += count
+                    continue
+                case .wait(let needed):
+                    events = needed
+                case .closed:
+                    throw RawHTTPClientError.sendFailed(errno: EPIPE, bytesSent: offset)
+                case .failed(let reason):
+                    throw RawHTTPClientError.tls("sending: \(reason)")
+                }
+            } else {
+                let written = bytes.withUnsafeBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                }
+                if written > 0 {
+                    offset += written
+                    continue
+                }
+                let error = errno
+                if written < 0 && error == EINTR { continue }
+                guard written < 0 && (error == EAGAIN || error == EWOULDBLOCK) else {
+                    throw RawHTTPClientError.sendFailed(errno: error, bytesSent: offset)
+                }
             }
             var until = deadline
             if let stall { until = min(deadline, .now + stall) }
-            let outcome = await SocketReactor.shared.wait(for: fd, events: Int16(POLLOUT), until: until)
+            let outcome = await SocketReactor.shared.wait(for: fd, events: events, until: until)
             if outcome == .timedOut {
                 if stall != nil && ContinuousClock.now < deadline { return offset }
                 throw RawHTTPClientError.timedOut("sending (\(offset) of \(bytes.count) bytes written)", received: unread)
@@ -436,6 +487,7 @@ public actor RawHTTPClient {
     private func fill(deadline: ContinuousClock.Instant, what: String) async throws -> Bool {
         if peerClose != nil { return false }
         guard descriptor >= 0 else { throw RawHTTPClientError.system("read on a closed client", errno: EBADF) }
+        if let tls { return try await fillTLS(tls, deadline: deadline, what: what) }
         while true {
             let fd = descriptor
             let count = scratch.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress, raw.count, 0) }
@@ -459,6 +511,28 @@ public actor RawHTTPClient {
                 return false
             default:
                 throw RawHTTPClientError.system("recv", errno: error)
+            }
+        }
+    }
+}
+
+extension RawHTTPClient {
+    /// `fill` over TLS: decrypted bytes into the inbox; waits for the readiness OpenSSL asks for.
+    private func fillTLS(_ tls: TLSClientChannel, deadline: ContinuousClock.Instant, what: String) async throws -> Bool {
+        while true {
+            switch scratch.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+            case .done(let count):
+                inbox.append(contentsOf: scratch[0..<count])
+                return true
+            case .wait(let events):
+                if await SocketReactor.shared.wait(for: descriptor, events: events, until: deadline) == .timedOut {
+                    throw RawHTTPClientError.timedOut(what, received: unread)
+                }
+            case .closed(let how):
+                peerClose = how
+                return false
+            case .failed(let reason):
+                throw RawHTTPClientError.tls("\(what): \(reason)")
             }
         }
     }

@@ -12,7 +12,7 @@ import warnings
 import pytest
 import requests
 
-from conftest import TIMEOUT, Server, free_port
+from conftest import BINARY, TIMEOUT, Server, free_port
 
 TLS = '[tls]\nenabled = true\nplain = "redirect"\n'
 SHORT = '[limits]\nheader_timeout_ms = 1000\nwrite_stall_timeout_ms = 1500\n'
@@ -304,3 +304,59 @@ def test_a_chunked_request_body_over_tls(tls_server):
             sock.sendall(piece)
         head, answer = read_response(sock)
         assert head.startswith("HTTP/1.1 201"), (head, answer)
+
+
+def test_a_refusal_at_the_connection_cap_is_answered_inside_tls():
+    # Two slots per address and port; both held by requests whose heads never finish (busy, so
+    # not reaped): the next connections are refused, each in the protocol it speaks.
+    s = Server(extra=TLS + '[limits]\nmax_connections_per_address_per_port = 2\nheader_timeout_ms = 5000\n').start()
+    holders = []
+    try:
+        for _ in range(2):
+            holder = socket.create_connection(("127.0.0.1", s.master_port), timeout=TIMEOUT)
+            holder.sendall(b"GET /health HTTP/1.1\r\nHost: appbase.local\r\n")
+            holders.append(holder)
+        time.sleep(0.5)  # margin for the server to read both heads' first bytes (busy from then on: never reaped)
+        context = ssl.create_default_context(cafile=ca_file(s))
+        # A TLS client completes its handshake and reads a 503 it can decrypt, without asking.
+        with context.wrap_socket(socket.create_connection(("127.0.0.1", s.master_port), timeout=TIMEOUT),
+                                 server_hostname="appbase.local") as sock:
+            head, body = read_response(sock)
+            assert head.startswith("HTTP/1.1 503"), head
+            assert b'"server_busy"' in body
+            assert "retry-after: 1" in head.lower()
+            assert wait_closed(sock)
+        # One that sends its request first gets the same.
+        with context.wrap_socket(socket.create_connection(("127.0.0.1", s.master_port), timeout=TIMEOUT),
+                                 server_hostname="appbase.local") as sock:
+            head, _ = get(sock, "/health", "appbase.local")
+            assert head.startswith("HTTP/1.1 503"), head
+        # A plain client on the same port gets it in plain HTTP.
+        with socket.create_connection(("127.0.0.1", s.master_port), timeout=TIMEOUT) as sock:
+            head, body = get(sock, "/health", "appbase.local")
+            assert head.startswith("HTTP/1.1 503"), head
+            assert b'"server_busy"' in body
+        # Once a slot is free, TLS is served again.
+        holders.pop().close()
+        deadline = time.time() + TIMEOUT
+        while True:
+            with tls_socket(s, "appbase.local") as sock:
+                head, _ = get(sock, "/health", "appbase.local")
+            if head.startswith("HTTP/1.1 200") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert head.startswith("HTTP/1.1 200"), head
+    finally:
+        for holder in holders:
+            holder.close()
+        s.kill()
+
+
+def test_export_ca_without_a_data_directory_says_what_to_do(tls_server):
+    missing = os.path.join(tls_server.dir, "no-such-data")
+    out = subprocess.run([BINARY, "tls", "export-ca", "--config", tls_server.config, "--data-dir", missing],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0
+    assert out.stdout == ""
+    assert "does not exist" in out.stderr and "appbase serve --data-dir" in out.stderr, out.stderr
+    assert not os.path.exists(missing)  # no stray directory (or CA) for a mistyped path

@@ -29,21 +29,25 @@ final class LoopLocalState: @unchecked Sendable {
         return buffer
     }
 
-    /// Where TLS sessions on this loop copy outgoing records before the socket write (the read
-    /// buffer may hold plaintext being delivered at that moment). Allocated on first use.
-    private var tlsScratch: UnsafeMutableRawPointer?
+    /// Where TLS sessions on this loop decrypt into: the shared read buffer holds the ciphertext
+    /// being decrypted at that moment. Allocated on first use.
+    private var tlsPlaintext: UnsafeMutableRawPointer?
 
-    func tlsScratchBuffer() -> UnsafeMutableRawPointer {
-        if let tlsScratch { return tlsScratch }
+    func tlsPlaintextBuffer() -> UnsafeMutableRawBufferPointer {
+        if let tlsPlaintext { return UnsafeMutableRawBufferPointer(start: tlsPlaintext, count: LoopLocalState.readBufferCapacity) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: LoopLocalState.readBufferCapacity, alignment: 16)
-        tlsScratch = buffer
-        return buffer
+        tlsPlaintext = buffer
+        return UnsafeMutableRawBufferPointer(start: buffer, count: LoopLocalState.readBufferCapacity)
     }
+
+    /// Where TLS sessions on this loop gather the records one operation produces, written to the
+    /// socket as one write at the operation's end (and empty between operations).
+    let tlsOutput = CiphertextBuffer()
 
     deinit {
         idle.deallocate()
         readBuffer?.deallocate()
-        tlsScratch?.deallocate()
+        tlsPlaintext?.deallocate()
     }
 }
 

@@ -34,6 +34,9 @@ protocol ByteStreamTransport: AnyObject {
     func abortLinger()
     /// The peer's IP address.
     var peerAddress: String { get }
+    /// The connection is idle between requests: memory the transport can take again on the next
+    /// read or write (TLS record buffers) is given back.
+    func releaseIdleMemory()
 }
 
 /// Callbacks from a transport, on the loop thread.

@@ -43,7 +43,8 @@ final class HTTPConnection: ByteStreamDelegate {
     var admissionKey: ConnectionAdmission.Key?
     /// Its place in the server's idle list.
     var idleLinks = IdleLinks()
-    /// Refused at a cap: it only writes its 503 and closes.
+    /// Refused at a cap: it only writes its 503 and closes (on a TLS port, once its first bytes
+    /// say whether the 503 goes inside TLS).
     var isRefusal = false
 
     init(server: ServerState, transport: any ByteStreamTransport, dispatcher: any HTTPDispatcher, localPort: Int) {
@@ -78,6 +79,12 @@ final class HTTPConnection: ByteStreamDelegate {
     // MARK: ByteStreamDelegate
 
     func transportDidRead(_ bytes: UnsafeRawBufferPointer) {
+        if isRefusal {
+            // A refused connection answers 503 at its first bytes (on a TLS port, the first
+            // plaintext: the handshake is done) and never parses what it reads.
+            if case .idle = state { refuseBusy() }
+            return
+        }
         let now = server.nowMillis()
         switch state {
         case .idle:
@@ -234,7 +241,7 @@ final class HTTPConnection: ByteStreamDelegate {
             guard case .exchanging(let exchange) = state else { return }
             if exchange.headOnly || file.length == 0 { responseFinished() } else { startSendfile(file, for: exchange) }
         case .nextFileChunk(let job):
-            job.readNext()
+            job.chunkWritten()
         }
     }
 
@@ -263,7 +270,12 @@ final class HTTPConnection: ByteStreamDelegate {
         let limits = server.limits
         switch state {
         case .idle(let since):
-            if now - since > limits.idleTimeoutMillis { close(reason: "idle timeout") }
+            // A refused connection waits only for its first bytes, no longer than a head may take.
+            if now - since > (isRefusal ? limits.headerTimeoutMillis : limits.idleTimeoutMillis) {
+                close(reason: isRefusal ? "refused, then silent" : "idle timeout")
+            } else {
+                transport.releaseIdleMemory()
+            }
         case .readingHead(let since):
             if now - since > limits.headerTimeoutMillis { close(reason: "header timeout") }
         case .exchanging(let exchange):
@@ -288,6 +300,6 @@ enum WriteFollowUp {
     case finishResponse
     /// The head of a file response: start sending the file.
     case sendFile(FileBody)
-    /// A chunk of a file streamed through the transport (TLS): read the next one.
+    /// A chunk of a file streamed through the transport (TLS): the next one may be written.
     case nextFileChunk(FileStreamJob)
 }

@@ -114,7 +114,7 @@ extension HTTPConnection {
         guard let socket = transport.rawDescriptor else {
             // TLS: the file goes through the cipher in bounded chunks instead.
             exchange.outbound = .writing
-            FileStreamJob(file: file, connection: self, exchange: exchange).readNext()
+            FileStreamJob(file: file, connection: self, exchange: exchange).start()
             return
         }
         let server = self.server

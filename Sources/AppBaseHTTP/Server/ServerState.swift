@@ -77,7 +77,7 @@ final class ServerState {
     func accept(_ transport: TCPTransport, dispatcher: any HTTPDispatcher, port: Int) {
         transport.writeStallMillis = UInt64(limits.writeStallTimeoutMillis)
         let wrapped: any ByteStreamTransport = tls.map {
-            TLSTransport(tcp: transport, factory: $0, handshakeTimeoutMillis: limits.headerTimeoutMillis)
+            TLSTransport(tcp: transport, loop: loop, factory: $0, handshakeTimeoutMillis: limits.headerTimeoutMillis)
         } ?? transport
         let connection = HTTPConnection(server: self, transport: wrapped, dispatcher: dispatcher, localPort: port)
         connections[ObjectIdentifier(connection)] = connection
@@ -118,12 +118,19 @@ final class ServerState {
 
     /// Answers 503 and closes, counting the refusal for the periodic summary. Refusals beyond a
     /// bound close without an answer: a flood must not hold descriptors writing 503s.
+    ///
+    /// On a port that also speaks TLS the answer waits for the client's first bytes (at most the
+    /// header timeout): a 503 in plain HTTP is garbage to a TLS client, so a TLS client gets its
+    /// handshake and the 503 inside it, a plain one the 503 as before (ADR 0041). The handshake
+    /// costs what an admitted connection's does, and the same bound limits how many run.
     private func refuse(_ connection: HTTPConnection, cap: String) {
         refusals.record(address: connection.transport.peerAddress, cap: cap, now: nowMillis())
         connection.isRefusal = true
         refusalsInFlight += 1
         if refusalsInFlight > Self.maxRefusalsInFlight {
             connection.close(reason: "refused at the \(cap) cap")
+        } else if tls != nil {
+            connection.start()  // `transportDidRead` answers at the first bytes
         } else {
             connection.refuseBusy()
         }
@@ -209,6 +216,11 @@ extension HTTPConnection {
     func refuseBusy() {
         state = .exchanging(Exchange(request: nil, keepAlive: false, inbound: .discarding, startedAt: server.nowMillis()))
         respondWithError(.serverBusy(retryAfterSeconds: 1, "Too many open connections; retry later."))
+    }
+
+    /// TLS finished its handshake: a refused connection answers now, inside TLS.
+    func secureChannelReady() {
+        if isRefusal, case .idle = state { refuseBusy() }
     }
 
     /// Shutdown: idle connections close now; busy ones close after their response.

@@ -91,6 +91,9 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         }
     }
 
+    /// Nothing to give back: reads use the loop's shared buffer, writes copy only what queues.
+    func releaseIdleMemory() {}
+
     func stopReading() {
         guard reading else { return }
         reading = false

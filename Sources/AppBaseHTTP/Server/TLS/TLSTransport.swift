@@ -1,21 +1,24 @@
 import CLibUV
 import DequeModule
 
-/// TLS and plain HTTP on one port, under the connection (ADR 0031).
+/// TLS and plain HTTP on one port, under the connection (ADR 0031, 0041).
 ///
 /// Wraps an accepted `TCPTransport` and waits for the first bytes: `0x16` opens every TLS
 /// handshake record and starts no HTTP method, so anything else is plain HTTP — the TCP
 /// transport is handed to the connection directly (`HTTPConnection.adoptPlainTransport`) and
 /// this object steps out of the way, so a plain request pays nothing for TLS being on. A TLS
 /// connection keeps this object between the socket and the parser: ciphertext read from the
-/// socket is fed to the session, plaintext goes to the connection as if read from the socket,
-/// and every `write` is encrypted and written as one socket write, so reads, writes, their
-/// reports and therefore backpressure, pipelining and every deadline behave as in plain HTTP.
+/// socket is decrypted where libuv put it, plaintext goes to the connection as if read from the
+/// socket, and every `write` is encrypted and written as one socket write, so reads, writes,
+/// their reports and therefore backpressure, pipelining and every deadline behave as in plain
+/// HTTP.
 ///
-/// Ownership: as `TCPTransport` — the connection owns this transport, which owns the TCP one;
-/// the TCP transport's delegate is this object (unretained) until a plain hand-off.
-final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredTarget {
+/// Ownership: as `TCPTransport` — the connection owns this transport, which owns the TCP one
+/// and the session; the TCP transport's delegate is this object (unretained) until a plain
+/// hand-off, and the session's sink is this object (unretained).
+final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredTarget, TLSCiphertextSink {
     private let tcp: TCPTransport
+    private let loop: EventLoop
     private let factory: any TLSSessionFactory
     private let handshakeTimeoutMillis: UInt64
     private var session: (any TLSServerSession)?
@@ -27,10 +30,13 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
     private var closeNotifyReceived = false
     private var failed = false
     private var closed = false
+    /// A socket write failed at once: the peer is gone (its report closes the connection).
+    private var socketWriteFailed = false
     private var handshakeTimer: UnsafeMutablePointer<uv_timer_t>?
 
-    init(tcp: TCPTransport, factory: any TLSSessionFactory, handshakeTimeoutMillis: Int64) {
+    init(tcp: TCPTransport, loop: EventLoop, factory: any TLSSessionFactory, handshakeTimeoutMillis: Int64) {
         self.tcp = tcp
+        self.loop = loop
         self.factory = factory
         self.handshakeTimeoutMillis = UInt64(max(1, handshakeTimeoutMillis))
         tcp.delegate = self
@@ -52,6 +58,10 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
     func stopReading() { tcp.stopReading() }
     func abortLinger() { tcp.abortLinger() }
 
+    /// An idle connection gives back the session's record buffers (about 35 KiB); the next
+    /// request takes them again.
+    func releaseIdleMemory() { session?.releaseBuffers() }
+
     // MARK: Reading
 
     func transportDidRead(_ bytes: UnsafeRawBufferPointer) {
@@ -61,7 +71,7 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
                 handOffPlain(bytes)
                 return
             }
-            guard let made = factory.makeServerSession() else {
+            guard let made = factory.makeServerSession(sink: self) else {
                 fail()
                 return
             }
@@ -69,11 +79,8 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
             (delegate as? HTTPConnection)?.isSecure = true
             startHandshakeTimer()
         }
-        guard let session, session.receiveCiphertext(bytes) else {
-            fail()
-            return
-        }
-        decryptAvailable(session)
+        guard let session else { return }
+        decrypt(bytes, with: session)
     }
 
     /// Plain HTTP: the connection reads the TCP transport itself from now on.
@@ -87,35 +94,38 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
         }
     }
 
-    /// Decrypts every complete record into the loop's read buffer (the ciphertext it held is
-    /// already inside the session) and hands the plaintext on, then sends what the session
-    /// produced (handshake messages, tickets, alerts).
-    private func decryptAvailable(_ session: any TLSServerSession) {
-        guard let loop = EventLoop.from(tcp.handle.pointee.loop) else { return }
-        let buffer = UnsafeMutableRawBufferPointer(start: loop.local.sharedReadBuffer(), count: LoopLocalState.readBufferCapacity)
-        // Bounded: each round consumes ciphertext already received, at most one read's worth.
-        while !closed {
-            switch session.readPlaintext(into: buffer) {
-            case .bytes(let count):
-                stopHandshakeTimer()
-                _ = flushSessionOutput(reportUpward: false)
-                delegate?.transportDidRead(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            case .needMore:
-                if session.isHandshakeComplete { stopHandshakeTimer() }
-                _ = flushSessionOutput(reportUpward: false)
-                return
-            case .closed:
-                _ = flushSessionOutput(reportUpward: false)
-                closeNotifyReceived = true
-                tcp.stopReading()
-                delegate?.transportDidReachEnd()
-                return
-            case .failed:
-                _ = flushSessionOutput(reportUpward: false)
-                fail()
-                return
-            }
+    /// Decrypts `ciphertext` (in the loop's read buffer) into the loop's TLS plaintext buffer and
+    /// hands each run of plaintext on; what the session produced meanwhile (handshake messages,
+    /// tickets, alerts) is written before the plaintext is delivered and at the end.
+    private func decrypt(_ ciphertext: UnsafeRawBufferPointer, with session: any TLSServerSession) {
+        let plaintext = loop.local.tlsPlaintextBuffer()
+        let outcome = session.decrypt(ciphertext, into: plaintext) { count in
+            flushOutput(reportUpward: false)
+            handshakeFinished()
+            delegate?.transportDidRead(UnsafeRawBufferPointer(rebasing: plaintext[..<count]))
+            return !closed
         }
+        flushOutput(reportUpward: false)
+        switch outcome {
+        case .needMore:
+            if handshakeTimer != nil, session.isHandshakeComplete { handshakeFinished() }
+        case .stopped:
+            break
+        case .closed:
+            closeNotifyReceived = true
+            tcp.stopReading()
+            delegate?.transportDidReachEnd()
+        case .failed:
+            fail()
+        }
+    }
+
+    /// The handshake is over (reported once): its deadline ends, and a refused connection may
+    /// answer now instead of waiting for a request.
+    private func handshakeFinished() {
+        guard handshakeTimer != nil else { return }
+        stopHandshakeTimer()
+        (delegate as? HTTPConnection)?.secureChannelReady()
     }
 
     private func fail() {
@@ -129,45 +139,41 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
 
     // MARK: Writing
 
+    /// Records the session produced: gathered until the operation ends (`flushOutput`).
+    func sessionProduced(_ ciphertext: UnsafeRawBufferPointer) {
+        loop.local.tlsOutput.append(ciphertext)
+    }
+
     /// Encrypts `bytes` and writes the records as one socket write, whose report is this call's.
     @discardableResult
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let session else {
-            // Before the first byte (a refusal's 503): plain, straight through.
+            // No session before the first bytes: nothing writes then today; plain, straight through.
             reportsUpward.append(true)
             return tcp.write(bytes)
         }
         guard !closed else { return false }
         guard !failed, session.encrypt(bytes) else {
             failed = true
-            EventLoop.from(tcp.handle.pointee.loop)?.deferInTurn(self, succeeded: false)
+            loop.local.tlsOutput.removeAll()
+            loop.deferInTurn(self, succeeded: false)
             return false
         }
-        return flushSessionOutput(reportUpward: true)
+        flushOutput(reportUpward: true)
+        return !socketWriteFailed
     }
 
-    /// Writes the session's pending ciphertext. With `reportUpward`, the last socket write's
-    /// report answers the caller's `write` (or, if nothing was pending, a success is deferred).
-    private func flushSessionOutput(reportUpward: Bool) -> Bool {
-        guard let session else { return true }
-        var succeeded = true
-        var wrote = false
-        if session.hasCiphertext, let loop = EventLoop.from(tcp.handle.pointee.loop) {
-            let scratch = UnsafeMutableRawBufferPointer(start: loop.local.tlsScratchBuffer(), count: LoopLocalState.readBufferCapacity)
-            session.drainCiphertext(using: scratch) { piece in
-                reportsUpward.append(false)
-                wrote = true
-                if !tcp.write(piece) { succeeded = false }
-            }
+    /// Writes what the session produced as one socket write. With `reportUpward` that write's
+    /// report answers the caller's `write` (or, if nothing was produced, a success is deferred).
+    private func flushOutput(reportUpward: Bool) {
+        let output = loop.local.tlsOutput
+        if output.isEmpty {
+            if reportUpward { loop.deferInTurn(self, succeeded: true) }
+            return
         }
-        if reportUpward {
-            if wrote, let last = reportsUpward.indices.last {
-                reportsUpward[last] = true
-            } else {
-                EventLoop.from(tcp.handle.pointee.loop)?.deferInTurn(self, succeeded: true)
-            }
-        }
-        return succeeded
+        reportsUpward.append(reportUpward)
+        if !tcp.write(output.bytes) { socketWriteFailed = true }
+        output.removeAll()
     }
 
     /// A socket write finished: forwarded when it answers one of our `write`s; a failure of
@@ -194,7 +200,7 @@ final class TLSTransport: ByteStreamTransport, ByteStreamDelegate, LoopDeferredT
         stopHandshakeTimer()
         if graceful, !failed, let session, session.isHandshakeComplete {
             session.shutdown()
-            _ = flushSessionOutput(reportUpward: false)
+            flushOutput(reportUpward: false)
         }
         closed = true
         delegate = nil
