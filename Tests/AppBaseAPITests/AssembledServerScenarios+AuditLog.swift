@@ -28,7 +28,7 @@ extension AssembledServerScenarios {
                     expectedStatus: 200,
                     expectedContent: [#""action":"record.update""#, #""action":"record.create""#,
                                       #""actor":{"kind":"api_key","id":"{{alpha.clientID}}","ip":"127.0.0.1","userId":"{{carol}}"}"#,
-                                      #""details":{"collection":"ledger","id":"{{entry}}"}"#, #""next":null"#, #""hash":""#],
+                                      #""target":"ledger/{{entry}}","requestId":"#, #""details":{}"#, #""next":null"#, #""hash":""#],
                     notExpectedContent: ["do-not-log-me", "amount"]),
         APIScenario(name: "a page of one has a cursor",
                     port: .app("alpha"), path: "/admin/audit-log?target=ledger/{{entry}}&limit=1",
