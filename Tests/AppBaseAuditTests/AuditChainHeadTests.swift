@@ -22,25 +22,6 @@ struct AuditChainHeadTests {
         }
     }
 
-    @Test("after a write rolled back in its savepoint, the next append links to the committed head")
-    func savepointRollback() async throws {
-        try await AuditLogFixture.with { fixture in
-            try await fixture.append(2)
-            let log = fixture.log
-            await #expect(throws: Refused.self) {
-                try await fixture.database.writer.write { write in
-                    try log.append(AuditEvent(app: "a", time: 1, actor: .system, action: "rolled.back"), in: write)
-                    throw Refused()
-                }
-            }
-            let readsBefore = log.chainHeadReads
-            try await fixture.append(1)
-            #expect(log.chainHeadReads == readsBefore + 1)
-            let result = try await fixture.verify()
-            #expect(result.ok && result.entries == 3 && result.checkedThrough == 3)
-        }
-    }
-
     @Test("after a group commit failed, the next append links to the entry committed before it")
     func commitFailure() async throws {
         // A deferred foreign key is checked only at COMMIT: the write succeeds in its savepoint
