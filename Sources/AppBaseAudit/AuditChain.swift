@@ -16,22 +16,30 @@ enum AuditChain {
     private static let tag = Array("appbase-audit-v1".utf8)
 
     /// The hash `entry` must carry when the entry before it has hash `previous`.
+    ///
+    /// Runs for every append on the writer thread: one buffer, fields appended one by one (no
+    /// intermediate arrays), and the sort only when there are details.
     static func hash(of entry: AuditEntry, previous: String) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(384)
         bytes.append(contentsOf: tag)
         bytes.append(contentsOf: previous.utf8)
         append(UInt64(bitPattern: entry.seq), to: &bytes)
         append(UInt64(bitPattern: entry.time), to: &bytes)
-        for field in [entry.actorKind, entry.userID, entry.keyID, entry.adminID, entry.ip, entry.action, entry.target,
-                      entry.requestID] {
-            append(field, to: &bytes)
-        }
-        let details = entry.details.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        append(UInt32(truncatingIfNeeded: details.count), to: &bytes)
-        for (key, value) in details {
-            append(key, to: &bytes)
-            append(value, to: &bytes)
+        append(entry.actorKind, to: &bytes)
+        append(entry.userID, to: &bytes)
+        append(entry.keyID, to: &bytes)
+        append(entry.adminID, to: &bytes)
+        append(entry.ip, to: &bytes)
+        append(entry.action, to: &bytes)
+        append(entry.target, to: &bytes)
+        append(entry.requestID, to: &bytes)
+        append(UInt32(truncatingIfNeeded: entry.details.count), to: &bytes)
+        if !entry.details.isEmpty {
+            for (key, value) in entry.details.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                append(key, to: &bytes)
+                append(value, to: &bytes)
+            }
         }
         return hex(SHA256.hash(data: bytes))
     }
@@ -53,12 +61,14 @@ enum AuditChain {
     private static let digits = Array("0123456789abcdef".utf8)
 
     private static func hex(_ digest: SHA256.Digest) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        String(unsafeUninitializedCapacity: 64) { text in
+            var index = 0
+            for byte in digest {
+                text[index] = digits[Int(byte >> 4)]
+                text[index + 1] = digits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }

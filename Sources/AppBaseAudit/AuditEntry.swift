@@ -84,6 +84,8 @@ public struct AuditEntry: Sendable, Hashable {
 
     /// `details` as stored: a JSON object with sorted keys.
     var detailsText: String {
+        // Record writes have none (their target names the record): no JSON work on that path.
+        if details.isEmpty { return "{}" }
         let sorted = details.sorted { $0.key < $1.key }
         let value = JSONValue.object(OrderedDictionary(uniqueKeysWithValues: sorted.map { ($0.key, JSONValue.string($0.value)) }))
         return String(decoding: value.serialized(), as: UTF8.self)

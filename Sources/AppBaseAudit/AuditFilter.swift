@@ -64,6 +64,8 @@ struct AuditFilter: Sendable {
             }
         }
         if let action {
+            // Lets SQLite use the partial action index, which leaves out record writes.
+            if AuditSchema.excludesRecordActions(action) { clauses.append(AuditSchema.otherActions) }
             if action.hasSuffix(".") {
                 // A range on the index: every action that starts with the prefix ('/' follows '.').
                 clauses.append("action >= ? AND action < ?")

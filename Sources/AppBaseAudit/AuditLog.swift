@@ -5,10 +5,11 @@ import AppBaseSQLite
 /// One app's audit log: appends inside the writer's transactions (the services' `AuditRecorder`),
 /// pruning with checkpoints, and reads (pages, verification).
 ///
-/// The chain's previous hash is read from the table inside each append's transaction (one rowid
-/// seek on the writer's connection) rather than kept in memory, so a write that rolls back — alone,
-/// in its savepoint, or with its whole group commit — can never leave the chain pointing at an entry
-/// that does not exist; and an append by another process (the CLI) is seen by the next one.
+/// The chain's head (previous hash, highest sequence) is kept in memory on the writer thread
+/// (`AuditChainHead`) and read back from the table only after a rollback or another connection's
+/// commit, so a write that rolls back — alone, in its savepoint, or with its whole group commit —
+/// never leaves the chain pointing at an entry that does not exist, and an append by another
+/// process is seen by the next one (ADR 0028).
 public final class AuditLog: AuditRecorder {
     /// The `audit` namespace: `audit_log(seq, time, actor_kind, actor_user_id, actor_key_id,
     /// actor_admin_id, actor_ip, action, target, request_id, details, hash)`.
@@ -21,6 +22,7 @@ public final class AuditLog: AuditRecorder {
     public let separateCommits: Bool
     private let writer: DatabaseWriter
     private let clock: any WallClock
+    private let head = AuditChainHead()
 
     /// - Parameter mode: `off` turns appends into no-ops and `separate_commit` asks writers to
     ///   append after their commit (both for measurements, ADR 0028); pruning and reads work either way.
@@ -34,18 +36,21 @@ public final class AuditLog: AuditRecorder {
     @discardableResult
     public func append(_ event: AuditEvent, in context: WriteContext) throws -> Int64? {
         guard isEnabled else { return nil }
-        return try Self.append(event, context.connection)
+        return try appendEntry(event, context)
     }
 
-    /// Appends `event` as the chain's next entry on `connection`, inside its open transaction.
-    static func append(_ event: AuditEvent, _ connection: SQLiteConnection) throws -> Int64 {
-        let tail = try AuditStore.tail(connection)
-        // Past the highest sequence ever used, so entries deleted from the end leave a visible gap.
-        let seq = max(try AuditStore.highestSequence(connection), tail?.seq ?? 0) + 1
-        var entry = AuditEntry(seq: seq, event: event)
-        entry.hash = AuditChain.hash(of: entry, previous: tail?.hash ?? AuditChain.genesis)
-        try AuditStore.insert(entry, connection)
-        return seq
+    /// How many appends had to read the chain's head back from the table: the first one, and the
+    /// first after a rollback or after another connection committed (for tests).
+    public var chainHeadReads: Int { head.reads }
+
+    /// Appends `event` as the chain's next entry inside the open transaction of `context`.
+    private func appendEntry(_ event: AuditEvent, _ context: WriteContext) throws -> Int64 {
+        try head.append(in: context) { previous in
+            var entry = AuditEntry(seq: previous.seq + 1, event: event)
+            entry.hash = AuditChain.hash(of: entry, previous: previous.hash)
+            try AuditStore.insert(entry, context.connection)
+            return AuditChainHead.Link(seq: entry.seq, hash: entry.hash)
+        }
     }
 
     /// Deletes the entries older than `cutoff` (milliseconds since the epoch), oldest first, in
@@ -61,8 +66,8 @@ public final class AuditLog: AuditRecorder {
         let batch = Int64(Self.pruneBatchRows)
         let now = clock.nowMilliseconds()
         while true {
-            let removed = try await writer.write { write in
-                try Self.pruneOldest(before: cutoff, batch: batch, now: now, write.connection)
+            let removed = try await writer.write { [self] write in
+                try pruneOldest(before: cutoff, batch: batch, now: now, write)
             }
             deleted += Int(removed)
             if removed < batch { return deleted }
@@ -71,8 +76,8 @@ public final class AuditLog: AuditRecorder {
 
     /// Inside a write: the oldest run of entries older than `cutoff` (at most `batch`), cut after
     /// appending the checkpoint that names the last of them. Returns how many were deleted.
-    private static func pruneOldest(before cutoff: Int64, batch: Int64, now: Int64,
-                                    _ connection: SQLiteConnection) throws -> Int64 {
+    private func pruneOldest(before cutoff: Int64, batch: Int64, now: Int64, _ context: WriteContext) throws -> Int64 {
+        let connection = context.connection
         var count: Int64 = 0
         var cut: (seq: Int64, hash: String)?
         try connection.withStatement("SELECT seq, time, hash FROM audit_log ORDER BY seq LIMIT ?") { row in
@@ -88,7 +93,8 @@ public final class AuditLog: AuditRecorder {
         let checkpoint = AuditEvent(app: "", time: now, actor: .system, action: AuditEntry.checkpointAction,
                                     details: [AuditCheckpoint.cutSeqKey: String(cut.seq), AuditCheckpoint.cutHashKey: cut.hash,
                                               "deleted": String(count), "before": Timestamp.rfc3339(milliseconds: cutoff)])
-        _ = try append(checkpoint, connection)
+        _ = try appendEntry(checkpoint, context)
+        // Never the head: the checkpoint just appended is newer than every entry cut.
         try connection.run("DELETE FROM audit_log WHERE seq <= ?", [.integer(cut.seq)])
         return count
     }

@@ -17,13 +17,26 @@ enum AuditStore {
         try connection.queryOne("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") { $0.int64(0) } ?? 0
     }
 
-    /// Inserts `entry` at its own sequence.
+    private static let insertSQL = "INSERT INTO audit_log (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    /// Inserts `entry` at its own sequence (the cached statement, bound in place: this runs in
+    /// every audited write).
     static func insert(_ entry: AuditEntry, _ connection: SQLiteConnection) throws {
-        try connection.run("INSERT INTO audit_log (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            .integer(entry.seq), .integer(entry.time), .text(entry.actorKind), optional(entry.userID), optional(entry.keyID),
-            optional(entry.adminID), optional(entry.ip), .text(entry.action), optional(entry.target),
-            optional(entry.requestID), .text(entry.detailsText), .text(entry.hash),
-        ])
+        try connection.withStatement(insertSQL) { statement in
+            statement.bind(.integer(entry.seq), at: 1)
+            statement.bind(.integer(entry.time), at: 2)
+            statement.bind(.text(entry.actorKind), at: 3)
+            statement.bind(optional(entry.userID), at: 4)
+            statement.bind(optional(entry.keyID), at: 5)
+            statement.bind(optional(entry.adminID), at: 6)
+            statement.bind(optional(entry.ip), at: 7)
+            statement.bind(.text(entry.action), at: 8)
+            statement.bind(optional(entry.target), at: 9)
+            statement.bind(optional(entry.requestID), at: 10)
+            statement.bind(.text(entry.detailsText), at: 11)
+            statement.bind(.text(entry.hash), at: 12)
+            while try statement.step() {}
+        }
     }
 
     private static func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
@@ -40,8 +53,9 @@ enum AuditStore {
 
     /// The checkpoint entries, newest first, as (their seq, their time, the seq and hash they cut at).
     static func checkpoints(_ connection: SQLiteConnection) throws -> [AuditCheckpoint] {
-        try connection.query("SELECT seq, time, details FROM audit_log WHERE action = ? ORDER BY seq DESC",
-                             [.text(AuditEntry.checkpointAction)]) { row -> AuditCheckpoint? in
+        try connection.query("""
+            SELECT seq, time, details FROM audit_log WHERE action = ? AND \(AuditSchema.otherActions) ORDER BY seq DESC
+            """, [.text(AuditEntry.checkpointAction)]) { row -> AuditCheckpoint? in
             guard let details = AuditEntry.details(from: row.text(2)), let cutText = details[AuditCheckpoint.cutSeqKey],
                   let cut = Int64(cutText), let hash = details[AuditCheckpoint.cutHashKey] else { return nil }
             return AuditCheckpoint(seq: row.int64(0), time: row.int64(1), cutSeq: cut, cutHash: hash)

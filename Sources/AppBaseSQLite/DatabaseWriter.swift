@@ -3,16 +3,30 @@ import Dispatch
 import DequeModule
 import Synchronization
 
-/// What a write closure gets: the write connection, and a way to run code after the commit.
+/// What a write closure gets: the write connection, and ways to run code after the commit or
+/// after a rollback of the write.
 public final class WriteContext {
     public let connection: SQLiteConnection
+    /// Numbers the writer's transactions (one per group commit, failed ones included): writes
+    /// with the same number share one transaction, in which no other connection can commit.
+    public let transaction: Int
     var pendingActions: [@Sendable () -> Void] = []
+    var pendingRollbacks: [@Sendable () -> Void] = []
 
-    init(connection: SQLiteConnection) { self.connection = connection }
+    init(connection: SQLiteConnection, transaction: Int) {
+        self.connection = connection
+        self.transaction = transaction
+    }
 
     /// Runs `action` on the writer thread after the transaction holding this write commits, in
     /// commit order (the change feed publishes here). Dropped if the write rolls back.
     public func afterCommit(_ action: @escaping @Sendable () -> Void) { pendingActions.append(action) }
+
+    /// Runs `action` on the writer thread if this write's changes are undone: its savepoint is
+    /// rolled back (the write threw), or the transaction holding it fails to commit. Dropped once
+    /// the write has committed. For state kept in memory beside the database (the audit log's
+    /// chain head, ADR 0028), which must forget what a rollback took back.
+    public func onRollback(_ action: @escaping @Sendable () -> Void) { pendingRollbacks.append(action) }
 }
 
 /// The single writer of one database: every write of an app (auth, records, change log,
@@ -50,6 +64,8 @@ public final class DatabaseWriter: Sendable {
     private let commitCounter = Atomic<Int>(0)
     /// The write connection's signs of life (`currentJobStall`).
     private let progress: ConnectionProgress
+    /// Transactions begun so far (`WriteContext.transaction`).
+    private let transactionCounter = Atomic<Int>(0)
 
     /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
     /// - Parameter idleTimeout: the writer thread ends after this long without work and starts
@@ -209,23 +225,33 @@ public final class DatabaseWriter: Sendable {
             } catch {
                 return error
             }
-            let context = WriteContext(connection: connection)
+            let number = transactionCounter.add(1, ordering: .relaxed).newValue
+            let context = WriteContext(connection: connection, transaction: number)
+            // The rollback actions of the writes released so far: they run if the transaction fails.
+            var rollbacks: [@Sendable () -> Void] = []
             do {
                 for job in batch {
                     try connection.run("SAVEPOINT write_job")
                     context.pendingActions = []
+                    context.pendingRollbacks = []
                     if job.run(context) {
                         try connection.run("RELEASE write_job")
                         actions.append(contentsOf: context.pendingActions)
+                        rollbacks.append(contentsOf: context.pendingRollbacks)
                     } else {
                         try connection.run("ROLLBACK TO write_job")
                         try connection.run("RELEASE write_job")
+                        for action in context.pendingRollbacks { action() }
                     }
+                    // Cleared only now: when a statement above throws, the catch below runs them.
+                    context.pendingRollbacks = []
                 }
                 try connection.execute("COMMIT")
                 return nil
             } catch {
                 try? connection.execute("ROLLBACK")
+                // Also the current write's, when its RELEASE or ROLLBACK TO failed.
+                for action in rollbacks + context.pendingRollbacks { action() }
                 return error
             }
         }

@@ -89,7 +89,10 @@ struct AuditChainTests {
                     throw Refused()
                 }
             }
+            // The rollback made the log forget its chain head: the next append reads it again.
+            let readsBefore = log.chainHeadReads
             try await fixture.append(2)
+            #expect(log.chainHeadReads == readsBefore + 1)
             let result = try await fixture.verify()
             #expect(result.ok)
             #expect(result.entries == 4)

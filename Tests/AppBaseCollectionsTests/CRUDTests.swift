@@ -141,7 +141,8 @@ struct CRUDTests {
             #expect(event.action == "record.create")
             #expect(event.target == "notes/\(id)")
             #expect(event.actor.userID == TestCaller.aliceID)
-            #expect(event.details == ["collection": "notes", "id": id])
+            // The target names the record; record writes carry no details (ADR 0028).
+            #expect(event.details.isEmpty)
             #expect(event.requestID != nil)
             #expect(!"\(event)".contains("s3cr3t"))
             subscription.cancel()

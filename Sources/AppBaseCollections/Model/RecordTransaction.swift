@@ -142,10 +142,11 @@ struct RecordAudit: Sendable {
     let app: String
     let actor: AuditActor
 
-    /// The audit event of a record write (never its contents).
+    /// The audit event of a record write (never its contents). No details: the target
+    /// `collection/id` already names the record, and every byte here is written, hashed and
+    /// indexed once per record write (ADR 0028).
     func event(_ outcome: WriteOutcome, requestID: String, time: Int64) -> AuditEvent {
         AuditEvent(app: app, time: time, actor: actor, action: "record.\(outcome.action.rawValue)",
-                   target: "\(outcome.collection)/\(outcome.id)", requestID: requestID,
-                   details: ["collection": outcome.collection, "id": outcome.id])
+                   target: "\(outcome.collection)/\(outcome.id)", requestID: requestID)
     }
 }
