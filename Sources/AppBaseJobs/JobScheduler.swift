@@ -39,6 +39,8 @@ public actor JobScheduler {
     private let logger: Logger
     /// Where this queue's periodic grid starts (see `JobGrid`).
     private let offset: Int64
+    /// The periodic declarations, by schedule name (probes and intervals, read at every wake).
+    private let periodicByName: [String: PeriodicJob]
     private var state = State.initial
     private var inFlight: [Int64: Task<Void, Never>] = [:]
     /// When things are due, as far as this queue knows; only a time at or before now makes
@@ -86,6 +88,7 @@ public actor JobScheduler {
         self.clock = clock
         self.logger = logger
         offset = JobGrid.offset(for: scope)
+        periodicByName = Dictionary(registry.periodic.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Lifecycle
@@ -258,10 +261,6 @@ public actor JobScheduler {
         return JobGrid.next(after: now, interval: interval, offset: offset)
     }
 
-    /// The periodic declarations, by schedule name.
-    private var periodicByName: [String: PeriodicJob] {
-        Dictionary(registry.periodic.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
 
     /// What a periodic schedule queues when due, by schedule name.
     private var periodicRuns: [String: (kind: String, payload: String, maxAttempts: Int)] {
