@@ -58,6 +58,9 @@ final class Exchange {
     /// The download slot a file answer holds, from before its head is written until its last
     /// byte (released when the exchange and the sendfile job let go of it).
     var fileSlot: FileSlot?
+    /// A file streamed through the transport (TLS), whose pace the sweeper checks: a client that
+    /// stops reading stalls the job between chunks, where it cannot check itself.
+    var fileStream: FileStreamJob?
     /// The minimum-rate window of a streaming upload: when it began (loop ms) and the body bytes
     /// received by then.
     var rateWindow: (start: Int64, received: Int64)

@@ -284,6 +284,8 @@ final class HTTPConnection: ByteStreamDelegate {
                 close(reason: "body stall")
             } else if transport.queuedBytes > 0 && now - lastProgressAt > limits.writeStallTimeoutMillis {
                 close(reason: "write stall")
+            } else if let stream = exchange.fileStream, !stream.keepsPace(now: now) {
+                close(reason: "download slower than the minimum rate")
             } else if !exchange.requestComplete && exchange.request != nil {
                 checkBodyPace(of: exchange, now: now, reading: readingBody)
             }

@@ -114,7 +114,9 @@ extension HTTPConnection {
         guard let socket = transport.rawDescriptor else {
             // TLS: the file goes through the cipher in bounded chunks instead.
             exchange.outbound = .writing
-            FileStreamJob(file: file, connection: self, exchange: exchange).start()
+            let stream = FileStreamJob(file: file, connection: self, exchange: exchange)
+            exchange.fileStream = stream
+            stream.start()
             return
         }
         let server = self.server

@@ -64,10 +64,15 @@ final class FileStreamJob {
         writeReady()
     }
 
+    /// False once a whole rate window passed with fewer bytes read for the client than the
+    /// minimum rate asks (checked before each read, and by the connection's sweeper while the
+    /// job waits for a client that stopped reading).
+    func keepsPace(now: Int64) -> Bool { unread == 0 || pace.allows(&window, now: now) }
+
     /// Reads the next chunk into the (free) buffer.
     private func readNext() {
         guard let connection = current, !reading, ready == 0, unread > 0 else { return }
-        guard pace.allows(&window, now: connection.server.nowMillis()) else {
+        guard keepsPace(now: connection.server.nowMillis()) else {
             connection.close(reason: "download slower than the minimum rate")
             return
         }
