@@ -2,7 +2,7 @@ import AppBaseHTTP
 import AppBaseTestSupport
 import Testing
 
-/// Timeouts are 300 ms here (`HTTPLimits.shortTimeouts`, plus `shortIdle`); each test lets one elapse.
+/// Timeouts are 300 ms here (5 s over TLS: `HTTPLimits.shortTimeouts`); each test lets one elapse.
 @Suite("Timeouts (slowloris)", .timeLimit(.minutes(3)))
 struct TimeoutTests {
     @Test("half a header block, then silence → closed after the header timeout", arguments: TestTransport.allCases)
@@ -11,7 +11,7 @@ struct TimeoutTests {
             let client = try await server.connect()
             let started = ContinuousClock.now
             try await client.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            let observation = await client.waitForClose(timeout: .seconds(15))
+            let observation = await client.waitForClose(timeout: .seconds(30))
             let elapsed = ContinuousClock.now - started
             #expect(observation.isClosed)
             #expect(elapsed >= .milliseconds(280), "closed after only \(elapsed)")
@@ -26,7 +26,7 @@ struct TimeoutTests {
             let started = ContinuousClock.now
             try await client.send("GET /health HTTP/1.1\r\n")
             var closed = false
-            for index in 0..<60 {
+            for index in 0..<240 {
                 do {
                     try await client.send("X-Trickle-\(index): 1\r\n")
                 } catch {
@@ -39,7 +39,8 @@ struct TimeoutTests {
                 }
             }
             // No upper bound on the time: had every byte restarted the header timeout, the
-            // trickle (60 lines, ≥ 50 ms apart: ≥ 10× the timeout) would have ended still open.
+            // trickle (240 lines, ≥ 50 ms apart: ≥ 12 s, over twice the TLS timeout and 40× the
+            // plain one) would have ended still open.
             #expect(closed)
             #expect(ContinuousClock.now - started >= .milliseconds(280))
         }
@@ -68,7 +69,7 @@ struct TimeoutTests {
                     continue
                 }
                 #expect(response.status == 200)
-                let observation = await client.waitForClose(timeout: .seconds(15))
+                let observation = await client.waitForClose(timeout: .seconds(30))
                 #expect(observation.isClosed)
                 #expect(ContinuousClock.now - sent >= .milliseconds(950))
                 return
@@ -86,7 +87,7 @@ struct TimeoutTests {
             } catch RawHTTPClientError.closedByPeer {
                 return  // over TLS, closed by the idle timeout while a slow handshake ran: as asserted
             }
-            #expect(await client.waitForClose(timeout: .seconds(15)).isClosed)
+            #expect(await client.waitForClose(timeout: .seconds(30)).isClosed)
         }
     }
 
@@ -98,7 +99,7 @@ struct TimeoutTests {
             try await client.send(RawRequest.make("POST", "/watch-upload", headers: [("Content-Length", "100000")])
                 + [UInt8](repeating: 1, count: 5000))
             #expect(await server.events.wait(for: "upload-chunk"))
-            let observation = await client.waitForClose(timeout: .seconds(15))
+            let observation = await client.waitForClose(timeout: .seconds(30))
             #expect(observation.isClosed)
             #expect(ContinuousClock.now - sent >= .milliseconds(280))
             #expect(await server.events.wait { $0.hasPrefix("upload-aborted") })
@@ -122,7 +123,7 @@ struct TimeoutTests {
                 #expect(response.status == 200)
             }
             for client in slow {
-                #expect(await client.waitForClose(timeout: .seconds(15)).isClosed)
+                #expect(await client.waitForClose(timeout: .seconds(30)).isClosed)
             }
             #expect(await server.waitForConnectionCount(0))
         }
