@@ -8,6 +8,9 @@
 //   subscribers    number of SSE connections (default 1000)
 //   writes         number of records written (default 100)
 //   intervalMs     spacing between write starts (default 20)
+//   subscriberThreads  worker threads sharing the subscribers (default 1). One thread parsing
+//                  1,000 streams is itself the bottleneck (its floor against a trivial emitter
+//                  is what it measures); several spread the client's share over the cores.
 //   subscribe      {path, headers}  GET that opens the stream
 //   pbSubscribe    {path, headers, topics}  PocketBase: POST {clientId, subscriptions}
 //   write          {path, headers, body, sentAtField}  POST that creates one record
@@ -42,6 +45,8 @@ const CONNECT_TIMEOUT = cfg.connectTimeoutMs ?? 90_000;
 const WRITE_TIMEOUT = cfg.writeTimeoutMs ?? 10_000;
 const DRAIN_TIMEOUT = cfg.drainTimeoutMs ?? 15_000;
 const RUN = isMainThread ? Math.random().toString(36).slice(2, 8) : workerData.run;
+const ROLE = isMainThread ? "main" : workerData.role;
+const THREADS = Math.max(1, Math.min(cfg.subscriberThreads ?? 1, 16));
 const MARK = `sse-${RUN}-`;
 
 const log = (...a) => process.stderr.write(`[sse ${cfg.mode}] ${a.join(" ")}\n`);
@@ -169,19 +174,86 @@ function openSubscriber(index) {
 
 let stopping = false;
 
-async function connectAll() {
+async function connectAll(from = 0, to = SUBS) {
   const t0 = now();
-  let next = 0;
+  let next = from;
   let ok = 0;
   const worker = async () => {
-    while (next < SUBS) {
+    while (next < to) {
       const i = next++;
       if (await openSubscriber(i)) ok++;
       if (now() - t0 > CONNECT_TIMEOUT) break;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, SUBS) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, to - from) }, worker));
   return { ok, ms: now() - t0 };
+}
+
+// Runs in a subscriber thread: its share of the subscribers, progress every 50 ms, and on
+// "stop" its deliveries and counters.
+async function subscriberThread() {
+  const { from, to } = workerData;
+  const conn = await connectAll(from, to);
+  parentPort.postMessage({ connected: conn.ok });
+  const progress = setInterval(() => parentPort.postMessage({ received }), 50);
+  parentPort.on("message", (m) => {
+    if (!m.stop) return;
+    clearInterval(progress);
+    stopping = true;
+    parentPort.postMessage({ final: { deliveries, received, duplicates, foreign, errors } });
+    for (const sub of subscribers) { try { sub.req?.destroy(); } catch {} }
+    subAgent.destroy();
+    setTimeout(() => process.exit(0), 50);
+  });
+}
+
+// Main thread with subscriberThreads > 1: the subscriber threads, connected.
+const subThreads = [];
+let threadReceived = 0;
+function connectThreads() {
+  const t0 = now();
+  const per = Math.ceil(SUBS / THREADS);
+  const started = [];
+  for (let i = 0; i < THREADS; i++) {
+    const from = i * per, to = Math.min(SUBS, from + per);
+    if (from >= to) break;
+    const worker = new Worker(new URL(import.meta.url), { workerData: { cfg, run: RUN, role: "subs", from, to } });
+    const thread = { worker, received: 0, final: null, onFinal: null };
+    subThreads.push(thread);
+    started.push(new Promise((resolve) => {
+      worker.on("message", (m) => {
+        if (m.connected !== undefined) resolve(m.connected);
+        else if (m.received !== undefined) {
+          threadReceived += m.received - thread.received;
+          thread.received = m.received;
+        } else if (m.final) {
+          thread.final = m.final;
+          thread.onFinal?.();
+        }
+      });
+      worker.on("error", (e) => { noteError(`subscriber thread ${e.message}`); resolve(0); });
+    }));
+  }
+  return Promise.all(started).then((counts) => ({ ok: counts.reduce((a, b) => a + b, 0), ms: now() - t0 }));
+}
+
+// Collects every subscriber thread's deliveries and counters into this thread's (bounded wait).
+async function collectThreads() {
+  await Promise.all(subThreads.map((thread) => new Promise((resolve) => {
+    if (thread.final) return resolve();
+    thread.onFinal = resolve;
+    thread.worker.postMessage({ stop: true });
+    setTimeout(resolve, 5000).unref();
+  })));
+  for (const thread of subThreads) {
+    const f = thread.final;
+    if (!f) { noteError("subscriber thread gave no result"); continue; }
+    for (const d of f.deliveries) deliveries.push(d);
+    received += f.received;
+    duplicates += f.duplicates;
+    foreign += f.foreign;
+    for (const [k, v] of Object.entries(f.errors)) errors[k] = (errors[k] || 0) + v;
+  }
 }
 
 // Runs in the worker thread: paced writes, each stamped at send and at acknowledgement.
@@ -214,7 +286,7 @@ function writeAll() {
   return new Promise((resolve) => {
     let acked = 0;
     let settled = false;
-    const worker = new Worker(new URL(import.meta.url), { workerData: { cfg, run: RUN } });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { cfg, run: RUN, role: "writer" } });
     const end = (ms) => { if (!settled) { settled = true; resolve({ acked, ms }); } };
     worker.on("message", (m) => {
       if (m.done) { end(m.ms); return; }
@@ -237,26 +309,27 @@ function pct(sorted, p) {
 async function main() {
   const hardStop = setTimeout(() => { log("hard time limit reached"); finish(true); }, CONNECT_TIMEOUT + WRITES * (INTERVAL + WRITE_TIMEOUT) + DRAIN_TIMEOUT + 10_000);
   hardStop.unref();
-  log(`connecting ${SUBS} subscribers`);
-  const conn = await connectAll();
+  log(`connecting ${SUBS} subscribers` + (THREADS > 1 ? ` in ${THREADS} threads` : ""));
+  const conn = THREADS > 1 ? await connectThreads() : await connectAll();
   log(`${conn.ok}/${SUBS} subscribed in ${conn.ms.toFixed(0)} ms; writing ${WRITES} records`);
   await sleep(200);
   const wr = await writeAll();
   const expected = conn.ok * wr.acked;
   const drainStart = now();
-  while (received < expected && now() - drainStart < DRAIN_TIMEOUT) await sleep(20);
+  while (received + threadReceived < expected && now() - drainStart < DRAIN_TIMEOUT) await sleep(20);
   const drainMs = now() - drainStart;
-  log(`received ${received}/${expected} (drain ${drainMs.toFixed(0)} ms)`);
   state = { conn, wr, expected, drainMs };
-  finish(false);
+  await finish(false);
+  log(`received ${received}/${expected} (drain ${drainMs.toFixed(0)} ms)`);
 }
 
 let state = null;
 let finished = false;
-function finish(timedOut) {
+async function finish(timedOut) {
   if (finished) return;
   finished = true;
   stopping = true;
+  if (subThreads.length) await collectThreads();
   const fromAck = [];
   const fromSend = [];
   let beforeAck = 0;
@@ -274,11 +347,11 @@ function finish(timedOut) {
   ackLat.sort((a, b) => a - b);
   fromAck.sort((a, b) => a - b);
   fromSend.sort((a, b) => a - b);
-  const s = state || { conn: { ok: subscribers.filter((x) => x.ready).length, ms: null }, wr: { acked: 0, ms: null }, expected: 0, drainMs: null };
+  const s = state || { conn: { ok: subThreads.length ? null : subscribers.filter((x) => x.ready).length, ms: null }, wr: { acked: 0, ms: null }, expected: 0, drainMs: null };
   const expectedFull = SUBS * WRITES;
   const out = {
     mode: cfg.mode, timedOut,
-    subscribers: SUBS, subscribed: s.conn.ok, connectMs: s.conn.ms,
+    subscribers: SUBS, subscriberThreads: THREADS, subscribed: s.conn.ok, connectMs: s.conn.ms,
     writes: WRITES, acked: s.wr.acked, writeMs: s.wr.ms, intervalMs: INTERVAL,
     expected: expectedFull, expectedConnected: s.expected, received,
     completeness: expectedFull ? received / expectedFull : null,
@@ -290,13 +363,16 @@ function finish(timedOut) {
   };
   process.stdout.write(JSON.stringify(out) + "\n");
   for (const sub of subscribers) { try { sub.req?.destroy(); } catch {} }
+  for (const thread of subThreads) thread.worker.terminate();
   subAgent.destroy();
   writeAgent.destroy();
   setTimeout(() => process.exit(0), 100).unref();
 }
 
-if (isMainThread) {
+if (ROLE === "main") {
   main().catch((e) => { log(`fatal: ${e.stack || e}`); noteError(`fatal ${e.message}`); finish(true); });
+} else if (ROLE === "subs") {
+  subscriberThread().catch((e) => { log(`subscriber thread: ${e.stack || e}`); process.exit(1); });
 } else {
   writerThread().catch((e) => { parentPort.postMessage({ done: true, ms: null, error: e.message }); });
 }

@@ -99,12 +99,17 @@ extension AuthService {
     /// Verifies a token with the app's key and checks its session and user against the snapshot.
     private func verifyAccessToken(_ token: String, snapshot: AuthSnapshot, nowSeconds: Int64) throws(AppBaseError) -> Identity.User {
         let claims: AccessTokenClaims
-        do {
-            claims = try JWT.verify(token, key: jwtKey, expectedApp: environment.app, now: nowSeconds)
-        } catch .expired {
-            throw AuthError.tokenExpired.appBaseError
-        } catch {
-            throw AuthError.invalidToken.appBaseError
+        if let known = verifiedTokens.claims(for: token, now: nowSeconds) {
+            claims = known
+        } else {
+            do {
+                claims = try JWT.verify(token, key: jwtKey, expectedApp: environment.app, now: nowSeconds)
+            } catch .expired {
+                throw AuthError.tokenExpired.appBaseError
+            } catch {
+                throw AuthError.invalidToken.appBaseError
+            }
+            verifiedTokens.insert(token, claims)
         }
         if snapshot.revokedSessions[claims.sid] != nil { throw AuthError.sessionRevoked.appBaseError }
         if snapshot.disabledUsers.contains(claims.sub) { throw AuthError.userDisabled.appBaseError }

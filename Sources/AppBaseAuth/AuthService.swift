@@ -28,6 +28,8 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     let hashPool: any BlockingWorkRunner
     /// The app's access-token key, derived from the master secret once (HMAC key schedule included).
     let jwtKey: HS256Key
+    /// Tokens `jwtKey` already verified, so a client's next request skips the HMAC and the parse.
+    let verifiedTokens = VerifiedTokenCache()
     /// Derives a rotated refresh token's successor pair (key from the master secret, made once).
     let refreshSuccessor: RefreshSuccessor
     let snapshots = SnapshotCell(AuthSnapshot())

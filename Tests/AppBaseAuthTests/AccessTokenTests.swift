@@ -62,6 +62,50 @@ struct AccessTokenTests {
         }
     }
 
+    @Test("a verified token is remembered until it expires; its tampered variants are still refused")
+    func verifiedTokensAreRemembered() async throws {
+        try await withApp { app in
+            let session = try await app.register("ann@example.com")
+            #expect(app.service.verifiedTokens.count == 0)
+            #expect(await app.client(.GET, "/auth/me", token: session.accessToken).status == 200)
+            #expect(app.service.verifiedTokens.count == 1)
+            #expect(await app.client(.GET, "/auth/me", token: session.accessToken).status == 200)
+            #expect(app.service.verifiedTokens.count == 1)
+
+            // Same header and payload as the remembered token, another signature; and a suffix.
+            var flipped = Array(session.accessToken.utf8)
+            flipped[flipped.count - 3] = flipped[flipped.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            for variant in [String(decoding: flipped, as: UTF8.self), session.accessToken + "A"] {
+                let response = await app.client(.GET, "/auth/me", token: variant)
+                #expect(response.errorCode == "invalid_token")
+            }
+            #expect(app.service.verifiedTokens.count == 1)
+
+            // The session check is not remembered: a revoked session refuses the remembered token.
+            #expect(await app.client(.POST, "/auth/logout", token: session.accessToken).status == 204)
+            #expect(await app.client(.GET, "/auth/me", token: session.accessToken).status == 401)
+        }
+    }
+
+    @Test("the cache forgets an expired token, empties itself at capacity, and does not hash oversized input")
+    func verifiedTokenCacheBounds() {
+        let cache = VerifiedTokenCache(capacity: 2)
+        let claims = { (exp: Int64) in AccessTokenClaims(sub: "u", sid: "s", app: "a", iat: 0, exp: exp, jti: "j") }
+        cache.insert("one", claims(100))
+        #expect(cache.claims(for: "one", now: 99)?.exp == 100)
+        #expect(cache.claims(for: "one", now: 100) == nil)
+        #expect(cache.count == 0)
+        cache.insert("one", claims(100))
+        cache.insert("two", claims(100))
+        #expect(cache.count == 2)
+        cache.insert("three", claims(100))
+        #expect(cache.count == 1)
+        #expect(cache.claims(for: "three", now: 0) != nil)
+        let huge = String(repeating: "x", count: JWT.maximumTokenLength + 1)
+        cache.insert(huge, claims(100))
+        #expect(cache.claims(for: huge, now: 0) == nil)
+    }
+
     @Test("expired: 401 token_expired, only for a genuine token; one second earlier it works")
     func expired() async throws {
         try await withApp { app in

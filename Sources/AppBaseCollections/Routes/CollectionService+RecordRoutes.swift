@@ -63,21 +63,28 @@ extension CollectionService {
                           notModifiedIf: request.headers["if-none-match"].map(IfMatch.init(header:)))
     }
 
-    /// The record's JSON (nil for 304) and version, or nil when it is missing or hidden.
-    private static func readRecord(_ read: RecordRead, _ connection: SQLiteConnection) throws -> (body: [UInt8]?, version: Int64)? {
-        try RecordStore.withRow(read.collection, read.id, connection) { row -> (body: [UInt8]?, version: Int64)? in
+    /// A record as a read found it: its JSON (nil for 304) and version. A named type, not a
+    /// tuple: the generic read helpers would otherwise look up tuple metadata at every read.
+    private struct FoundRecord: Sendable {
+        let body: [UInt8]?
+        let version: Int64
+    }
+
+    /// The record, or nil when it is missing or hidden.
+    private static func readRecord(_ read: RecordRead, _ connection: SQLiteConnection) throws -> FoundRecord? {
+        try RecordStore.withRow(read.collection, read.id, connection) { row -> FoundRecord? in
             guard AccessCheck.allows(read.rule, ownerID: row.optionalText(1), read.identity) else { return nil }
             let version = row.int64(4)
-            if let notModifiedIf = read.notModifiedIf, notModifiedIf.matches(version) { return (nil, version) }
+            if let notModifiedIf = read.notModifiedIf, notModifiedIf.matches(version) { return FoundRecord(body: nil, version: version) }
             var body: [UInt8] = []
             if let projection = read.projection { projection.appendRow(row, to: &body) } else { RecordJSON.appendRow(row, to: &body) }
-            return (body, version)
+            return FoundRecord(body: body, version: version)
         } ?? nil
     }
 
     /// 200 with the record (or its `fields` projection) and `ETag`; 304 for a matching
     /// `If-None-Match`; 404 when it is missing or the read rule hides it.
-    private static func recordResponse(_ found: (body: [UInt8]?, version: Int64)?) throws -> HTTPResponse {
+    private static func recordResponse(_ found: FoundRecord?) throws -> HTTPResponse {
         guard let found else { throw AppBaseError.notFound("Record not found.") }
         let etag = HTTPHeaders([("ETag", "\"\(found.version)\"")])
         guard let body = found.body else { return HTTPResponse(status: 304, headers: etag) }

@@ -193,19 +193,37 @@ public final class Router: HTTPDispatcher {
 
     /// The parameters when `parts` match `pattern` (literals compare byte for byte), else nil.
     /// Nothing is allocated unless the pattern has parameters.
+    ///
+    /// Literals are compared first, so a route that differs in a later literal costs no decoding
+    /// and no dictionary; a parameter without `%` is taken as it is (it is already valid UTF-8).
     static func match(_ pattern: [PathSegment], _ parts: [Substring]) -> [String: String]? {
         guard pattern.count == parts.count else { return nil }
-        var parameters: [String: String] = [:]
+        var parameterCount = 0
         for (segment, part) in zip(pattern, parts) {
             switch segment {
             case .literal(let literal):
                 guard part.utf8.elementsEqual(literal.utf8) else { return nil }
-            case .parameter(let name):
-                guard let decoded = QueryString.percentDecode(part), !decoded.isEmpty else { return nil }
-                parameters[name] = decoded
+            case .parameter:
+                parameterCount += 1
             }
         }
+        var parameters: [String: String] = [:]
+        guard parameterCount > 0 else { return parameters }
+        parameters.reserveCapacity(parameterCount)
+        for (segment, part) in zip(pattern, parts) {
+            guard case .parameter(let name) = segment else { continue }
+            guard let decoded = decodedParameter(part) else { return nil }
+            parameters[name] = decoded
+        }
         return parameters
+    }
+
+    /// A path parameter's text: percent-decoded (nil when malformed, not UTF-8, or empty).
+    private static func decodedParameter(_ part: Substring) -> String? {
+        guard !part.isEmpty else { return nil }
+        guard part.utf8.contains(UInt8(ascii: "%")) else { return String(part) }
+        guard let decoded = QueryString.percentDecode(part), !decoded.isEmpty else { return nil }
+        return decoded
     }
 
     /// A path or method safe to echo in a message (bounded, printable).
