@@ -71,20 +71,48 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         // reports now (cancelled writes) are dropped — acting on them would close handles twice.
         guard !local.closingHandles else { return }
         local.deferred.append((target, succeeded, bytes))
-        if !local.idleActive {
-            local.idleActive = true
-            uv_idle_start(local.idle) { handle in
-                guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
-                loop.runDeferred()
-            }
+        keepTurnOpen()
+    }
+
+    /// Has `transport.flushCoalesced()` called at the end of this loop turn (loop thread only),
+    /// or now when `maxGatheredTransports` wait already, which bounds how long a response waits
+    /// for the turn's other work.
+    func scheduleFlush(_ transport: TCPTransport) {
+        if local.flushPending.count >= Self.maxGatheredTransports { flushGatheredWrites() }
+        local.flushPending.append(transport)
+        keepTurnOpen()
+    }
+
+    /// Transports whose gathered writes may wait together for the end of a turn.
+    static let maxGatheredTransports = 32
+
+    /// An active idle handle makes `uv_run` poll without blocking, so what was deferred outside
+    /// the poll phase still runs this turn (in the idle or check phase).
+    private func keepTurnOpen() {
+        guard !local.idleActive else { return }
+        local.idleActive = true
+        uv_idle_start(local.idle) { handle in
+            guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
+            loop.runDeferred()
         }
     }
 
-    /// Runs every deferred callback, including ones they defer in turn.
+    private func flushGatheredWrites() {
+        guard !local.flushPending.isEmpty else { return }
+        let pending = local.flushPending
+        local.flushPending.removeAll(keepingCapacity: true)
+        for transport in pending { transport.flushCoalesced() }
+    }
+
+    /// Runs every deferred callback, including ones they defer in turn, and writes what the
+    /// turn gathered (whose reports are deferred callbacks too).
     private func runDeferred() {
-        while let (target, succeeded, bytes) = local.deferred.popFirst() {
-            target.runDeferred(succeeded: succeeded, bytes: bytes)
-        }
+        repeat {
+            while let (target, succeeded, bytes) = local.deferred.popFirst() {
+                target.runDeferred(succeeded: succeeded, bytes: bytes)
+            }
+            flushGatheredWrites()
+        } while !local.deferred.isEmpty
         if local.idleActive {
             local.idleActive = false
             uv_idle_stop(local.idle)

@@ -17,6 +17,8 @@ final class LoopLocalState: @unchecked Sendable {
     /// Set when the loop stops and closes all handles; reports deferred after that are dropped.
     var closingHandles = false
     var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
+    /// Transports with writes gathered this turn, flushed at its end (`EventLoop.scheduleFlush`).
+    var flushPending: [TCPTransport] = []
     /// The one read buffer of all sockets on this loop: libuv calls `read_cb` right after
     /// `alloc_cb` on the loop thread, so one buffer suffices. Allocated on first use.
     private(set) var readBuffer: UnsafeMutablePointer<CChar>?

@@ -23,7 +23,17 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     private var unreportedBytes = 0
     /// Set once a write failed: the connection is dead, later writes fail at once.
     private var writeFailed = false
-    var queuedBytes: Int { libuvQueuedBytes + unreportedBytes }
+    /// Small writes accepted during this loop turn and not yet given to the kernel: they go out
+    /// together at the turn's end (`flushCoalesced`, called by the loop), so a busy loop wakes
+    /// a client once per turn instead of once per response (ADR 0043).
+    private var coalesced: [UInt8] = []
+    /// `write` calls whose bytes wait in `coalesced`; each is reported once they are out.
+    private var coalescedWrites = 0
+    /// A write larger than this is not gathered (it goes out at once, after what is gathered).
+    static let coalesceMaxWrite = 16 * 1024
+    /// Gathered bytes beyond which the next write flushes first.
+    static let coalesceMaxBytes = 64 * 1024
+    var queuedBytes: Int { libuvQueuedBytes + unreportedBytes + coalesced.count }
     private(set) var reading = false
     /// The peer sent FIN: a graceful close need not wait for it.
     private var peerEnded = false
@@ -91,8 +101,10 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         }
     }
 
-    /// Nothing to give back: reads use the loop's shared buffer, writes copy only what queues.
-    func releaseIdleMemory() {}
+    /// Gives back the gathering buffer (reads use the loop's shared buffer).
+    func releaseIdleMemory() {
+        if coalescedWrites == 0 { coalesced = [] }
+    }
 
     func stopReading() {
         guard reading else { return }
@@ -100,10 +112,11 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { _ = uv_read_stop($0) }
     }
 
-    /// Writes at once with `uv_try_write` when nothing is queued (the common case: no copy, no
-    /// request object, and no `uv_write` whose drain would re-arm the epoll watcher), queueing
-    /// only what the socket did not take. Every outcome is reported through the loop's
-    /// deferred queue, so reports keep call order and never run inside this call.
+    /// Gathers a small write for the end of the loop turn when nothing is queued in libuv (the
+    /// common case); otherwise writes what was gathered, then these bytes at once with
+    /// `uv_try_write` (no request object, and no `uv_write` whose drain would re-arm the epoll
+    /// watcher), queueing only what the socket did not take. Every outcome is reported through
+    /// the loop's deferred queue, so reports keep call order and never run inside this call.
     @discardableResult
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !closed, let loop = EventLoop.from(handle.pointee.loop) else { return false }
@@ -111,6 +124,66 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             loop.deferInTurn(self, succeeded: false)
             return false
         }
+        if libuvPendingWrites == 0, bytes.count <= Self.coalesceMaxWrite,
+           coalesced.count + bytes.count <= Self.coalesceMaxBytes {
+            if coalescedWrites == 0 {
+                // An empty write with nothing gathered ahead of it is done.
+                guard !bytes.isEmpty else {
+                    loop.deferInTurn(self, succeeded: true)
+                    return true
+                }
+                loop.scheduleFlush(self)
+            }
+            coalesced.append(contentsOf: bytes)
+            coalescedWrites += 1
+            return true
+        }
+        flushCoalesced()
+        guard !writeFailed else {
+            loop.deferInTurn(self, succeeded: false)
+            return false
+        }
+        return writeNow(bytes, loop: loop)
+    }
+
+    /// Writes the gathered bytes as one `uv_try_write` (the rest as one `uv_write`) and reports
+    /// each gathered `write`. Called by the loop at the end of the turn, and before anything
+    /// that must follow them (a large write, a graceful close).
+    func flushCoalesced() {
+        guard coalescedWrites > 0, let loop = EventLoop.from(handle.pointee.loop) else { return }
+        let reports = coalescedWrites
+        coalescedWrites = 0
+        defer { coalesced.removeAll(keepingCapacity: coalesced.capacity <= 8 * 1024) }
+        if writeFailed {
+            for _ in 0..<reports { loop.deferInTurn(self, succeeded: false) }
+            return
+        }
+        let total = coalesced.count
+        let written = coalesced.withUnsafeMutableBytes { bytes -> Int32 in
+            guard let base = bytes.baseAddress else { return 0 }
+            var buffer = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(clamping: total))
+            return handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_try_write($0, &buffer, 1) }
+        }
+        if Int(written) == total {
+            unreportedBytes += total
+            for index in 0..<reports {
+                loop.deferInTurn(self, succeeded: true, bytes: index == 0 ? total : 0)
+            }
+            return
+        }
+        if written < 0 && written != UV_EAGAIN.rawValue {
+            writeFailed = true
+            for _ in 0..<reports { loop.deferInTurn(self, succeeded: false) }
+            return
+        }
+        let offset = max(Int(written), 0)
+        _ = coalesced.withUnsafeBytes { bytes in
+            queue(UnsafeRawBufferPointer(rebasing: bytes[offset...]), reports: reports, loop: loop)
+        }
+    }
+
+    /// `write` without gathering: at once when libuv has nothing queued, the rest queued.
+    private func writeNow(_ bytes: UnsafeRawBufferPointer, loop: EventLoop) -> Bool {
         var offset = 0
         if libuvPendingWrites == 0 {
             // Nothing queued ahead: an empty write is done, a non-empty one is tried at once.
@@ -137,8 +210,13 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             }
             offset = max(Int(written), 0)
         }
-        let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-        let request = WriteRequest(copying: rest, transport: self)
+        return queue(UnsafeRawBufferPointer(rebasing: bytes[offset...]), reports: 1, loop: loop)
+    }
+
+    /// Copies `rest` into one `uv_write`, whose callback answers `reports` writes.
+    @discardableResult
+    private func queue(_ rest: UnsafeRawBufferPointer, reports: Int, loop: EventLoop) -> Bool {
+        let request = WriteRequest(copying: rest, transport: self, reports: reports)
         libuvQueuedBytes += rest.count
         libuvPendingWrites += 1
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
@@ -151,7 +229,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
                 if status != 0 { transport.writeFailed = true }
                 // Through the deferred queue too, behind any earlier write's report.
                 if let loop = EventLoop.from(transport.handle.pointee.loop) {
-                    loop.deferInTurn(transport, succeeded: status == 0)
+                    for _ in 0..<request.reports { loop.deferInTurn(transport, succeeded: status == 0) }
                 }
             }
         }
@@ -160,7 +238,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             libuvPendingWrites -= 1
             request.release()
             writeFailed = true
-            loop.deferInTurn(self, succeeded: false)
+            for _ in 0..<reports { loop.deferInTurn(self, succeeded: false) }
             return false
         }
         return true
@@ -179,6 +257,10 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// are out, `writeStallMillis` while they are not (a client that never reads). Abortive: now.
     func close(graceful: Bool, completion: @escaping () -> Void) {
         guard !closed else { return }
+        // What was gathered goes out first, as if it had been written at once: a response
+        // finished just before the peer's FIN (an idle connection then closes abortively) still
+        // reaches it. What the socket does not take is dropped by an abortive close, as before.
+        flushCoalesced()
         closed = true
         delegate = nil
         closeCompletion = completion
@@ -296,9 +378,12 @@ private final class WriteRequest {
     let request = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
     var buffer: uv_buf_t
     let transport: TCPTransport
+    /// The `write` calls this request answers (more than one for gathered writes).
+    let reports: Int
     private let storage: UnsafeMutableRawPointer
 
-    init(copying bytes: UnsafeRawBufferPointer, transport: TCPTransport) {
+    init(copying bytes: UnsafeRawBufferPointer, transport: TCPTransport, reports: Int) {
+        self.reports = reports
         storage = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
         if let base = bytes.baseAddress { storage.copyMemory(from: base, byteCount: bytes.count) }
         buffer = uv_buf_init(storage.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
