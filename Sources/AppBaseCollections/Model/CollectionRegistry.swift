@@ -1,5 +1,6 @@
 import AppBaseCore
 import AppBaseSQLite
+import Synchronization
 
 /// Holds the published catalog and answers "which rules apply here?" for handlers (from the
 /// snapshot, no hop) and for write transactions (creating collections implicitly).
@@ -11,6 +12,9 @@ final class CollectionRegistry: Sendable {
     /// Names of collections whose read rule changed or that were deleted (for live streams).
     let ruleChanges = Broadcast<String>(bufferingNewest: 64)
     private let implicitCollections: Bool
+    /// Catalog rows already decoded, by collection: a write re-reads its collection's row (the
+    /// snapshot may lag behind its own group commit) but parses its JSON only when it changed.
+    private let decodedRows = Mutex<[String: DecodedCatalogRow]>([:])
 
     init(implicitCollections: Bool) {
         self.implicitCollections = implicitCollections
@@ -32,7 +36,7 @@ final class CollectionRegistry: Sendable {
     /// database (not the snapshot, which lags behind earlier jobs of the same group commit).
     /// - Throws: 404 for an unknown collection when implicit creation is off; `SQLiteError`.
     func rules(for name: String, in context: WriteContext) throws -> AccessRules {
-        if let definition = try CatalogStore.load(name, context.connection) { return definition.rules }
+        if let definition = try load(name, context.connection) { return definition.rules }
         guard implicitCollections else { throw AppBaseError.notFound("Collection \(name) does not exist.") }
         return .defaults
     }
@@ -42,7 +46,7 @@ final class CollectionRegistry: Sendable {
     /// deletion or rule change by an earlier job of the same group commit is seen.
     /// - Throws: 404 when it is unknown and implicit creation is off; `SQLiteError`.
     func ensure(_ name: String, in context: WriteContext, now: String) throws -> CollectionDefinition {
-        if let definition = try CatalogStore.load(name, context.connection) { return definition }
+        if let definition = try load(name, context.connection) { return definition }
         guard implicitCollections else { throw AppBaseError.notFound("Collection \(name) does not exist.") }
         let created = CollectionDefinition(name: name, rules: .defaults, indexes: [], createdAt: now)
         if try CatalogStore.insertIfAbsent(created, context.connection) {
@@ -54,7 +58,21 @@ final class CollectionRegistry: Sendable {
             return created
         }
         // Created by an earlier write of this same group transaction: its row is authoritative.
-        return try CatalogStore.load(name, context.connection) ?? created
+        return try load(name, context.connection) ?? created
+    }
+
+    /// `CatalogStore.load`, decoding the row's JSON only when its text differs from the last
+    /// decoded row of that collection (the row is still read inside the transaction every time).
+    private func load(_ name: String, _ connection: SQLiteConnection) throws -> CollectionDefinition? {
+        guard let row = try CatalogStore.loadRow(name, connection) else { return nil }
+        if let cached = decodedRows.withLock({ $0[name] }), cached.row == row { return cached.definition }
+        guard let definition = row.decoded(name: name) else { return nil }
+        decodedRows.withLock { rows in
+            // Bounded by the collections that exist; a deleted one's entry is replaced if it returns.
+            if rows.count >= 4_096 { rows.removeAll() }
+            rows[name] = DecodedCatalogRow(row: row, definition: definition)
+        }
+        return definition
     }
 
     /// After a committed catalog change: publishes `catalog` (read inside that transaction, so

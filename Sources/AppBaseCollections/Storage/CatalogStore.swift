@@ -27,9 +27,14 @@ enum CatalogStore {
 
     /// One collection's stored definition.
     static func load(_ name: String, _ connection: SQLiteConnection) throws -> CollectionDefinition? {
+        try loadRow(name, connection)?.decoded(name: name)
+    }
+
+    /// The collection's catalog row as stored, not yet decoded.
+    static func loadRow(_ name: String, _ connection: SQLiteConnection) throws -> CatalogRow? {
         try connection.queryOne("SELECT rules, indexes, created_at FROM collections WHERE name = ?", [.text(name)]) { row in
-            CollectionDefinition.fromRow(name: name, rulesText: row.text(0), indexesText: row.text(1), createdAt: row.text(2))
-        } ?? nil
+            CatalogRow(rulesText: row.text(0), indexesText: row.text(1), createdAt: row.text(2))
+        }
     }
 
     /// Record counts per collection (an index-only scan).
@@ -85,4 +90,22 @@ enum CatalogStore {
         [.text(definition.name), .text(CollectionDefinition.rulesJSON(definition.rules).jsonText),
          .text(definition.indexesJSON.jsonText), .text(definition.createdAt)]
     }
+}
+
+/// A `collections` row as stored: its rules and indexes as JSON text.
+struct CatalogRow: Equatable, Sendable {
+    let rulesText: String
+    let indexesText: String
+    let createdAt: String
+
+    /// The definition the row describes, or nil when its JSON does not decode.
+    func decoded(name: String) -> CollectionDefinition? {
+        CollectionDefinition.fromRow(name: name, rulesText: rulesText, indexesText: indexesText, createdAt: createdAt)
+    }
+}
+
+/// A catalog row with the definition decoded from it (`CollectionRegistry`'s memo).
+struct DecodedCatalogRow: Sendable {
+    let row: CatalogRow
+    let definition: CollectionDefinition
 }

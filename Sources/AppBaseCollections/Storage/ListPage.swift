@@ -43,7 +43,9 @@ enum ListPage {
     /// `{"items":[…],"nextCursor":…(,"total":n)}` for `query`.
     private static func pageBody(_ query: ListQuery, _ connection: SQLiteConnection) throws -> [UInt8] {
         var body: [UInt8] = []
-        body.reserveCapacity(4096)
+        // Room for a page of typical records at once: growing by doubling from a few KiB
+        // copied a 50-record page three times.
+        body.reserveCapacity(min(query.limit * 512, query.byteBudget) + 1024)
         RecordJSON.appendLiteral(#"{"items":["#, to: &body)
         let last = try appendItems(query, to: &body, connection)
         RecordJSON.appendLiteral(#"],"nextCursor":"#, to: &body)
