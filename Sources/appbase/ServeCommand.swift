@@ -26,7 +26,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // File responses are sent with sendfile on libuv's pool; give it room for slow clients.
         setenv("UV_THREADPOOL_SIZE", "16", 0)
-        AllocatorTuning.apply()
         if let warning = configuration.fitConnectionCapToDescriptors() {
             var standardError = StandardError()
             print("appbase: \(warning)", to: &standardError)

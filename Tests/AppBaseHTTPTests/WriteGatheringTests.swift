@@ -16,7 +16,7 @@ struct WriteGatheringTests {
         defer { loop.stop() }
         let pair = try await LoopbackPair.open(on: loop)
         defer { close(pair.client) }
-        let large = [UInt8](repeating: UInt8(ascii: "x"), count: TCPTransport.coalesceMaxWrite + 1)
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: TCPTransport.gatherMaxWrite + 1)
         let seen = try await loop.run { [transport = pair.transport, recorder = pair.recorder, client = pair.client] in
             let transport = transport.value
             _ = transport.write(Self.bytes("one"))

@@ -74,7 +74,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         keepTurnOpen()
     }
 
-    /// Has `transport.flushCoalesced()` called at the end of this loop turn (loop thread only),
+    /// Has `transport.flushGathered()` called at the end of this loop turn (loop thread only),
     /// or now when `maxGatheredTransports` wait already, which bounds how long a response waits
     /// for the turn's other work.
     func scheduleFlush(_ transport: TCPTransport) {
@@ -101,7 +101,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         guard !local.flushPending.isEmpty else { return }
         let pending = local.flushPending
         local.flushPending.removeAll(keepingCapacity: true)
-        for transport in pending { transport.flushCoalesced() }
+        for transport in pending { transport.flushGathered() }
     }
 
     /// Runs every deferred callback, including ones they defer in turn, and writes what the

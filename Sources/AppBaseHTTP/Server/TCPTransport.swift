@@ -24,16 +24,16 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// Set once a write failed: the connection is dead, later writes fail at once.
     private var writeFailed = false
     /// Small writes accepted during this loop turn and not yet given to the kernel: they go out
-    /// together at the turn's end (`flushCoalesced`, called by the loop), so a busy loop wakes
+    /// together at the turn's end (`flushGathered`, called by the loop), so a busy loop wakes
     /// a client once per turn instead of once per response (ADR 0043).
-    private var coalesced: [UInt8] = []
-    /// `write` calls whose bytes wait in `coalesced`; each is reported once they are out.
-    private var coalescedWrites = 0
+    private var gathered: [UInt8] = []
+    /// `write` calls whose bytes wait in `gathered`; each is reported once they are out.
+    private var gatheredWrites = 0
     /// A write larger than this is not gathered (it goes out at once, after what is gathered).
-    static let coalesceMaxWrite = 16 * 1024
+    static let gatherMaxWrite = 16 * 1024
     /// Gathered bytes beyond which the next write flushes first.
-    static let coalesceMaxBytes = 64 * 1024
-    var queuedBytes: Int { libuvQueuedBytes + unreportedBytes + coalesced.count }
+    static let gatherMaxBytes = 64 * 1024
+    var queuedBytes: Int { libuvQueuedBytes + unreportedBytes + gathered.count }
     private(set) var reading = false
     /// The peer sent FIN: a graceful close need not wait for it.
     private var peerEnded = false
@@ -103,7 +103,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
 
     /// Gives back the gathering buffer (reads use the loop's shared buffer).
     func releaseIdleMemory() {
-        if coalescedWrites == 0 { coalesced = [] }
+        if gatheredWrites == 0 { gathered = [] }
     }
 
     func stopReading() {
@@ -124,9 +124,9 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             loop.deferInTurn(self, succeeded: false)
             return false
         }
-        if libuvPendingWrites == 0, bytes.count <= Self.coalesceMaxWrite,
-           coalesced.count + bytes.count <= Self.coalesceMaxBytes {
-            if coalescedWrites == 0 {
+        if libuvPendingWrites == 0, bytes.count <= Self.gatherMaxWrite,
+           gathered.count + bytes.count <= Self.gatherMaxBytes {
+            if gatheredWrites == 0 {
                 // An empty write with nothing gathered ahead of it is done.
                 guard !bytes.isEmpty else {
                     loop.deferInTurn(self, succeeded: true)
@@ -134,11 +134,11 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
                 }
                 loop.scheduleFlush(self)
             }
-            coalesced.append(contentsOf: bytes)
-            coalescedWrites += 1
+            gathered.append(contentsOf: bytes)
+            gatheredWrites += 1
             return true
         }
-        flushCoalesced()
+        flushGathered()
         guard !writeFailed else {
             loop.deferInTurn(self, succeeded: false)
             return false
@@ -149,17 +149,17 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
     /// Writes the gathered bytes as one `uv_try_write` (the rest as one `uv_write`) and reports
     /// each gathered `write`. Called by the loop at the end of the turn, and before anything
     /// that must follow them (a large write, a graceful close).
-    func flushCoalesced() {
-        guard coalescedWrites > 0, let loop = EventLoop.from(handle.pointee.loop) else { return }
-        let reports = coalescedWrites
-        coalescedWrites = 0
-        defer { coalesced.removeAll(keepingCapacity: coalesced.capacity <= 8 * 1024) }
+    func flushGathered() {
+        guard gatheredWrites > 0, let loop = EventLoop.from(handle.pointee.loop) else { return }
+        let reports = gatheredWrites
+        gatheredWrites = 0
+        defer { gathered.removeAll(keepingCapacity: gathered.capacity <= 8 * 1024) }
         if writeFailed {
             for _ in 0..<reports { loop.deferInTurn(self, succeeded: false) }
             return
         }
-        let total = coalesced.count
-        let written = coalesced.withUnsafeMutableBytes { bytes -> Int32 in
+        let total = gathered.count
+        let written = gathered.withUnsafeMutableBytes { bytes -> Int32 in
             guard let base = bytes.baseAddress else { return 0 }
             var buffer = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(clamping: total))
             return handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_try_write($0, &buffer, 1) }
@@ -177,7 +177,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
             return
         }
         let offset = max(Int(written), 0)
-        _ = coalesced.withUnsafeBytes { bytes in
+        _ = gathered.withUnsafeBytes { bytes in
             queue(UnsafeRawBufferPointer(rebasing: bytes[offset...]), reports: reports, loop: loop)
         }
     }
@@ -260,7 +260,7 @@ final class TCPTransport: ByteStreamTransport, LoopDeferredTarget {
         // What was gathered goes out first, as if it had been written at once: a response
         // finished just before the peer's FIN (an idle connection then closes abortively) still
         // reaches it. What the socket does not take is dropped by an abortive close, as before.
-        flushCoalesced()
+        flushGathered()
         closed = true
         delegate = nil
         closeCompletion = completion
