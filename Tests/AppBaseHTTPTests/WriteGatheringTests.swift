@@ -39,7 +39,11 @@ struct WriteGatheringTests {
         #expect(received == expected)
         let reports = try await loop.run { [recorder = pair.recorder] in recorder.value.reports }
         #expect(reports == [true, true, true, true])
-        let queuedAfter = try await loop.run { [transport = pair.transport] in transport.value.queuedBytes }
+        let queuedAfter = try await loop.run { [transport = pair.transport] in
+            let queued = transport.value.queuedBytes
+            transport.value.close(graceful: false) {}
+            return queued
+        }
         #expect(queuedAfter == 0)
     }
 

@@ -48,7 +48,6 @@ enum MasterDatabase {
         "PRAGMA busy_timeout = 5000",
         "PRAGMA temp_store = MEMORY",
         "PRAGMA wal_autocheckpoint = 4000",
-        "PRAGMA cache_size = -16000",
     ]
 
     static let readerPragmas = [
