@@ -216,6 +216,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
             guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
             loop.runDeferred()
             for hook in loop.turnHooks.withLock({ $0 }) { hook() }
+            loop.local.turn &+= 1
         }
         started.signal()
         uv_run(raw.loop, UV_RUN_DEFAULT)

@@ -19,6 +19,9 @@ final class LoopLocalState: @unchecked Sendable {
     var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
     /// Transports with writes gathered this turn, flushed at its end (`EventLoop.scheduleFlush`).
     var flushPending: [TCPTransport] = []
+    /// Counts loop turns (incremented at the end of each, in the check phase), so per-turn
+    /// budgets such as a listener's accepts can tell one turn from the next.
+    var turn: UInt64 = 0
     /// The one read buffer of all sockets on this loop: libuv calls `read_cb` right after
     /// `alloc_cb` on the loop thread, so one buffer suffices. Allocated on first use.
     private(set) var readBuffer: UnsafeMutablePointer<CChar>?

@@ -88,6 +88,16 @@ public final class HTTPServer: Sendable {
         return (try? await loop.run { state.value.inFlight.count(for: app) }) ?? 0
     }
 
+    /// The listener on `port`: the most connections it accepted in one loop turn and how many
+    /// turns ended with its budget spent (ADR 0045; for tests). Nil when nothing listens there.
+    func acceptBursts(port: Int) async -> (largestTurn: Int, budgetsSpent: Int)? {
+        let state = self.state
+        return try? await loop.run { () -> (largestTurn: Int, budgetsSpent: Int)? in
+            guard let listener = state.value.listeners[port] else { return nil }
+            return (listener.largestTurnBurst, listener.budgetsSpent)
+        }
+    }
+
     /// Open connections right now.
     public func connectionCount() async -> Int {
         let state = self.state

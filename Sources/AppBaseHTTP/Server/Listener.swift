@@ -5,12 +5,33 @@ import Glibc
 #endif
 
 /// A listening TCP socket on the loop. Owns its `uv_tcp_t` until the close callback.
-final class Listener {
+///
+/// Accepts at most `maxAcceptsPerTurn` connections per loop turn. libuv's listener callback
+/// accepts until the kernel's queue is empty, so a burst of thousands of connections (a flood
+/// on one app's port) would be set up — and, past a connection cap, refused — in one turn while
+/// every other connection of every app waited. Past the budget the listener leaves the next
+/// connection with libuv, which stops watching the socket until it is taken; the listener takes
+/// it at the end of the turn (a deferred callback), which watches the socket again, so the next
+/// turn polls the waiting connections' I/O beside the next share of the backlog (ADR 0045).
+final class Listener: LoopDeferredTarget {
     let port: Int
     private let handle: UnsafeMutablePointer<uv_tcp_t>
     private unowned let state: ServerState
     private let dispatcher: any HTTPDispatcher
     private var closed = false
+    /// The loop turn the accept count belongs to, and the count.
+    private var acceptTurn: UInt64 = .max
+    private var acceptedThisTurn = 0
+    /// A connection waits with libuv and its taking is deferred to the end of the turn.
+    private var waitingForTurnEnd = false
+
+    /// Connections accepted per loop turn at most (ADR 0045).
+    static let maxAcceptsPerTurn = 32
+
+    /// The most connections accepted in one turn so far, and how many times a turn's budget ran
+    /// out with connections still waiting (for tests).
+    private(set) var largestTurnBurst = 0
+    private(set) var budgetsSpent = 0
 
     /// Binds and listens. - Throws: `ListenError` naming the address and the system's reason.
     init(state: ServerState, host: String, port: Int, backlog: Int32 = 1024, dispatcher: any HTTPDispatcher) throws(ListenError) {
@@ -36,7 +57,7 @@ final class Listener {
             result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
                 uv_listen(stream, backlog) { server, status in
                     guard status == 0, let server, let data = server.pointee.data else { return }
-                    Unmanaged<Listener>.fromOpaque(data).takeUnretainedValue().acceptOne()
+                    Unmanaged<Listener>.fromOpaque(data).takeUnretainedValue().connectionWaiting()
                 }
             }
         }
@@ -60,6 +81,36 @@ final class Listener {
         }
         self.port = boundPort
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// libuv has a connection for us: take it, unless this turn's budget is spent.
+    private func connectionWaiting() {
+        let turn = state.loop.local.turn
+        if turn != acceptTurn {
+            acceptTurn = turn
+            acceptedThisTurn = 0
+        }
+        guard acceptedThisTurn < Self.maxAcceptsPerTurn else {
+            // Not calling uv_accept leaves the connection with libuv and pauses the listener.
+            if !waitingForTurnEnd {
+                waitingForTurnEnd = true
+                budgetsSpent += 1
+                state.loop.deferInTurn(self, succeeded: true)
+            }
+            return
+        }
+        acceptedThisTurn += 1
+        largestTurnBurst = max(largestTurnBurst, acceptedThisTurn)
+        acceptOne()
+    }
+
+    /// At the end of the turn whose budget was spent: takes the connection libuv holds, which
+    /// also has libuv watch the listening socket again. Nothing to take once closed (closing the
+    /// handle closed the held connection).
+    func runDeferred(succeeded: Bool, bytes: Int) {
+        waitingForTurnEnd = false
+        guard !closed else { return }
+        acceptOne()
     }
 
     private func acceptOne() {
