@@ -83,6 +83,24 @@ echo "handshakes (one client, openssl s_time): full $(handshakes -new); resumed 
 plain_dl=$(download_mbps "http://notes.appbase.local:$PORT/big.bin" "${RESOLVE[@]}")
 tls_dl=$(download_mbps "https://notes.appbase.local:$PORT/big.bin" "${RESOLVE[@]}" --cacert "$CA")
 echo "1 GiB download: plain $plain_dl MB/s, TLS $tls_dl MB/s, ratio $(python3 -c "print(round($tls_dl/$plain_dl, 2))")"
+# The client's own ceiling: curl receives and decrypts on one thread, so its CPU time for the
+# TLS download bounds the rate whatever the server does (1 GiB ÷ curl's user+system seconds).
+# With the server on the other core, that is the most any server could reach here.
+if [ -x /usr/bin/time ]; then
+    curl_cpu=$( { /usr/bin/time -f '%U %S' curl -s -o /dev/null "${RESOLVE[@]}" --cacert "$CA" \
+        "https://notes.appbase.local:$PORT/big.bin" >/dev/null; } 2>&1 | tail -1)
+    python3 - "$curl_cpu" "$tls_dl" "$plain_dl" <<'PY'
+import sys
+user, system = map(float, sys.argv[1].split())
+tls, plain = float(sys.argv[2]), float(sys.argv[3])
+cap = (1 << 30) / (user + system) / 1e6
+print(f"client ceiling: curl spends {user:.2f} s user + {system:.2f} s system per GiB over TLS, so no server "
+      f"can deliver more than {cap:.0f} MB/s to it here (ratio {cap / plain:.2f} of plain); "
+      f"AppBase reached {tls / cap:.0%} of that ceiling")
+PY
+else
+    echo "client ceiling: not measured (/usr/bin/time missing: apt-get install time)"
+fi
 echo "server RSS after the downloads: $(bench_rss "$SERVER_PID") KiB"
 
 # Handshakes vs the loop's other connections: wrk's latency on keep-alive TLS /health, alone and
