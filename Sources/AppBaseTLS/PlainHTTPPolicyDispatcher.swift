@@ -25,7 +25,8 @@ public struct PlainHTTPPolicyDispatcher: HTTPDispatcher {
             guard request.headers["upgrade-insecure-requests"] == "1",
                   request.methodName == "GET" || request.methodName == "HEAD",
                   let host = request.headers["host"], Self.isPlainHost(host) else { return inner.dispatch(request) }
-            let target = "https://\(host)\(request.path)" + (request.query.isEmpty ? "" : "?\(request.query)")
+            let authority = Self.authority(host: host, localPort: request.localPort)
+            let target = "https://\(authority)\(request.path)" + (request.query.isEmpty ? "" : "?\(request.query)")
             return .respond(HTTPResponse(status: 308, headers: HTTPHeaders([
                 ("Location", target), ("Vary", "Upgrade-Insecure-Requests"), ("Cache-Control", "no-store"),
             ])))
@@ -44,6 +45,21 @@ public struct PlainHTTPPolicyDispatcher: HTTPDispatcher {
     /// `/health` and the CA page with its files.
     static func alwaysPlain(_ path: String) -> Bool {
         path == "/health" || path == "/ca" || path.hasPrefix("/ca/")
+    }
+
+    /// Where the redirect points: the same host and the same port. A `Host` without a port means
+    /// the client used port 80 (an installed box's `http://<app>.appbase.local/`); `https://` without
+    /// a port would mean 443, where nothing listens, so the port the request arrived on is added —
+    /// every listener speaks TLS on the same port. Unknown port (0) or 443: left as it is.
+    static func authority(host: String, localPort: Int) -> String {
+        let hasPort: Bool
+        if host.hasPrefix("["), let close = host.lastIndex(of: "]") {
+            hasPort = host[host.index(after: close)...].hasPrefix(":")
+        } else {
+            hasPort = host.contains(":")
+        }
+        guard !hasPort, localPort > 0, localPort != 443 else { return host }
+        return "\(host):\(localPort)"
     }
 
     /// A `Host` value safe to put in `Location`: letters, digits, `.-:[]` only (no spaces,

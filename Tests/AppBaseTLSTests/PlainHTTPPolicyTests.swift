@@ -10,9 +10,10 @@ import Testing
     }
 
     private func status(_ policy: TLSSettings.PlainPolicy, path: String = "/api/items", query: String = "", method: String = "GET",
-                        headers: [(String, String)], secure: Bool = false) -> (Int, String?) {
+                        headers: [(String, String)], secure: Bool = false, localPort: Int = 8080) -> (Int, String?) {
         var request = HTTPRequest(methodName: method, path: path, query: query, headers: HTTPHeaders(headers))
         request.isSecure = secure
+        request.localPort = localPort
         guard case .respond(let response) = PlainHTTPPolicyDispatcher(inner: Served(), policy: policy).dispatch(request) else {
             return (0, nil)
         }
@@ -25,6 +26,22 @@ import Testing
         let (code, location) = status(.redirect, path: "/notes/list", query: "a=1", headers: browser)
         #expect(code == 308)
         #expect(location == "https://notes.appbase.local:8080/notes/list?a=1")
+    }
+
+    @Test("a Host without a port (port 80) is sent to https on the port the request arrived on, not to 443",
+          arguments: [
+              ("notes.appbase.local", 80, "https://notes.appbase.local:80/"),
+              ("notes.appbase.local", 443, "https://notes.appbase.local/"),
+              ("192.168.1.20", 80, "https://192.168.1.20:80/"),
+              ("[fe80::1]", 80, "https://[fe80::1]:80/"),
+              ("[fe80::1]:3100", 3100, "https://[fe80::1]:3100/"),
+              ("notes.appbase.local:80", 80, "https://notes.appbase.local:80/"),
+          ])
+    func aHostWithoutPortKeepsTheListenersPort(host: String, port: Int, expected: String) {
+        let (code, location) = status(.redirect, path: "/", headers: [("Host", host), ("Upgrade-Insecure-Requests", "1")],
+                                      localPort: port)
+        #expect(code == 308)
+        #expect(location == expected)
     }
 
     @Test func apiClientsTLSAndOtherMethodsAreServed() {

@@ -8,7 +8,7 @@ extension ControlPlane {
     func appInfo(_ status: AppStatus, lastBackup: BackupCatalog.Record?) -> JSONValue {
         let name = status.name
         let masterPort = masterPort.value
-        let hostNames = ["api.\(name).appbase.local", "dashboard.\(name).appbase.local", "\(name).appbase.local"]
+        let hostNames = ["api.\(name).\(domain)", "dashboard.\(name).\(domain)", "\(name).\(domain)"]
         let counts = counters.counts(for: name)
         let health: JSONValue = [
             "healthy": .bool(status.health?.healthy ?? (status.state == .running)),
@@ -21,9 +21,9 @@ extension ControlPlane {
             "port": status.port.map { .int(Int64($0)) } ?? .null,
             "hostNames": .array(hostNames.map(JSONValue.string)),
             "urls": [
-                "api": .string("\(scheme)://api.\(name).appbase.local:\(masterPort)"),
-                "dashboard": .string("\(scheme)://dashboard.\(name).appbase.local:\(masterPort)"),
-                "site": .string("\(scheme)://\(name).appbase.local:\(masterPort)"),
+                "api": .string("\(scheme)://\(hostNames[0]):\(masterPort)"),
+                "dashboard": .string("\(scheme)://\(hostNames[1]):\(masterPort)"),
+                "site": .string("\(scheme)://\(hostNames[2]):\(masterPort)"),
                 "direct": status.port.map { .string("\(scheme)://\(Self.urlHost(host)):\($0)") } ?? .null,
             ],
             "source": .string(status.source.rawValue),

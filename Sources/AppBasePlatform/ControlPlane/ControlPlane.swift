@@ -24,6 +24,8 @@ struct ControlPlane: Sendable {
     /// The scheme of the URLs in AppInfo: `https` while `[tls] enabled` (every port then has a
     /// certificate for its names, and an `http` link only works while plain HTTP is served).
     let scheme: String
+    /// `[mdns] domain`: the apps' host names are `api.<app>.<domain>` and so on.
+    let domain: String
     /// How often `/api/events` sends a heartbeat comment.
     var heartbeat: Duration = .seconds(15)
 

@@ -1,24 +1,28 @@
 import AppBaseCore
 import AppBaseHTTP
+import AppBaseMDNS
 
-/// The control plane's port: routes by `Host` to an app (`api.<app>.appbase.local` →
-/// the app's API, or 503 while it restarts; `dashboard.<app>.appbase.local` → its dashboard
-/// routes; `<app>.appbase.local` → its static site from `data/<app>/site/`) and answers
-/// everything else itself.
+/// The control plane's port: routes by `Host` to an app (`api.<app>.<domain>` → the app's API,
+/// or 503 while it restarts; `dashboard.<app>.<domain>` → its dashboard routes; `<app>.<domain>`
+/// → its static site from `data/<app>/site/`) and answers everything else itself. `<domain>` is
+/// `[mdns] domain` (`appbase.local` by default), the names the announcer publishes and the
+/// certificates cover.
 final class HostDispatcher: HTTPDispatcher {
     private let master: Router
     private let apps: SnapshotCell<[String: any HTTPDispatcher]>
     private let dashboards: SnapshotCell<[String: Router]>
     /// The data directory: a site lives in `<dataRoot>/<app>/site`.
     private let dataRoot: String
-    static let domain = ".appbase.local"
+    /// `.` and `[mdns] domain`: what an app host name ends with.
+    private let domainSuffix: String
 
     init(master: Router, apps: SnapshotCell<[String: any HTTPDispatcher]>, dashboards: SnapshotCell<[String: Router]>,
-         dataRoot: String) {
+         dataRoot: String, domain: String = MDNSSettings().domain) {
         self.master = master
         self.apps = apps
         self.dashboards = dashboards
         self.dataRoot = dataRoot
+        self.domainSuffix = "." + domain.lowercased()
     }
 
     func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
@@ -27,9 +31,9 @@ final class HostDispatcher: HTTPDispatcher {
 
     /// The router a request's `Host` selects (nil for an unknown app or a site).
     private func router(for request: HTTPRequest) -> (any HTTPDispatcher)? {
-        guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
-              let host = request.hostName, host.hasSuffix(Self.domain) else { return master }
-        let label = host.dropLast(Self.domain.count)
+        guard let raw = request.headers["host"], mayBeAppHost(raw),
+              let host = request.hostName, host.hasSuffix(domainSuffix) else { return master }
+        let label = host.dropLast(domainSuffix.count)
         if label.hasPrefix("api.") { return apps.value[String(label.dropFirst(4))] }
         if label.hasPrefix("dashboard.") { return dashboards.value[String(label.dropFirst(10))] }
         return master
@@ -37,9 +41,9 @@ final class HostDispatcher: HTTPDispatcher {
 
     func dispatch(_ request: HTTPRequest) -> DispatchDecision {
         // Cheap pre-check on the raw header before building a lowercased host name.
-        guard let raw = request.headers["host"], Self.mayBeAppHost(raw),
-              let host = request.hostName, host.hasSuffix(Self.domain) else { return master.dispatch(request) }
-        let label = host.dropLast(Self.domain.count)
+        guard let raw = request.headers["host"], mayBeAppHost(raw),
+              let host = request.hostName, host.hasSuffix(domainSuffix) else { return master.dispatch(request) }
+        let label = host.dropLast(domainSuffix.count)
         if label.hasPrefix("api.") {
             let app = String(label.dropFirst(4))
             if let router = apps.value[app] { return router.dispatch(request) }
@@ -58,14 +62,15 @@ final class HostDispatcher: HTTPDispatcher {
         return master.dispatch(request)
     }
 
-    /// True when `raw` (a `Host` value, maybe with a port) could end in `.appbase.local`.
-    static func mayBeAppHost(_ raw: String) -> Bool {
+    /// True when `raw` (a `Host` value, maybe with a port) could end in the domain (every mDNS
+    /// domain ends in `.local`, `MDNSSettings.problem(withDomain:)`).
+    private func mayBeAppHost(_ raw: String) -> Bool {
         var length = 0
         for byte in raw.utf8 {
             if byte == UInt8(ascii: ":") { break }
             length += 1
         }
-        return length > domain.utf8.count
+        return length > domainSuffix.utf8.count
             && raw.utf8.prefix(length).suffix(5).elementsEqual("local".utf8, by: { ($0 | 0x20) == $1 })
     }
 

@@ -182,7 +182,7 @@ public actor RootSupervisor {
         let masterPort = SnapshotCell(configuration.port)
         let controlPlane = ControlPlane(registry: registry, master: masterDatabase, bus: bus, clock: clock, counters: counters,
                                         streams: streams, backups: backups, host: host, masterPort: masterPort,
-                                        scheme: tls == nil ? "http" : "https")
+                                        scheme: tls == nil ? "http" : "https", domain: configuration.mdns.domain)
         var masterRoutes = RouteTable()
         HealthRoute.register(on: &masterRoutes, app: "master")
         controlPlane.register(on: &masterRoutes)
@@ -206,7 +206,7 @@ public actor RootSupervisor {
                                   authenticator: nil, logger: logger)
         self.masterRouter = masterRouter
         let dispatcher = HostDispatcher(master: masterRouter, apps: registry.appRouters, dashboards: registry.dashboardRouters,
-                                        dataRoot: dataDirectory)
+                                        dataRoot: dataDirectory, domain: configuration.mdns.domain)
         let boundMaster = try await server.listen(host: host, port: configuration.port, dispatcher: tls?.wrap(dispatcher) ?? dispatcher)
         masterPort.publish(boundMaster)
         logger.info("control plane listening on \(tls == nil ? "http" : "http and https")://\(host):\(boundMaster)")
