@@ -33,6 +33,20 @@ public final class AuditLog: AuditRecorder {
         self.separateCommits = mode == .separateCommit
     }
 
+    /// Appends `event` on a connection of the caller's own — the CLI's, changing an app's keys or
+    /// dashboard admins with or without a running server — inside the transaction the caller has
+    /// open (`BEGIN IMMEDIATE`: SQLite's lock serialises it with the server's writer), so the
+    /// change and its entry commit together or not at all. The chain's head is read from the
+    /// table; a running server's writer sees the commit (`PRAGMA data_version`) and reads its
+    /// head again before its next append (ADR 0028).
+    /// - Throws: SQLite errors (the caller's transaction then rolls back).
+    public static func append(_ event: AuditEvent, onOwnConnection connection: SQLiteConnection) throws {
+        let previous = try AuditChainHead.read(connection)
+        var entry = AuditEntry(seq: previous.seq + 1, event: event)
+        entry.hash = AuditChain.hash(of: entry, previous: previous.hash)
+        try AuditStore.insert(entry, connection)
+    }
+
     @discardableResult
     public func append(_ event: AuditEvent, in context: WriteContext) throws -> Int64? {
         guard isEnabled else { return nil }

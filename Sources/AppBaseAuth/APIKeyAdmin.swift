@@ -54,6 +54,12 @@ public enum APIKeyAdmin {
     /// Revoking a revoked key changes nothing and returns its record.
     /// - Throws: `APIKeyAdminError.notFound` / `.ambiguous`; SQLite errors.
     static func revoke(_ selector: Selector, now: Int64, on connection: SQLiteConnection) throws -> APIKeyRecord {
+        try revokeReporting(selector, now: now, on: connection).record
+    }
+
+    /// `revoke`, also saying whether this call revoked the key (false: it was revoked already).
+    private static func revokeReporting(_ selector: Selector, now: Int64,
+                                        on connection: SQLiteConnection) throws -> (record: APIKeyRecord, revokedNow: Bool) {
         let candidates: [StoredAPIKey]
         switch selector {
         case .id(let id):
@@ -73,23 +79,29 @@ public enum APIKeyAdmin {
             guard candidates.count == 1 else { throw APIKeyAdminError.ambiguous(shown, matches: candidates.count) }
         }
         var record = candidates[0].record
-        if record.revokedAt == nil {
-            try AuthStore.revokeKey(id: record.id, now: now, on: connection)
-            record.revokedAt = now
-        }
-        return record
+        guard record.revokedAt == nil else { return (record, false) }
+        try AuthStore.revokeKey(id: record.id, now: now, on: connection)
+        record.revokedAt = now
+        return (record, true)
     }
 
     // MARK: The CLI's entry points (own connection, server running or not)
 
     /// Creates a key. Returns the key itself — shown once, never stored — and its record.
+    /// - Parameter alsoInTransaction: runs with the new record inside the same transaction (the
+    ///   platform appends the audit entry there); what it throws rolls the key back.
     /// - Throws: `APIKeyAdminError.invalidName`; SQLite errors.
-    public static func create(databasePath: String, name: String, kind: Identity.KeyKind,
-                              clock: any WallClock) throws -> (key: String, record: APIKeyRecord) {
+    public static func create(databasePath: String, name: String, kind: Identity.KeyKind, clock: any WallClock,
+                              alsoInTransaction: (APIKeyRecord, SQLiteConnection) throws -> Void = { _, _ in })
+        throws -> (key: String, record: APIKeyRecord) {
         _ = try validName(name)
         let connection = try open(databasePath)
         let now = clock.nowMilliseconds()
-        return try connection.transaction(.immediate) { try create(name: name, kind: kind, now: now, on: connection) }
+        return try connection.transaction(.immediate) {
+            let created = try create(name: name, kind: kind, now: now, on: connection)
+            try alsoInTransaction(created.record, connection)
+            return created
+        }
     }
 
     /// Every key of the app, revoked ones included, oldest first.
@@ -101,11 +113,19 @@ public enum APIKeyAdmin {
     /// Revokes the key whose id is `idOrPrefix`, or whose display prefix (`hs_live_AbCd`) starts with it,
     /// or — when given a whole key — that key. Revoking a revoked key changes nothing and returns its record.
     /// - Throws: `APIKeyAdminError.notFound` / `.ambiguous`; SQLite errors.
-    public static func revoke(databasePath: String, idOrPrefix: String, clock: any WallClock) throws -> APIKeyRecord {
+    /// - Parameter alsoInTransaction: as for `create`, with the record and whether this call revoked
+    ///   it (false when it was revoked already, which changes nothing).
+    public static func revoke(databasePath: String, idOrPrefix: String, clock: any WallClock,
+                              alsoInTransaction: (APIKeyRecord, _ revokedNow: Bool, SQLiteConnection) throws -> Void
+                                  = { _, _, _ in }) throws -> APIKeyRecord {
         if idOrPrefix.isEmpty { throw APIKeyAdminError.notFound("") }
         let connection = try open(databasePath)
         let now = clock.nowMilliseconds()
-        return try connection.transaction(.immediate) { try revoke(.idOrPrefix(idOrPrefix), now: now, on: connection) }
+        return try connection.transaction(.immediate) {
+            let (record, revokedNow) = try revokeReporting(.idOrPrefix(idOrPrefix), now: now, on: connection)
+            try alsoInTransaction(record, revokedNow, connection)
+            return record
+        }
     }
 
     /// Opens the database for writing (creating it if needed), in WAL mode, and migrates the auth schema.

@@ -101,22 +101,13 @@ public final class AuthService: AppService, RequestAuthenticator, IdentityValida
     /// Re-reads the API keys from the database and publishes them. The platform calls it when the CLI
     /// reports a key change, before answering the CLI, so the very next request sees the change.
     /// A reload that read an older key set than the published one (two reloads racing) changes nothing.
+    /// The change's audit entry is not written here: the CLI committed it with the change, on its own
+    /// connection, so it exists whether or not a server was running (`OperatorAudit`, AppBasePlatform).
     /// - Throws: SQLite errors; `server_busy` when the readers are saturated.
     public func reloadKeys() async throws {
         let loaded = try await environment.readers.read { try AuthStore.loadKeys(on: $0) }
-        let before = snapshots.value.keysByID
         guard snapshots.update({ $0.replaceKeys(loaded.keys, generation: loaded.generation) }) else { return }
         changes.send(())
-        // The CLI changed keys offline; the audit trail learns of it here (ids only, never secrets).
-        let after = snapshots.value.keysByID
-        for (id, entry) in after {
-            if before[id] == nil {
-                await environment.audit(AuthAuditAction.keyCreated, actor: .system, target: id,
-                                        details: ["kind": entry.kind.rawValue, "via": "cli"])
-            } else if entry.revoked, before[id]?.revoked == false {
-                await environment.audit(AuthAuditAction.keyRevoked, actor: .system, target: id, details: ["via": "cli"])
-            }
-        }
     }
 
     // MARK: Snapshot

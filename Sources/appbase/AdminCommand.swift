@@ -34,7 +34,7 @@ struct AdminCommand: ParsableCommand {
                 throw ValidationError("no password on standard input")
             }
             let admin = try await DashboardAdminAdministration.create(dataDirectory: common.dataDir, app: app, email: email,
-                                                                      password: line)
+                                                                      password: line, audited: try common.auditEnabled(app))
             print(admin.id)
             KeysCommand.note("created dashboard admin \(admin.email) (\(admin.id)) for \(app)")
         }
@@ -74,7 +74,7 @@ struct AdminCommand: ParsableCommand {
             common.restrictNewFilesToThisUser()
             try await common.checkRegistered(app)
             let admin = try await DashboardAdminAdministration.remove(dataDirectory: common.dataDir, app: app,
-                                                                      idOrEmail: idOrEmail)
+                                                                      idOrEmail: idOrEmail, audited: try common.auditEnabled(app))
             KeysCommand.note("removed dashboard admin \(admin.email) (\(admin.id)) of \(app)")
         }
     }

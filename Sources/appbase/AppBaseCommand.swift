@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseCore
 import AppBasePlatform
 import ArgumentParser
@@ -39,6 +40,15 @@ struct CommonOptions: ParsableArguments {
         } catch {
             throw ValidationError("invalid configuration: \(error)")
         }
+    }
+
+    /// Whether `app` keeps an audit log: its `[apps.<name>.audit] mode` (the `[audit]` defaults for
+    /// apps created through the control plane) is not `off`. The CLI's key and admin changes are
+    /// audited in their own transaction when it is.
+    func auditEnabled(_ app: String) throws -> Bool {
+        let configuration = try loadConfiguration()
+        let services = configuration.app(named: app)?.services ?? configuration.apiAppServices
+        return services.audit.mode != .off
     }
 
     /// Checks that the configuration, or the control plane's list in `master.sqlite`,

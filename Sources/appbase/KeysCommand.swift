@@ -45,7 +45,7 @@ struct KeysCommand: ParsableCommand {
             common.restrictNewFilesToThisUser()
             if let app = try await target.resolve(common) {
                 let (key, record) = try await AppKeyAdministration.create(dataDirectory: common.dataDir, app: app, name: name,
-                                                                           admin: admin)
+                                                                           admin: admin, audited: try common.auditEnabled(app))
                 print(key)
                 KeysCommand.note("created \(record.kind) key \(record.id) (\(record.prefix)…) for \(app)")
             } else {
@@ -91,7 +91,8 @@ struct KeysCommand: ParsableCommand {
         func run() async throws {
             common.restrictNewFilesToThisUser()
             if let app = try await target.resolve(common) {
-                let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id)
+                let record = try await AppKeyAdministration.revoke(dataDirectory: common.dataDir, app: app, idOrPrefix: id,
+                                                                   audited: try common.auditEnabled(app))
                 KeysCommand.note("revoked key \(record.id) (\(record.prefix)…) of \(app)")
             } else {
                 let record = try await MasterKeyAdministration.revoke(dataDirectory: common.dataDir, idOrPrefix: id)

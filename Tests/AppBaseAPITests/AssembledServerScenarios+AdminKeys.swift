@@ -121,7 +121,7 @@ extension AssembledServerScenarios {
     func cliAndHTTPShareKeys() async throws {
         let server = try #require(LiveServer.current)
         var runner = ScenarioRunner(server: server)
-        // The CLI's path: `APIKeyAdmin.create(databasePath:)` on the app database, then `reload-keys`.
+        // The CLI's path: `AppKeyAdministration.create` on the app database, then `reload-keys`.
         let fromCLI = try await server.createKey(app: "beta", kind: .admin, name: "made by the cli")
         _ = await server.events.take()
         runner.remember(fromCLI.id, as: "cliKeyID")

@@ -130,15 +130,15 @@ struct APIKeyTests {
             try await app.service.reloadKeys()
             var iterator = changes.makeAsyncIterator()
             #expect(await iterator.next() != nil)
-            let createdEvents = await app.takeAuditEvents()
-            #expect(createdEvents.map(\.action) == ["key.create"])
-            #expect(createdEvents.first?.target == created.record.id)
+            // The CLI commits the change's audit entry with it (OperatorAudit, AppBasePlatform); a
+            // reload adds none, so nothing is audited twice.
+            #expect(await app.takeAuditEvents().isEmpty)
             #expect(await app.send(.GET, "/auth/me", key: created.key).errorCode == "missing_token")
 
             let revoked = try APIKeyAdmin.revoke(databasePath: app.databasePath, idOrPrefix: created.record.prefix, clock: app.clock)
             #expect(revoked.revokedAt == app.clock.nowMilliseconds())
             try await app.service.reloadKeys()
-            #expect(await app.takeAuditActions() == ["key.revoke"])
+            #expect(await app.takeAuditActions().isEmpty)
             #expect(await app.send(.GET, "/auth/me", key: created.key).errorCode == "invalid_api_key")
             // The other keys are unaffected.
             #expect(await app.send(.GET, "/auth/me", key: app.clientKey).errorCode == "missing_token")

@@ -10,9 +10,12 @@ public enum DashboardAdminAdmin {
     /// Creates an admin with `password` (hashed here with Argon2id `parameters`; the server rehashes at the
     /// next sign-in if its own parameters differ). Any unused setup link stops working.
     /// - Throws: `DashboardAdminError`; SQLite errors.
+    /// - Parameter alsoInTransaction: runs with the new admin inside the same transaction (the
+    ///   platform appends the audit entry there); what it throws rolls the admin back.
     public static func create(databasePath: String, email rawEmail: String, password: String,
-                              argon2MemoryKiB: Int? = nil, argon2Iterations: Int? = nil,
-                              clock: any WallClock) throws -> DashboardAdmin {
+                              argon2MemoryKiB: Int? = nil, argon2Iterations: Int? = nil, clock: any WallClock,
+                              alsoInTransaction: (DashboardAdmin, SQLiteConnection) throws -> Void = { _, _ in })
+        throws -> DashboardAdmin {
         guard let email = EmailAddress.normalize(rawEmail) else { throw DashboardAdminError.invalidEmail }
         var settings = AuthSettings()
         if let argon2MemoryKiB { settings.argon2MemoryKiB = argon2MemoryKiB }
@@ -34,6 +37,7 @@ public enum DashboardAdminAdmin {
                 throw DashboardAdminError.emailTaken(email)
             }
             try DashboardStore.deleteUnusedSetupTokens(on: connection)
+            try alsoInTransaction(admin, connection)
         }
         return admin
     }
@@ -45,7 +49,10 @@ public enum DashboardAdminAdmin {
 
     /// Removes the admin whose id or email is `idOrEmail`, with all their sessions.
     /// - Throws: `DashboardAdminError.notFound`; SQLite errors.
-    public static func remove(databasePath: String, idOrEmail: String) throws -> DashboardAdmin {
+    /// - Parameter alsoInTransaction: as for `create`, with the removed admin.
+    public static func remove(databasePath: String, idOrEmail: String,
+                              alsoInTransaction: (DashboardAdmin, SQLiteConnection) throws -> Void = { _, _ in })
+        throws -> DashboardAdmin {
         let connection = try open(databasePath)
         let email = EmailAddress.normalize(idOrEmail)
         return try connection.transaction(.immediate) {
@@ -54,6 +61,7 @@ public enum DashboardAdminAdmin {
                 throw DashboardAdminError.notFound(idOrEmail)
             }
             _ = try DashboardStore.deleteAdmin(id: admin.id, on: connection)
+            try alsoInTransaction(admin, connection)
             return admin
         }
     }

@@ -1,3 +1,4 @@
+import AppBaseAudit
 import AppBaseAuth
 import AppBaseCollections
 import AppBaseCore
@@ -60,7 +61,11 @@ extension AppRegistry {
         let key: String
         do {
             let path = try await AppDataLocation.prepareDatabase(dataDirectory: runtime.dataRoot, app: name)
-            key = try APIKeyAdmin.create(databasePath: path, name: "control plane", kind: .admin, clock: runtime.clock).key
+            let audit = OperatorAudit(enabled: entries[name]?.configuration.services.audit.mode != .off, app: name,
+                                      clock: runtime.clock, via: "control_plane")
+            key = try APIKeyAdmin.create(databasePath: path, name: "control plane", kind: .admin, clock: runtime.clock) { record, connection in
+                try audit.append(AuthAuditAction.keyCreated, target: record.id, details: ["kind": record.kind.rawValue], on: connection)
+            }.key
         } catch {
             let reason = Self.reason(error)
             entries[name]?.lastError = reason

@@ -33,13 +33,21 @@ public enum AppKeyAdministration {
         static func master(_ record: APIKeyRecord) -> Summary { Summary(record, kindLabel: "master") }
     }
 
-    /// Creates a key; returns its secret (shown once) and its summary.
+    /// Creates a key; returns its secret (shown once) and its summary. With `audited` (the app's
+    /// audit mode is not `off`), its `key.create` entry commits with it. With `notify` (the CLI),
+    /// a running server is told before this returns; a caller that cannot block its thread on the
+    /// control socket passes false and sends `reload-keys` itself.
     /// - Throws: `APIKeyAdminError` for a bad name; SQLite errors; a server that refused to reload.
-    public static func create(dataDirectory: String, app: String, name: String, admin: Bool,
+    public static func create(dataDirectory: String, app: String, name: String, admin: Bool, audited: Bool = true,
+                              notify: Bool = true,
                               clock: any WallClock = SystemWallClock()) async throws -> (key: String, summary: Summary) {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        let (key, record) = try APIKeyAdmin.create(databasePath: path, name: name, kind: admin ? .admin : .client, clock: clock)
-        try notifyServer(dataDirectory: dataDirectory, app: app)
+        let audit = OperatorAudit(enabled: audited, app: app, clock: clock)
+        let (key, record) = try APIKeyAdmin.create(databasePath: path, name: name, kind: admin ? .admin : .client,
+                                                   clock: clock) { record, connection in
+            try audit.append(AuthAuditAction.keyCreated, target: record.id, details: ["kind": record.kind.rawValue], on: connection)
+        }
+        if notify { try notifyServer(dataDirectory: dataDirectory, app: app) }
         return (key, Summary(record))
     }
 
@@ -51,11 +59,16 @@ public enum AppKeyAdministration {
 
     /// Revokes a key by id or display prefix.
     /// - Throws: `APIKeyAdminError` when no key or several match.
-    public static func revoke(dataDirectory: String, app: String, idOrPrefix: String,
-                              clock: any WallClock = SystemWallClock()) async throws -> Summary {
+    /// With `audited`, a `key.revoke` entry commits with the revocation (none when the key was
+    /// revoked already: nothing changed); `notify` as for `create`.
+    public static func revoke(dataDirectory: String, app: String, idOrPrefix: String, audited: Bool = true,
+                              notify: Bool = true, clock: any WallClock = SystemWallClock()) async throws -> Summary {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        let record = try APIKeyAdmin.revoke(databasePath: path, idOrPrefix: idOrPrefix, clock: clock)
-        try notifyServer(dataDirectory: dataDirectory, app: app)
+        let audit = OperatorAudit(enabled: audited, app: app, clock: clock)
+        let record = try APIKeyAdmin.revoke(databasePath: path, idOrPrefix: idOrPrefix, clock: clock) { record, revokedNow, connection in
+            if revokedNow { try audit.append(AuthAuditAction.keyRevoked, target: record.id, on: connection) }
+        }
+        if notify { try notifyServer(dataDirectory: dataDirectory, app: app) }
         return Summary(record)
     }
 

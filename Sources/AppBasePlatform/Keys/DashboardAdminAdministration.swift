@@ -25,12 +25,16 @@ public enum DashboardAdminAdministration {
         }
     }
 
-    /// Creates an admin.
+    /// Creates an admin; with `audited`, its `dashboard.admin.create` entry commits with it.
     /// - Throws: `DashboardAdminError`; SQLite errors; a server that refused to reload.
-    public static func create(dataDirectory: String, app: String, email: String, password: String,
+    public static func create(dataDirectory: String, app: String, email: String, password: String, audited: Bool = true,
                               clock: any WallClock = SystemWallClock()) async throws -> Summary {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        let admin = try DashboardAdminAdmin.create(databasePath: path, email: email, password: password, clock: clock)
+        let audit = OperatorAudit(enabled: audited, app: app, clock: clock)
+        let admin = try DashboardAdminAdmin.create(databasePath: path, email: email, password: password,
+                                                   clock: clock) { admin, connection in
+            try audit.append(OperatorAudit.dashboardAdminCreated, target: admin.id, on: connection)
+        }
         try AppKeyAdministration.notifyServer(dataDirectory: dataDirectory, app: app)
         return Summary(admin)
     }
@@ -41,10 +45,15 @@ public enum DashboardAdminAdministration {
         return try DashboardAdminAdmin.list(databasePath: path).map(Summary.init)
     }
 
-    /// Removes an admin (by id or email) and their sessions.
-    public static func remove(dataDirectory: String, app: String, idOrEmail: String) async throws -> Summary {
+    /// Removes an admin (by id or email) and their sessions; with `audited`, a
+    /// `dashboard.admin.remove` entry commits with it.
+    public static func remove(dataDirectory: String, app: String, idOrEmail: String, audited: Bool = true,
+                              clock: any WallClock = SystemWallClock()) async throws -> Summary {
         let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        let admin = try DashboardAdminAdmin.remove(databasePath: path, idOrEmail: idOrEmail)
+        let audit = OperatorAudit(enabled: audited, app: app, clock: clock)
+        let admin = try DashboardAdminAdmin.remove(databasePath: path, idOrEmail: idOrEmail) { admin, connection in
+            try audit.append(OperatorAudit.dashboardAdminRemoved, target: admin.id, on: connection)
+        }
         try AppKeyAdministration.notifyServer(dataDirectory: dataDirectory, app: app)
         return Summary(admin)
     }

@@ -105,19 +105,18 @@ final class LiveServer: Sendable {
     }
 
     /// Creates a key while the server runs, the way `appbase keys create` does: straight in the
-    /// app's database, then `reload-keys` over the control socket, which returns once the
-    /// server applied it. Returns the key and its id.
+    /// app's database with its audit entry, then `reload-keys` over the control socket, which
+    /// returns once the server applied it. Returns the key and its id.
     func createKey(app: String, kind: Identity.KeyKind, name: String) async throws -> (key: String, id: String) {
-        let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        let created = try APIKeyAdmin.create(databasePath: path, name: name, kind: kind, clock: SystemWallClock())
+        let created = try await AppKeyAdministration.create(dataDirectory: dataDirectory, app: app, name: name,
+                                                            admin: kind == .admin, notify: false)
         try await notifyKeyChange(app: app)
-        return (created.key, created.record.id)
+        return (created.key, created.summary.id)
     }
 
     /// Revokes a key while the server runs, the way `appbase keys revoke` does.
     func revokeKey(app: String, id: String) async throws {
-        let path = try await AppDataLocation.prepareDatabase(dataDirectory: dataDirectory, app: app)
-        _ = try APIKeyAdmin.revoke(databasePath: path, idOrPrefix: id, clock: SystemWallClock())
+        _ = try await AppKeyAdministration.revoke(dataDirectory: dataDirectory, app: app, idOrPrefix: id, notify: false)
         try await notifyKeyChange(app: app)
     }
 
