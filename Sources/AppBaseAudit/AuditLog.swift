@@ -41,10 +41,16 @@ public final class AuditLog: AuditRecorder {
     /// head again before its next append (ADR 0028).
     /// - Throws: SQLite errors (the caller's transaction then rolls back).
     public static func append(_ event: AuditEvent, onOwnConnection connection: SQLiteConnection) throws {
-        let previous = try AuditChainHead.read(connection)
+        _ = try insertLinked(event, after: try AuditChainHead.read(connection), connection)
+    }
+
+    /// Inserts `event` as the entry after `previous`, hashed onto it; returns the new link.
+    private static func insertLinked(_ event: AuditEvent, after previous: AuditChainHead.Link,
+                                     _ connection: SQLiteConnection) throws -> AuditChainHead.Link {
         var entry = AuditEntry(seq: previous.seq + 1, event: event)
         entry.hash = AuditChain.hash(of: entry, previous: previous.hash)
         try AuditStore.insert(entry, connection)
+        return AuditChainHead.Link(seq: entry.seq, hash: entry.hash)
     }
 
     @discardableResult
@@ -59,12 +65,7 @@ public final class AuditLog: AuditRecorder {
 
     /// Appends `event` as the chain's next entry inside the open transaction of `context`.
     private func appendEntry(_ event: AuditEvent, _ context: WriteContext) throws -> Int64 {
-        try head.append(in: context) { previous in
-            var entry = AuditEntry(seq: previous.seq + 1, event: event)
-            entry.hash = AuditChain.hash(of: entry, previous: previous.hash)
-            try AuditStore.insert(entry, context.connection)
-            return AuditChainHead.Link(seq: entry.seq, hash: entry.hash)
-        }
+        try head.append(in: context) { previous in try Self.insertLinked(event, after: previous, context.connection) }
     }
 
     /// Deletes the entries older than `cutoff` (milliseconds since the epoch), oldest first, in

@@ -1,5 +1,6 @@
 @testable import AppBaseHTTP
 import AppBaseTestSupport
+import CLibUV
 import Dispatch
 import Testing
 
@@ -33,9 +34,14 @@ struct AcceptBudgetTests {
 
             let bursts = try #require(await server.server.acceptBursts(port: server.port))
             #expect(bursts.largestTurn <= Listener.maxAcceptsPerTurn, "no turn accepted more than the budget")
-            #expect(bursts.largestTurn == Listener.maxAcceptsPerTurn, "the held backlog filled a whole turn's budget")
-            #expect(bursts.budgetsSpent >= (backlog - 1) / Listener.maxAcceptsPerTurn,
-                    "the rest waited for later turns")
+            // libuv up to 1.44 accepts a whole backlog in one callback, which the budget cuts into
+            // turns; 1.45 and later accept one connection per poll event, so the budget never runs out.
+            if uv_version() < 0x01_2D_00 {
+                #expect(bursts.largestTurn == Listener.maxAcceptsPerTurn, "the held backlog filled a whole turn's budget")
+                // 100 = 3 × (32 + the one held back at the turn's end) + 1: three budgets spent. Far
+                // more would mean turns were not told apart (each taking one connection).
+                #expect((3...6).contains(bursts.budgetsSpent), "the rest waited for later turns: \(bursts.budgetsSpent)")
+            }
         }
     }
 }

@@ -247,6 +247,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     }
 
     private func closeAllHandles() {
+        local.stopping = true
         runDeferred()
         local.closingHandles = true
         for hook in turnHooks.withLock({ $0 }) { hook() }

@@ -16,6 +16,9 @@ final class LoopLocalState: @unchecked Sendable {
     var idleActive = false
     /// Set when the loop stops and closes all handles; reports deferred after that are dropped.
     var closingHandles = false
+    /// Set when the loop begins to stop, before its last deferred callbacks run: work that would
+    /// open new handles then (a listener taking a held connection) is skipped.
+    var stopping = false
     var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
     /// Transports with writes gathered this turn, flushed at its end (`EventLoop.scheduleFlush`).
     var flushPending: [TCPTransport] = []

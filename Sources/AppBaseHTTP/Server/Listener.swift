@@ -6,15 +6,18 @@ import Glibc
 
 /// A listening TCP socket on the loop. Owns its `uv_tcp_t` until the close callback.
 ///
-/// Accepts at most `maxAcceptsPerTurn` connections per loop turn. libuv's listener callback
-/// accepts until the kernel's queue is empty, so a burst of thousands of connections (a flood
-/// on one app's port) would be set up — and, past a connection cap, refused — in one turn while
-/// every other connection of every app waited. Past the budget the listener leaves the next
-/// connection with libuv, which stops watching the socket until it is taken; the listener takes
-/// it at the end of the turn (a deferred callback), which watches the socket again, so the next
-/// turn polls the waiting connections' I/O beside the next share of the backlog (ADR 0045).
+/// Accepts at most `maxAcceptsPerTurn` connections per loop turn (and the one held back, at the
+/// turn's end). libuv up to 1.44 (Debian 12's) accepts in its listener callback until the
+/// kernel's queue is empty, so a burst of thousands of connections (a flood on one app's port)
+/// would be set up — and, past a connection cap, refused — in one turn while every other
+/// connection of every app waited. Past the budget the listener leaves the next connection with
+/// libuv, which stops watching the socket until it is taken; the listener takes it at the end
+/// of the turn (a deferred callback), which watches the socket again, so the next turn polls the
+/// waiting connections' I/O beside the next share of the backlog (ADR 0045). libuv 1.45 and
+/// later accept one connection per poll event themselves; the budget then never runs out.
 final class Listener: LoopDeferredTarget {
     let port: Int
+    private let backlog: Int32
     private let handle: UnsafeMutablePointer<uv_tcp_t>
     private unowned let state: ServerState
     private let dispatcher: any HTTPDispatcher
@@ -37,6 +40,7 @@ final class Listener: LoopDeferredTarget {
     init(state: ServerState, host: String, port: Int, backlog: Int32 = 1024, dispatcher: any HTTPDispatcher) throws(ListenError) {
         self.state = state
         self.dispatcher = dispatcher
+        self.backlog = backlog
         let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
         self.handle = handle
         uv_tcp_init(state.loop.raw.loop, handle)
@@ -54,12 +58,7 @@ final class Listener: LoopDeferredTarget {
             }
         }
         if result == 0 {
-            result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
-                uv_listen(stream, backlog) { server, status in
-                    guard status == 0, let server, let data = server.pointee.data else { return }
-                    Unmanaged<Listener>.fromOpaque(data).takeUnretainedValue().connectionWaiting()
-                }
-            }
+            result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_listen($0, backlog, Self.onConnection) }
         }
         guard result == 0 else {
             let reason = String(cString: uv_strerror(result))
@@ -83,6 +82,12 @@ final class Listener: LoopDeferredTarget {
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
+    /// libuv's connection callback: the listener is the handle's `data`.
+    private static let onConnection: uv_connection_cb = { server, status in
+        guard status == 0, let server, let data = server.pointee.data else { return }
+        Unmanaged<Listener>.fromOpaque(data).takeUnretainedValue().connectionWaiting()
+    }
+
     /// libuv has a connection for us: take it, unless this turn's budget is spent.
     private func connectionWaiting() {
         let turn = state.loop.local.turn
@@ -101,19 +106,24 @@ final class Listener: LoopDeferredTarget {
         }
         acceptedThisTurn += 1
         largestTurnBurst = max(largestTurnBurst, acceptedThisTurn)
-        acceptOne()
+        _ = acceptOne()
     }
 
     /// At the end of the turn whose budget was spent: takes the connection libuv holds, which
     /// also has libuv watch the listening socket again. Nothing to take once closed (closing the
-    /// handle closed the held connection).
+    /// handle closed the held connection) or while the loop stops (its handles are being closed).
+    /// libuv (≤ 1.48) re-arms the socket only when `uv_accept` succeeds; after a failure the
+    /// listener listens again, which re-arms it, so it never stays deaf.
     func runDeferred(succeeded: Bool, bytes: Int) {
         waitingForTurnEnd = false
-        guard !closed else { return }
-        acceptOne()
+        guard !closed, !state.loop.local.stopping else { return }
+        if !acceptOne() {
+            _ = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_listen($0, backlog, Self.onConnection) }
+        }
     }
 
-    private func acceptOne() {
+    /// Takes the connection libuv holds; false when `uv_accept` failed (the connection is gone).
+    private func acceptOne() -> Bool {
         let client = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
         uv_tcp_init(state.loop.raw.loop, client)
         let result = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { server in
@@ -121,9 +131,10 @@ final class Listener: LoopDeferredTarget {
         }
         guard result == 0 else {
             client.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { raw in uv_close(raw) { $0?.deallocate() } }
-            return
+            return false
         }
         state.accept(TCPTransport(acceptedHandle: client), dispatcher: dispatcher, port: port)
+        return true
     }
 
     /// Stops listening; the handle is freed in its close callback.

@@ -23,6 +23,8 @@ public actor AppRegistry {
     struct Runtime: Sendable {
         let server: HTTPServer
         let host: String
+        /// `[mdns] domain` (host names in log lines).
+        let domain: String
         let limits: HTTPLimits
         let bus: EventBus
         let clock: any WallClock
@@ -64,12 +66,12 @@ public actor AppRegistry {
     }
 
     let runtime: Runtime
-    /// `api.<app>.appbase.local` → the app's router (read on the loop by `HostDispatcher`, and
+    /// `api.<app>.<domain>` → the app's router (read on the loop by `HostDispatcher`, and
     /// by the `AppGate` on the app's own port); `AppGate.Unavailable` (503) while it restarts.
     public nonisolated let appRouters = SnapshotCell<[String: any HTTPDispatcher]>([:])
     /// Faults injected into apps (with `[faults] enabled`), released before a teardown.
     let faults = AppFaults()
-    /// `dashboard.<app>.appbase.local` → the app's dashboard router.
+    /// `dashboard.<app>.<domain>` → the app's dashboard router.
     public nonisolated let dashboardRouters = SnapshotCell<[String: Router]>([:])
     var entries: [String: Entry] = [:]
     /// Names in registration order (start and shutdown order).
@@ -174,7 +176,7 @@ public actor AppRegistry {
             if let dashboard { dashboardRouters.update { $0[name] = dashboard.router } }
             if configuration.port != 0 { await runtime.allocator.markStarted(name) }
             await transition(name, to: .running)
-            runtime.logger.info("app \(name) listening on http://\(runtime.host):\(port) (api.\(name).appbase.local)")
+            runtime.logger.info("app \(name) listening on http://\(runtime.host):\(port) (api.\(name).\(runtime.domain))")
             if let setup = dashboard?.auth.dashboardSetupPath {
                 // The operator's one way in on first run (single use, 24 h); `appbase admin create` is the other.
                 let scheme = runtime.tls == nil ? "http" : "https"

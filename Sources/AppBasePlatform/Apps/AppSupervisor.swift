@@ -44,7 +44,7 @@ actor AppSupervisor {
         /// The app's job queue (its services' maintenance, `/admin/jobs`).
         let jobs: JobScheduler
         let router: Router
-        /// The same routes for `dashboard.<app>.appbase.local`, with the dashboard page at `/` and no CORS.
+        /// The same routes for `dashboard.<app>.<domain>`, with the dashboard page at `/` and no CORS.
         let dashboardRouter: Router
         let port: Int
     }

@@ -1,6 +1,5 @@
 import AppBaseCore
 import AppBaseHTTP
-import AppBaseMDNS
 
 /// The control plane's port: routes by `Host` to an app (`api.<app>.<domain>` → the app's API,
 /// or 503 while it restarts; `dashboard.<app>.<domain>` → its dashboard routes; `<app>.<domain>`
@@ -13,15 +12,17 @@ final class HostDispatcher: HTTPDispatcher {
     private let dashboards: SnapshotCell<[String: Router]>
     /// The data directory: a site lives in `<dataRoot>/<app>/site`.
     private let dataRoot: String
-    /// `.` and `[mdns] domain`: what an app host name ends with.
+    /// `[mdns] domain`, lowercased, and `.` before it: what an app host name ends with.
+    private let domain: String
     private let domainSuffix: String
 
     init(master: Router, apps: SnapshotCell<[String: any HTTPDispatcher]>, dashboards: SnapshotCell<[String: Router]>,
-         dataRoot: String, domain: String = MDNSSettings().domain) {
+         dataRoot: String, domain: String) {
         self.master = master
         self.apps = apps
         self.dashboards = dashboards
         self.dataRoot = dataRoot
+        self.domain = domain.lowercased()
         self.domainSuffix = "." + domain.lowercased()
     }
 
@@ -57,7 +58,7 @@ final class HostDispatcher: HTTPDispatcher {
         if !label.contains(".") {
             let app = String(label)
             guard apps.value[app] != nil else { return unknownApp(app, request) }
-            return SiteHost(app: app, directory: SiteInstaller.siteDirectory(dataRoot: dataRoot, app: app)).dispatch(request)
+            return SiteHost(app: app, directory: SiteInstaller.siteDirectory(dataRoot: dataRoot, app: app), domain: domain).dispatch(request)
         }
         return master.dispatch(request)
     }

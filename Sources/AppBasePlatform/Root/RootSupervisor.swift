@@ -152,7 +152,7 @@ public actor RootSupervisor {
         // Requests per minute for `/admin/stats`, fed by `RequestCounters` below.
         let requestHistory = RequestRateHistory(clock: clock)
         let registry = AppRegistry(runtime: AppRegistry.Runtime(
-            server: server, host: host, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
+            server: server, host: host, domain: configuration.mdns.domain, limits: configuration.limits, bus: bus, clock: clock, logger: logger, hashPool: pool,
             dataRoot: dataDirectory, allocator: allocator, master: masterDatabase, apiAppServices: configuration.apiAppServices,
             configFile: configuration.sourceFile, requestHistory: requestHistory, tls: tls, backups: backups))
         self.registry = registry

@@ -4,7 +4,7 @@ import AppBaseHTTP
 import Glibc
 #endif
 
-/// Serves an app's static site at `<app>.appbase.local` on the master port, from
+/// Serves an app's static site at `<app>.<domain>` on the master port, from
 /// `data/<app>/site/`: `GET`/`HEAD` only, a directory serves its `index.html`, and a path with
 /// no file falls back to the site's `index.html` (single-page apps route in the browser),
 /// except for paths that name a file by extension (a missing `/app.js` is a 404, not HTML).
@@ -12,10 +12,13 @@ import Glibc
 public final class SiteHost: HTTPDispatcher {
     public let app: String
     private let directory: String
+    /// `[mdns] domain`: the site may call and import from `api.<app>.<domain>`.
+    private let domain: String
 
-    public init(app: String, directory: String) {
+    public init(app: String, directory: String, domain: String) {
         self.app = app
         self.directory = directory
+        self.domain = domain
     }
 
     public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
@@ -25,7 +28,7 @@ public final class SiteHost: HTTPDispatcher {
             return .respond(ErrorRenderer.response(for: error, requestID: request.requestID))
         }
         let directory = self.directory
-        let policy = Self.policy(app: app)
+        let policy = Self.policy(app: app, domain: domain)
         // Opening files blocks (briefly): done in the request's task, not in dispatch.
         // Site files count against the app's download slots like its storage downloads.
         return .handle(HandlerTraits(app: app, route: "site", bodyLimit: 0)) { request in
@@ -34,10 +37,10 @@ public final class SiteHost: HTTPDispatcher {
     }
 
     /// The site's CSP: `SafeContentHeaders.sitePolicy`, plus the app's own API host
-    /// (`api.<app>.appbase.local`, any port) for requests and scripts — a hosted web app calls
+    /// (`api.<app>.<domain>`, any port) for requests and scripts — a hosted web app calls
     /// its API there and may import the SDK it serves (`/sdk/appbase.js`); no other origin.
-    static func policy(app: String) -> String {
-        let api = "api.\(app).appbase.local:*"
+    static func policy(app: String, domain: String) -> String {
+        let api = "api.\(app).\(domain):*"
         return SafeContentHeaders.sitePolicy + "; connect-src 'self' \(api); script-src 'self' \(api)"
     }
 

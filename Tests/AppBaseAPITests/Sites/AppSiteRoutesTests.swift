@@ -90,9 +90,11 @@ struct AppSiteRoutesTests {
 
     @Test("a hosted site may call and import from its own app's API host, nothing else")
     func hostedSitePolicy() {
-        let policy = SiteHost.policy(app: "vault")
+        let policy = SiteHost.policy(app: "vault", domain: "appbase.local")
         #expect(policy.hasPrefix(SafeContentHeaders.sitePolicy))
         #expect(policy.contains("connect-src 'self' api.vault.appbase.local:*"))
         #expect(policy.contains("script-src 'self' api.vault.appbase.local:*"))
+        let office = SiteHost.policy(app: "vault", domain: "office.local")
+        #expect(office.contains("connect-src 'self' api.vault.office.local:*"), "the configured mDNS domain")
     }
 }
