@@ -112,7 +112,7 @@ final class Listener: LoopDeferredTarget {
     /// At the end of the turn whose budget was spent: takes the connection libuv holds, which
     /// also has libuv watch the listening socket again. Nothing to take once closed (closing the
     /// handle closed the held connection) or while the loop stops (its handles are being closed).
-    /// libuv (≤ 1.48) re-arms the socket only when `uv_accept` succeeds; after a failure the
+    /// Released libuv re-arms the socket only when `uv_accept` succeeds; after a failure the
     /// listener listens again, which re-arms it, so it never stays deaf.
     func runDeferred(succeeded: Bool, bytes: Int) {
         waitingForTurnEnd = false
