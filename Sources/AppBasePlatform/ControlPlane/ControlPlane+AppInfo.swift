@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseMDNS
 import OrderedCollections
 
 /// The JSON the control plane answers with: AppInfo, the port map, and the event payloads.
@@ -8,7 +9,7 @@ extension ControlPlane {
     func appInfo(_ status: AppStatus, lastBackup: BackupCatalog.Record?) -> JSONValue {
         let name = status.name
         let masterPort = masterPort.value
-        let hostNames = ["api.\(name).\(domain)", "dashboard.\(name).\(domain)", "\(name).\(domain)"]
+        let hostNames = MDNSNames(domain: domain).hostNames(app: name)
         let counts = counters.counts(for: name)
         let health: JSONValue = [
             "healthy": .bool(status.health?.healthy ?? (status.state == .running)),
