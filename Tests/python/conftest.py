@@ -17,9 +17,22 @@ BINARY = os.environ.get("APPBASE_BIN", os.path.join(ROOT, ".build", "debug", "ap
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count):
+    """`count` distinct free ports: every socket stays bound until all are chosen, so the kernel
+    cannot hand the same ephemeral port out twice (a master and an app on one port fail the config)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class Server:
@@ -29,8 +42,9 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix="appbase-py-")
         self.data = os.path.join(self.dir, "data")
         self.config = os.path.join(self.dir, "appbase.toml")
-        self.master_port = free_port()
-        self.ports = {app: free_port() for app in apps}
+        chosen = free_ports(1 + len(apps))
+        self.master_port = chosen[0]
+        self.ports = dict(zip(apps, chosen[1:]))
         lines = ['[server]', 'host = "127.0.0.1"', f"port = {self.master_port}", "access_log = false", extra]
         for app, port in self.ports.items():
             lines += [f"[apps.{app}]", f"port = {port}"]
