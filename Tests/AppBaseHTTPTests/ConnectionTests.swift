@@ -133,6 +133,9 @@ struct ConnectionTests {
             _ = try await waiting.readResponse()
             #expect(await server.events.wait(for: "wait-started"))
             await waiting.shutdownWrite()
+            // The answer can only say it is the last once the server has read the FIN (over TLS,
+            // after the close_notify record): wait for that, not for time.
+            #expect(await eventually(timeout: .seconds(15)) { await server.server.halfClosedCount() == 1 })
             server.gate.open()
             let last = try await waiting.readResponse()
             #expect(last.status == 200)

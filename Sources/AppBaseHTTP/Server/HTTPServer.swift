@@ -98,6 +98,12 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Open connections whose peer has half-closed (tests await the server seeing a FIN).
+    public func halfClosedCount() async -> Int {
+        let state = self.state
+        return (try? await loop.run { state.value.halfClosedCount }) ?? 0
+    }
+
     /// Open connections right now.
     public func connectionCount() async -> Int {
         let state = self.state

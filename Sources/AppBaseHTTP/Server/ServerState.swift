@@ -47,6 +47,8 @@ final class ServerState {
     }
 
     var connectionCount: Int { connections.count }
+    /// Open connections whose peer has finished sending (half-closed; for tests).
+    var halfClosedCount: Int { connections.values.count { $0.transport.peerFinishedSending } }
 
     /// Monotonic milliseconds: libuv's loop time, taken once per loop turn (no clock read per call).
     func nowMillis() -> Int64 { Int64(uv_now(loop.raw.loop)) }
