@@ -98,8 +98,10 @@ public final class DatabaseWriter: Sendable {
         self.maxBatch = maxBatch
     }
 
-    /// Number of transactions committed.
-    public var commitCount: Int { commitCounter.load(ordering: .relaxed) }
+    /// Number of transactions committed (and of `withConnection` bodies that changed rows).
+    /// It grows before any write of the commit is acknowledged: a reader that finds it unchanged
+    /// since its snapshot began has missed no acknowledged write (`DatabaseReaders.shareInlineSnapshots`).
+    public var commitCount: Int { commitCounter.load(ordering: .acquiring) }
 
     /// True while the writer's OS thread exists (false once it has been idle for `idleTimeout`).
     public var hasThread: Bool { thread.hasThread }
@@ -179,6 +181,8 @@ public final class DatabaseWriter: Sendable {
         try await thread.run { [self] in
             try connection.withLock { connection in
                 guard let connection else { throw SQLiteError(code: 21, message: "database closed") }
+                let changesBefore = connection.totalChanges
+                defer { if connection.totalChanges != changesBefore { commitCounter.add(1, ordering: .releasing) } }
                 return try body(connection)
             }
         }
@@ -256,7 +260,7 @@ public final class DatabaseWriter: Sendable {
             }
         }
         if commitError == nil {
-            commitCounter.add(1, ordering: .relaxed)
+            commitCounter.add(1, ordering: .releasing)
             for action in actions { action() }
         }
         for job in batch { job.finish(commitError) }

@@ -24,6 +24,7 @@ public final class SQLiteConnection {
     /// Opens (creating if needed, unless read-only) the database at `path`. A database this
     /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.
     public init(path: String, mode: Mode) throws(SQLiteError) {
+        Self.configureProcess
         if mode == .readWrite { try Self.createOwnerOnly(path) }
         var database: OpaquePointer?
         let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -39,6 +40,11 @@ public final class SQLiteConnection {
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, 5000)
     }
+
+    /// Process-wide SQLite settings, applied once before the first connection opens (which
+    /// initialises SQLite): no memory statistics, so SQLite's allocations take no global mutex
+    /// (ADR 0004). A Swift `static let` runs its initialiser exactly once, whichever thread opens first.
+    private static let configureProcess: Void = { _ = appbase_sqlite3_disable_memory_statistics() }()
 
     /// Creates `path` empty with mode `0600` unless it exists. SQLite would create it `0644`
     /// (less the umask), and it gives the `-wal`, `-shm` and journal files the database file's
@@ -128,6 +134,9 @@ public final class SQLiteConnection {
             return try statement.step() ? try row(statement) : nil
         }
     }
+
+    /// Rows inserted, updated or deleted on this connection since it opened.
+    public var totalChanges: Int64 { sqlite3_total_changes64(handle) }
 
     /// The rowid of the last insert on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

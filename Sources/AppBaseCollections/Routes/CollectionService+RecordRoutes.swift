@@ -94,7 +94,7 @@ extension CollectionService {
     /// The loop's answer, or nil to read on a reader thread (over the inline budget, busy).
     private func getRecordInline(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPResponse? {
         let read = try recordRead(request, context)
-        guard let found = try environment.readers.readInline({ try Self.readRecord(read, $0) }) else { return nil }
+        guard let found = try environment.readers.readInline(sharingSnapshot: true, { try Self.readRecord(read, $0) }) else { return nil }
         return try Self.recordResponse(found)
     }
 

@@ -157,6 +157,23 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         return try await run { Int(raw.loop.pointee.active_reqs.count) }
     }
 
+    /// Runs `body` once, on the loop thread, at the end of the current turn — after the I/O
+    /// callbacks and the callbacks they deferred (loop thread only). For state that may live for
+    /// one turn and no longer, such as a read snapshot shared by the turn's point reads.
+    public func atEndOfTurn(_ body: @escaping @Sendable () -> Void) {
+        assert(isCurrent, "atEndOfTurn called off the loop thread")
+        local.endOfTurn.append(body)
+    }
+
+    /// The one-shot work of this turn, including what it schedules in turn.
+    private func runEndOfTurn() {
+        while !local.endOfTurn.isEmpty {
+            let work = local.endOfTurn
+            local.endOfTurn.removeAll(keepingCapacity: true)
+            for body in work { body() }
+        }
+    }
+
     /// Registers a hook run once per loop turn, after I/O callbacks (batched log flushing).
     public func addTurnHook(_ hook: @escaping @Sendable () -> Void) {
         turnHooks.withLock { $0.append(hook) }
@@ -215,6 +232,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         uv_check_start(raw.check) { handle in
             guard let handle, let loop = EventLoop.from(handle.pointee.loop) else { return }
             loop.runDeferred()
+            loop.runEndOfTurn()
             for hook in loop.turnHooks.withLock({ $0 }) { hook() }
             loop.local.turn &+= 1
         }
@@ -249,6 +267,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
     private func closeAllHandles() {
         local.stopping = true
         runDeferred()
+        runEndOfTurn()
         local.closingHandles = true
         for hook in turnHooks.withLock({ $0 }) { hook() }
         uv_walk(raw.loop, { handle, _ in

@@ -22,6 +22,8 @@ final class LoopLocalState: @unchecked Sendable {
     var deferred = Deque<(target: any LoopDeferredTarget, succeeded: Bool, bytes: Int)>()
     /// Transports with writes gathered this turn, flushed at its end (`EventLoop.scheduleFlush`).
     var flushPending: [TCPTransport] = []
+    /// One-shot work for the end of this turn (`EventLoop.atEndOfTurn`).
+    var endOfTurn: [@Sendable () -> Void] = []
     /// Counts loop turns (incremented at the end of each, in the check phase), so per-turn
     /// budgets such as a listener's accepts can tell one turn from the next.
     var turn: UInt64 = 0

@@ -145,7 +145,8 @@ public actor AppRegistry {
         guard let configuration = entries[name]?.configuration else { return false }
         let supervisor = AppSupervisor(configuration: configuration, dataRoot: runtime.dataRoot, bus: runtime.bus,
                                        clock: runtime.clock, logger: runtime.logger, hashPool: runtime.hashPool,
-                                       limits: runtime.limits, requestHistory: runtime.requestHistory, backups: runtime.backups)
+                                       limits: runtime.limits, requestHistory: runtime.requestHistory, backups: runtime.backups,
+                                       loop: runtime.server.loop)
         entries[name]?.supervisor = supervisor
         // Its certificate before its port serves, so its first TLS client gets its names.
         runtime.tls?.appStarting(name)

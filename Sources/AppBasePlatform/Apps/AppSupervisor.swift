@@ -61,14 +61,17 @@ actor AppSupervisor {
     /// Awaited at the start of `prepare`, once the state is `starting`: a test holds a start
     /// at a known suspension point with it.
     private let startGate: (@Sendable () async -> Void)?
+    /// The loop the app's routes run on: GET-by-id reads on it share one snapshot per turn.
+    private let loop: EventLoop?
     /// Runs the app's scheduled backups (`configuration.backup`); nil: none run.
     let backups: BackupRunner?
     private var state = State.initial
 
     init(configuration: AppConfiguration, dataRoot: String, bus: EventBus, clock: any WallClock, logger: Logger,
          hashPool: BlockingWorkPool, limits: HTTPLimits, requestHistory: RequestRateHistory? = nil,
-         backups: BackupRunner? = nil, startGate: (@Sendable () async -> Void)? = nil) {
+         backups: BackupRunner? = nil, loop: EventLoop? = nil, startGate: (@Sendable () async -> Void)? = nil) {
         self.backups = backups
+        self.loop = loop
         self.configuration = configuration
         self.dataRoot = dataRoot
         self.bus = bus
@@ -128,6 +131,14 @@ actor AppSupervisor {
             let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas,
                                                          idleTimeout: IdleThreads.timeout)
             openedReaders = readers
+            if let loop {
+                // Point reads on the loop share a read transaction until the turn ends (ADR 0025).
+                readers.shareInlineSnapshots(commits: { writer.commitCount }, endOfTurn: { end in
+                    guard loop.isCurrent else { return false }
+                    loop.atEndOfTurn(end)
+                    return true
+                })
+            }
             try ensureStillStarting()
             let secret = try await AppMetadata.masterSecret(writer: writer)
             try ensureStillStarting()
