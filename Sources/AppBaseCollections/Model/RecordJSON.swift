@@ -77,16 +77,16 @@ enum RecordJSON {
 
     /// Appends a text column as a JSON string, escaping only when a byte needs it.
     private static func appendTextColumn(_ row: SQLiteStatement, _ column: Int32, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let start = out.count
-        row.appendText(column, to: &out)
-        if out[start...].contains(where: needsEscape) {
-            let text = String(decoding: out[start...], as: UTF8.self)
-            out.removeSubrange((start - 1)...)
-            JSONText.appendEscapedString(text, to: &out)
-            return
+        // Scanned where SQLite holds the bytes: a list page runs this four times per record.
+        row.withText(column) { bytes in
+            if bytes.contains(where: needsEscape) {
+                JSONText.appendEscapedString(String(decoding: bytes, as: UTF8.self), to: &out)
+                return
+            }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `text` as a JSON string (ids and timestamps need no escapes: fast path).
