@@ -23,6 +23,16 @@ import Testing
         }
     }
 
+    /// A database whose inline reads share snapshots on a fake loop turn.
+    static func withSharing(_ body: (DatabaseWriter, DatabaseReaders, String, FakeTurn) async throws -> Void) async throws {
+        try await DatabaseWriterTests.withDatabase { writer, readers, path in
+            let turn = FakeTurn()
+            readers.shareInlineSnapshots(commits: { writer.commitCount }, endOfTurn: turn.schedule)
+            try await body(writer, readers, path, turn)
+            turn.endTurn()
+        }
+    }
+
     static func count(_ readers: DatabaseReaders) throws -> Int? {
         try readers.readInline(sharingSnapshot: true) { connection in
             try connection.queryOne("SELECT count(*) FROM items") { Int($0.int64(0)) } ?? -1
@@ -36,9 +46,7 @@ import Testing
     }
 
     @Test func readsOfOneTurnShareASnapshotThatEndsWithTheTurn() async throws {
-        try await DatabaseWriterTests.withDatabase { writer, readers, path in
-            let turn = FakeTurn()
-            readers.shareInlineSnapshots(commits: { writer.commitCount }, endOfTurn: turn.schedule)
+        try await Self.withSharing { writer, readers, path, turn in
             try await DatabaseIdleTests.insert(writer, "one")
 
             #expect(try Self.count(readers) == 1)
@@ -58,9 +66,7 @@ import Testing
     }
 
     @Test func aCommitOfTheWriterEndsTheHeldSnapshotAtOnce() async throws {
-        try await DatabaseWriterTests.withDatabase { writer, readers, _ in
-            let turn = FakeTurn()
-            readers.shareInlineSnapshots(commits: { writer.commitCount }, endOfTurn: turn.schedule)
+        try await Self.withSharing { writer, readers, _, turn in
             try await DatabaseIdleTests.insert(writer, "one")
             #expect(try Self.count(readers) == 1)
             // Acknowledged within the same turn: the next read must see it.
@@ -100,9 +106,7 @@ import Testing
     }
 
     @Test func aFailedReadEndsTheSnapshot() async throws {
-        try await DatabaseWriterTests.withDatabase { writer, readers, _ in
-            let turn = FakeTurn()
-            readers.shareInlineSnapshots(commits: { writer.commitCount }, endOfTurn: turn.schedule)
+        try await Self.withSharing { _, readers, _, _ in
             #expect(throws: SQLiteError.self) {
                 try readers.readInline(sharingSnapshot: true) { connection in
                     try connection.queryOne("SELECT nope FROM items") { $0.int64(0) }
@@ -111,7 +115,6 @@ import Testing
             #expect(!readers.holdsInlineSnapshot)
             let count = try Self.count(readers)
             #expect(count == 0)
-            turn.endTurn()
         }
     }
 }
