@@ -81,7 +81,6 @@ public final class SQLiteStatement {
 
     public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
 
-    /// Appends the column's text bytes to `buffer` without building a String.
     /// Calls `body` with the column's UTF-8 bytes as SQLite holds them (empty for NULL), valid
     /// only inside `body`: no copy for a caller that only inspects or appends them.
     public func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
@@ -91,6 +90,7 @@ public final class SQLiteStatement {
         return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
     }
 
+    /// Appends the column's text bytes to `buffer` without building a String.
     public func appendText(_ column: Int32, to buffer: inout [UInt8]) {
         guard let pointer = sqlite3_column_text(handle, column) else { return }
         let count = Int(sqlite3_column_bytes(handle, column))
