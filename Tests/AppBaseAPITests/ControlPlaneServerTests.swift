@@ -68,14 +68,18 @@ struct ControlPlaneServerTests {
 
     @Test("apps created through the API come back after a restart; a name also in the config is refused")
     func persistence() async throws {
-        let server = try await LiveServer.start(apps: ["alpha"])
+        // A range of its own: other tests running meanwhile create API apps from the shared
+        // range, and one that took this app's port between the two starts would move it.
+        let ownRange = 46600...46699
+        let server = try await LiveServer.start(apps: ["alpha"]) { $0.portRange = ownRange }
         let created = try await Self.call(server.ports.master, "POST", "/api/apps", key: server.masterKey, body: #"{"name":"kept"}"#)
         #expect(created.status == 201, "\(created.bodyText)")
         let port = try #require(created.json["port"]?.intValue)
         await server.root.shutdown()
 
-        let again = RootSupervisor(configuration: LiveServer.configuration(apps: ["alpha"]), dataDirectory: server.dataDirectory,
-                                   logger: LiveServer.silentLogger)
+        var restarted = LiveServer.configuration(apps: ["alpha"])
+        restarted.portRange = ownRange
+        let again = RootSupervisor(configuration: restarted, dataDirectory: server.dataDirectory, logger: LiveServer.silentLogger)
         let ports = try await again.start()
         #expect(ports.apps["kept"] == Int(port), "an API app keeps its port across restarts")
         let registry = try #require(await again.registry)
