@@ -41,16 +41,20 @@ public final class AuditLog: AuditRecorder {
     /// head again before its next append (ADR 0028).
     /// - Throws: SQLite errors (the caller's transaction then rolls back).
     public static func append(_ event: AuditEvent, onOwnConnection connection: SQLiteConnection) throws {
-        _ = try insertLinked(event, after: try AuditChainHead.read(connection), connection)
+        try insertLinked(event, after: try AuditChainHead.read(connection), connection)
     }
 
-    /// Inserts `event` as the entry after `previous`, hashed onto it; returns the new link.
+    /// Inserts `event` as the entry after `previous`, hashed onto it.
     private static func insertLinked(_ event: AuditEvent, after previous: AuditChainHead.Link,
-                                     _ connection: SQLiteConnection) throws -> AuditChainHead.Link {
+                                     _ connection: SQLiteConnection) throws {
+        try AuditStore.insert([linked(event, after: previous)], connection)
+    }
+
+    /// `event` as the entry after `previous`: the next sequence, hashed onto the previous hash.
+    private static func linked(_ event: AuditEvent, after previous: AuditChainHead.Link) -> AuditEntry {
         var entry = AuditEntry(seq: previous.seq + 1, event: event)
         entry.hash = AuditChain.hash(of: entry, previous: previous.hash)
-        try AuditStore.insert(entry, connection)
-        return AuditChainHead.Link(seq: entry.seq, hash: entry.hash)
+        return entry
     }
 
     @discardableResult
@@ -63,9 +67,10 @@ public final class AuditLog: AuditRecorder {
     /// first after a rollback or after another connection committed (for tests).
     public var chainHeadReads: Int { head.reads }
 
-    /// Appends `event` as the chain's next entry inside the open transaction of `context`.
+    /// Appends `event` as the chain's next entry inside the open transaction of `context`
+    /// (inserted with the transaction's other entries just before it commits).
     private func appendEntry(_ event: AuditEvent, _ context: WriteContext) throws -> Int64 {
-        try head.append(in: context) { previous in try Self.insertLinked(event, after: previous, context.connection) }
+        try head.append(in: context) { previous in Self.linked(event, after: previous) }
     }
 
     /// Deletes the entries older than `cutoff` (milliseconds since the epoch), oldest first, in

@@ -12,6 +12,8 @@ public final class WriteContext {
     public let transaction: Int
     var pendingActions: [@Sendable () -> Void] = []
     var pendingRollbacks: [@Sendable () -> Void] = []
+    /// Work registered with `beforeCommit`, by owner, in registration order.
+    private(set) var beforeCommitWork: [(owner: ObjectIdentifier, work: (SQLiteConnection) throws -> Void)] = []
 
     init(connection: SQLiteConnection, transaction: Int) {
         self.connection = connection
@@ -27,6 +29,17 @@ public final class WriteContext {
     /// the write has committed. For state kept in memory beside the database (the audit log's
     /// chain head, ADR 0028), which must forget what a rollback took back.
     public func onRollback(_ action: @escaping @Sendable () -> Void) { pendingRollbacks.append(action) }
+
+    /// Runs `work` once per transaction, after its last write and before `COMMIT`, outside every
+    /// write's savepoint; a second registration by the same `owner` in the transaction is
+    /// ignored. If `work` throws, the whole transaction rolls back (every write in it fails with
+    /// that error, and their `onRollback` actions run). For rows several writes contribute to
+    /// and that are cheaper inserted together (the audit log's entries, ADR 0028).
+    public func beforeCommit(_ owner: AnyObject, _ work: @escaping (SQLiteConnection) throws -> Void) {
+        let id = ObjectIdentifier(owner)
+        guard !beforeCommitWork.contains(where: { $0.owner == id }) else { return }
+        beforeCommitWork.append((id, work))
+    }
 }
 
 /// The single writer of one database: every write of an app (auth, records, change log,
@@ -250,6 +263,7 @@ public final class DatabaseWriter: Sendable {
                     // Cleared only now: when a statement above throws, the catch below runs them.
                     context.pendingRollbacks = []
                 }
+                for registered in context.beforeCommitWork { try registered.work(connection) }
                 try connection.execute("COMMIT")
                 return nil
             } catch {
