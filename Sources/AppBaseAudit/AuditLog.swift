@@ -6,10 +6,11 @@ import AppBaseSQLite
 /// pruning with checkpoints, and reads (pages, verification).
 ///
 /// The chain's head (previous hash, highest sequence) is kept in memory on the writer thread
-/// (`AuditChainHead`) and read back from the table only after a rollback or another connection's
-/// commit, so a write that rolls back — alone, in its savepoint, or with its whole group commit —
-/// never leaves the chain pointing at an entry that does not exist, and an append by another
-/// process is seen by the next one (ADR 0028).
+/// (`AuditChainHead`) with the entries the open transaction appended, which are inserted together
+/// just before it commits. A write that rolls back in its savepoint takes its own entries back;
+/// the head is read back from the table only when nothing of the transaction is left pending (a
+/// failed group commit) or another connection committed — so the chain never points at an entry
+/// that does not exist, and an append by another process is seen by the next one (ADR 0028).
 public final class AuditLog: AuditRecorder {
     /// The `audit` namespace: `audit_log(seq, time, actor_kind, actor_user_id, actor_key_id,
     /// actor_admin_id, actor_ip, action, target, request_id, details, hash)`.
