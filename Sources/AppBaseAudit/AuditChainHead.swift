@@ -63,8 +63,14 @@ final class AuditChainHead: Sendable {
     }
 
     private let storage: Storage
+    /// Registered with every appending transaction; built once, so no closure is allocated per append.
+    private let insertPendingWork: @Sendable (SQLiteConnection) throws -> Void
 
-    init() { storage = Storage() }
+    init() {
+        let storage = Storage()
+        self.storage = storage
+        insertPendingWork = { connection in try Self.insertPending(storage, connection) }
+    }
 
     /// How many appends had to read the head from the table (the first, and the first after a
     /// rollback or another connection's commit).
@@ -98,7 +104,7 @@ final class AuditChainHead: Sendable {
         }
         let storage = self.storage
         context.onRollback { storage.state.withLock { $0.rollBack(to: mark) } }
-        context.beforeCommit(self) { connection in try Self.insertPending(storage, connection) }
+        context.beforeCommit(self, insertPendingWork)
         return entry.seq
     }
 

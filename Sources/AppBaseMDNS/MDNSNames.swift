@@ -15,8 +15,11 @@ public struct MDNSNames: Sendable, Equatable {
     /// The host names of one app, in the order the control plane lists them:
     /// `api.<app>.<domain>`, `dashboard.<app>.<domain>`, `<app>.<domain>`.
     public func hostNames(app: String) -> [String] {
-        ["api.\(app).\(domain)", "dashboard.\(app).\(domain)", "\(app).\(domain)"]
+        [apiHost(app: app), "dashboard.\(app).\(domain)", "\(app).\(domain)"]
     }
+
+    /// Where an app's API answers by name: `api.<app>.<domain>`.
+    public func apiHost(app: String) -> String { "api.\(app).\(domain)" }
 
     /// An app service's TXT strings: which app, where its API is, which AppBase serves it.
     public static func appTXT(app: String, version: String) -> [String] {

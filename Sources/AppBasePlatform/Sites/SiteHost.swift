@@ -41,7 +41,7 @@ public final class SiteHost: HTTPDispatcher {
     /// (`api.<app>.<domain>`, any port) for requests and scripts — a hosted web app calls
     /// its API there and may import the SDK it serves (`/sdk/appbase.js`); no other origin.
     static func policy(app: String, domain: String) -> String {
-        let api = MDNSNames(domain: domain).hostNames(app: app)[0] + ":*"
+        let api = MDNSNames(domain: domain).apiHost(app: app) + ":*"
         return SafeContentHeaders.sitePolicy + "; connect-src 'self' \(api); script-src 'self' \(api)"
     }
 
