@@ -19,20 +19,38 @@ enum AuditStore {
 
     /// Inserts `entries` (in sequence order) with as few statements as their count allows:
     /// multi-row INSERTs of 32, 16, 8, 4, 2 and 1 rows, each prepared once and cached (one
-    /// statement per row cost each entry a third more, ADR 0028).
+    /// statement per row cost each entry a third more, ADR 0028). The texts of a statement's rows
+    /// are laid out in one buffer and bound without copies (a copy cost each of them a `malloc`).
     static func insert(_ entries: [AuditEntry], _ connection: SQLiteConnection) throws {
         var start = entries.startIndex
+        var texts = AuditRowTexts()
         while start < entries.endIndex {
             let remaining = entries.endIndex - start
             // The last statement inserts one row: some statement always fits.
             guard let (rows, sql) = insertStatements.first(where: { $0.rows <= remaining }) else {
                 throw SQLiteError(code: 1, message: "no audit insert statement for \(remaining) rows")
             }
+            let chunk = entries[start..<(start + rows)]
+            texts.reset()
+            for entry in chunk { texts.add(entry) }
             try connection.withStatement(sql) { statement in
-                for (offset, entry) in entries[start..<(start + rows)].enumerated() {
-                    bind(entry, to: statement, from: Int32(offset * columnCount))
+                try texts.withBytes { bytes in
+                    for (offset, entry) in chunk.enumerated() {
+                        let base = Int32(offset * columnCount)
+                        statement.bind(.integer(entry.seq), at: base + 1)
+                        statement.bind(.integer(entry.time), at: base + 2)
+                    }
+                    for (slot, span) in texts.spans.enumerated() {
+                        let row = slot / AuditRowTexts.perRow, column = slot % AuditRowTexts.perRow
+                        let index = Int32(row * columnCount + 3 + column)
+                        if let span {
+                            statement.bindTextWithoutCopy(UnsafeRawBufferPointer(rebasing: bytes[span]), at: index)
+                        } else {
+                            statement.bind(.null, at: index)
+                        }
+                    }
+                    while try statement.step() {}
                 }
-                while try statement.step() {}
             }
             start += rows
         }
@@ -44,24 +62,6 @@ enum AuditStore {
         let row = "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")"
         return (rows, "INSERT INTO audit_log (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", "))
     }
-
-    /// Binds `entry` to parameters `base + 1 ... base + 12`.
-    private static func bind(_ entry: AuditEntry, to statement: SQLiteStatement, from base: Int32) {
-        statement.bind(.integer(entry.seq), at: base + 1)
-        statement.bind(.integer(entry.time), at: base + 2)
-        statement.bind(.text(entry.actorKind), at: base + 3)
-        statement.bind(optional(entry.userID), at: base + 4)
-        statement.bind(optional(entry.keyID), at: base + 5)
-        statement.bind(optional(entry.adminID), at: base + 6)
-        statement.bind(optional(entry.ip), at: base + 7)
-        statement.bind(.text(entry.action), at: base + 8)
-        statement.bind(optional(entry.target), at: base + 9)
-        statement.bind(optional(entry.requestID), at: base + 10)
-        statement.bind(.text(entry.detailsText), at: base + 11)
-        statement.bind(.text(entry.hash), at: base + 12)
-    }
-
-    private static func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
 
     /// The entry in the current row of a statement that selected `columns`; nil when its details
     /// are not a JSON object of strings (only a hand-edited row).
@@ -82,6 +82,48 @@ enum AuditStore {
                   let cut = Int64(cutText), let hash = details[AuditCheckpoint.cutHashKey] else { return nil }
             return AuditCheckpoint(seq: row.int64(0), time: row.int64(1), cutSeq: cut, cutHash: hash)
         }.compactMap { $0 }
+    }
+}
+
+/// The text columns of the rows one audit INSERT binds (`actor_kind` … `hash`, the order of
+/// `AuditStore.columns` after `seq, time`), laid out back to back in one buffer: one allocation
+/// per statement instead of one per text.
+private struct AuditRowTexts {
+    static let perRow = 10
+    private(set) var bytes: [UInt8] = []
+    /// Per row, per text column: its range in `bytes`, nil for NULL.
+    private(set) var spans: [Range<Int>?] = []
+
+    mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    mutating func add(_ entry: AuditEntry) {
+        append(entry.actorKind)
+        append(entry.userID)
+        append(entry.keyID)
+        append(entry.adminID)
+        append(entry.ip)
+        append(entry.action)
+        append(entry.target)
+        append(entry.requestID)
+        append(entry.detailsText)
+        append(entry.hash)
+    }
+
+    private mutating func append(_ text: String?) {
+        guard let text else {
+            spans.append(nil)
+            return
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        spans.append(start..<bytes.count)
+    }
+
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try bytes.withUnsafeBytes(body)
     }
 }
 

@@ -44,6 +44,18 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds the UTF-8 text at `bytes` to parameter `index` without SQLite copying it
+    /// (`SQLITE_STATIC`): for many texts bound from one buffer, where a copy would cost each a
+    /// `malloc`. The caller must keep the memory alive and unchanged until the statement is
+    /// stepped to its end or reset — in practice: bind and step inside one `withUnsafeBytes`.
+    public func bindTextWithoutCopy(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        } else {
+            sqlite3_bind_text(handle, index, "", 0, SQLiteStatement.transient)
+        }
+    }
+
     /// Binds values to parameters 1...n.
     public func bind(_ values: [SQLiteValue]) {
         for (offset, value) in values.enumerated() { bind(value, at: Int32(offset + 1)) }
