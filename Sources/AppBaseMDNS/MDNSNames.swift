@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// The names and TXT records AppBase announces, built from the domain (pure; no I/O).
 public struct MDNSNames: Sendable, Equatable {
     /// The control plane's name, e.g. `appbase.local`.
@@ -15,11 +17,11 @@ public struct MDNSNames: Sendable, Equatable {
     /// The host names of one app, in the order the control plane lists them:
     /// `api.<app>.<domain>`, `dashboard.<app>.<domain>`, `<app>.<domain>`.
     public func hostNames(app: String) -> [String] {
-        [apiHost(app: app), "dashboard.\(app).\(domain)", "\(app).\(domain)"]
+        AppHostNames.all(app: app, domain: domain)
     }
 
     /// Where an app's API answers by name: `api.<app>.<domain>`.
-    public func apiHost(app: String) -> String { "api.\(app).\(domain)" }
+    public func apiHost(app: String) -> String { AppHostNames.api(app: app, domain: domain) }
 
     /// An app service's TXT strings: which app, where its API is, which AppBase serves it.
     public static func appTXT(app: String, version: String) -> [String] {

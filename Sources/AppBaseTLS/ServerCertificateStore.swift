@@ -43,17 +43,12 @@ public final class ServerCertificateStore: Sendable {
         state = Mutex(State(platform: Entry(identity: issued, openSSL: try OpenSSLIdentity(issued))))
     }
 
-    /// The DNS names of `app` under `domain`.
-    public static func appNames(_ app: String, domain: String) -> [String] {
-        ["api.\(app).\(domain)", "dashboard.\(app).\(domain)", "\(app).\(domain)"]
-    }
-
     /// Gives `app` its certificate: from `[tls.apps.<app>]` files when configured, else issued.
     public func addApp(_ app: String) throws(TLSError) {
         let entry = try makeEntry(app: app)
         state.withLock { state in
             state.apps[app] = entry
-            for name in Self.appNames(app, domain: domain) { state.appByName[name] = app }
+            for name in AppHostNames.all(app: app, domain: domain) { state.appByName[name] = app }
         }
     }
 
@@ -61,7 +56,7 @@ public final class ServerCertificateStore: Sendable {
     public func removeApp(_ app: String) {
         state.withLock { state in
             state.apps[app] = nil
-            for name in Self.appNames(app, domain: domain) { state.appByName[name] = nil }
+            for name in AppHostNames.all(app: app, domain: domain) { state.appByName[name] = nil }
         }
     }
 
@@ -130,9 +125,9 @@ public final class ServerCertificateStore: Sendable {
     private func makeEntry(app: String) throws(TLSError) -> Entry {
         let issued: IssuedIdentity
         if let files = settings.appCertificates[app] {
-            issued = try Self.load(files, names: Self.appNames(app, domain: domain))
+            issued = try Self.load(files, names: AppHostNames.all(app: app, domain: domain))
         } else {
-            issued = try LeafIssuer.issue(names: Self.appNames(app, domain: domain), days: settings.leafDays,
+            issued = try LeafIssuer.issue(names: AppHostNames.all(app: app, domain: domain), days: settings.leafDays,
                                           authority: authority, now: clock.nowMilliseconds())
         }
         return Entry(identity: issued, openSSL: try OpenSSLIdentity(issued))
