@@ -70,10 +70,14 @@ final class SSEStream: Sendable {
         do {
             try await writer.write(SSEFrames.retry(retryMilliseconds))
             try await catchUp(writer)
+            // Live: while this task waits in `next()`, frames go out from the loop directly.
+            subscriber.enableDirectWrites(Subscriber.DirectSink(loop: writer.eventLoop) { try writer.writeOnLoop($0) })
             while true {
                 switch await subscriber.next() {
                 case .frames(let bytes):
                     try await writer.write(bytes)
+                case .drain:
+                    try await writer.waitUntilDrained()
                 case .end(let reason):
                     if let frame = reason.finalFrame { try await writer.write(frame) }
                     subscriber.pumpFinished(succeeded: true)

@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseHTTP
 import Synchronization
 
 /// One open stream's queue between the hub (which evaluates changes and enqueues frames) and
@@ -20,6 +21,16 @@ final class Subscriber: Sendable {
         case frames([UInt8])
         /// The stream is over; write `reason.finalFrame` (if any) and stop.
         case end(EndReason)
+        /// A direct write filled the connection's queue: wait until it drains, then ask again.
+        case drain
+    }
+
+    /// Where a live stream's frames go without waking its pump (ADR 0046): `write` queues bytes
+    /// on the connection and must run on `loop`'s thread; it returns true when the connection's
+    /// queue is over its limit, and throws when the client has gone.
+    struct DirectSink: Sendable {
+        let loop: EventLoop
+        let write: @Sendable ([UInt8]) throws -> Bool
     }
 
     /// How the stream as a whole finished, as its response producer learns it.
@@ -39,6 +50,10 @@ final class Subscriber: Sendable {
         var evaluatedSeq: Int64 = 0
         var end: EndReason?
         var pumpWaiter: CheckedContinuation<PumpItem, Never>?
+        /// Set by the pump once live: frames then go straight to the socket while it is parked.
+        var directSink: DirectSink?
+        /// A `flushDirect` is queued on the sink's loop (at most one at a time).
+        var directFlushQueued = false
         var outcome: Outcome?
         var outcomeWaiter: CheckedContinuation<Outcome, Never>?
     }
@@ -47,6 +62,8 @@ final class Subscriber: Sendable {
     private struct Wakeups {
         var pump: (CheckedContinuation<PumpItem, Never>, PumpItem)?
         var outcome: (CheckedContinuation<Outcome, Never>, Outcome)?
+        /// The loop to queue a `flushDirect` on.
+        var flush: EventLoop?
 
         func resume() {
             if let (continuation, item) = pump { continuation.resume(returning: item) }
@@ -134,6 +151,9 @@ final class Subscriber: Sendable {
     /// Whether the stream has ended.
     var isEnded: Bool { state.withLock { $0.end != nil } }
 
+    /// Whether the pump waits in `next()` (for tests).
+    var isPumpParked: Bool { state.withLock { $0.pumpWaiter != nil } }
+
     // MARK: Stream side
 
     /// After the replay reached `seq`: evaluates the buffered changes newer than it and switches
@@ -159,6 +179,12 @@ final class Subscriber: Sendable {
                 enqueue(seq: event.seq, frame: delivery.map { candidate.frame($0) })
             }
         }
+    }
+
+    /// Called by the pump once the stream is live (after `ready`): from now on, while the pump
+    /// is parked in `next()`, new frames are written by `sink` on its loop without waking it.
+    func enableDirectWrites(_ sink: DirectSink) {
+        state.withLock { $0.directSink = sink }
     }
 
     /// The next frames to write, or the end. Cancellation ends the stream as `.clientGone`.
@@ -215,10 +241,40 @@ final class Subscriber: Sendable {
             if state.frames.count > capacity || (state.frameBytes > byteCapacity && state.frames.count > 1) {
                 return (Wakeups(), true)
             }
+            // Parked pump and a direct sink: the loop writes the frames itself, no task wakes.
+            if let sink = state.directSink, state.pumpWaiter != nil {
+                guard !state.directFlushQueued else { return (Wakeups(), false) }
+                state.directFlushQueued = true
+                return (Wakeups(flush: sink.loop), false)
+            }
             return (Self.wakePump(&state), false)
         }
+        if let loop = wakeups.flush { loop.execute { [self] in flushDirect() } }
         wakeups.resume()
         if overflowed { end(.overflow) }
+    }
+
+    /// On the sink's loop: writes the queued frames straight to the connection while the pump
+    /// stays parked. A full connection queue wakes the pump to wait for the drain (frames queued
+    /// meanwhile wait for it, bounded as always); a gone client ends the stream.
+    private func flushDirect() {
+        let taken = state.withLock { state -> (bytes: [UInt8], sink: DirectSink)? in
+            state.directFlushQueued = false
+            guard state.end == nil, state.pumpWaiter != nil, let sink = state.directSink, !state.frames.isEmpty else { return nil }
+            return (Self.takeFrames(&state), sink)
+        }
+        guard let taken else { return }
+        do {
+            guard try taken.sink.write(taken.bytes) else { return }
+            let wakeups = state.withLock { state -> Wakeups in
+                guard let waiter = state.pumpWaiter else { return Wakeups() }
+                state.pumpWaiter = nil
+                return Wakeups(pump: (waiter, .drain))
+            }
+            wakeups.resume()
+        } catch {
+            end(.clientGone)
+        }
     }
 
     private static func wakePump(_ state: inout State) -> Wakeups {

@@ -21,6 +21,22 @@ public final class ResponseBodyWriter: Sendable {
         if mustWait { try await waitForDrain() }
     }
 
+    /// The connection's event loop, for work that must run on its thread (`writeOnLoop`).
+    public var eventLoop: EventLoop { connection.loop }
+
+    /// On the connection's loop thread only (in a closure run by `eventLoop.execute`): queues
+    /// `bytes` at once, with no task and no hop — for a producer that fans many small writes out
+    /// to many connections (SSE delivery, ADR 0046). Returns true when the connection's queue is
+    /// over its limit: the caller must then `waitUntilDrained()` before it writes again.
+    /// - Throws: `ConnectionClosedError` when the client has gone.
+    public func writeOnLoop(_ bytes: [UInt8]) throws -> Bool {
+        try connection.value.writeBodyChunk(bytes)
+    }
+
+    /// Waits until the connection's write queue is back under its limit.
+    /// - Throws: `ConnectionClosedError` when the client has gone.
+    public func waitUntilDrained() async throws { try await waitForDrain() }
+
     /// Queues `bytes` without waiting. Returns false when the connection's unacknowledged bytes
     /// (queued, or written in this loop turn and not yet reported) are over its limit — the
     /// caller should treat the client as too slow. An empty `bytes` writes nothing.
