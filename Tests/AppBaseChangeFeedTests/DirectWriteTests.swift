@@ -70,8 +70,19 @@ struct DirectWriteTests {
         return task
     }
 
-    static func waitUntilParked(_ subscriber: Subscriber) async {
+    /// A pump parked in `next()` (bounded wait: a pump that never parks fails the test's expectations).
+    static func parkedPump(_ subscriber: Subscriber, items: Items) async -> Task<Void, Never> {
+        let task = park(subscriber, items: items)
         for _ in 0..<10_000 where !subscriber.isPumpParked { await Task.yield() }
+        return task
+    }
+
+    /// A live subscriber whose direct sink is `connection`, flushed on `loop`.
+    static func liveSubscriber(writingTo connection: FakeConnection, on loop: EventLoop) -> Subscriber {
+        let subscriber = Self.subscriber()
+        subscriber.goLive(after: 0)
+        subscriber.enableDirectWrites(Subscriber.DirectSink(loop: loop) { try connection.write($0) })
+        return subscriber
     }
 
     @Test("frames for a parked pump reach the sink in sequence order; the pump is not woken")
@@ -79,12 +90,9 @@ struct DirectWriteTests {
         let loop = EventLoop()
         defer { loop.stop() }
         let connection = FakeConnection()
-        let subscriber = Self.subscriber()
-        subscriber.goLive(after: 0)
-        subscriber.enableDirectWrites(Subscriber.DirectSink(loop: loop) { try connection.write($0) })
+        let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()
-        let pump = Self.park(subscriber, items: items)
-        await Self.waitUntilParked(subscriber)
+        let pump = await Self.parkedPump(subscriber, items: items)
         for seq: Int64 in 1...5 { Self.deliver(subscriber, seq) }
         try await Self.settle(loop)
         let written = connection.writes.joined()
@@ -104,12 +112,9 @@ struct DirectWriteTests {
         defer { loop.stop() }
         let connection = FakeConnection()
         connection.answer(.full)
-        let subscriber = Self.subscriber()
-        subscriber.goLive(after: 0)
-        subscriber.enableDirectWrites(Subscriber.DirectSink(loop: loop) { try connection.write($0) })
+        let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()
-        let first = Self.park(subscriber, items: items)
-        await Self.waitUntilParked(subscriber)
+        let first = await Self.parkedPump(subscriber, items: items)
         Self.deliver(subscriber, 1)
         await first.value
         #expect(items.all == ["drain"])
@@ -130,12 +135,9 @@ struct DirectWriteTests {
         defer { loop.stop() }
         let connection = FakeConnection()
         connection.answer(.gone)
-        let subscriber = Self.subscriber()
-        subscriber.goLive(after: 0)
-        subscriber.enableDirectWrites(Subscriber.DirectSink(loop: loop) { try connection.write($0) })
+        let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()
-        let pump = Self.park(subscriber, items: items)
-        await Self.waitUntilParked(subscriber)
+        let pump = await Self.parkedPump(subscriber, items: items)
         Self.deliver(subscriber, 1)
         await pump.value
         #expect(items.all == ["end:\(EndReason.clientGone)"])
