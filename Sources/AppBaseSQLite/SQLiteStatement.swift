@@ -46,8 +46,10 @@ public final class SQLiteStatement {
 
     /// Binds the UTF-8 text at `bytes` to parameter `index` without SQLite copying it
     /// (`SQLITE_STATIC`): for many texts bound from one buffer, where a copy would cost each a
-    /// `malloc`. The caller must keep the memory alive and unchanged until the statement is
-    /// stepped to its end or reset — in practice: bind and step inside one `withUnsafeBytes`.
+    /// `malloc`. SQLite keeps the pointer until the parameter is bound again or the bindings are
+    /// cleared (`reset()` and `SQLiteConnection.withStatement` clear them): the caller keeps the
+    /// memory alive and unchanged until then — in practice, binds and steps inside one
+    /// `withUnsafeBytes` of a `withStatement` body.
     public func bindTextWithoutCopy(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
         if let base = bytes.baseAddress, bytes.count > 0 {
             sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)

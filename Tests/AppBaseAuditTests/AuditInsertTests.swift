@@ -28,7 +28,8 @@ struct AuditInsertTests {
                           details: index % 4 == 0 ? [:] : ["n": String(index), "note": "naïve \"quoted\" \\ text"])
     }
 
-    @Test("63 entries of one transaction (32 + 16 + 8 + 4 + 2 + 1 rows) read back field for field", arguments: [63, 1, 33])
+    @Test("the entries of one transaction read back field for field (63 = 32+16+8+4+2+1 rows; 33 = 32+1; 1)",
+          arguments: [63, 33, 1])
     func roundTrip(count: Int) async throws {
         try await AuditLogFixture.with { fixture in
             let log = fixture.log

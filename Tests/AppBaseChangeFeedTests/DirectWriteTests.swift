@@ -2,6 +2,7 @@
 import AppBaseCore
 import AppBaseHTTP
 import AppBaseRuntime
+import Dispatch
 import Synchronization
 import Testing
 
@@ -23,11 +24,17 @@ struct DirectWriteTests {
     /// What the fake connection received, and what it answers to the next write.
     final class FakeConnection: Sendable {
         enum Answer: Sendable { case accept, full, gone }
-        private let state = Mutex<(writes: [[UInt8]], answer: Answer)>(([], .accept))
+        private let state = Mutex<(writes: [[UInt8]], answer: Answer, offLoop: Int)>(([], .accept, 0))
+        let loop: EventLoop
+        init(loop: EventLoop) { self.loop = loop }
         var writes: [String] { state.withLock { $0.writes.map { String(decoding: $0, as: UTF8.self) } } }
+        /// Writes made from a thread other than the loop's (a real connection would race).
+        var writesOffLoop: Int { state.withLock { $0.offLoop } }
         func answer(_ answer: Answer) { state.withLock { $0.answer = answer } }
         func write(_ bytes: [UInt8]) throws -> Bool {
-            try state.withLock { state in
+            let onLoop = loop.isCurrent
+            return try state.withLock { state in
+                if !onLoop { state.offLoop += 1 }
                 switch state.answer {
                 case .accept:
                     state.writes.append(bytes)
@@ -53,6 +60,14 @@ struct DirectWriteTests {
         subscriber.deliver(&candidate)
     }
 
+    /// Blocks a thread until opened (to hold the loop while the test arranges a race).
+    final class DispatchGate: Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        init() {}
+        func wait() { semaphore.wait() }
+        func open() { semaphore.signal() }
+    }
+
     /// Runs on the loop after everything queued on it so far (direct flushes included).
     static func settle(_ loop: EventLoop) async throws { try await loop.run {} }
 
@@ -73,7 +88,11 @@ struct DirectWriteTests {
     /// A pump parked in `next()` (bounded wait: a pump that never parks fails the test's expectations).
     static func parkedPump(_ subscriber: Subscriber, items: Items) async -> Task<Void, Never> {
         let task = park(subscriber, items: items)
-        for _ in 0..<10_000 where !subscriber.isPumpParked { await Task.yield() }
+        var yields = 0
+        while !subscriber.isPumpParked && yields < 10_000 {
+            await Task.yield()
+            yields += 1
+        }
         return task
     }
 
@@ -85,16 +104,23 @@ struct DirectWriteTests {
         return subscriber
     }
 
-    @Test("frames for a parked pump reach the sink in sequence order; the pump is not woken")
+    @Test("frames for a parked pump reach the sink on the loop in sequence order; the pump is not woken",
+          .timeLimit(.minutes(1)))
     func framesGoDirect() async throws {
         let loop = EventLoop()
         defer { loop.stop() }
-        let connection = FakeConnection()
+        let connection = FakeConnection(loop: loop)
         let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()
         let pump = await Self.parkedPump(subscriber, items: items)
         for seq: Int64 in 1...5 { Self.deliver(subscriber, seq) }
         try await Self.settle(loop)
+        // A later change, after the first flush ran: flushed again (the queued flag was cleared).
+        Self.deliver(subscriber, 6)
+        try await Self.settle(loop)
+        #expect(connection.writes.count >= 2)
+        #expect(connection.writes.last?.contains("id: 6\n") == true)
+        #expect(connection.writesOffLoop == 0)
         let written = connection.writes.joined()
         #expect((1...5).map { written.contains("id: \($0)\n") } == Array(repeating: true, count: 5))
         let positions = (1...5).compactMap { written.firstRange(of: "id: \($0)\n")?.lowerBound }
@@ -106,11 +132,12 @@ struct DirectWriteTests {
         #expect(items.all == ["end:\(EndReason.shutdown)"])
     }
 
-    @Test("a full connection queue wakes the pump with drain; frames queued meanwhile wait for it")
+    @Test("a full connection queue wakes the pump with drain; frames queued meanwhile wait for it; once parked again, direct writes resume",
+          .timeLimit(.minutes(1)))
     func fullQueueDrains() async throws {
         let loop = EventLoop()
         defer { loop.stop() }
-        let connection = FakeConnection()
+        let connection = FakeConnection(loop: loop)
         connection.answer(.full)
         let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()
@@ -127,13 +154,48 @@ struct DirectWriteTests {
         await second.value
         let taken = items.all
         #expect(taken.count == 2 && taken[1].hasPrefix("frames:") && taken[1].contains("id: 2\n"))
+        // Drained and parked again: the next frame goes direct.
+        connection.answer(.accept)
+        let third = await Self.parkedPump(subscriber, items: items)
+        Self.deliver(subscriber, 3)
+        try await Self.settle(loop)
+        #expect(connection.writes.count == 2 && connection.writes[1].contains("id: 3\n"))
+        #expect(items.all.count == 2)
+        subscriber.end(.shutdown)
+        await third.value
     }
 
-    @Test("a client gone under a direct write ends the stream as clientGone")
+    @Test("an end while a flush is queued writes nothing more; a heartbeat still wakes the pump", .timeLimit(.minutes(1)))
+    func endAndHeartbeat() async throws {
+        let loop = EventLoop()
+        defer { loop.stop() }
+        let connection = FakeConnection(loop: loop)
+        let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
+        let items = Items()
+        // A heartbeat while parked (no frames queued) is written by the pump itself.
+        let first = await Self.parkedPump(subscriber, items: items)
+        subscriber.heartbeat(advancingTo: 4)
+        await first.value
+        #expect(items.all.count == 1 && items.all[0].hasPrefix("frames:") && items.all[0].contains("4"))
+        #expect(connection.writes.isEmpty)
+        // Parked again; hold the loop so the queued flush cannot run before the end.
+        let second = await Self.parkedPump(subscriber, items: items)
+        let release = DispatchGate()
+        loop.execute { release.wait() }
+        Self.deliver(subscriber, 5)
+        subscriber.end(.shutdown)
+        release.open()
+        try await Self.settle(loop)
+        await second.value
+        #expect(connection.writes.isEmpty)
+        #expect(items.all.last == "end:\(EndReason.shutdown)")
+    }
+
+    @Test("a client gone under a direct write ends the stream as clientGone", .timeLimit(.minutes(1)))
     func goneClientEnds() async throws {
         let loop = EventLoop()
         defer { loop.stop() }
-        let connection = FakeConnection()
+        let connection = FakeConnection(loop: loop)
         connection.answer(.gone)
         let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
         let items = Items()

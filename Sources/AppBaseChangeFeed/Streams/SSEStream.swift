@@ -17,8 +17,9 @@ struct StreamAborted: Error {}
 /// hub after it — and buffered; changes in both are told apart by sequence (`goLive` skips what
 /// the replay already evaluated).
 ///
-/// Two tasks: the *pump* replays and writes frames (waiting on the socket's backpressure), and
-/// the response producer waits for the outcome. An overflow is acted on at once — the producer
+/// Two tasks: the *pump* replays, writes `ready`, then hands live frames to the loop (written
+/// while it is parked, ADR 0046) and writes what it finds queued itself (waiting on the socket's
+/// backpressure); the response producer waits for the outcome. An overflow is acted on at once — the producer
 /// throws, the connection closes and the pump's pending write fails — even when the pump is
 /// stuck behind a client that stopped reading.
 final class SSEStream: Sendable {

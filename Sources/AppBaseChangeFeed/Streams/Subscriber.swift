@@ -3,7 +3,9 @@ import AppBaseHTTP
 import Synchronization
 
 /// One open stream's queue between the hub (which evaluates changes and enqueues frames) and
-/// the stream's pump (which writes them to the socket).
+/// the socket: the stream's pump writes the replay and whatever it finds queued; once live, frames
+/// that arrive while the pump is parked are written by the connection's loop directly
+/// (`enableDirectWrites`, ADR 0046).
 ///
 /// Phases: *replaying* — the stream catches up from the log while the hub buffers raw changes
 /// here (`pending`); then `goLive` evaluates the buffer, skipping what the replay already sent,
@@ -58,16 +60,20 @@ final class Subscriber: Sendable {
         var outcomeWaiter: CheckedContinuation<Outcome, Never>?
     }
 
-    /// Continuations to resume once the lock is released.
+    /// Continuations to resume, and a direct flush to queue, once the lock is released.
     private struct Wakeups {
         var pump: (CheckedContinuation<PumpItem, Never>, PumpItem)?
         var outcome: (CheckedContinuation<Outcome, Never>, Outcome)?
-        /// The loop to queue a `flushDirect` on.
-        var flush: EventLoop?
+        /// The subscriber whose `flushDirect` to queue on its sink's loop.
+        var flush: (loop: EventLoop, subscriber: Subscriber)?
 
         func resume() {
             if let (continuation, item) = pump { continuation.resume(returning: item) }
             if let (continuation, outcome) = outcome { continuation.resume(returning: outcome) }
+            if let (loop, subscriber) = flush, !loop.executeIfRunning({ subscriber.flushDirect() }) {
+                // The loop has stopped (shutdown): nothing will write this stream again.
+                subscriber.end(.clientGone)
+            }
         }
     }
 
@@ -136,6 +142,8 @@ final class Subscriber: Sendable {
                 state.frameBytes = 0
                 state.pending = []
                 state.pendingBytes = 0
+                // Nothing is written after the end; and the sink no longer holds the connection.
+                state.directSink = nil
             }
             var wakeups = Self.wakePump(&state)
             switch reason {
@@ -187,7 +195,8 @@ final class Subscriber: Sendable {
         state.withLock { $0.directSink = sink }
     }
 
-    /// The next frames to write, or the end. Cancellation ends the stream as `.clientGone`.
+    /// The next frames to write, the end, or `.drain` (a direct write filled the connection's
+    /// queue). Cancellation ends the stream as `.clientGone`.
     func next() async -> PumpItem {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -245,11 +254,10 @@ final class Subscriber: Sendable {
             if let sink = state.directSink, state.pumpWaiter != nil {
                 guard !state.directFlushQueued else { return (Wakeups(), false) }
                 state.directFlushQueued = true
-                return (Wakeups(flush: sink.loop), false)
+                return (Wakeups(flush: (sink.loop, self)), false)
             }
             return (Self.wakePump(&state), false)
         }
-        if let loop = wakeups.flush { loop.execute { [self] in flushDirect() } }
         wakeups.resume()
         if overflowed { end(.overflow) }
     }

@@ -124,6 +124,12 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         push(.closure(work))
     }
 
+    /// Like `execute`, but says whether `work` was queued: false once the loop has stopped (then
+    /// `work` never runs, and a caller waiting for it must give up).
+    public func executeIfRunning(_ work: @escaping @Sendable () -> Void) -> Bool {
+        push(.closure(work))
+    }
+
     /// Runs `body` on the loop and returns its result.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         if isCurrent { return try body() }

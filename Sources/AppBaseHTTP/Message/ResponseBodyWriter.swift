@@ -2,7 +2,8 @@ import AppBaseCore
 
 /// Writes a streamed response body. Each `write` is framed (chunked) and queued on the
 /// connection; it returns once the connection's queue is below its limit, so a producer can
-/// never run ahead of a slow client by more than that limit.
+/// never run ahead of a slow client by more than that limit. `writeOnLoop` queues at once and
+/// leaves that wait to its caller (`waitUntilDrained`).
 public final class ResponseBodyWriter: Sendable {
     private let connection: LoopBound<HTTPConnection>
 
@@ -30,7 +31,9 @@ public final class ResponseBodyWriter: Sendable {
     /// over its limit: the caller must then `waitUntilDrained()` before it writes again.
     /// - Throws: `ConnectionClosedError` when the client has gone.
     public func writeOnLoop(_ bytes: [UInt8]) throws -> Bool {
-        try connection.value.writeBodyChunk(bytes)
+        // The connection is confined to its loop; a call from elsewhere would race with it.
+        precondition(connection.loop.isCurrent, "ResponseBodyWriter.writeOnLoop called off the connection's loop")
+        return try connection.value.writeBodyChunk(bytes)
     }
 
     /// Waits until the connection's write queue is back under its limit.
