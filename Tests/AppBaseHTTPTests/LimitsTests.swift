@@ -73,8 +73,22 @@ struct LimitsTests {
         }
     }
 
+    @Test("a well-formed method the server does not know → 501 not_implemented, then a close",
+          arguments: ["BREW /health HTTP/1.1\r\nHost: x\r\n\r\n", "QUERY /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"],
+          TestTransport.allCases)
+    func unknownMethod(_ request: String, transport: TestTransport) async throws {
+        try await withTestServer(transport: transport) { server in
+            let client = try await server.connect()
+            try await client.send(request)
+            let response = try await client.readResponse()
+            expectError(response, status: 501, code: "not_implemented")
+            #expect(response.closesConnection)
+            #expect(await client.waitForClose().isClosed)
+        }
+    }
+
     @Test("malformed request lines → 400 bad_request", arguments: [
-        "BREW /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "BR@W /health HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /health XTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /health HTTP/x.1\r\nHost: x\r\n\r\n",
         "GET\r\n\r\n",

@@ -36,6 +36,19 @@ struct HeadFramingScanner {
     private var linesSeen = 0
     private var afterCarriageReturn = false
     private var finished = false
+    /// The request line's method so far; `methodComplete` once the space after it was scanned.
+    private var methodBytes: [UInt8] = []
+    private var methodComplete = false
+    /// Set for good when the method holds a non-token byte or outgrows `maxMethodBytes`.
+    private var methodMalformed = false
+    static let maxMethodBytes = 64
+
+    /// The request line's method when it is a well-formed token (RFC 9110 §9.1) whose ending space
+    /// has been scanned — so a method the parser does not know (`QUERY`, `FOO`) is told apart
+    /// from bytes that are no method at all (answered 501 and 400 respectively).
+    var method: String? {
+        methodComplete && !methodMalformed ? String(decoding: methodBytes, as: UTF8.self) : nil
+    }
 
     /// Starts over for the next request's head.
     mutating func reset() { self = HeadFramingScanner() }
@@ -45,6 +58,7 @@ struct HeadFramingScanner {
         if finished { return .headEnds(consumed: 0) }
         for index in bytes.indices {
             let byte = bytes[index]
+            if linesSeen == 0 && !methodComplete && !methodMalformed { noteMethodByte(byte) }
             if afterCarriageReturn {
                 guard byte == 0x0A else { return .invalid(.bareCarriageReturn) }
                 afterCarriageReturn = false
@@ -76,5 +90,18 @@ struct HeadFramingScanner {
             }
         }
         return .headContinues
+    }
+
+    /// One byte of the request line before its first space (leading empty lines' CR LF skipped).
+    private mutating func noteMethodByte(_ byte: UInt8) {
+        if byte == 0x20 {
+            if methodBytes.isEmpty { methodMalformed = true } else { methodComplete = true }
+        } else if (byte == 0x0D || byte == 0x0A) && methodBytes.isEmpty {
+            return
+        } else if HTTPToken.isTokenByte(byte) && methodBytes.count < Self.maxMethodBytes {
+            methodBytes.append(byte)
+        } else {
+            methodMalformed = true
+        }
     }
 }

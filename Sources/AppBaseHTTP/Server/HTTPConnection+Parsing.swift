@@ -67,8 +67,14 @@ extension HTTPConnection {
             if case .exchanging(let exchange) = state, case .refused = exchange.inbound {
                 return  // the body went over its limit and was failed with 413; that answer closes
             }
-            let name = String(cString: http_errno_description(errno))
-            error = .badRequest("Malformed HTTP request: \(name).")
+            if errno == HPE_INVALID_METHOD, let method = headScanner.method {
+                // A well-formed method the parser does not know: not implemented (RFC 9110 §9.1).
+                error = AppBaseError(status: 501, code: .notImplemented, message: "Method \(method) is not implemented; "
+                                     + "AppBase serves \(HTTPMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+            } else {
+                let name = String(cString: http_errno_description(errno))
+                error = .badRequest("Malformed HTTP request: \(name).")
+            }
         }
         guard case .exchanging(let exchange) = state, exchange.request != nil else {
             answerMalformedHead(error)
