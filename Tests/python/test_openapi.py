@@ -29,8 +29,9 @@ CHECKS = ",".join([
     "use_after_free", "ensure_resource_availability",
 ])
 # positive_data_acceptance is not run: cursors are opaque, so no schema can say which strings a
-# route accepts, and a random "valid" cursor is rightly a 400. unsupported_method is not run: an
-# unknown method (QUERY) is refused by the HTTP parser as 400 bad_request before routing.
+# route accepts, and a random "valid" cursor is rightly a 400. unsupported_method is not run: it
+# expects 405 for every method a path lacks, and a method the server does not know at all (QUERY)
+# is answered 501 not_implemented before routing (RFC 9110 §9.1), not 405.
 
 # Operations that revoke what the first pass authenticates with (besides logout).
 CREDENTIAL_ENDING = ["revokeUserSessions", "revokeUserSession", "resetUserPassword", "deleteUser",
