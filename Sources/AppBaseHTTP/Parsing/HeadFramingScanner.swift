@@ -36,19 +36,18 @@ struct HeadFramingScanner {
     private var linesSeen = 0
     private var afterCarriageReturn = false
     private var finished = false
-    /// The request line's method so far; `methodComplete` once the space after it was scanned.
-    private var methodBytes: [UInt8] = []
+    /// The length of the request line's method so far (its bytes are not kept: this runs for
+    /// every request); `methodComplete` once the space after it was scanned.
+    private var methodLength = 0
     private var methodComplete = false
     /// Set for good when the method holds a non-token byte or outgrows `maxMethodBytes`.
     private var methodMalformed = false
     static let maxMethodBytes = 64
 
-    /// The request line's method when it is a well-formed token (RFC 9110 §9.1) whose ending space
-    /// has been scanned — so a method the parser does not know (`QUERY`, `FOO`) is told apart
-    /// from bytes that are no method at all (answered 501 and 400 respectively).
-    var method: String? {
-        methodComplete && !methodMalformed ? String(decoding: methodBytes, as: UTF8.self) : nil
-    }
+    /// Whether the request line starts with a well-formed method token (RFC 9110 §9.1) followed
+    /// by a space — so a method the parser does not know (`QUERY`, `FOO`) is told apart from
+    /// bytes that are no method at all (answered 501 and 400 respectively).
+    var methodIsToken: Bool { methodComplete && !methodMalformed }
 
     /// Starts over for the next request's head.
     mutating func reset() { self = HeadFramingScanner() }
@@ -95,11 +94,11 @@ struct HeadFramingScanner {
     /// One byte of the request line before its first space (leading empty lines' CR LF skipped).
     private mutating func noteMethodByte(_ byte: UInt8) {
         if byte == 0x20 {
-            if methodBytes.isEmpty { methodMalformed = true } else { methodComplete = true }
-        } else if (byte == 0x0D || byte == 0x0A) && methodBytes.isEmpty {
+            if methodLength == 0 { methodMalformed = true } else { methodComplete = true }
+        } else if (byte == 0x0D || byte == 0x0A) && methodLength == 0 {
             return
-        } else if HTTPToken.isTokenByte(byte) && methodBytes.count < Self.maxMethodBytes {
-            methodBytes.append(byte)
+        } else if HTTPToken.isTokenByte(byte) && methodLength < Self.maxMethodBytes {
+            methodLength += 1
         } else {
             methodMalformed = true
         }

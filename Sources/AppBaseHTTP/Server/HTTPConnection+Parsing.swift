@@ -67,9 +67,9 @@ extension HTTPConnection {
             if case .exchanging(let exchange) = state, case .refused = exchange.inbound {
                 return  // the body went over its limit and was failed with 413; that answer closes
             }
-            if errno == HPE_INVALID_METHOD, let method = headScanner.method {
+            if errno == HPE_INVALID_METHOD, headScanner.methodIsToken {
                 // A well-formed method the parser does not know: not implemented (RFC 9110 §9.1).
-                error = AppBaseError(status: 501, code: .notImplemented, message: "Method \(method) is not implemented; "
+                error = AppBaseError(status: 501, code: .notImplemented, message: "The request method is not implemented; "
                                      + "AppBase serves \(HTTPMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
             } else {
                 let name = String(cString: http_errno_description(errno))
