@@ -36,18 +36,25 @@ struct HeadFramingScanner {
     private var linesSeen = 0
     private var afterCarriageReturn = false
     private var finished = false
-    /// The length of the request line's method so far (its bytes are not kept: this runs for
-    /// every request); `methodComplete` once the space after it was scanned.
-    private var methodLength = 0
-    private var methodComplete = false
-    /// Set for good when the method holds a non-token byte or outgrows `maxMethodBytes`.
-    private var methodMalformed = false
+    /// Where the request line's shape check stands (lengths only, no bytes kept: this runs for
+    /// every request).
+    private enum RequestLine: Equatable {
+        case method(length: Int)
+        case target(length: Int)
+        /// Bytes of `HTTP/d.d` matched so far.
+        case version(matched: Int)
+        case wellFormed
+        case malformed
+    }
+    private var requestLine = RequestLine.method(length: 0)
     static let maxMethodBytes = 64
+    private static let versionPrefix = Array("HTTP/".utf8)
 
-    /// Whether the request line starts with a well-formed method token (RFC 9110 §9.1) followed
-    /// by a space — so a method the parser does not know (`QUERY`, `FOO`) is told apart from
-    /// bytes that are no method at all (answered 501 and 400 respectively).
-    var methodIsToken: Bool { methodComplete && !methodMalformed }
+    /// Whether the request line was scanned whole and has the shape `method SP target SP
+    /// HTTP/d.d CRLF` with a method token of at most `maxMethodBytes` (RFC 9112 §3) — so a method
+    /// the parser does not know (`QUERY /x HTTP/1.1`) is told apart from a line that is no
+    /// request at all (answered 501 and 400 respectively).
+    var requestLineIsWellFormed: Bool { requestLine == .wellFormed }
 
     /// Starts over for the next request's head.
     mutating func reset() { self = HeadFramingScanner() }
@@ -57,7 +64,7 @@ struct HeadFramingScanner {
         if finished { return .headEnds(consumed: 0) }
         for index in bytes.indices {
             let byte = bytes[index]
-            if linesSeen == 0 && !methodComplete && !methodMalformed { noteMethodByte(byte) }
+            if linesSeen == 0 && requestLine != .wellFormed && requestLine != .malformed { noteRequestLineByte(byte) }
             if afterCarriageReturn {
                 guard byte == 0x0A else { return .invalid(.bareCarriageReturn) }
                 afterCarriageReturn = false
@@ -91,16 +98,37 @@ struct HeadFramingScanner {
         return .headContinues
     }
 
-    /// One byte of the request line before its first space (leading empty lines' CR LF skipped).
-    private mutating func noteMethodByte(_ byte: UInt8) {
-        if byte == 0x20 {
-            if methodLength == 0 { methodMalformed = true } else { methodComplete = true }
-        } else if (byte == 0x0D || byte == 0x0A) && methodLength == 0 {
+    /// One byte of the request line (the CR LF of leading empty lines skipped).
+    private mutating func noteRequestLineByte(_ byte: UInt8) {
+        switch requestLine {
+        case .method(let length):
+            if byte == 0x20 {
+                requestLine = length > 0 ? .target(length: 0) : .malformed
+            } else if (byte == 0x0D || byte == 0x0A) && length == 0 {
+                return
+            } else if HTTPToken.isTokenByte(byte) && length < Self.maxMethodBytes {
+                requestLine = .method(length: length + 1)
+            } else {
+                requestLine = .malformed
+            }
+        case .target(let length):
+            if byte == 0x20 {
+                requestLine = length > 0 ? .version(matched: 0) : .malformed
+            } else if byte > 0x20 && byte != 0x7F {
+                requestLine = .target(length: length + 1)
+            } else {
+                requestLine = .malformed
+            }
+        case .version(let matched):
+            let fits: Bool = switch matched {
+            case 0..<5: byte == Self.versionPrefix[matched]
+            case 5, 7: (0x30...0x39).contains(byte)
+            case 6: byte == 0x2E
+            default: byte == 0x0D
+            }
+            requestLine = !fits ? .malformed : matched == 8 ? .wellFormed : .version(matched: matched + 1)
+        case .wellFormed, .malformed:
             return
-        } else if HTTPToken.isTokenByte(byte) && methodLength < Self.maxMethodBytes {
-            methodLength += 1
-        } else {
-            methodMalformed = true
         }
     }
 }

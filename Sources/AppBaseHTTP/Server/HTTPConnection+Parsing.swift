@@ -67,7 +67,7 @@ extension HTTPConnection {
             if case .exchanging(let exchange) = state, case .refused = exchange.inbound {
                 return  // the body went over its limit and was failed with 413; that answer closes
             }
-            if errno == HPE_INVALID_METHOD, headScanner.methodIsToken {
+            if errno == HPE_INVALID_METHOD, headScanner.requestLineIsWellFormed {
                 // A well-formed method the parser does not know: not implemented (RFC 9110 §9.1).
                 error = AppBaseError(status: 501, code: .notImplemented, message: "The request method is not implemented; "
                                      + "AppBase serves \(HTTPMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
