@@ -36,9 +36,12 @@ public final class SQLiteStatement {
         bytes.withUnsafeBytes { bindText($0, at: index) }
     }
 
-    private func bindText(_ raw: UnsafeRawBufferPointer, at index: Int32) {
+    /// `copying: false` binds `SQLITE_STATIC` (see `bindTextWithoutCopy`); the empty text is
+    /// always a copy of a literal.
+    private func bindText(_ raw: UnsafeRawBufferPointer, at index: Int32, copying: Bool = true) {
         if let base = raw.baseAddress, raw.count > 0 {
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), SQLiteStatement.transient)
+            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count),
+                              copying ? SQLiteStatement.transient : nil)
         } else {
             sqlite3_bind_text(handle, index, "", 0, SQLiteStatement.transient)
         }
@@ -51,11 +54,7 @@ public final class SQLiteStatement {
     /// memory alive and unchanged until then — in practice, binds and steps inside one
     /// `withUnsafeBytes` of a `withStatement` body.
     public func bindTextWithoutCopy(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
-        } else {
-            sqlite3_bind_text(handle, index, "", 0, SQLiteStatement.transient)
-        }
+        bindText(bytes, at: index, copying: false)
     }
 
     /// Binds values to parameters 1...n.

@@ -77,14 +77,7 @@ struct LimitsTests {
           arguments: ["BREW /health HTTP/1.1\r\nHost: x\r\n\r\n", "QUERY /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"],
           TestTransport.allCases)
     func unknownMethod(_ request: String, transport: TestTransport) async throws {
-        try await withTestServer(transport: transport) { server in
-            let client = try await server.connect()
-            try await client.send(request)
-            let response = try await client.readResponse()
-            expectError(response, status: 501, code: "not_implemented")
-            #expect(response.closesConnection)
-            #expect(await client.waitForClose().isClosed)
-        }
+        try await expectRefusal(of: request, over: transport, status: 501, code: "not_implemented")
     }
 
     @Test("malformed request lines → 400 bad_request", arguments: [
@@ -98,11 +91,16 @@ struct LimitsTests {
         "\u{1}\u{2}\u{3}\r\n\r\n",
     ], TestTransport.allCases)
     func malformedRequestLine(_ request: String, transport: TestTransport) async throws {
+        try await expectRefusal(of: request, over: transport, status: 400, code: "bad_request")
+    }
+
+    /// `request` gets one error answer with `status` and `code`, and the connection closes.
+    private func expectRefusal(of request: String, over transport: TestTransport, status: Int, code: String) async throws {
         try await withTestServer(transport: transport) { server in
             let client = try await server.connect()
             try await client.send(request)
             let response = try await client.readResponse()
-            expectError(response, status: 400, code: "bad_request")
+            expectError(response, status: status, code: code)
             #expect(response.closesConnection)
             #expect(await client.waitForClose().isClosed)
         }

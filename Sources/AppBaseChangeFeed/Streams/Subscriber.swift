@@ -70,7 +70,7 @@ final class Subscriber: Sendable {
         func resume() {
             if let (continuation, item) = pump { continuation.resume(returning: item) }
             if let (continuation, outcome) = outcome { continuation.resume(returning: outcome) }
-            if let (loop, subscriber) = flush, !loop.executeIfRunning({ subscriber.flushDirect() }) {
+            if let (loop, subscriber) = flush, !loop.execute({ subscriber.flushDirect() }) {
                 // The loop has stopped (shutdown): nothing will write this stream again.
                 subscriber.end(.clientGone)
             }

@@ -119,14 +119,10 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         }
     }
 
-    /// Runs `work` on the loop thread during its next turn.
-    public func execute(_ work: @escaping @Sendable () -> Void) {
-        push(.closure(work))
-    }
-
-    /// Like `execute`, but says whether `work` was queued: false once the loop has stopped (then
-    /// `work` never runs, and a caller waiting for it must give up).
-    public func executeIfRunning(_ work: @escaping @Sendable () -> Void) -> Bool {
+    /// Runs `work` on the loop thread during its next turn. Returns false once the loop has
+    /// stopped: then `work` never runs, and a caller waiting for it must give up.
+    @discardableResult
+    public func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
         push(.closure(work))
     }
 

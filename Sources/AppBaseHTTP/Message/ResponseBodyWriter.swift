@@ -19,7 +19,7 @@ public final class ResponseBodyWriter: Sendable {
         guard !bytes.isEmpty else { return }
         let connection = self.connection
         let mustWait = try await connection.loop.run { try connection.value.writeBodyChunk(bytes) }
-        if mustWait { try await waitForDrain() }
+        if mustWait { try await waitUntilDrained() }
     }
 
     /// The connection's event loop, for work that must run on its thread (`writeOnLoop`).
@@ -36,9 +36,6 @@ public final class ResponseBodyWriter: Sendable {
         return try connection.value.writeBodyChunk(bytes)
     }
 
-    /// Waits until the connection's write queue is back under its limit.
-    /// - Throws: `ConnectionClosedError` when the client has gone.
-    public func waitUntilDrained() async throws { try await waitForDrain() }
 
     /// Queues `bytes` without waiting. Returns false when the connection's unacknowledged bytes
     /// (queued, or written in this loop turn and not yet reported) are over its limit — the
@@ -55,7 +52,9 @@ public final class ResponseBodyWriter: Sendable {
         return (try? await connection.loop.run { connection.value.pendingWriteBytes }) ?? 0
     }
 
-    private func waitForDrain() async throws {
+    /// Waits until the connection's write queue is back under its limit.
+    /// - Throws: `ConnectionClosedError` when the client has gone.
+    public func waitUntilDrained() async throws {
         let connection = self.connection
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             connection.loop.execute { connection.value.whenDrained(continuation) }

@@ -38,7 +38,7 @@ struct HeadFramingScanner {
     private var finished = false
     /// Where the request line's shape check stands (lengths only, no bytes kept: this runs for
     /// every request).
-    private enum RequestLine: Equatable {
+    private enum RequestLine {
         case method(length: Int)
         case target(length: Int)
         /// Bytes of `HTTP/d.d` matched so far.
@@ -54,7 +54,10 @@ struct HeadFramingScanner {
     /// HTTP/d.d CRLF` with a method token of at most `maxMethodBytes` (RFC 9112 §3) — so a method
     /// the parser does not know (`QUERY /x HTTP/1.1`) is told apart from a line that is no
     /// request at all (answered 501 and 400 respectively).
-    var requestLineIsWellFormed: Bool { requestLine == .wellFormed }
+    var requestLineIsWellFormed: Bool {
+        if case .wellFormed = requestLine { return true }
+        return false
+    }
 
     /// Starts over for the next request's head.
     mutating func reset() { self = HeadFramingScanner() }
@@ -64,7 +67,7 @@ struct HeadFramingScanner {
         if finished { return .headEnds(consumed: 0) }
         for index in bytes.indices {
             let byte = bytes[index]
-            if linesSeen == 0 && requestLine != .wellFormed && requestLine != .malformed { noteRequestLineByte(byte) }
+            if linesSeen == 0 { noteRequestLineByte(byte) }
             if afterCarriageReturn {
                 guard byte == 0x0A else { return .invalid(.bareCarriageReturn) }
                 afterCarriageReturn = false
