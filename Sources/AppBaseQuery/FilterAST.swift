@@ -61,6 +61,11 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         self.systemField = system
     }
 
+    /// The path naming a system field's column (`ownerId`, `createdAt`, …).
+    public static func system(_ field: SystemField) -> FieldPath {
+        FieldPath(validated: [field.rawValue], systemField: field)
+    }
+
     init(validated segments: [String], systemField: SystemField?) {
         self.segments = segments
         self.systemField = systemField

@@ -64,15 +64,15 @@ struct IndexTests {
             }
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a","indexes":[{"fields":["x"]}]}"#).status == 201)
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","indexes":[{"fields":["x"]}]}"#).status == 201)
-            // The default read rule is owner: a plain and an owner-scoped query index (ADR 0014).
-            #expect(try await managed().count == 2, "same expressions, shared indexes")
+            // The default read rule is owner: one owner-scoped query index (ADR 0047).
+            #expect(try await managed().count == 1, "same expressions, shared indexes")
             let patched = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["y","x"]}]}"#)
             #expect(patched.json["indexes"] == JSONValue.parse(#"[{"fields":["y","x"],"unique":false}]"#))
-            #expect(try await managed().count == 4)
-            #expect(await app.request("DELETE", "/admin/collections/b", as: .admin).status == 204)
             #expect(try await managed().count == 2)
+            #expect(await app.request("DELETE", "/admin/collections/b", as: .admin).status == 204)
+            #expect(try await managed().count == 1)
             let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name LIKE 'rx%'") { $0.text(0) }
-            #expect(ddl.first?.contains("json_extract(data, '$.y'), json_extract(data, '$.x'), created_at, id") == true, "\(ddl)")
+            #expect(ddl.first?.contains("owner_id, json_extract(data, '$.y'), json_extract(data, '$.x'), created_at, id") == true, "\(ddl)")
             #expect(ddl.first?.contains("'a'") == false, "no collection name in shared index DDL")
         }
     }

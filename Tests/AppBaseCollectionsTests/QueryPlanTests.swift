@@ -12,20 +12,42 @@ import OrderedCollections
 @Suite("Query plans under every sort and rule")
 struct QueryPlanTests {
     /// Who reads which collection: a user under the owner rule, anyone under the public rule, and
-    /// an admin key (no rule predicate) on the owner-rule collection.
+    /// an admin key (no rule predicate) on the owner-rule collection, with a filter of its own or
+    /// with that filter narrowed to one owner (`ownerId = alice && (…)`).
     enum Scope: String, CaseIterable, Sendable {
-        case owner, publicRead, adminOnOwnerCollection
+        case owner, publicRead, adminOnOwnerCollection, adminPinningOwner
 
         var collection: String { self == .publicRead ? "pub" : "own" }
         var caller: TestCaller {
             switch self {
             case .owner: return .alice
             case .publicRead: return .anonymous
-            case .adminOnOwnerCollection: return .admin
+            case .adminOnOwnerCollection, .adminPinningOwner: return .admin
             }
         }
-        var ownerScoped: Bool { self == .owner }
-        func sees(_ record: JSONValue) -> Bool { self != .owner || record["ownerId"] == .string(TestCaller.aliceID) }
+        /// The shape of the collection's query index: owner-scoped under the owner rule (ADR 0047).
+        var ownerScopedIndex: Bool { self != .publicRead }
+        func sees(_ record: JSONValue) -> Bool {
+            switch self {
+            case .owner, .adminPinningOwner: return record["ownerId"] == .string(TestCaller.aliceID)
+            case .publicRead, .adminOnOwnerCollection: return true
+            }
+        }
+        /// The filter this scope sends for `text` from the table.
+        func filter(_ text: String) -> String {
+            guard self == .adminPinningOwner else { return text }
+            let owner = "ownerId = '\(TestCaller.aliceID)'"
+            return text.isEmpty ? owner : "\(owner) && (\(text))"
+        }
+        /// Whether the index must serve a filter the table marks `indexed`: an admin's filter on an
+        /// owner-rule collection searches the owner-scoped index only when it pins the owner.
+        func searchesIndex(_ indexed: Bool) -> Bool {
+            switch self {
+            case .owner, .publicRead: return indexed
+            case .adminOnOwnerCollection: return false
+            case .adminPinningOwner: return true
+            }
+        }
     }
 
     /// Filters by whether the index on `n` applies to them.
@@ -110,8 +132,9 @@ struct QueryPlanTests {
         try await TestApp.with { app in
             try await Self.seed(app, count: 600, modulus: 60)
             let records = try await Self.allRecords(app, scope.collection).filter(scope.sees)
-            let index = IndexDefinition(fields: [try FieldPath("n")], unique: false).queryIndex(ownerScoped: scope.ownerScoped)
-            for (filterText, indexed) in Self.filters {
+            let index = IndexDefinition(fields: [try FieldPath("n")], unique: false).queryIndex(ownerScoped: scope.ownerScopedIndex)
+            for (tableFilter, indexed) in Self.filters {
+                let filterText = scope.filter(tableFilter)
                 for sortText in Self.sorts {
                     var parts = ["limit=9"]
                     if !filterText.isEmpty { parts.append("filter=" + Self.encoded(filterText)) }
@@ -120,7 +143,7 @@ struct QueryPlanTests {
                     let label = "\(scope) filter=\(filterText) sort=\(sortText)"
 
                     let plan = try await app.plan(of: app.listQuery(scope.collection, query, caller: scope.caller))
-                    if indexed {
+                    if scope.searchesIndex(indexed) {
                         #expect(plan.contains("USING INDEX \(index.name)"), "\(label): \(plan)")
                         #expect(!plan.split(separator: "|").contains { $0.drop { $0 == " " }.hasPrefix("SCAN") },
                                 "\(label): \(plan)")

@@ -1,3 +1,4 @@
+import AppBaseCore
 import AppBaseQuery
 
 extension IndexDefinition {
@@ -9,13 +10,21 @@ extension IndexDefinition {
     /// declared index for a selective filter and sorting the few matches. So when a top-level
     /// term pins or bounds the leading path of a declared index, the list names that index
     /// (`INDEXED BY`): the one the filter narrows most (`Filter.indexScore`), the first declared
-    /// on a tie. `ownerScoped` picks the `(collection, owner_id, …)` shape, which exists for
-    /// collections whose read rule is `owner` and serves their users' reads.
-    static func queryIndexName(for filter: Filter?, among indexes: [IndexDefinition], ownerScoped: Bool) -> String? {
+    /// on a tie.
+    ///
+    /// The collection's `readRule` says which shape its query indexes have (ADR 0047): under the
+    /// `owner` rule they lead with `owner_id`, which `ownerPinned` readers (a user, whose rule
+    /// predicate is `owner_id = ?`) always pin; any other reader of such a collection (an admin)
+    /// searches one only when the filter itself pins or bounds `ownerId`.
+    static func queryIndexName(for filter: Filter?, among indexes: [IndexDefinition], readRule: AccessRule,
+                               ownerPinned: Bool) -> String? {
         guard let filter else { return nil }
+        let ownerScoped = readRule == .owner
         var best: (score: Int, index: IndexDefinition)?
         for index in indexes {
-            let score = filter.indexScore(leadingPaths: index.fields)
+            var paths = index.searchPaths(ownerScoped: ownerScoped)
+            if ownerScoped && ownerPinned && paths.first?.systemField == .ownerId { paths.removeFirst() }
+            let score = filter.indexScore(leadingPaths: paths)
             if score > (best?.score ?? 0) { best = (score, index) }
         }
         return best?.index.queryIndex(ownerScoped: ownerScoped).name

@@ -23,12 +23,13 @@ struct ListQuery: Sendable {
     /// The declared index the page must search (`INDEXED BY`), when the filter narrows one.
     var indexHint: String?
 
-    /// Parses the query string. `indexes` are the collection's declarations and `ownerScoped`
-    /// says whether `rule` is the owner's predicate, so the query can name the index to search.
+    /// Parses the query string. `indexes` are the collection's declarations, `readRule` its read
+    /// rule (which shapes its indexes) and `ownerScoped` says whether `rule` is the owner's
+    /// predicate, so the query can name the index to search.
     /// - Throws: 400 `invalid_filter`/`invalid_sort` (with the position), `invalid_cursor`, or
     ///   `bad_request` for a bad `limit`, `count` or `fields`.
     init(collection: String, request: HTTPRequest, rule: SQLFragment?, settings: CollectionSettings,
-         indexes: [IndexDefinition] = [], ownerScoped: Bool = false) throws(AppBaseError) {
+         indexes: [IndexDefinition] = [], readRule: AccessRule = .public, ownerScoped: Bool = false) throws(AppBaseError) {
         self.collection = collection
         self.rule = rule
         var filterText: String?, sortText: String?, limitText: String?, cursorText: String?
@@ -79,7 +80,7 @@ struct ListQuery: Sendable {
         projection = try fieldsText.map { text throws(AppBaseError) in
             try Projection(parsing: text, maxFields: settings.maxProjectedFields)
         }
-        indexHint = IndexDefinition.queryIndexName(for: filter, among: indexes, ownerScoped: ownerScoped)
+        indexHint = IndexDefinition.queryIndexName(for: filter, among: indexes, readRule: readRule, ownerPinned: ownerScoped)
         fingerprint = QueryFingerprint.of(filter: filter, sort: sort, scope: collection)
         after = try cursorText.map { text throws(AppBaseError) in
             try PageCursor.decode(text, fingerprint: fingerprint, keyCount: sort.keys.count)

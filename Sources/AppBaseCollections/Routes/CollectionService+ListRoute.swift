@@ -20,7 +20,7 @@ extension CollectionService {
         try AccessCheck.gate(rule, .read, identity)
         let predicate = RulePredicate.sql(for: rule, userId: identity.user?.id, isAdmin: identity.isAdmin)
         let query = try ListQuery(collection: collection, request: request, rule: predicate, settings: settings,
-                                  indexes: registry.definition(collection)?.indexes ?? [],
+                                  indexes: registry.definition(collection)?.indexes ?? [], readRule: rule,
                                   ownerScoped: ListQuery.isOwnerScoped(rule, predicate))
         let budget = settings.queryBudgetSteps
         let page = try await environment.readers.read { connection in

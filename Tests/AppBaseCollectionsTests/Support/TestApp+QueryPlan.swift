@@ -16,7 +16,7 @@ extension TestApp {
         let predicate = RulePredicate.sql(for: rule, userId: identity.user?.id, isAdmin: identity.isAdmin)
         let request = requestValue("GET", "/db/collections/\(collection)?\(query)", as: caller)
         return try ListQuery(collection: collection, request: request, rule: predicate, settings: settings,
-                             indexes: definition?.indexes ?? [], ownerScoped: ListQuery.isOwnerScoped(rule, predicate))
+                             indexes: definition?.indexes ?? [], readRule: rule, ownerScoped: ListQuery.isOwnerScoped(rule, predicate))
     }
 
     /// `EXPLAIN QUERY PLAN` of the page statement of `list`, its detail lines joined by " | ".
