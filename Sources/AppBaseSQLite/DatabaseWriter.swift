@@ -79,23 +79,38 @@ public final class DatabaseWriter: Sendable {
     private let progress: ConnectionProgress
     /// Transactions begun so far (`WriteContext.transaction`).
     private let transactionCounter = Atomic<Int>(0)
+    /// Copies the WAL into the database file off the writer's thread, when a policy asks for it.
+    let checkpointer: WALCheckpointer?
 
     /// Opens the write connection on its own thread, applies `pragmas` and `migrations`.
-    /// - Parameter idleTimeout: the writer thread ends after this long without work and starts
-    ///   again with the next (nil: it runs until `close`).
+    /// - Parameters:
+    ///   - idleTimeout: the writer thread ends after this long without work and starts again with
+    ///     the next (nil: it runs until `close`).
+    ///   - checkpoint: copy the WAL into the database file on a thread of its own (ADR 0048)
+    ///     instead of SQLite's automatic checkpoint on the writer (`wal_autocheckpoint`, nil).
     public static func open(path: String, pragmas: [String], migrations: [(namespace: String, migrations: [Migration])],
                             maxQueued: Int = 4096,
                             maxBatch: Int = 256,
-                            idleTimeout: Duration? = nil) async throws -> DatabaseWriter {
+                            idleTimeout: Duration? = nil,
+                            checkpoint: CheckpointPolicy? = nil) async throws -> DatabaseWriter {
         let thread = DedicatedThread(name: "sqlite-writer", idleTimeout: idleTimeout)
+        let checkpointer = checkpoint.map { _ in WALCheckpointer(path: path, idleTimeout: idleTimeout) }
         let writer = try await thread.run {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
             let progress = ConnectionProgress()
             connection.reportProgress(to: progress)
             for pragma in pragmas { try connection.execute(pragma) }
             for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
+            if let checkpoint, let checkpointer {
+                var lastRequest = 0
+                connection.onWALCommit { walFrames in
+                    let action = checkpoint.action(walFrames: walFrames, lastRequest: &lastRequest)
+                    if action.requestBackground { checkpointer.request() }
+                    return action.writerCheckpoints ? .checkpoint : .nothing
+                }
+            }
             return DatabaseWriter(thread: thread, connection: connection, progress: progress, maxQueued: maxQueued,
-                                  maxBatch: maxBatch)
+                                  maxBatch: maxBatch, checkpointer: checkpointer)
         }
         // Weak: the thread outlives no writer, and a strong reference would keep both alive.
         thread.setIdleHook { [weak writer] in writer?.shrinkMemory() }
@@ -103,8 +118,9 @@ public final class DatabaseWriter: Sendable {
     }
 
     private init(thread: DedicatedThread, connection: sending SQLiteConnection, progress: ConnectionProgress, maxQueued: Int,
-                 maxBatch: Int) {
+                 maxBatch: Int, checkpointer: WALCheckpointer?) {
         self.thread = thread
+        self.checkpointer = checkpointer
         self.progress = progress
         self.connection = Mutex(connection)
         self.maxQueued = maxQueued
@@ -208,6 +224,8 @@ public final class DatabaseWriter: Sendable {
             return state.closed
         }
         guard !alreadyClosed else { return }
+        // Its pass would make the final TRUNCATE checkpoint wait (or fail) for the checkpoint lock.
+        await checkpointer?.close()
         _ = try? await thread.run { [self] in
             flush()
             connection.withLock { connection in

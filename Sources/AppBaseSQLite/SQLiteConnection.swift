@@ -20,6 +20,8 @@ public final class SQLiteConnection {
     private let progress = ProgressBudget()
     /// Where this connection reports progress (`reportProgress(to:)`), if anywhere.
     var progressReporter: ConnectionProgress?
+    /// What runs after each commit (`onWALCommit`); SQLite holds only an unretained pointer to it.
+    var walCommitHook: WALCommitHook?
 
     /// Opens (creating if needed, unless read-only) the database at `path`. A database this
     /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.

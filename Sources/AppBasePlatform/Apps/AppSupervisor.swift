@@ -123,9 +123,11 @@ actor AppSupervisor {
             try DataDirectory.create(directory)
             try DataDirectory.create(storage)
             let path = Self.databasePath(dataRoot: dataRoot, app: name)
-            // Threads end when idle: an app that serves nothing holds none (ADR 0024).
+            // Threads end when idle: an app that serves nothing holds none (ADR 0024). The WAL is
+            // copied back into the database file off the writer's thread (ADR 0048).
             let writer = try await DatabaseWriter.open(path: path, pragmas: MasterDatabase.writerPragmas,
-                                                       migrations: Self.migrationSets, idleTimeout: IdleThreads.timeout)
+                                                       migrations: Self.migrationSets, idleTimeout: IdleThreads.timeout,
+                                                       checkpoint: .standard)
             openedWriter = writer
             try ensureStillStarting()
             let readers = try await DatabaseReaders.open(path: path, count: 2, pragmas: MasterDatabase.readerPragmas,
