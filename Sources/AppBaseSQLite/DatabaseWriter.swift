@@ -104,7 +104,8 @@ public final class DatabaseWriter: Sendable {
             if let checkpoint, let checkpointer {
                 var lastRequest = 0
                 connection.onWALCommit { walFrames in
-                    let action = checkpoint.action(walFrames: walFrames, lastRequest: &lastRequest)
+                    let lastPass = walFrames >= checkpoint.writerLimit ? checkpointer.statistics.last : nil
+                    let action = checkpoint.action(walFrames: walFrames, lastRequest: &lastRequest, lastPass: lastPass)
                     if action.requestBackground { checkpointer.request() }
                     return action.writerCheckpoints ? .checkpoint : .nothing
                 }

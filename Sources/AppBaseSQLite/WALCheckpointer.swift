@@ -2,31 +2,50 @@ import AppBaseCore
 import Synchronization
 
 /// When an app database's WAL is copied back into the database file (ADR 0048).
+///
+/// SQLite starts the WAL over from its beginning only when a write transaction begins with every
+/// frame already copied, and only the writer can copy the last ones before it appends more. So
+/// background passes copy the bulk, and the writer copies the tail once it is short.
 public struct CheckpointPolicy: Sendable, Hashable {
     /// Each time the WAL has grown by this many frames, the background checkpointer runs a pass.
     public var backgroundStep: Int
-    /// From this many frames on, the writer checkpoints itself after its commits: the bound on
-    /// the WAL when background passes cannot keep up (SQLite restarts the WAL from its start only
-    /// once every frame has been copied).
+    /// From this many frames on, every commit asks for a pass, and the writer copies the frames
+    /// the passes have not yet copied itself once they are at most `writerTail`.
     public var writerLimit: Int
+    /// The most frames the writer copies itself (a stall of every write behind it) below the hard limit.
+    public var writerTail: Int
+    /// From this many frames on (twice `writerLimit`) the writer checkpoints after every commit,
+    /// however long the tail: the bound on the WAL when background passes cannot keep up.
+    public var hardLimit: Int { writerLimit > Int.max / 2 ? Int.max : writerLimit * 2 }
 
-    public init(backgroundStep: Int, writerLimit: Int) {
+    public init(backgroundStep: Int, writerLimit: Int, writerTail: Int) {
         self.backgroundStep = backgroundStep
         self.writerLimit = writerLimit
+        self.writerTail = writerTail
     }
 
-    /// 4,000 frames (16 MiB of 4 KiB pages) per background pass, as often as SQLite's automatic
-    /// checkpoint ran on the writer before; the writer steps in at 16,000 frames (64 MiB).
-    public static let standard = CheckpointPolicy(backgroundStep: 4_000, writerLimit: 16_000)
+    /// A pass every 4,000 frames (16 MiB of 4 KiB pages), as often as SQLite's automatic
+    /// checkpoint ran on the writer before; the WAL starts over from about 16,000 frames (64 MiB),
+    /// the writer copying at most 500 of them, and never grows past 32,000 (128 MiB).
+    public static let standard = CheckpointPolicy(backgroundStep: 4_000, writerLimit: 16_000, writerTail: 500)
 
     /// What the writer does after a commit that leaves `walFrames` frames in the WAL, given the
-    /// size at which it last asked for a background pass (`lastRequest`, updated here).
-    func action(walFrames: Int, lastRequest: inout Int) -> (requestBackground: Bool, writerCheckpoints: Bool) {
-        // The WAL restarted from its beginning since the last request.
+    /// size at which it last asked for a pass (`lastRequest`, updated here) and what the last
+    /// background pass left: the WAL's size then and how many of its frames were copied.
+    func action(walFrames: Int, lastRequest: inout Int,
+                lastPass: (walFrames: Int, backfilled: Int)?) -> (requestBackground: Bool, writerCheckpoints: Bool) {
+        // The WAL started over since the last request.
         if walFrames < lastRequest { lastRequest = 0 }
+        guard walFrames < writerLimit else {
+            // A pass on a WAL larger than this one ran before it started over: it copied none of these.
+            let backfilled = lastPass.flatMap { $0.walFrames <= walFrames ? $0.backfilled : nil } ?? 0
+            if walFrames - backfilled <= writerTail || walFrames >= hardLimit { return (false, true) }
+            lastRequest = walFrames
+            return (true, false)
+        }
         let request = walFrames - lastRequest >= backgroundStep
         if request { lastRequest = walFrames }
-        return (request, walFrames >= writerLimit)
+        return (request, false)
     }
 }
 

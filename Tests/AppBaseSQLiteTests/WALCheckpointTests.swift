@@ -45,19 +45,27 @@ import Glibc
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
-    @Test("the policy asks for a pass each step of growth, and the writer past its limit")
+    @Test("the policy asks for a pass each step of growth; past its limit the writer copies a short tail")
     func policyDecisions() {
-        let policy = CheckpointPolicy(backgroundStep: 10, writerLimit: 50)
+        let policy = CheckpointPolicy(backgroundStep: 10, writerLimit: 50, writerTail: 5)
         var lastRequest = 0
-        // (frames after a commit, background pass requested, writer checkpoints)
-        let steps: [(Int, Bool, Bool)] = [
-            (5, false, false), (10, true, false), (15, false, false), (20, true, false), (29, false, false),
-            (55, true, true), (58, false, true),
-            // The WAL restarted from its beginning.
-            (3, false, false), (12, true, false),
+        // (frames after a commit, the last pass's (WAL size, frames copied), pass requested, writer checkpoints)
+        let steps: [(Int, (walFrames: Int, backfilled: Int)?, Bool, Bool)] = [
+            (5, nil, false, false), (10, nil, true, false), (15, nil, false, false), (20, nil, true, false),
+            (29, nil, false, false),
+            // Past the limit: a pass after every commit while the tail is long...
+            (52, (40, 38), true, false), (54, (52, 46), true, false),
+            // ...and the writer copies it once it is short.
+            (57, (54, 53), false, true),
+            // A pass on a WAL larger than this one ran before the WAL started over: it copied none of these.
+            (58, (60, 60), true, false),
+            // Past the hard limit (twice the limit) the writer copies whatever the tail.
+            (100, (90, 20), false, true),
+            // The WAL started over from its beginning.
+            (3, (100, 80), false, false), (12, nil, true, false),
         ]
-        for (frames, background, writer) in steps {
-            let action = policy.action(walFrames: frames, lastRequest: &lastRequest)
+        for (frames, lastPass, background, writer) in steps {
+            let action = policy.action(walFrames: frames, lastRequest: &lastRequest, lastPass: lastPass)
             #expect(action.requestBackground == background, "\(frames) frames")
             #expect(action.writerCheckpoints == writer, "\(frames) frames")
         }
@@ -65,7 +73,7 @@ import Glibc
 
     @Test("background passes copy the WAL into the database file while the writer never checkpoints")
     func backgroundPasses() async throws {
-        try await Self.withWriter(CheckpointPolicy(backgroundStep: 20, writerLimit: .max)) { writer, path in
+        try await Self.withWriter(CheckpointPolicy(backgroundStep: 20, writerLimit: .max, writerTail: 0)) { writer, path in
             let checkpointer = try #require(writer.checkpointer)
             try await Self.fill(writer, commits: 20, rows: 20)
             await checkpointer.waitForQueuedPasses()
@@ -80,13 +88,23 @@ import Glibc
 
     @Test("past its limit the writer checkpoints itself, so the WAL restarts and stays small")
     func writerLimitBoundsTheWAL() async throws {
-        try await Self.withWriter(CheckpointPolicy(backgroundStep: .max, writerLimit: 50)) { writer, path in
+        try await Self.withWriter(CheckpointPolicy(backgroundStep: .max, writerLimit: 50, writerTail: .max)) { writer, path in
             try await Self.fill(writer, commits: 200, rows: 20)
             #expect(writer.checkpointer?.statistics.passes == 0)
             // ~2,200 frames written; the WAL restarts once the writer has copied past 50 frames. SQLite's
             // automatic checkpoint (1,000 frames by default) would have let it grow past 4 MB.
             #expect(Self.fileSize(path + "-wal") < 1_000_000, "\(Self.fileSize(path + "-wal")) bytes")
             #expect(Self.fileSize(path) > 8_000_000)
+        }
+    }
+
+    @Test("past the limit, passes shorten the tail until the writer copies it and the WAL starts over")
+    func passesThenTheWriter() async throws {
+        try await Self.withWriter(CheckpointPolicy(backgroundStep: 40, writerLimit: 120, writerTail: 30)) { writer, path in
+            try await Self.fill(writer, commits: 300, rows: 10)
+            #expect((writer.checkpointer?.statistics.passes ?? 0) >= 1)
+            // ~1,800 frames written; the WAL starts over by 240 frames (the hard limit) at the latest.
+            #expect(Self.fileSize(path + "-wal") < 300 * 4_120, "\(Self.fileSize(path + "-wal")) bytes")
         }
     }
 
@@ -103,7 +121,7 @@ import Glibc
             rmdir(root)
         }
         let path = "\(root)/db.sqlite"
-        let policy = CheckpointPolicy(backgroundStep: 5, writerLimit: .max)
+        let policy = CheckpointPolicy(backgroundStep: 5, writerLimit: .max, writerTail: 0)
         let writer = try await DatabaseWriter.open(path: path, pragmas: ["PRAGMA journal_mode = WAL"],
                                                    migrations: [("test", Self.schema)], checkpoint: policy)
         try await Self.fill(writer, commits: 30, rows: 10)
