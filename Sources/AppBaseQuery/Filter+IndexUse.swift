@@ -1,4 +1,7 @@
 extension Filter {
+    /// `indexScore` of a single path the filter pins.
+    public static let pinnedScore = 2
+
     /// How much of an index whose leading key columns are `paths` this filter can use: 2 for
     /// every leading path it pins to one value or a list of values (`=`, `in` without `null`, an
     /// `||` of such terms on the path), then 1 more when the next path has a range bound
@@ -15,7 +18,7 @@ extension Filter {
             var best = IndexConstraint.none
             for conjunct in conjuncts { best = max(best, IndexConstraint(conjunct, on: path)) }
             switch best {
-            case .equality: score += 2
+            case .equality: score += Self.pinnedScore
             case .range: return score + 1
             case .none: return score
             }

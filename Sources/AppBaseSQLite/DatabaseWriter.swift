@@ -102,10 +102,9 @@ public final class DatabaseWriter: Sendable {
             for pragma in pragmas { try connection.execute(pragma) }
             for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
             if let checkpoint, let checkpointer {
-                var lastRequest = 0
+                var trigger = CheckpointTrigger(policy: checkpoint)
                 connection.onWALCommit { walFrames in
-                    let lastPass = walFrames >= checkpoint.writerLimit ? checkpointer.statistics.last : nil
-                    let action = checkpoint.action(walFrames: walFrames, lastRequest: &lastRequest, lastPass: lastPass)
+                    let action = trigger.afterCommit(walFrames: walFrames) { checkpointer.progress }
                     if action.requestBackground { checkpointer.request() }
                     return action.writerCheckpoints ? .checkpoint : .nothing
                 }

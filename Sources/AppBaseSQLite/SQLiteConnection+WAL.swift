@@ -13,6 +13,7 @@ public enum CheckpointMode: Sendable {
 
 /// What a connection does after a commit, given the size of the WAL (`SQLiteConnection.onWALCommit`).
 public enum WALCommitAction: Sendable {
+    /// Leave the WAL as it is.
     case nothing
     /// Checkpoint passively now, on the committing thread (SQLite's automatic checkpoint does this).
     case checkpoint

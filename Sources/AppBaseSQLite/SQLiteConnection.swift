@@ -10,8 +10,12 @@ import Glibc
 public final class SQLiteConnection {
     /// How the connection is opened.
     public enum Mode: Sendable {
+        /// Read and write, creating the database (`0600`) when it does not exist.
         case readWrite
+        /// Read only.
         case readOnly
+        /// Read and write an existing database; opening fails when there is none.
+        case readWriteExisting
     }
 
     let handle: OpaquePointer
@@ -29,8 +33,12 @@ public final class SQLiteConnection {
         Self.configureProcess
         if mode == .readWrite { try Self.createOwnerOnly(path) }
         var database: OpaquePointer?
-        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
-            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let access = switch mode {
+        case .readWrite: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: SQLITE_OPEN_READONLY
+        case .readWriteExisting: SQLITE_OPEN_READWRITE
+        }
+        let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let result = sqlite3_open_v2(path, &database, flags, nil)
         guard result == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -67,6 +75,8 @@ public final class SQLiteConnection {
 
     deinit {
         cache.removeAll()
+        // SQLite holds only an unretained pointer to the hook, which goes with this object.
+        if walCommitHook != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }
 

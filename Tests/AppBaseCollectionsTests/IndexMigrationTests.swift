@@ -49,6 +49,26 @@ struct IndexMigrationTests {
         }
     }
 
+    @Test("start-up drops the plain index an owner-rule collection had beside its owner-scoped one (ADR 0014 → 0047)")
+    func dropsSecondShape() async throws {
+        try await TestApp.with { app in
+            let created = await app.request("POST", "/admin/collections", as: .admin,
+                                            body: #"{"name":"c","rules":{"read":"owner"},"indexes":[{"fields":["n"]}]}"#)
+            try #require(created.status == 201)
+            let declared = IndexDefinition(fields: [try FieldPath("n")], unique: false)
+            let ownerScoped = declared.queryIndex(ownerScoped: true).name
+            #expect(try await Self.managedIndexes(app) == [ownerScoped])
+            // The second shape ADR 0014 gave every owner-rule declaration.
+            let plain = declared.queryIndex(ownerScoped: false)
+            try await app.writer.write { try $0.connection.execute(plain.ddl) }
+            #expect(try await Self.managedIndexes(app) == [ownerScoped, plain.name])
+
+            let restarted = CollectionService(environment: app.environment, settings: CollectionSettings(), recorder: app.recorder)
+            try await restarted.start()
+            #expect(try await Self.managedIndexes(app) == [ownerScoped])
+        }
+    }
+
     @Test("changing the read rule to or from owner swaps the plain and owner-scoped shapes")
     func followsReadRule() async throws {
         try await TestApp.with { app in

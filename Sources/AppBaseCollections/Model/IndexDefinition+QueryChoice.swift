@@ -15,7 +15,9 @@ extension IndexDefinition {
     /// The collection's `readRule` says which shape its query indexes have (ADR 0047): under the
     /// `owner` rule they lead with `owner_id`, which `ownerPinned` readers (a user, whose rule
     /// predicate is `owner_id = ?`) always pin; any other reader of such a collection (an admin)
-    /// searches one only when the filter itself pins or bounds `ownerId`.
+    /// searches one only when its filter pins `ownerId` by equality *and* narrows the declared
+    /// paths after it. A filter on `ownerId` alone is better served by the built-in
+    /// `(collection, owner_id, created_at, id)` index, which keeps the default order.
     static func queryIndexName(for filter: Filter?, among indexes: [IndexDefinition], readRule: AccessRule,
                                ownerPinned: Bool) -> String? {
         guard let filter else { return nil }
@@ -23,7 +25,11 @@ extension IndexDefinition {
         var best: (score: Int, index: IndexDefinition)?
         for index in indexes {
             var paths = index.searchPaths(ownerScoped: ownerScoped)
-            if ownerScoped && ownerPinned && paths.first?.systemField == .ownerId { paths.removeFirst() }
+            if paths.first?.systemField == .ownerId {
+                // Pinned by a user's rule, or by the filter: what counts is the paths after it.
+                guard ownerPinned || filter.indexScore(leadingPaths: [paths[0]]) == Filter.pinnedScore else { continue }
+                paths.removeFirst()
+            }
             let score = filter.indexScore(leadingPaths: paths)
             if score > (best?.score ?? 0) { best = (score, index) }
         }
