@@ -1,4 +1,5 @@
 import AppBaseCore
+import AppBaseTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -13,11 +14,8 @@ import Glibc
 
     /// A database in a fresh directory, its writer opened with `policy`; removed afterwards.
     static func withWriter(_ policy: CheckpointPolicy, _ body: (DatabaseWriter, String) async throws -> Void) async throws {
-        let root = try #require(Self.temporaryDirectory())
-        defer {
-            for suffix in ["", "-wal", "-shm"] { unlink("\(root)/db.sqlite\(suffix)") }
-            rmdir(root)
-        }
+        let root = try TemporaryDirectory.make(prefix: "appbase-wal")
+        defer { TemporaryDirectory.remove(root) }
         let path = "\(root)/db.sqlite"
         let writer = try await DatabaseWriter.open(path: path, pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"],
                                                    migrations: [("test", schema)], checkpoint: policy)
@@ -28,14 +26,6 @@ import Glibc
             throw error
         }
         await writer.close()
-    }
-
-    static func temporaryDirectory() -> String? {
-        var template = Array("/tmp/appbase-wal-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { buffer -> String? in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
-            return String(cString: base)
-        }
     }
 
     /// `commits` transactions of `rows` rows of 2,000 bytes each (about `rows / 2 + 1` WAL frames apiece).
@@ -109,11 +99,8 @@ import Glibc
 
     @Test("close after passes leaves an empty WAL, and every row is there on reopening")
     func closeAfterPasses() async throws {
-        let root = try #require(Self.temporaryDirectory())
-        defer {
-            for suffix in ["", "-wal", "-shm"] { unlink("\(root)/db.sqlite\(suffix)") }
-            rmdir(root)
-        }
+        let root = try TemporaryDirectory.make(prefix: "appbase-wal")
+        defer { TemporaryDirectory.remove(root) }
         let path = "\(root)/db.sqlite"
         let policy = CheckpointPolicy(backgroundStep: 5, writerLimit: .max, writerTail: 0)
         let writer = try await DatabaseWriter.open(path: path, pragmas: ["PRAGMA journal_mode = WAL"],
@@ -129,8 +116,8 @@ import Glibc
 
     @Test("a pass on a database that is gone fails, counted, and creates nothing")
     func missingDatabase() async throws {
-        let root = try #require(Self.temporaryDirectory())
-        defer { rmdir(root) }
+        let root = try TemporaryDirectory.make(prefix: "appbase-wal")
+        defer { TemporaryDirectory.remove(root) }
         let checkpointer = WALCheckpointer(path: "\(root)/absent.sqlite", idleTimeout: nil)
         checkpointer.request()
         await checkpointer.waitForQueuedPasses()
