@@ -79,7 +79,7 @@ enum RecordJSON {
     private static func appendTextColumn(_ row: SQLiteStatement, _ column: Int32, to out: inout [UInt8]) {
         // Scanned where SQLite holds the bytes: a list page runs this four times per record.
         row.withText(column) { bytes in
-            if bytes.contains(where: needsEscape) {
+            if JSONText.needsEscaping(UnsafeRawBufferPointer(bytes)) {
                 JSONText.appendEscapedString(String(decoding: bytes, as: UTF8.self), to: &out)
                 return
             }
@@ -91,18 +91,13 @@ enum RecordJSON {
 
     /// Appends `text` as a JSON string (ids and timestamps need no escapes: fast path).
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        if text.utf8.contains(where: needsEscape) {
+        if text.utf8.contains(where: { JSONText.needsEscaping(byte: $0) }) {
             JSONText.appendEscapedString(text, to: &out)
             return
         }
         out.append(UInt8(ascii: "\""))
         out.append(contentsOf: text.utf8)
         out.append(UInt8(ascii: "\""))
-    }
-
-    @inline(__always)
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte >= 0x80
     }
 
     @inline(__always)
