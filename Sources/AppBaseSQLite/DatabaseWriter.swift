@@ -229,7 +229,7 @@ public final class DatabaseWriter: Sendable {
         _ = try? await thread.run { [self] in
             flush()
             connection.withLock { connection in
-                try? connection?.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                _ = try? connection?.checkpoint(.truncate)
                 connection = nil
             }
         }
