@@ -69,8 +69,9 @@ struct ControlPlaneServerTests {
     @Test("apps created through the API come back after a restart; a name also in the config is refused")
     func persistence() async throws {
         // A range of its own: other tests running meanwhile create API apps from the shared
-        // range, and one that took this app's port between the two starts would move it.
-        let ownRange = 46600...46699
+        // range, and one that took this app's port between the two starts would move it. Below
+        // Linux's ephemeral range (32768–60999), so no test's outgoing connection can hold it.
+        let ownRange = 31600...31699
         let server = try await LiveServer.start(apps: ["alpha"]) { $0.portRange = ownRange }
         let created = try await Self.call(server.ports.master, "POST", "/api/apps", key: server.masterKey, body: #"{"name":"kept"}"#)
         #expect(created.status == 201, "\(created.bodyText)")
