@@ -36,7 +36,6 @@ public final class ResponseBodyWriter: Sendable {
         return try connection.value.writeBodyChunk(bytes)
     }
 
-
     /// Queues `bytes` without waiting. Returns false when the connection's unacknowledged bytes
     /// (queued, or written in this loop turn and not yet reported) are over its limit — the
     /// caller should treat the client as too slow. An empty `bytes` writes nothing.
