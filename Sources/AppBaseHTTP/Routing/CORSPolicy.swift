@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// Cross-origin rules for one app's public API.
 ///
 /// The default allows any origin without credentials (`*`), which suits API keys sent in
@@ -28,10 +30,29 @@ public struct CORSPolicy: Sendable, Hashable {
     }
 
     /// Adds the headers an actual (non-preflight) cross-origin response needs.
-    func decorate(_ headers: inout HTTPHeaders, origin: String?) {
+    public func decorate(_ headers: inout HTTPHeaders, origin: String?) {
         guard let origin, let allowed = allowOrigin(for: origin) else { return }
         headers.add("Access-Control-Allow-Origin", allowed)
         if allowed != "*" { headers.add("Vary", "Origin") }
         headers.add("Access-Control-Expose-Headers", CORSPolicy.exposedHeaders)
+    }
+
+    /// The answer to a preflight (`OPTIONS`) for a resource that takes `allowed` methods: 204
+    /// with `Allow`, plus the `Access-Control-*` grant when `origin` is allowed; 403 `forbidden`
+    /// when an origin is named and not allowed.
+    public func preflight(_ request: HTTPRequest, allowed: Set<HTTPMethod>, origin: String?) -> HTTPResponse {
+        let methods = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+        var headers = HTTPHeaders([("Allow", methods)])
+        if let origin, let allowOrigin = allowOrigin(for: origin) {
+            headers.add("Access-Control-Allow-Origin", allowOrigin)
+            if allowOrigin != "*" { headers.add("Vary", "Origin") }
+            headers.add("Access-Control-Allow-Methods", methods)
+            headers.add("Access-Control-Allow-Headers", CORSPolicy.allowedRequestHeaders)
+            headers.add("Access-Control-Max-Age", String(maxAgeSeconds))
+        } else if origin != nil {
+            let error = AppBaseError(status: 403, code: .forbidden, message: "Origin not allowed.")
+            return ErrorRenderer.response(for: error, requestID: request.requestID)
+        }
+        return HTTPResponse(status: 204, headers: headers)
     }
 }

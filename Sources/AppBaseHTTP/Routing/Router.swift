@@ -126,7 +126,7 @@ public final class Router: HTTPDispatcher {
             if routes[index].method == .GET { allowed.insert(.HEAD) }
         }
         if request.method == .OPTIONS, !allowed.isEmpty {
-            return preflight(request, allowed: allowed, origin: origin)
+            return cors.preflight(request, allowed: allowed, origin: origin)
         }
         let error: AppBaseError
         if allowed.isEmpty {
@@ -164,22 +164,6 @@ public final class Router: HTTPDispatcher {
         var response = finish(response, origin: origin)
         response.routeLabel = route.label
         return response
-    }
-
-    private func preflight(_ request: HTTPRequest, allowed: Set<HTTPMethod>, origin: String?) -> HTTPResponse {
-        let methods = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
-        var headers = HTTPHeaders([("Allow", methods)])
-        if let origin, let allowOrigin = cors.allowOrigin(for: origin) {
-            headers.add("Access-Control-Allow-Origin", allowOrigin)
-            if allowOrigin != "*" { headers.add("Vary", "Origin") }
-            headers.add("Access-Control-Allow-Methods", methods)
-            headers.add("Access-Control-Allow-Headers", CORSPolicy.allowedRequestHeaders)
-            headers.add("Access-Control-Max-Age", String(cors.maxAgeSeconds))
-        } else if origin != nil {
-            let error = AppBaseError(status: 403, code: .forbidden, message: "Origin not allowed.")
-            return ErrorRenderer.response(for: error, requestID: request.requestID)
-        }
-        return HTTPResponse(status: 204, headers: headers)
     }
 
     /// The non-empty `/`-separated segments of `path` (empty segments are skipped), split once

@@ -190,7 +190,7 @@ actor AppSupervisor {
                                         target: jobID, requestID: context.requestID)
             })
             APIDocumentRoutes.register(on: &routes, document: .app)  // /openapi.json and /docs (ADR 0038)
-            let router = Router(app: name, routes: routes, cors: CORSPolicy(allowedOrigins: configuration.corsOrigins),
+            let router = Router(app: name, routes: routes, cors: configuration.corsPolicy,
                                 limits: limits, authenticator: auth, logger: appLogger)
             var dashboardRoutes = routes
             DashboardPageRoutes.registerRoot(on: &dashboardRoutes)

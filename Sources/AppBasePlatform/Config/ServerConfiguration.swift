@@ -95,6 +95,9 @@ public struct AppConfiguration: Sendable, Equatable {
         self.services = services
     }
 
+    /// The CORS policy of the app's public API, while it serves and while it restarts.
+    public var corsPolicy: CORSPolicy { CORSPolicy(allowedOrigins: corsOrigins) }
+
     /// Whether `name` is a valid app name.
     public static func isValidName(_ name: String) -> Bool {
         name != "master" && DNSLabel.isValid(name, maxLength: 40)

@@ -35,12 +35,30 @@ public final class AppGate: HTTPDispatcher {
     }
 
     /// What an app's entry in the map is while it restarts: every request gets the 503, on its
-    /// own port and through its host name on the master port alike.
+    /// own port and through its host name on the master port alike. It keeps the app's CORS
+    /// policy, so a browser's preflight (an SDK reconnecting a stream) is granted and the 503
+    /// itself is readable cross-origin — the client sees "retry", not a CORS failure.
     public final class Unavailable: HTTPDispatcher {
         public let app: String
-        public init(app: String) { self.app = app }
+        private let cors: CORSPolicy
+
+        public init(app: String, cors: CORSPolicy) {
+            self.app = app
+            self.cors = cors
+        }
+
         public func dispatch(_ request: HTTPRequest) -> DispatchDecision {
-            .respond(AppGate.unavailable(app: app, request: request))
+            let origin = request.headers["origin"]
+            if request.method == .OPTIONS, origin != nil {
+                return .respond(cors.preflight(request, allowed: Set(HTTPMethod.allCases), origin: origin))
+            }
+            var response = AppGate.unavailable(app: app, request: request)
+            cors.decorate(&response.headers, origin: origin)
+            return .respond(response)
+        }
+
+        public func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
+            cors.decorate(&response.headers, origin: request.headers["origin"])
         }
     }
 }

@@ -21,6 +21,11 @@ extension AppRegistry: HealthTargetSource {
 }
 
 extension AppRegistry: AppRestarting {
+    /// What answers for `name` while its subtree is down: 503 with the app's CORS policy.
+    func unavailableDispatcher(_ name: String) -> AppGate.Unavailable {
+        AppGate.Unavailable(app: name, cors: entries[name]?.configuration.corsPolicy ?? CORSPolicy())
+    }
+
     /// Takes the failed subtree down but keeps its listener: its port and host name answer 503
     /// with `Retry-After` until `startAgain` swaps a new router in. Nothing happens to an app an
     /// operator is changing, or one that is stopped or gone.
@@ -33,7 +38,8 @@ extension AppRegistry: AppRestarting {
             // Re-checked after the await: an operator may have begun changing the app meanwhile.
             guard entries[name]?.busy == false else { return }
         }
-        appRouters.update { $0[name] = AppGate.Unavailable(app: name) }
+        let unavailable = unavailableDispatcher(name)
+        appRouters.update { $0[name] = unavailable }
         dashboardRouters.update { $0[name] = nil }
         if let supervisor = entries[name]?.supervisor {
             await supervisor.stopServices()
@@ -75,8 +81,9 @@ extension AppRegistry: FaultInjecting {
             throw AppBaseError(status: 503, code: .unavailable, message: "App \(name) is not running.")
         }
         let routers = appRouters
+        let unavailable = unavailableDispatcher(name)
         runtime.logger.warning("app \(name): injecting fault \(kind.rawValue)")
-        await faults.inject(kind, app: name, parts: parts, crash: { routers.update { $0[name] = AppGate.Unavailable(app: name) } })
+        await faults.inject(kind, app: name, parts: parts, crash: { routers.update { $0[name] = unavailable } })
     }
 }
 

@@ -29,9 +29,64 @@ import Testing
         let map = SnapshotCell<[String: any HTTPDispatcher]>(["notes": router()])
         let gate = AppGate(app: "notes", dispatchers: map)
         #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 200)
-        map.update { $0["notes"] = AppGate.Unavailable(app: "notes") }
+        map.update { $0["notes"] = AppGate.Unavailable(app: "notes", cors: CORSPolicy()) }
         #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))) == (503, "1"))
         map.update { $0["notes"] = router() }
         #expect(status(gate.dispatch(HTTPRequest(methodName: "GET", path: "/health"))).0 == 200)
+    }
+
+    private func request(_ method: String, origin: String?, extra: [(String, String)] = []) -> HTTPRequest {
+        var headers = extra
+        if let origin { headers.append(("Origin", origin)) }
+        return HTTPRequest(methodName: method, path: "/db/collections/notes/subscribe", headers: HTTPHeaders(headers))
+    }
+
+    /// A browser SDK reconnecting its stream while the app restarts sends a preflight first:
+    /// it must be granted under the app's policy, and the 503 that follows must be readable
+    /// cross-origin, or the browser reports a CORS failure instead of "retry".
+    @Test(arguments: [
+        // (allowed origins, request origin, preflight status, allow-origin on preflight and on the 503)
+        (["*"], "http://site.lan", 204, "*"),
+        (["http://site.lan"], "http://site.lan", 204, "http://site.lan"),
+        (["http://site.lan"], "http://evil.lan", 403, nil),
+        ([], "http://site.lan", 403, nil),
+    ] as [([String], String, Int, String?)])
+    func aRestartingAppKeepsItsCORSPolicy(allowed: [String], origin: String, preflightStatus: Int, allowOrigin: String?) {
+        let unavailable = AppGate.Unavailable(app: "notes", cors: CORSPolicy(allowedOrigins: allowed))
+        let preflight = request("OPTIONS", origin: origin, extra: [("Access-Control-Request-Method", "GET"),
+                                                                   ("Access-Control-Request-Headers", "last-event-id")])
+        guard case .respond(let granted) = unavailable.dispatch(preflight) else {
+            Issue.record("a preflight must be answered on the loop")
+            return
+        }
+        #expect(granted.status == preflightStatus)
+        #expect(granted.headers["access-control-allow-origin"] == allowOrigin)
+        if allowOrigin != nil {
+            #expect(granted.headers["access-control-allow-methods"]?.contains("GET") == true)
+            #expect(granted.headers["access-control-allow-headers"]?.contains("Last-Event-ID") == true)
+        }
+        guard case .respond(let refused) = unavailable.dispatch(request("GET", origin: origin)) else {
+            Issue.record("a request to a restarting app must be answered on the loop")
+            return
+        }
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.headers["access-control-allow-origin"] == allowOrigin)
+        if allowOrigin != nil {
+            #expect(refused.headers["access-control-expose-headers"]?.contains("Retry-After") == true)
+        }
+        var late = AppGate.unavailable(app: "notes", request: request("GET", origin: origin))
+        unavailable.decorate(&late, for: request("GET", origin: origin))
+        #expect(late.headers["access-control-allow-origin"] == allowOrigin)
+    }
+
+    @Test func anOptionsWithoutAnOriginIsNotAPreflightAndGetsThe503() {
+        let unavailable = AppGate.Unavailable(app: "notes", cors: CORSPolicy())
+        guard case .respond(let response) = unavailable.dispatch(request("OPTIONS", origin: nil)) else {
+            Issue.record("answered on the loop")
+            return
+        }
+        #expect(response.status == 503)
+        #expect(response.headers["access-control-allow-origin"] == nil)
     }
 }

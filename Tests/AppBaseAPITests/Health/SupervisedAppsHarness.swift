@@ -99,7 +99,7 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
     // MARK: AppRestarting
 
     func tearDown(app: String, reason: String) async {
-        dispatchers.update { $0[app] = AppGate.Unavailable(app: app) }
+        dispatchers.update { $0[app] = AppGate.Unavailable(app: app, cors: CORSPolicy()) }
         faults.releaseHangs(of: app)
         guard let current = running.removeValue(forKey: app) else { return }
         await current.supervisor.stopServices()
@@ -117,7 +117,7 @@ actor SupervisedAppsHarness: HealthTargetSource, AppRestarting, FaultInjecting, 
         guard let current = running[app], let parts = await current.supervisor.runningParts else {
             throw AppBaseError(status: 503, code: .unavailable, message: "App \(app) is not running.")
         }
-        await faults.inject(kind, app: app, parts: parts, crash: { self.dispatchers.update { $0[app] = AppGate.Unavailable(app: app) } })
+        await faults.inject(kind, app: app, parts: parts, crash: { self.dispatchers.update { $0[app] = AppGate.Unavailable(app: app, cors: CORSPolicy()) } })
     }
 
     // MARK: HealthVerdictHandling
