@@ -34,7 +34,8 @@ struct IndexMigrationTests {
             try await QueryPlanTests.seed(app, count: 100, modulus: 10)
             let declared = IndexDefinition(fields: [try FieldPath("n")], unique: false)
             // `own` reads under the owner rule, `pub` under the public one (ADR 0047: one shape each).
-            let wanted: Set<String> = [declared.queryIndex(ownerScoped: false).name, declared.queryIndex(ownerScoped: true).name]
+            let wanted: Set<String> = [declared.queryIndex(collection: "pub", ownerScoped: false).name,
+                                       declared.queryIndex(collection: "own", ownerScoped: true).name]
             #expect(try await Self.managedIndexes(app) == wanted)
             try await Self.downgrade(app)
             #expect(try await Self.managedIndexes(app) == ["rx_old_shape"])
@@ -42,7 +43,7 @@ struct IndexMigrationTests {
             let restarted = CollectionService(environment: app.environment, settings: CollectionSettings(), recorder: app.recorder)
             try await restarted.start()
             #expect(try await Self.managedIndexes(app) == wanted)
-            let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name = '\(declared.queryIndex(ownerScoped: true).name)'") {
+            let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name = '\(declared.queryIndex(collection: "own", ownerScoped: true).name)'") {
                 $0.text(0)
             }
             #expect(ddl.first?.contains("(collection, owner_id, json_extract(data, '$.n'), created_at, id)") == true, "\(ddl)")
@@ -56,10 +57,10 @@ struct IndexMigrationTests {
                                             body: #"{"name":"c","rules":{"read":"owner"},"indexes":[{"fields":["n"]}]}"#)
             try #require(created.status == 201)
             let declared = IndexDefinition(fields: [try FieldPath("n")], unique: false)
-            let ownerScoped = declared.queryIndex(ownerScoped: true).name
+            let ownerScoped = declared.queryIndex(collection: "c", ownerScoped: true).name
             #expect(try await Self.managedIndexes(app) == [ownerScoped])
             // The second shape ADR 0014 gave every owner-rule declaration.
-            let plain = declared.queryIndex(ownerScoped: false)
+            let plain = declared.queryIndex(collection: "c", ownerScoped: false)
             try await app.writer.write { try $0.connection.execute(plain.ddl) }
             #expect(try await Self.managedIndexes(app) == [ownerScoped, plain.name])
 
@@ -76,11 +77,11 @@ struct IndexMigrationTests {
                                             body: #"{"name":"c","rules":{"read":"public"},"indexes":[{"fields":["n"]}]}"#)
             try #require(created.status == 201)
             let declared = IndexDefinition(fields: [try FieldPath("n")], unique: false)
-            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(ownerScoped: false).name])
+            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(collection: "c", ownerScoped: false).name])
             _ = await app.request("PATCH", "/admin/collections/c", as: .admin, body: #"{"rules":{"read":"owner"}}"#)
-            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(ownerScoped: true).name])
+            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(collection: "c", ownerScoped: true).name])
             _ = await app.request("PATCH", "/admin/collections/c", as: .admin, body: #"{"rules":{"read":"authenticated"}}"#)
-            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(ownerScoped: false).name])
+            #expect(try await Self.managedIndexes(app) == [declared.queryIndex(collection: "c", ownerScoped: false).name])
         }
     }
 
@@ -93,7 +94,7 @@ struct IndexMigrationTests {
             let declared = IndexDefinition(fields: [try FieldPath("email")], unique: true)
             let plan = try await app.plan(of: app.listQuery("users", "filter=" + QueryString.percentEncode(#"email = "a@x""#),
                                                             caller: .anonymous))
-            #expect(plan.contains("USING INDEX \(declared.queryIndex(ownerScoped: false).name)"), "\(plan)")
+            #expect(plan.contains("USING INDEX \(declared.queryIndex(collection: "users", ownerScoped: false).name)"), "\(plan)")
         }
     }
 

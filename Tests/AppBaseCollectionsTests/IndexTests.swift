@@ -33,7 +33,7 @@ struct IndexTests {
             try #require(created.status == 201, "\(created.text)")
             try await Self.seed(app)
             let index = IndexDefinition(fields: [try FieldPath("status"), try FieldPath("createdAt")], unique: false)
-                .queryIndex(ownerScoped: false).name
+                .queryIndex(collection: "tasks", ownerScoped: false).name
             let filtered = try await Self.plan(app, "filter=status%3D%22open%22&sort=-createdAt")
             #expect(filtered.contains("USING INDEX \(index)"), "\(filtered)")
             #expect(!filtered.contains("TEMP B-TREE"), "\(filtered)")
@@ -64,8 +64,9 @@ struct IndexTests {
             }
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"a","indexes":[{"fields":["x"]}]}"#).status == 201)
             #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","indexes":[{"fields":["x"]}]}"#).status == 201)
-            // The default read rule is owner: one owner-scoped query index (ADR 0047).
-            #expect(try await managed().count == 1, "same expressions, shared indexes")
+            // The default read rule is owner: one owner-scoped query index (ADR 0047) per
+            // collection, partial on it (ADR 0049).
+            #expect(try await managed().count == 2, "one per collection")
             let patched = await app.request("PATCH", "/admin/collections/a", as: .admin, body: #"{"indexes":[{"fields":["y","x"]}]}"#)
             #expect(patched.json["indexes"] == JSONValue.parse(#"[{"fields":["y","x"],"unique":false}]"#))
             #expect(try await managed().count == 2)
@@ -73,7 +74,30 @@ struct IndexTests {
             #expect(try await managed().count == 1)
             let ddl = try await app.query("SELECT sql FROM sqlite_master WHERE name LIKE 'rx%'") { $0.text(0) }
             #expect(ddl.first?.contains("owner_id, json_extract(data, '$.y'), json_extract(data, '$.x'), created_at, id") == true, "\(ddl)")
-            #expect(ddl.first?.contains("'a'") == false, "no collection name in shared index DDL")
+            #expect(ddl.first?.hasSuffix("WHERE collection = 'a'") == true, "partial on its collection: \(ddl)")
+        }
+    }
+
+    @Test("a collection's index holds only its own records: writes elsewhere add no entries (ADR 0049)")
+    func indexesArePartialPerCollection() async throws {
+        try await TestApp.with { app in
+            #expect(await app.request("POST", "/admin/collections", as: .admin,
+                                      body: #"{"name":"a","rules":{"read":"public"},"indexes":[{"fields":["n"]}]}"#).status == 201)
+            #expect(await app.request("POST", "/admin/collections", as: .admin, body: #"{"name":"b","rules":{"read":"public"}}"#).status == 201)
+            for n in 0..<30 {
+                let collection = n < 10 ? "a" : "b"
+                #expect(await app.request("POST", "/db/collections/\(collection)", as: .alice, body: #"{"n":\#(n)}"#).status == 201)
+            }
+            let index = IndexDefinition(fields: [try FieldPath("n")], unique: false).queryIndex(collection: "a", ownerScoped: false).name
+            // ANALYZE counts each index's entries (the first number of its sqlite_stat1 row).
+            let stat = try await app.writer.withConnection { connection in
+                try connection.execute("ANALYZE")
+                return try connection.queryOne("SELECT stat FROM sqlite_stat1 WHERE idx = ?", [.text(index)]) { $0.text(0) }
+            }
+            #expect(stat?.split(separator: " ").first == "10", "\(stat ?? "no statistics")")
+            // And a filter on `n` in `a` still searches it.
+            let plan = try await app.plan(of: app.listQuery("a", "filter=n%3D3", caller: .alice))
+            #expect(plan.contains("USING INDEX \(index)"), "\(plan)")
         }
     }
 

@@ -127,7 +127,7 @@ struct QueryPlanTests {
         try await TestApp.with { app in
             try await Self.seed(app, count: 600, modulus: 60)
             let records = try await Self.allRecords(app, scope.collection).filter(scope.sees)
-            let index = IndexDefinition(fields: [try FieldPath("n")], unique: false).queryIndex(ownerScoped: scope.ownerScopedIndex)
+            let index = IndexDefinition(fields: [try FieldPath("n")], unique: false).queryIndex(collection: scope.collection, ownerScoped: scope.ownerScopedIndex)
             for (tableFilter, indexed) in Self.filters {
                 let filterText = scope.filter(tableFilter)
                 for sortText in Self.sorts {

@@ -18,8 +18,8 @@ extension IndexDefinition {
     /// searches one only when its filter pins `ownerId` by equality *and* narrows the declared
     /// paths after it. A filter on `ownerId` alone is better served by the built-in
     /// `(collection, owner_id, created_at, id)` index, which keeps the default order.
-    static func queryIndexName(for filter: Filter?, among indexes: [IndexDefinition], readRule: AccessRule,
-                               ownerPinned: Bool) -> String? {
+    static func queryIndexName(for filter: Filter?, among indexes: [IndexDefinition], collection: String,
+                               readRule: AccessRule, ownerPinned: Bool) -> String? {
         guard let filter else { return nil }
         let ownerScoped = readRule == .owner
         var best: (score: Int, index: IndexDefinition)?
@@ -33,6 +33,6 @@ extension IndexDefinition {
             let score = filter.indexScore(leadingPaths: paths)
             if score > (best?.score ?? 0) { best = (score, index) }
         }
-        return best?.index.queryIndex(ownerScoped: ownerScoped).name
+        return best?.index.queryIndex(collection: collection, ownerScoped: ownerScoped).name
     }
 }

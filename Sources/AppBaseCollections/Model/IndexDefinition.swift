@@ -58,32 +58,30 @@ struct IndexDefinition: Sendable, Hashable {
         return IndexDefinition(fields: paths, unique: unique, uniquePerOwner: perOwner)
     }
 
-    /// The SQLite indexes that implement this declaration for a collection whose read rule is
-    /// `readRule` (ADR 0014, ADR 0047): one query index — `(collection, owner_id, <expr>…,
+    /// The SQLite indexes that implement this declaration for `collection`, whose read rule is
+    /// `readRule` (ADR 0014, 0047, 0049): one query index — `(collection, owner_id, <expr>…,
     /// created_at, id)` when reads are owner-scoped, else `(collection, <expr>…, created_at, id)` —
-    /// and for a unique declaration the partial index that enforces it.
+    /// and for a unique declaration the index that enforces it.
     ///
     /// One query index, not both shapes: every random-key index costs each create a page of its
     /// own in the WAL (ADR 0047 measured 9.5 k creates/s with one, 6.5 k with two). An owner-rule
     /// collection's reads are its owners'; an admin's filter searches the index when it pins
     /// `ownerId`, and otherwise runs as an unindexed filter under the query budget.
     ///
-    /// Query indexes are named by a hash of their column list only, so two collections declaring
-    /// the same fields under the same kind of rule share them and no collection name appears in
-    /// their DDL. The expressions are exactly `FilterCompiler.sqlExpression(forPath:)`, the text
-    /// filters and sorts compile to, which is what lets SQLite match them. The implicit sort keys
-    /// follow the declared fields: an equality on every declared field leaves rows in the default
-    /// `-createdAt` order with the `id` tiebreaker, so such a page needs no sort and its cursor
-    /// is an index range.
-    ///
-    /// Unique indexes must be per collection, so they are partial:
-    /// `… ON records (<expr>…) WHERE collection = '<name>'`. The name is a string literal there,
-    /// which the collection-name grammar makes safe (no quotes); it is checked again here.
-    /// Queries cannot use them (`collection = ?` does not prove the partial index's condition).
+    /// Every index is partial, `… WHERE collection = '<name>'` (ADR 0049): `records` holds every
+    /// collection, and an index over the whole table would take an entry (a `json_extract`, a
+    /// dirty page per commit) for every record of every other collection. A query can use such
+    /// an index only when its WHERE clause repeats that term word for word, with the name as a
+    /// literal (`ListQuery` does; a bound `collection = ?` proves nothing to the planner). Names
+    /// are `rx_`/`rxu_` and a hash of the columns and the collection. The expressions are exactly
+    /// `FilterCompiler.sqlExpression(forPath:)`, the text filters and sorts compile to, which is
+    /// what lets SQLite match them. The implicit sort keys follow the declared fields: an equality
+    /// on every declared field leaves rows in the default `-createdAt` order with the `id`
+    /// tiebreaker, so such a page needs no sort and its cursor is an index range.
     func physicalIndexes(collection: String, readRule: AccessRule) -> [PhysicalIndex] {
         var indexes: [PhysicalIndex] = []
         if unique { indexes.append(uniqueIndex(collection: collection)) }
-        indexes.append(queryIndex(ownerScoped: readRule == .owner))
+        indexes.append(queryIndex(collection: collection, ownerScoped: readRule == .owner))
         return indexes
     }
 
@@ -93,32 +91,36 @@ struct IndexDefinition: Sendable, Hashable {
         ownerScoped && !fields.contains(where: { $0.systemField == .ownerId }) ? [.system(.ownerId)] + fields : fields
     }
 
-    /// The composite index list queries use; `ownerScoped` puts `owner_id` right after
-    /// `collection`, for collections whose read rule is `owner` (a user's read pins it).
-    func queryIndex(ownerScoped: Bool) -> PhysicalIndex {
+    /// The composite index list queries of `collection` use; `ownerScoped` puts `owner_id` right
+    /// after `collection`, for collections whose read rule is `owner` (a user's read pins it).
+    func queryIndex(collection: String, ownerScoped: Bool) -> PhysicalIndex {
         var columns = ["collection"] + searchPaths(ownerScoped: ownerScoped).map { FilterCompiler.sqlExpression(forPath: $0) }
         // Nothing after `id`: it is unique within a collection, so later columns never order.
         if !fields.contains(where: { $0.systemField == .id }) {
             if !fields.contains(where: { $0.systemField == .createdAt }) { columns.append(SystemField.createdAt.column) }
             columns.append(SystemField.id.column)
         }
-        var hash = FNV1a()
-        hash.add(columns.joined(separator: "\u{1}"))
-        let name = "rx_" + hash.hexDigest
-        return PhysicalIndex(name: name, ddl: "CREATE INDEX \"\(name)\" ON records (\(columns.joined(separator: ", ")))")
+        let name = "rx_" + Self.nameHash(columns, collection: collection, unique: false)
+        return PhysicalIndex(name: name, ddl: "CREATE INDEX \"\(name)\" ON records (\(columns.joined(separator: ", "))) "
+                                 + "WHERE " + PhysicalIndex.collectionTerm(collection))
     }
 
     private func uniqueIndex(collection: String) -> PhysicalIndex {
         var expressions = fields.map { FilterCompiler.sqlExpression(forPath: $0) }
         if uniquePerOwner { expressions.insert(SystemField.ownerId.column, at: 0) }
-        precondition(ResourceName.isValid(collection), "collection name reached index DDL unvalidated")
-        var hash = FNV1a()
-        hash.add(expressions.joined(separator: "\u{1}"))
-        hash.add("\u{0}unique\u{0}" + collection)
-        let name = "rxu_" + hash.hexDigest
+        let name = "rxu_" + Self.nameHash(expressions, collection: collection, unique: true)
         return PhysicalIndex(
             name: name,
-            ddl: "CREATE UNIQUE INDEX \"\(name)\" ON records (\(expressions.joined(separator: ", "))) WHERE collection = '\(collection)'")
+            ddl: "CREATE UNIQUE INDEX \"\(name)\" ON records (\(expressions.joined(separator: ", "))) WHERE "
+                + PhysicalIndex.collectionTerm(collection))
+    }
+
+    /// FNV-1a of the columns and the collection (the unique indexes' formula, unchanged since ADR 0012).
+    private static func nameHash(_ columns: [String], collection: String, unique: Bool) -> String {
+        var hash = FNV1a()
+        hash.add(columns.joined(separator: "\u{1}"))
+        hash.add((unique ? "\u{0}unique\u{0}" : "\u{0}query\u{0}") + collection)
+        return hash.hexDigest
     }
 }
 
@@ -129,4 +131,12 @@ struct PhysicalIndex: Sendable, Hashable {
 
     /// Whether `name` is one of ours (only those are ever dropped).
     static func isManaged(_ name: String) -> Bool { name.hasPrefix("rx_") || name.hasPrefix("rxu_") }
+
+    /// `collection = '<name>'`, the condition of every managed index, which a query must repeat
+    /// word for word to use one. The name is a string literal there, which the collection-name
+    /// grammar makes safe (letters, digits, `_`, `-`; no quotes); it is checked again here.
+    static func collectionTerm(_ collection: String) -> String {
+        precondition(ResourceName.isValid(collection), "collection name reached SQL text unvalidated")
+        return "collection = '\(collection)'"
+    }
 }

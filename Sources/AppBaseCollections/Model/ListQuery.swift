@@ -30,7 +30,8 @@ struct ListQuery: Sendable {
     ///   `bad_request` for a bad `limit`, `count` or `fields`.
     init(collection: String, request: HTTPRequest, rule: SQLFragment?, settings: CollectionSettings,
          indexes: [IndexDefinition] = [], readRule: AccessRule = .public, ownerScoped: Bool = false) throws(AppBaseError) {
-        self.collection = collection
+        // Validated again: the name becomes a literal of the query's text (ADR 0049).
+        self.collection = try ResourceName.validatedCollection(collection)
         self.rule = rule
         var filterText: String?, sortText: String?, limitText: String?, cursorText: String?
         var fieldsText: String?, countText: String?
@@ -80,7 +81,8 @@ struct ListQuery: Sendable {
         projection = try fieldsText.map { text throws(AppBaseError) in
             try Projection(parsing: text, maxFields: settings.maxProjectedFields)
         }
-        indexHint = IndexDefinition.queryIndexName(for: filter, among: indexes, readRule: readRule, ownerPinned: ownerScoped)
+        indexHint = IndexDefinition.queryIndexName(for: filter, among: indexes, collection: collection, readRule: readRule,
+                                                   ownerPinned: ownerScoped)
         fingerprint = QueryFingerprint.of(filter: filter, sort: sort, scope: collection)
         after = try cursorText.map { text throws(AppBaseError) in
             try PageCursor.decode(text, fingerprint: fingerprint, keyCount: sort.keys.count)
@@ -108,14 +110,16 @@ struct ListQuery: Sendable {
     }
 
     /// `records`, or `records INDEXED BY "rx_…"`. The hint never makes a query impossible to
-    /// plan: every query index starts with `collection`, which the WHERE clause always pins.
+    /// plan: a query index is partial on `collection = '<name>'`, which the WHERE clause always
+    /// repeats for its own collection, and starts with that column.
     private var source: String {
         guard let indexHint else { return "records" }
         return "records INDEXED BY \"\(indexHint)\""
     }
 
     private func whereClause(into bindings: inout [SQLiteValue], keyset: Bool) -> String {
-        var parts: [SQLFragment] = [SQLFragment(sql: "collection = ?", bindings: [.text(collection)])]
+        // The literal term every declared index is partial on (ADR 0049), so SQLite may use them.
+        var parts: [SQLFragment] = [SQLFragment(sql: PhysicalIndex.collectionTerm(collection), bindings: [])]
         if let rule { parts.append(rule) }
         if let filter { parts.append(FilterCompiler.sql(for: filter)) }
         if keyset, let after, let predicate = FilterCompiler.keysetPredicate(sort, after: after) { parts.append(predicate) }
