@@ -97,10 +97,18 @@ public final class SQLiteStatement {
     /// Calls `body` with the column's UTF-8 bytes as SQLite holds them (empty for NULL), valid
     /// only inside `body`: no copy for a caller that only inspects or appends them.
     public func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(unsafeText(column))
+    }
+
+    /// The column's UTF-8 bytes as SQLite holds them (empty for NULL), without a copy, for a
+    /// caller that reads several columns of a row at once. SQLite's rule for
+    /// `sqlite3_column_text` bounds their life: valid until the statement steps, resets or is
+    /// finalized, or this column is read as another type — use them before any of those.
+    public func unsafeText(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
         // text before bytes: SQLite's documented order for a value it may have to convert.
         let pointer = sqlite3_column_text(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
-        return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+        return UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count)
     }
 
     /// Appends the column's text bytes to `buffer` without building a String.

@@ -93,11 +93,22 @@ struct ListQuery: Sendable {
     /// one row more than the page to learn whether another page follows. Keyset pagination:
     /// the cursor becomes a predicate, never an OFFSET.
     var pageStatement: (sql: String, bindings: [SQLiteValue]) {
-        var sql = "SELECT \(RecordJSON.columns)"
-        for key in sort.keys { sql += ", " + FilterCompiler.sqlExpression(forPath: key.path) }
+        // Built for every page on a reader: appended in place, without temporaries.
+        var sql = "SELECT "
+        sql.reserveCapacity(512)
+        sql += RecordJSON.columns
+        for key in sort.keys {
+            sql += ", "
+            sql += FilterCompiler.sqlExpression(forPath: key.path)
+        }
         var bindings: [SQLiteValue] = []
-        sql += " FROM " + source + " WHERE " + whereClause(into: &bindings, keyset: true)
-        sql += " ORDER BY " + FilterCompiler.orderBy(sort) + " LIMIT ?"
+        sql += " FROM "
+        sql += source
+        sql += " WHERE "
+        sql += whereClause(into: &bindings, keyset: true)
+        sql += " ORDER BY "
+        sql += FilterCompiler.orderBy(sort)
+        sql += " LIMIT ?"
         bindings.append(.integer(Int64(limit + 1)))
         return (sql, bindings)
     }
@@ -124,10 +135,13 @@ struct ListQuery: Sendable {
         if let filter { parts.append(FilterCompiler.sql(for: filter)) }
         if keyset, let after, let predicate = FilterCompiler.keysetPredicate(sort, after: after) { parts.append(predicate) }
         var sql = ""
+        sql.reserveCapacity(256)
         for (index, part) in parts.enumerated() {
             if index > 0 { sql += " AND " }
-            sql += "(" + part.sql + ")"
-            bindings += part.bindings.map(Self.sqliteValue)
+            sql += "("
+            sql += part.sql
+            sql += ")"
+            for binding in part.bindings { bindings.append(Self.sqliteValue(binding)) }
         }
         return sql
     }

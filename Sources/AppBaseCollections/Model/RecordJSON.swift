@@ -13,7 +13,39 @@ enum RecordJSON {
     static let columns = "id, owner_id, created_at, updated_at, version, data"
 
     /// Appends the record in the current row of `row` (columns as in `columns`, from `first`).
+    ///
+    /// A list page runs this for every record, so the common case is two appends: the system
+    /// fields assembled in a stack buffer (no per-field `Array` appends, no `String` for the
+    /// version), then the data text after its `{`. Anything unusual (a field that needs
+    /// escaping, data that is not object text) takes the field-by-field path.
     static func appendRow(_ row: SQLiteStatement, from first: Int32 = 0, to out: inout [UInt8]) {
+        // Every pointer is read before the next step, and no column is read as another type.
+        let id = row.unsafeText(first)
+        let owner: UnsafeBufferPointer<UInt8>? = row.isNull(first + 1) ? nil : row.unsafeText(first + 1)
+        let created = row.unsafeText(first + 2), updated = row.unsafeText(first + 3)
+        let version = row.int64(first + 4)
+        let data = row.unsafeText(first + 5)
+        let plain = { (text: UnsafeBufferPointer<UInt8>) in !JSONText.needsEscaping(UnsafeRawBufferPointer(text)) }
+        guard plain(id), owner.map(plain) ?? true, plain(created), plain(updated),
+              data.count >= 2, data[0] == UInt8(ascii: "{") else {
+            appendRowFieldByField(row, from: first, to: &out)
+            return
+        }
+        let head = SystemFieldsHead(id: id, owner: owner, created: created, updated: updated, version: version)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.byteCount + 1) { buffer in
+            var written = head.write(into: buffer)
+            // `{}` closes the record at once; otherwise the data's `{` becomes the `,` after
+            // `version` and its `}` closes the record.
+            buffer[written] = data.count == 2 ? UInt8(ascii: "}") : UInt8(ascii: ",")
+            written += 1
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<written]))
+        }
+        if data.count > 2 { out.append(contentsOf: UnsafeBufferPointer(rebasing: data[1...])) }
+    }
+
+    /// `appendRow` one field at a time, escaping where needed (and re-encoding data that is not
+    /// compact object text).
+    static func appendRowFieldByField(_ row: SQLiteStatement, from first: Int32, to out: inout [UInt8]) {
         appendLiteral(#"{"id":"#, to: &out)
         appendTextColumn(row, first, to: &out)
         appendLiteral(#","ownerId":"#, to: &out)

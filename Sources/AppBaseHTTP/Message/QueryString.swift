@@ -2,16 +2,35 @@ import AppBaseCore
 /// `application/x-www-form-urlencoded` query strings and percent-decoding.
 public enum QueryString {
     /// Splits and decodes `a=1&b=x%20y`. Malformed escapes are kept literally.
+    ///
+    /// Runs for every list request on the loop: pairs are found by scanning the UTF-8 bytes, and
+    /// a part without `%` or `+` becomes its `String` directly (no decoding buffer).
     public static func parse(_ query: String) -> [(name: String, value: String)] {
         guard !query.isEmpty else { return [] }
-        var items: [(String, String)] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = percentDecode(parts[0], plusAsSpace: true) ?? String(parts[0])
-            let value = parts.count > 1 ? (percentDecode(parts[1], plusAsSpace: true) ?? String(parts[1])) : ""
-            items.append((name, value))
+        var items: [(name: String, value: String)] = []
+        let utf8 = query.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            // `&` and `=` are ASCII, so every index found here is a valid `String` index.
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            if start < end {
+                let pair = query[start..<end]
+                if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                    items.append((decodedComponent(pair[..<equals]), decodedComponent(pair[pair.utf8.index(after: equals)...])))
+                } else {
+                    items.append((decodedComponent(pair), ""))
+                }
+            }
+            start = end == utf8.endIndex ? end : utf8.index(after: end)
         }
         return items
+    }
+
+    /// One name or value of a query: decoded (`+` as space), or kept as it is when an escape is
+    /// malformed or the result is not UTF-8.
+    private static func decodedComponent(_ text: Substring) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
+        return percentDecode(text, plusAsSpace: true) ?? String(text)
     }
 
     /// The still-encoded value of the first parameter called `name` (names compared decoded, as
