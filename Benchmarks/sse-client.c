@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -347,15 +348,17 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/// NAN when there is nothing to rank (printed as null); a percentile may be negative (an event
+/// that arrived before its write's acknowledgement).
 static double pct(double *sorted, size_t n, double p) {
-    if (!n) return -1;
+    if (!n) return NAN;
     double k = (n - 1) * p / 100;
     size_t lo = (size_t)k, hi = lo + 1 < n ? lo + 1 : n - 1;
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (k - lo);
 }
 
 static void print_ms(const char *name, double v, int last) {
-    if (v < 0) printf("\"%s\":null%s", name, last ? "" : ",");
+    if (isnan(v)) printf("\"%s\":null%s", name, last ? "" : ",");
     else printf("\"%s\":%.3f%s", name, v, last ? "" : ",");
 }
 
@@ -466,11 +469,22 @@ int main(int argc, char **argv) {
     printf("\"duplicates\":%ld,\"foreign\":%ld,\"beforeAck\":%ld,", duplicates, foreign_events, before_ack);
     print_ms("p50Ms", pct(from_ack, na, 50), 0);
     print_ms("p99Ms", pct(from_ack, na, 99), 0);
-    print_ms("maxMs", na ? from_ack[na - 1] : -1, 0);
+    print_ms("maxMs", na ? from_ack[na - 1] : NAN, 0);
     print_ms("fromSendP50Ms", pct(from_send, ns, 50), 0);
     print_ms("fromSendP99Ms", pct(from_send, ns, 99), 0);
     print_ms("writeAckP50Ms", pct(ack_lat, nl, 50), 0);
     print_ms("writeAckP99Ms", pct(ack_lat, nl, 99), 0);
+    // Per write: its ack and its last delivery, both from the send (where a tail comes from).
+    double *last = calloc((size_t)writes + 1, sizeof(double));
+    for (size_t i = 0; last && i < nd; i++) {
+        int seq = (int)deliveries[2 * i];
+        if (sent_at[seq] >= 0 && deliveries[2 * i + 1] - sent_at[seq] > last[seq]) last[seq] = deliveries[2 * i + 1] - sent_at[seq];
+    }
+    printf("\"perWrite\":[");
+    for (int seq = 0; last && seq < writes; seq++)
+        printf("%s[%.2f,%.2f]", seq ? "," : "", ack_at[seq] >= 0 ? ack_at[seq] - sent_at[seq] : -1.0, last[seq]);
+    printf("],");
+    free(last);
     printf("\"drainMs\":%.1f,\"errors\":{", drain_ms);
     const char *sep = "";
     if (errors_connect) { printf("\"connect\":%ld", errors_connect); sep = ","; }
