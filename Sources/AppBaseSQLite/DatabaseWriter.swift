@@ -256,7 +256,7 @@ public final class DatabaseWriter: Sendable {
         let commitError: (any Error)? = connection.withLock { connection -> (any Error)? in
             guard let connection else { return SQLiteError(code: 21, message: "database closed") }
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                try connection.run("BEGIN IMMEDIATE")
             } catch {
                 return error
             }
@@ -282,10 +282,10 @@ public final class DatabaseWriter: Sendable {
                     context.pendingRollbacks = []
                 }
                 for registered in context.beforeCommitWork { try registered.work(connection) }
-                try connection.execute("COMMIT")
+                try connection.run("COMMIT")
                 return nil
             } catch {
-                try? connection.execute("ROLLBACK")
+                _ = try? connection.run("ROLLBACK")
                 // Also the current write's, when its RELEASE or ROLLBACK TO failed.
                 for action in rollbacks + context.pendingRollbacks { action() }
                 return error

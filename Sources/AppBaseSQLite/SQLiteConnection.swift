@@ -100,14 +100,17 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// `BEGIN`, `COMMIT` and `ROLLBACK` run as cached prepared statements: every read of a list
+    /// page is one such transaction, and `sqlite3_exec` would compile each of them again.
     public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
-        try execute(kind.rawValue)
+        try run(kind.rawValue)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            _ = try? run("ROLLBACK")
             throw error
         }
     }

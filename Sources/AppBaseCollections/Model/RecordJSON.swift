@@ -123,7 +123,9 @@ enum RecordJSON {
 
     /// Appends `text` as a JSON string (ids and timestamps need no escapes: fast path).
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        if text.utf8.contains(where: { JSONText.needsEscaping(byte: $0) }) {
+        let needsEscaping = text.utf8.withContiguousStorageIfAvailable { JSONText.needsEscaping(UnsafeRawBufferPointer($0)) }
+            ?? text.utf8.contains(where: { JSONText.needsEscaping(byte: $0) })
+        if needsEscaping {
             JSONText.appendEscapedString(text, to: &out)
             return
         }
