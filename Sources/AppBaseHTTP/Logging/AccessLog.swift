@@ -129,7 +129,13 @@ public final class AccessLog: Sendable {
     }
 
     private func appendSafe(_ text: String, to line: inout [UInt8]) {
-        for byte in text.utf8 { line.append(byte < 0x20 || byte == 0x7F ? UInt8(ascii: "?") : byte) }
+        let isSafe = { (byte: UInt8) in byte >= 0x20 && byte != 0x7F }
+        // Nearly every path and address is already safe: one scan, then one append.
+        if text.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy(isSafe) }) == true {
+            line.append(contentsOf: text.utf8)
+            return
+        }
+        for byte in text.utf8 { line.append(isSafe(byte) ? byte : UInt8(ascii: "?")) }
     }
 }
 

@@ -1,5 +1,8 @@
 import AppBaseCore
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Matches requests to routes for one app (or the master), runs authentication on the loop,
 /// answers preflights and 404/405, and wraps handlers so every error is rendered as JSON with
@@ -175,6 +178,20 @@ public final class Router: HTTPDispatcher {
         return parts
     }
 
+    /// Whether a path segment is byte for byte a route's literal: lengths first (most routes
+    /// differ there), then one `memcmp` where both are contiguous, which they are on this path.
+    @inline(__always)
+    static func sameBytes(_ part: Substring, _ literal: String) -> Bool {
+        guard part.utf8.count == literal.utf8.count else { return false }
+        let compared = part.utf8.withContiguousStorageIfAvailable { partBytes in
+            literal.utf8.withContiguousStorageIfAvailable { literalBytes in
+                guard let partBase = partBytes.baseAddress, let literalBase = literalBytes.baseAddress else { return true }
+                return memcmp(partBase, literalBase, partBytes.count) == 0
+            }
+        }
+        return (compared ?? nil) ?? part.utf8.elementsEqual(literal.utf8)
+    }
+
     /// The parameters when `parts` match `pattern` (literals compare byte for byte), else nil.
     /// Nothing is allocated unless the pattern has parameters.
     ///
@@ -186,7 +203,7 @@ public final class Router: HTTPDispatcher {
         for (segment, part) in zip(pattern, parts) {
             switch segment {
             case .literal(let literal):
-                guard part.utf8.elementsEqual(literal.utf8) else { return nil }
+                guard Self.sameBytes(part, literal) else { return nil }
             case .parameter:
                 parameterCount += 1
             }
