@@ -1,3 +1,5 @@
+import AppBaseCore
+
 /// `{"id":"…","ownerId":"…"|null,"createdAt":"…","updatedAt":"…","version":n` written with
 /// pointer copies: the part of a record's JSON before its data, for `RecordJSON.appendRow`'s
 /// fast path. The texts must need no escaping (the caller checked) and stay valid while this
@@ -57,26 +59,13 @@ struct SystemFieldsHead {
 
     /// The characters of `value` in decimal (with its `-`).
     static func decimalDigits(_ value: Int64) -> Int {
-        var magnitude = value.magnitude
-        var count = value < 0 ? 2 : 1
-        while magnitude >= 10 {
-            magnitude /= 10
-            count += 1
-        }
-        return count
+        ASCII.decimalDigitCount(value.magnitude) + (value < 0 ? 1 : 0)
     }
 
     /// Writes `value` in decimal at the start of `buffer`; returns the characters written.
     static func writeDecimal(_ value: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        let count = decimalDigits(value)
-        var magnitude = value.magnitude
-        var index = count - 1
-        repeat {
-            buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-            index -= 1
-        } while magnitude > 0
-        if value < 0 { buffer[0] = UInt8(ascii: "-") }
-        return count
+        guard value < 0 else { return ASCII.writeDecimal(value.magnitude, into: buffer) }
+        buffer[0] = UInt8(ascii: "-")
+        return 1 + ASCII.writeDecimal(value.magnitude, into: UnsafeMutableBufferPointer(rebasing: buffer[1...]))
     }
 }

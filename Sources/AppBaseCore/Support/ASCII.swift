@@ -45,6 +45,38 @@ public enum ASCII {
         return value
     }
 
+    /// The number of decimal digits of `value` (1 for 0).
+    public static func decimalDigitCount(_ value: UInt64) -> Int {
+        var rest = value, count = 1
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+
+    /// Writes `value` in decimal at the start of `buffer` (at least `decimalDigitCount(value)`
+    /// long); returns the digits written.
+    public static func writeDecimal(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let count = decimalDigitCount(value)
+        var rest = value
+        var index = count - 1
+        repeat {
+            buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            index -= 1
+        } while rest > 0
+        return count
+    }
+
+    /// Appends `value` in decimal, without building a `String`.
+    public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            let count = writeDecimal(value, into: digits)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[..<count]))
+        }
+    }
+
     /// Writes the non-negative `value` as exactly `width` decimal digits (zero-padded, higher
     /// digits dropped) into `bytes[offset..<offset + width]`, without allocating.
     public static func writeDecimal(_ value: Int, width: Int, into bytes: inout [UInt8], at offset: Int) {

@@ -55,11 +55,11 @@ public final class AccessLog: Sendable {
                 pending.bytes.append(32)
                 appendSafe(request.path, to: &pending.bytes)
                 pending.bytes.append(32)
-                appendDecimal(UInt64(status), to: &pending.bytes)
+                ASCII.appendDecimal(UInt64(status), to: &pending.bytes)
                 pending.bytes.append(32)
-                appendDecimal(UInt64(bytes), to: &pending.bytes)
+                ASCII.appendDecimal(UInt64(bytes), to: &pending.bytes)
                 pending.bytes.append(contentsOf: AccessLog.bytesSuffix)
-                appendDecimal(micros / 1000, to: &pending.bytes)
+                ASCII.appendDecimal(micros / 1000, to: &pending.bytes)
                 pending.bytes.append(46)  // "."
                 let fraction = micros % 1000
                 pending.bytes.append(UInt8(48 + fraction / 100))
@@ -111,22 +111,6 @@ public final class AccessLog: Sendable {
     private static let bytesSuffix = Array("B ".utf8)
     private static let ridPrefix = Array("ms rid=".utf8)
     private static let ipPrefix = Array(" ip=".utf8)
-
-    private func appendDecimal(_ value: UInt64, to line: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var remaining = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(48 + remaining % 10)
-                remaining /= 10
-                count += 1
-            } while remaining > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { line.append(buffer[index]) }
-        }
-    }
 
     private func appendSafe(_ text: String, to line: inout [UInt8]) {
         let isSafe = { (byte: UInt8) in byte >= 0x20 && byte != 0x7F }

@@ -1,3 +1,4 @@
+import AppBaseCore
 /// Serialises a status line and header block into one buffer.
 ///
 /// The connection adds the framing fields (`Content-Length` or `Transfer-Encoding`,
@@ -58,7 +59,7 @@ struct ResponseHead {
             break
         case .contentLength(let length):
             out.append(contentsOf: StatusLine.contentLengthPrefix)
-            Self.appendDecimal(UInt64(max(length, 0)), to: &out)
+            ASCII.appendDecimal(UInt64(max(length, 0)), to: &out)
             out.append(13)
             out.append(10)
         case .chunked:
@@ -83,16 +84,6 @@ struct ResponseHead {
         return out
     }
 
-    private static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        var divisor: UInt64 = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(UInt8(48 + rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
-    }
 }
 
 /// Pre-encoded status lines and fixed fields.
