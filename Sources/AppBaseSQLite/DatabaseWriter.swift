@@ -285,7 +285,7 @@ public final class DatabaseWriter: Sendable {
                 try connection.run("COMMIT")
                 return nil
             } catch {
-                _ = try? connection.run("ROLLBACK")
+                try? connection.execute("ROLLBACK")
                 // Also the current write's, when its RELEASE or ROLLBACK TO failed.
                 for action in rollbacks + context.pendingRollbacks { action() }
                 return error

@@ -101,8 +101,10 @@ public final class SQLiteConnection {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
-    /// `BEGIN`, `COMMIT` and `ROLLBACK` run as cached prepared statements: every read of a list
-    /// page is one such transaction, and `sqlite3_exec` would compile each of them again.
+    /// `BEGIN` and `COMMIT` run as cached prepared statements: every read of a list page is one
+    /// such transaction, and `sqlite3_exec` would compile each of them again. A cached statement's
+    /// step count grows across uses, so call this outside `withWorkBudget` (whose handler would
+    /// interrupt it); `ROLLBACK`, on the rare failure path, is compiled afresh so nothing stops it.
     public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
         try run(kind.rawValue)
         do {
@@ -110,7 +112,7 @@ public final class SQLiteConnection {
             try run("COMMIT")
             return result
         } catch {
-            _ = try? run("ROLLBACK")
+            try? execute("ROLLBACK")
             throw error
         }
     }

@@ -23,7 +23,16 @@ import Testing
         ("q=%4", [("q", "%4")]),
         ("q=%FF+x", [("q", "%FF+x")]),
         ("a=1&a=2", [("a", "1"), ("a", "2")]),
+        // A combining mark right after `=` or `&` belongs to the next part, not to the delimiter.
+        ("name=\u{301}x&\u{301}b=c", [("name", "\u{301}x"), ("\u{301}b", "c")]),
     ]
+
+    @Test func anEncodedValueIsTheFirstMatchStillEncoded() {
+        #expect(QueryString.encodedValue(named: "name", in: "a=1&na%6De=x%2By&name=z") == "x%2By")
+        #expect(QueryString.encodedValue(named: "flag", in: "flag&x=1") == "")
+        #expect(QueryString.encodedValue(named: "name", in: "name=\u{301}x") == "\u{301}x")
+        #expect(QueryString.encodedValue(named: "missing", in: "a=1") == nil)
+    }
 
     @Test(arguments: cases.indices)
     func pairsAreSplitAndDecoded(_ index: Int) {

@@ -133,10 +133,13 @@ struct PhysicalIndex: Sendable, Hashable {
     static func isManaged(_ name: String) -> Bool { name.hasPrefix("rx_") || name.hasPrefix("rxu_") }
 
     /// `collection = '<name>'`, the condition of every managed index, which a query must repeat
-    /// word for word to use one. The name is a string literal there, which the collection-name
-    /// grammar makes safe (letters, digits, `_`, `-`; no quotes); it is checked again here.
+    /// word for word to use one. The name is a string literal there: the collection-name grammar
+    /// allows no quote (letters, digits, `_`, `-`), and the literal is escaped all the same, so a
+    /// name from a hand-edited or restored database can only fail to match, never break the SQL.
     static func collectionTerm(_ collection: String) -> String {
-        precondition(ResourceName.isValid(collection), "collection name reached SQL text unvalidated")
-        return "collection = '\(collection)'"
+        guard collection.utf8.contains(UInt8(ascii: "'")) else { return "collection = '" + collection + "'" }
+        var term = "collection = '"
+        for character in collection { term += character == "'" ? "''" : String(character) }
+        return term + "'"
     }
 }

@@ -41,7 +41,7 @@ public struct CORSPolicy: Sendable, Hashable {
     /// with `Allow`, plus the `Access-Control-*` grant when `origin` is allowed; 403 `forbidden`
     /// when an origin is named and not allowed.
     public func preflight(_ request: HTTPRequest, allowed: Set<HTTPMethod>, origin: String?) -> HTTPResponse {
-        let methods = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+        let methods = allowed.union([.OPTIONS]).map(\.rawValue).sorted().joined(separator: ", ")
         var headers = HTTPHeaders([("Allow", methods)])
         if let origin, let allowOrigin = allowOrigin(for: origin) {
             headers.add("Access-Control-Allow-Origin", allowOrigin)

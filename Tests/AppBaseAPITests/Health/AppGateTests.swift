@@ -63,6 +63,8 @@ import Testing
         #expect(granted.headers["access-control-allow-origin"] == allowOrigin)
         if allowOrigin != nil {
             #expect(granted.headers["access-control-allow-methods"]?.contains("GET") == true)
+            let methods = granted.headers["access-control-allow-methods"]?.split(separator: ",").map { String($0.trimmingASCIISpaces()) } ?? []
+            #expect(methods.count == Set(methods).count, "no method listed twice: \(methods)")
             #expect(granted.headers["access-control-allow-headers"]?.contains("Last-Event-ID") == true)
         }
         guard case .respond(let refused) = unavailable.dispatch(request("GET", origin: origin)) else {
