@@ -30,8 +30,8 @@ struct ListQuery: Sendable {
     ///   `bad_request` for a bad `limit`, `count` or `fields`.
     init(collection: String, request: HTTPRequest, rule: SQLFragment?, settings: CollectionSettings,
          indexes: [IndexDefinition] = [], readRule: AccessRule = .public, ownerScoped: Bool = false) throws(AppBaseError) {
-        // Validated again: the name becomes a literal of the query's text (ADR 0049).
-        self.collection = try ResourceName.validatedCollection(collection)
+        // Validated by the route; `PhysicalIndex.collectionTerm` escapes it as a literal anyway.
+        self.collection = collection
         self.rule = rule
         var filterText: String?, sortText: String?, limitText: String?, cursorText: String?
         var fieldsText: String?, countText: String?

@@ -189,7 +189,8 @@ public final class Router: HTTPDispatcher {
                 return memcmp(partBase, literalBase, partBytes.count) == 0
             }
         }
-        return (compared ?? nil) ?? part.utf8.elementsEqual(literal.utf8)
+        if let equal = compared ?? nil { return equal }
+        return part.utf8.elementsEqual(literal.utf8)
     }
 
     /// The parameters when `parts` match `pattern` (literals compare byte for byte), else nil.

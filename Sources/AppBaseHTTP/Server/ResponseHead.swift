@@ -1,4 +1,5 @@
 import AppBaseCore
+
 /// Serialises a status line and header block into one buffer.
 ///
 /// The connection adds the framing fields (`Content-Length` or `Transfer-Encoding`,
@@ -83,7 +84,6 @@ struct ResponseHead {
         out.append(contentsOf: body)
         return out
     }
-
 }
 
 /// Pre-encoded status lines and fixed fields.

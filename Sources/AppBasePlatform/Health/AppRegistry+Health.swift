@@ -21,9 +21,10 @@ extension AppRegistry: HealthTargetSource {
 }
 
 extension AppRegistry: AppRestarting {
-    /// What answers for `name` while its subtree is down: 503 with the app's CORS policy.
+    /// What answers for `name` while its subtree is down: 503 with the app's CORS policy (none
+    /// for an app no longer registered).
     func unavailableDispatcher(_ name: String) -> AppGate.Unavailable {
-        AppGate.Unavailable(app: name, cors: entries[name]?.configuration.corsPolicy ?? CORSPolicy())
+        AppGate.Unavailable(app: name, cors: entries[name]?.configuration.corsPolicy ?? .disabled)
     }
 
     /// Takes the failed subtree down but keeps its listener: its port and host name answer 503
