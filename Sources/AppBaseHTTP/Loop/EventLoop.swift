@@ -12,11 +12,17 @@ import Glibc
 ///
 /// Bridge design (see docs/adr/0002-libuv-bridge.md): libuv handles are touched only on the
 /// loop thread. Other threads hand work to the loop through `execute(_:)` or by enqueueing
-/// jobs (the loop is a `SerialExecutor` and `TaskExecutor`), which wakes it with one
-/// `uv_async_send`; the async callback drains the whole queue per loop turn, so many wake-ups
-/// cost one. Request handlers run as tasks whose executor preference is this loop, so a
-/// handler that needs no other actor never leaves the loop thread.
-public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
+/// jobs (the loop is a `TaskExecutor`), which wakes it with one `uv_async_send`; the async
+/// callback drains the whole queue per loop turn, so many wake-ups cost one. Request handlers
+/// run as tasks whose executor preference is this loop, so a handler that needs no other actor
+/// never leaves the loop thread.
+///
+/// The loop is deliberately not a `SerialExecutor`: its jobs run with no actor isolation, on
+/// the loop as their task executor, so a handler's calls into nonisolated async functions stay
+/// where they are. Run isolated to the loop instead, every such call left that isolation for
+/// the generic executor, which the task's preference sent back through this queue: ~25 trips
+/// around the loop per record create (ADR 0050).
+public final class EventLoop: TaskExecutor, Sendable {
     private enum Work: Sendable {
         case job(UnownedJob)
         case closure(@Sendable () -> Void)
@@ -185,14 +191,6 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
         push(.job(UnownedJob(job)))
     }
 
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
-        UnownedSerialExecutor(ordinary: self)
-    }
-
-    public func checkIsolated() {
-        precondition(isCurrent, "expected to run on the event loop thread")
-    }
-
     /// Stops the loop after closing every handle still open, and waits for its thread to exit.
     /// Shut down the servers on this loop first (`HTTPServer.shutdown()`): handles still open
     /// here are closed without their owners' close callbacks, so what they own is not released.
@@ -246,7 +244,6 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
 
     /// Runs every queued job; on stop, closes all handles so `uv_run` returns.
     private func drain() {
-        let executor = asUnownedSerialExecutor()
         let taskExecutor = asUnownedTaskExecutor()
         while true {
             let (batch, stopped) = queue.withLock { queue -> (Deque<Work>, Bool) in
@@ -259,7 +256,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, Sendable {
             }
             for work in batch {
                 switch work {
-                case .job(let job): job.runSynchronously(isolatedTo: executor, taskExecutor: taskExecutor)
+                case .job(let job): job.runSynchronously(on: taskExecutor)
                 case .closure(let body): body()
                 }
             }
