@@ -46,7 +46,7 @@ public enum RulePredicate {
         case .authenticated: return userId != nil
         case .owner:
             guard let userId, let recordOwner else { return false }
-            return recordOwner.utf8.elementsEqual(userId.utf8)
+            return recordOwner.hasSameUTF8(as: userId)
         case .admin: return false
         }
     }

@@ -104,15 +104,13 @@ extension JSONValue {
     func member(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         guard members.count <= 16 else {
-            guard let found = members.index(forKey: key), members.keys[found].utf8.elementsEqual(key.utf8) else { return nil }
+            guard let found = members.index(forKey: key), members.keys[found].hasSameUTF8(as: key) else { return nil }
             return members.values[found]
         }
-        let length = key.utf8.count
         let keys = members.keys
         var index = keys.startIndex
         while index < keys.endIndex {
-            let candidate = keys[index]
-            if candidate.utf8.count == length && candidate.utf8.elementsEqual(key.utf8) { return members.values[index] }
+            if keys[index].hasSameUTF8(as: key) { return members.values[index] }
             index += 1
         }
         return nil

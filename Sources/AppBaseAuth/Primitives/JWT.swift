@@ -71,7 +71,7 @@ package enum JWT {
             withAuthenticatedPayload(of: bytes, key: key) { AccessTokenClaims(json: $0) }
         }
         // Byte comparison: `==` on String would also accept a canonically equivalent spelling.
-        guard let parsed, let claims = parsed, claims.app.utf8.elementsEqual(expectedApp.utf8) else { throw .invalid }
+        guard let parsed, let claims = parsed, claims.app.hasSameUTF8(as: expectedApp) else { throw .invalid }
         let (deadline, overflow) = claims.exp.addingReportingOverflow(max(0, leeway))
         if !overflow, now >= deadline { throw .expired }
         return claims

@@ -178,21 +178,6 @@ public final class Router: HTTPDispatcher {
         return parts
     }
 
-    /// Whether a path segment is byte for byte a route's literal: lengths first (most routes
-    /// differ there), then one `memcmp` where both are contiguous, which they are on this path.
-    @inline(__always)
-    static func sameBytes(_ part: Substring, _ literal: String) -> Bool {
-        guard part.utf8.count == literal.utf8.count else { return false }
-        let compared = part.utf8.withContiguousStorageIfAvailable { partBytes in
-            literal.utf8.withContiguousStorageIfAvailable { literalBytes in
-                guard let partBase = partBytes.baseAddress, let literalBase = literalBytes.baseAddress else { return true }
-                return memcmp(partBase, literalBase, partBytes.count) == 0
-            }
-        }
-        if let equal = compared ?? nil { return equal }
-        return part.utf8.elementsEqual(literal.utf8)
-    }
-
     /// The parameters when `parts` match `pattern` (literals compare byte for byte), else nil.
     /// Nothing is allocated unless the pattern has parameters.
     ///
@@ -204,7 +189,7 @@ public final class Router: HTTPDispatcher {
         for (segment, part) in zip(pattern, parts) {
             switch segment {
             case .literal(let literal):
-                guard Self.sameBytes(part, literal) else { return nil }
+                guard part.hasSameUTF8(as: literal) else { return nil }
             case .parameter:
                 parameterCount += 1
             }

@@ -136,6 +136,29 @@ extension HTTPConnection {
         }
     }
 
+    /// `bytes` framed as one HTTP/1.1 chunk (`<hex length>CRLF<bytes>CRLF`), assembled in a
+    /// temporary buffer (on the stack for an SSE frame's size): one copy, no `String`, no array.
+    static func withChunkFraming<Result>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var digits = 1
+        while digits < 16, bytes.count >> (4 * digits) > 0 { digits += 1 }
+        let total = digits + bytes.count + 4
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer in
+            for index in 0..<digits {
+                buffer[index] = ASCII.hexDigit(UInt8(truncatingIfNeeded: bytes.count >> (4 * (digits - 1 - index))) & 0x0F)
+            }
+            buffer[digits] = 13
+            buffer[digits + 1] = 10
+            bytes.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress, let target = buffer.baseAddress {
+                    (target + digits + 2).initialize(from: base, count: source.count)
+                }
+            }
+            buffer[total - 2] = 13
+            buffer[total - 1] = 10
+            return body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
     /// Queues one piece of a streamed body. Returns true when the producer should wait for
     /// the queue to drain.
     func writeBodyChunk(_ bytes: [UInt8]) throws -> Bool {
@@ -156,14 +179,7 @@ extension HTTPConnection {
         case .untilClose:
             written = writeRaw(bytes)
         case .chunked:
-            var framed = Array(String(bytes.count, radix: 16).utf8)
-            framed.reserveCapacity(framed.count + bytes.count + 4)
-            framed.append(13)
-            framed.append(10)
-            framed.append(contentsOf: bytes)
-            framed.append(13)
-            framed.append(10)
-            written = writeRaw(framed)
+            written = Self.withChunkFraming(bytes) { writeRaw($0) }
         }
         guard written else {
             // The peer is gone: stop the producer now rather than at the (deferred) report.

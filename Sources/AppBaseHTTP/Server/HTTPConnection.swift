@@ -218,10 +218,16 @@ final class HTTPConnection: ByteStreamDelegate {
     /// Returns false when the connection is closed or the write failed at once.
     @discardableResult
     func writeRaw(_ bytes: [UInt8], then followUp: WriteFollowUp = .nothing) -> Bool {
+        bytes.withUnsafeBytes { writeRaw($0, then: followUp) }
+    }
+
+    /// `writeRaw` of bytes the transport copies or writes before returning.
+    @discardableResult
+    func writeRaw(_ bytes: UnsafeRawBufferPointer, then followUp: WriteFollowUp = .nothing) -> Bool {
         guard case .exchanging(let exchange) = state else { return false }
         exchange.bytesSent += bytes.count
         writeFollowUps.append(followUp)
-        return bytes.withUnsafeBytes { transport.write($0) }
+        return transport.write(bytes)
     }
 
     func transportDidWrite(succeeded: Bool) {
