@@ -79,6 +79,10 @@ extension AuthService {
         ipResolver.clientIP(for: request)
     }
 
+    /// The auth snapshot's version: keys, revoked sessions and disabled users change only with it
+    /// (a dashboard session also ends by time, so identities with one are always re-checked).
+    public var identityVersion: UInt64? { snapshots.version }
+
     /// nil while `identity` is still valid under the current snapshot; otherwise why not.
     public func revalidate(_ identity: Identity, nowSeconds: Int64) -> ErrorCode? {
         let snapshot = snapshots.value

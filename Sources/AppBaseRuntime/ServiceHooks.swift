@@ -70,4 +70,14 @@ public protocol IdentityValidator: Sendable {
     func revalidate(_ identity: Identity, nowSeconds: Int64) -> ErrorCode?
     /// Signals that keys, sessions or users changed.
     var changes: Broadcast<Void> { get }
+    /// A number that changes whenever `revalidate` could answer differently for an identity
+    /// without a dashboard session, other than by its token's `expiresAt` passing (which callers
+    /// check themselves); nil when there is none, and every check must ask `revalidate`. Read
+    /// before `revalidate`, it lets a caller that keeps the number skip the next check while it
+    /// is unchanged (the change feed's fan-out: one check per stream, not one per delivery).
+    var identityVersion: UInt64? { get }
+}
+
+extension IdentityValidator {
+    public var identityVersion: UInt64? { nil }
 }

@@ -92,6 +92,26 @@ struct LifecycleTests {
         }
     }
 
+    @Test("a stream's identity is asked about again only after the validator's version moved")
+    func identityCheckedOncePerVersion() async throws {
+        try await FeedTestApp.with { app in
+            let (alice, _) = try await app.subscribeReady(as: .alice)
+            let afterRegistration = app.identities.revalidations
+            for index in 0..<5 { try await app.create("quiet \(index)") }
+            for _ in 0..<5 { #expect(try await alice.next()?.event == "create") }
+            #expect(app.identities.revalidations == afterRegistration)
+            // Someone else's session: the version moves, alice's stream is asked about once more.
+            app.identities.revoke("s-bob", code: .sessionRevoked, signal: false)
+            try await app.create("after bob")
+            #expect(try await alice.next()?.event == "create")
+            #expect(app.identities.revalidations == afterRegistration + 1)
+            try await app.create("still quiet")
+            #expect(try await alice.next()?.event == "create")
+            #expect(app.identities.revalidations == afterRegistration + 1)
+            await alice.close()
+        }
+    }
+
     @Test("a rule change whose signal was lost ends the stream at the next tick")
     func ruleChangeWithoutSignal() async throws {
         try await FeedTestApp.with { app in

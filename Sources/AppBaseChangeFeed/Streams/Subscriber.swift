@@ -79,6 +79,9 @@ final class Subscriber: Sendable {
 
     let id: Int
     let subscription: Subscription
+    /// The identity validator's version when this stream's identity last passed `revalidate`
+    /// (`IdentityValidator.identityVersion`); `UInt64.max` before the first pass.
+    private let checkedIdentityVersion = Atomic<UInt64>(.max)
     private let capacity: Int
     private let byteCapacity: Int
     private let state = Mutex(State())
@@ -91,6 +94,16 @@ final class Subscriber: Sendable {
     }
 
     // MARK: Hub side
+
+    /// Whether this stream's identity passed `revalidate` at the validator's `version`.
+    func identityPassed(atVersion version: UInt64) -> Bool {
+        checkedIdentityVersion.load(ordering: .relaxed) == version
+    }
+
+    /// Records that this stream's identity passed `revalidate` at the validator's `version`.
+    func identityPassed(_ version: UInt64) {
+        checkedIdentityVersion.store(version, ordering: .relaxed)
+    }
 
     /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
     /// live it is evaluated for this subscriber and its frame enqueued.

@@ -56,7 +56,7 @@ actor SubscriptionHub {
         streamsPerIP[subscription.clientIP, default: 0] += 1
         // The request was checked a hop ago: a revocation or rule change in between was
         // signalled before this stream could hear it, so check again now that it can.
-        if let reason = staleness(of: subscription, currentRule: rules.readRule(for: subscription.collection),
+        if let reason = staleness(of: subscriber, currentRule: rules.readRule(for: subscription.collection),
                                   now: clock.nowSeconds()) {
             end(subscriber, reason)
         }
@@ -111,7 +111,7 @@ actor SubscriptionHub {
         let currentRule = rules.readRule(for: event.collection)
         var candidate = ChangeCandidate(event)
         for subscriber in group.values {
-            if let reason = staleness(of: subscriber.subscription, currentRule: currentRule, now: now) {
+            if let reason = staleness(of: subscriber, currentRule: currentRule, now: now) {
                 end(subscriber, reason)
                 continue
             }
@@ -139,7 +139,7 @@ actor SubscriptionHub {
                 currentRule = rules.readRule(for: collection)
                 currentRules[collection] = .some(currentRule)
             }
-            if let reason = staleness(of: subscriber.subscription, currentRule: currentRule, now: now) {
+            if let reason = staleness(of: subscriber, currentRule: currentRule, now: now) {
                 end(subscriber, reason)
             } else if beat {
                 // Changes on other collections move a quiet stream's position too, so its
@@ -178,12 +178,21 @@ actor SubscriptionHub {
         streamsPerIP.removeAll()
     }
 
-    private func staleness(of subscription: Subscription, currentRule: AccessRule?, now: Int64) -> EndReason? {
+    /// Why `subscriber` must end now, or nil. Its identity is asked about only when the
+    /// validator's version moved since it last passed (or it has a dashboard session, which also
+    /// ends by time): otherwise nothing `revalidate` looks at has changed.
+    private func staleness(of subscriber: Subscriber, currentRule: AccessRule?, now: Int64) -> EndReason? {
+        let subscription = subscriber.subscription
         if subscription.ruleChanged(current: currentRule) { return .authRevoked(code: "rules_changed") }
         if let expiresAt = subscription.identity.user?.expiresAt, expiresAt <= now { return .authExpired }
+        let version = identities.identityVersion
+        if let version, subscription.identity.dashboardSessionID == nil, subscriber.identityPassed(atVersion: version) {
+            return nil
+        }
         if let code = identities.revalidate(subscription.identity, nowSeconds: now) {
             return code == .tokenExpired ? .authExpired : .authRevoked(code: code.rawValue)
         }
+        if let version { subscriber.identityPassed(version) }
         return nil
     }
 

@@ -27,9 +27,18 @@ final class StubRules: CollectionRulesSource {
 /// Sessions, users and keys, revoked by the test.
 final class StubIdentities: IdentityValidator {
     private let revoked = Mutex<[String: ErrorCode]>([:])
+    private let version = Atomic<UInt64>(0)
+    private let checks = Atomic<Int>(0)
     let changes = Broadcast<Void>()
 
+    /// Moves with every `revoke`, as the auth snapshot's version does.
+    var identityVersion: UInt64? { version.load(ordering: .acquiring) }
+
+    /// How many times `revalidate` was asked.
+    var revalidations: Int { checks.load(ordering: .relaxed) }
+
     func revalidate(_ identity: Identity, nowSeconds: Int64) -> ErrorCode? {
+        checks.add(1, ordering: .relaxed)
         if let user = identity.user {
             if user.expiresAt <= nowSeconds { return .tokenExpired }
             if let code = revoked.withLock({ $0[user.sessionID] ?? $0["user:" + user.id] }) { return code }
@@ -42,6 +51,7 @@ final class StubIdentities: IdentityValidator {
     /// (unless `signal` is false: a lost or not yet heard signal).
     func revoke(_ what: String, code: ErrorCode, signal: Bool = true) {
         revoked.withLock { $0[what] = code }
+        version.add(1, ordering: .releasing)
         if signal { changes.send(()) }
     }
 }
