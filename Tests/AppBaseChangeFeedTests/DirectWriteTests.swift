@@ -205,4 +205,36 @@ struct DirectWriteTests {
         #expect(items.all == ["end:\(EndReason.clientGone)"])
         #expect(await subscriber.outcome() == .clientGone)
     }
+
+    @Test("one change to more streams than a flush group: every stream's frame is written once, on the loop",
+          .timeLimit(.minutes(1)))
+    func groupedFlushesReachEveryStream() async throws {
+        let loop = EventLoop()
+        defer { loop.stop() }
+        let streams = DirectFlushes.groupSize * 2 + 7
+        var connections: [FakeConnection] = []
+        var subscribers: [Subscriber] = []
+        var pumps: [Task<Void, Never>] = []
+        let items = Items()
+        for _ in 0..<streams {
+            let connection = FakeConnection(loop: loop)
+            let subscriber = Self.liveSubscriber(writingTo: connection, on: loop)
+            pumps.append(await Self.parkedPump(subscriber, items: items))
+            connections.append(connection)
+            subscribers.append(subscriber)
+        }
+        // As the hub offers one change: one `DirectFlushes` across every stream, submitted at the end.
+        var candidate = ChangeCandidate(ChangeEvent(seq: 1, collection: "notes", recordID: "r1", ownerID: nil, action: .create,
+                                                    oldImage: nil, newImage: Array(#"{"n":1}"#.utf8)))
+        var flushes = DirectFlushes()
+        for subscriber in subscribers { subscriber.deliver(&candidate, flushes: &flushes) }
+        flushes.submit()
+        try await Self.settle(loop)
+        #expect(connections.map(\.writes.count) == Array(repeating: 1, count: streams))
+        #expect(connections.allSatisfy { $0.writes.first?.contains("id: 1\n") == true })
+        #expect(connections.map(\.writesOffLoop).reduce(0, +) == 0)
+        #expect(items.all.isEmpty)
+        for subscriber in subscribers { subscriber.end(.shutdown) }
+        for pump in pumps { await pump.value }
+    }
 }

@@ -64,16 +64,10 @@ final class Subscriber: Sendable {
     private struct Wakeups {
         var pump: (CheckedContinuation<PumpItem, Never>, PumpItem)?
         var outcome: (CheckedContinuation<Outcome, Never>, Outcome)?
-        /// The subscriber whose `flushDirect` to queue on its sink's loop.
-        var flush: (loop: EventLoop, subscriber: Subscriber)?
 
         func resume() {
             if let (continuation, item) = pump { continuation.resume(returning: item) }
             if let (continuation, outcome) = outcome { continuation.resume(returning: outcome) }
-            if let (loop, subscriber) = flush, !loop.execute({ subscriber.flushDirect() }) {
-                // The loop has stopped (shutdown): nothing will write this stream again.
-                subscriber.end(.clientGone)
-            }
         }
     }
 
@@ -105,9 +99,17 @@ final class Subscriber: Sendable {
         checkedIdentityVersion.store(version, ordering: .relaxed)
     }
 
-    /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
-    /// live it is evaluated for this subscriber and its frame enqueued.
+    /// `deliver(_:flushes:)` of one change to this stream alone, its direct write queued at once.
     func deliver(_ candidate: inout ChangeCandidate) {
+        var flushes = DirectFlushes()
+        deliver(&candidate, flushes: &flushes)
+        flushes.submit()
+    }
+
+    /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
+    /// live it is evaluated for this subscriber and its frame enqueued; a direct write it needs
+    /// joins `flushes`, which the caller submits once it has offered the change to every stream.
+    func deliver(_ candidate: inout ChangeCandidate, flushes: inout DirectFlushes) {
         let capacity = self.capacity, byteCapacity = self.byteCapacity
         let isLive = state.withLock { state -> Bool? in
             guard state.end == nil else { return nil }
@@ -119,7 +121,7 @@ final class Subscriber: Sendable {
         switch isLive {
         case true?:
             let delivery = subscription.classify(&candidate)
-            enqueue(seq: candidate.event.seq, frame: delivery.map { candidate.frame($0) })
+            enqueue(seq: candidate.event.seq, frame: delivery.map { candidate.frame($0) }, flushes: &flushes)
         case false?:
             let overflowed = state.withLock { state in
                 state.pending.count > capacity || (state.pendingBytes > byteCapacity && state.pending.count > 1)
@@ -254,23 +256,30 @@ final class Subscriber: Sendable {
     // MARK: Private
 
     private func enqueue(seq: Int64, frame: [UInt8]?) {
-        let (wakeups, overflowed) = state.withLock { state -> (Wakeups, Bool) in
-            guard state.end == nil, seq > state.evaluatedSeq else { return (Wakeups(), false) }
+        var flushes = DirectFlushes()
+        enqueue(seq: seq, frame: frame, flushes: &flushes)
+        flushes.submit()
+    }
+
+    private func enqueue(seq: Int64, frame: [UInt8]?, flushes: inout DirectFlushes) {
+        let (wakeups, flushOn, overflowed) = state.withLock { state -> (Wakeups, EventLoop?, Bool) in
+            guard state.end == nil, seq > state.evaluatedSeq else { return (Wakeups(), nil, false) }
             state.evaluatedSeq = seq
-            guard let frame else { return (Wakeups(), false) }
+            guard let frame else { return (Wakeups(), nil, false) }
             state.frames.append(frame)
             state.frameBytes += frame.count
             if state.frames.count > capacity || (state.frameBytes > byteCapacity && state.frames.count > 1) {
-                return (Wakeups(), true)
+                return (Wakeups(), nil, true)
             }
             // Parked pump and a direct sink: the loop writes the frames itself, no task wakes.
             if let sink = state.directSink, state.pumpWaiter != nil {
-                guard !state.directFlushQueued else { return (Wakeups(), false) }
+                guard !state.directFlushQueued else { return (Wakeups(), nil, false) }
                 state.directFlushQueued = true
-                return (Wakeups(flush: (sink.loop, self)), false)
+                return (Wakeups(), sink.loop, false)
             }
-            return (Self.wakePump(&state), false)
+            return (Self.wakePump(&state), nil, false)
         }
+        if let flushOn { flushes.add(self, on: flushOn) }
         wakeups.resume()
         if overflowed { end(.overflow) }
     }
@@ -278,7 +287,7 @@ final class Subscriber: Sendable {
     /// On the sink's loop: writes the queued frames straight to the connection while the pump
     /// stays parked. A full connection queue wakes the pump to wait for the drain (frames queued
     /// meanwhile wait for it, bounded as always); a gone client ends the stream.
-    private func flushDirect() {
+    fileprivate func flushDirect() {
         let taken = state.withLock { state -> (bytes: [UInt8], sink: DirectSink)? in
             state.directFlushQueued = false
             guard state.end == nil, state.pumpWaiter != nil, let sink = state.directSink, !state.frames.isEmpty else { return nil }
@@ -311,14 +320,12 @@ final class Subscriber: Sendable {
 
     private static func takeFrames(_ state: inout State) -> [UInt8] {
         state.frameBytes = 0
-        if state.frames.count == 1, let only = state.frames.first {
-            state.frames = []
-            return only
-        }
+        // Emptied keeping its capacity: the next change's frame needs no new buffer.
+        defer { state.frames.removeAll(keepingCapacity: true) }
+        if state.frames.count == 1, let only = state.frames.first { return only }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(state.frames.reduce(0) { $0 + $1.count })
         for frame in state.frames { bytes.append(contentsOf: frame) }
-        state.frames = []
         return bytes
     }
 
@@ -328,5 +335,34 @@ final class Subscriber: Sendable {
         guard let waiter = state.outcomeWaiter else { return nil }
         state.outcomeWaiter = nil
         return (waiter, outcome)
+    }
+}
+
+/// The direct flushes one change's fan-out asks for, queued on their loop in groups of
+/// `groupSize` streams: 1,000 live streams cost 16 loop jobs, not 1,000 closures, each
+/// allocated and pushed under the loop's lock (ADR 0046). The first group leaves after 64
+/// streams, so the loop starts writing while the hub goes on.
+struct DirectFlushes {
+    static let groupSize = 64
+    private var loop: EventLoop?
+    private var pending: [Subscriber] = []
+
+    /// Adds `subscriber`, whose `flushDirect` must run on `loop`.
+    mutating func add(_ subscriber: Subscriber, on loop: EventLoop) {
+        if let current = self.loop, current !== loop { submit() }
+        self.loop = loop
+        pending.append(subscriber)
+        if pending.count >= Self.groupSize { submit() }
+    }
+
+    /// Queues what was added as one job on its loop. A stopped loop (shutdown) will write
+    /// none of those streams again: they end.
+    mutating func submit() {
+        guard let loop, !pending.isEmpty else { return }
+        let group = pending
+        pending.removeAll(keepingCapacity: true)
+        if !loop.execute({ for subscriber in group { subscriber.flushDirect() } }) {
+            for subscriber in group { subscriber.end(.clientGone) }
+        }
     }
 }

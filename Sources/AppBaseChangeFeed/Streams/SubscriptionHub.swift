@@ -110,13 +110,15 @@ actor SubscriptionHub {
         let now = clock.nowSeconds()
         let currentRule = rules.readRule(for: event.collection)
         var candidate = ChangeCandidate(event)
+        var flushes = DirectFlushes()
         for subscriber in group.values {
             if let reason = staleness(of: subscriber, currentRule: currentRule, now: now) {
                 end(subscriber, reason)
                 continue
             }
-            subscriber.deliver(&candidate)
+            subscriber.deliver(&candidate, flushes: &flushes)
         }
+        flushes.submit()
     }
 
     /// Periodic work: ends streams whose token expired, whose identity was revoked or whose
