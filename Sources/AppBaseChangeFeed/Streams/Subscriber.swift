@@ -99,13 +99,6 @@ final class Subscriber: Sendable {
         checkedIdentityVersion.store(version, ordering: .relaxed)
     }
 
-    /// `deliver(_:flushes:)` of one change to this stream alone, its direct write queued at once.
-    func deliver(_ candidate: inout ChangeCandidate) {
-        var flushes = DirectFlushes()
-        deliver(&candidate, flushes: &flushes)
-        flushes.submit()
-    }
-
     /// Offers a committed change (in sequence order). While replaying it is buffered raw; once
     /// live it is evaluated for this subscriber and its frame enqueued; a direct write it needs
     /// joins `flushes`, which the caller submits once it has offered the change to every stream.
