@@ -1,8 +1,5 @@
 import AppBaseCore
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Matches requests to routes for one app (or the master), runs authentication on the loop,
 /// answers preflights and 404/405, and wraps handlers so every error is rendered as JSON with
