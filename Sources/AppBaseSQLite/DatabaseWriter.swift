@@ -96,10 +96,9 @@ public final class DatabaseWriter: Sendable {
         let thread = DedicatedThread(name: "sqlite-writer", idleTimeout: idleTimeout)
         let checkpointer = checkpoint.map { _ in WALCheckpointer(path: path, idleTimeout: idleTimeout) }
         let writer = try await thread.run {
-            let connection = try SQLiteConnection(path: path, mode: .readWrite)
+            let connection = try openConnection(path: path, pragmas: pragmas)
             let progress = ConnectionProgress()
             connection.reportProgress(to: progress)
-            for pragma in pragmas { try connection.execute(pragma) }
             for set in migrations { try Migrator.migrate(connection, namespace: set.namespace, set.migrations) }
             if let checkpoint, let checkpointer {
                 var trigger = CheckpointTrigger(policy: checkpoint)
@@ -115,6 +114,17 @@ public final class DatabaseWriter: Sendable {
         // Weak: the thread outlives no writer, and a strong reference would keep both alive.
         thread.setIdleHook { [weak writer] in writer?.shrinkMemory() }
         return writer
+    }
+
+    /// The write connection with `pragmas` applied: through `WALWriteCoalescingVFS` (ADR 0052)
+    /// when it syncs every commit (`synchronous` FULL or EXTRA), else through the default VFS.
+    private static func openConnection(path: String, pragmas: [String]) throws -> SQLiteConnection {
+        let coalescing = try SQLiteConnection(path: path, mode: .readWrite, coalescingWALWrites: true)
+        for pragma in pragmas { try coalescing.execute(pragma) }
+        if try coalescing.syncsEveryCommit { return coalescing }
+        let plain = try SQLiteConnection(path: path, mode: .readWrite)
+        for pragma in pragmas { try plain.execute(pragma) }
+        return plain
     }
 
     private init(thread: DedicatedThread, connection: sending SQLiteConnection, progress: ConnectionProgress, maxQueued: Int,

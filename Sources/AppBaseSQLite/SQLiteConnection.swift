@@ -29,7 +29,9 @@ public final class SQLiteConnection {
 
     /// Opens (creating if needed, unless read-only) the database at `path`. A database this
     /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.
-    public init(path: String, mode: Mode) throws(SQLiteError) {
+    /// - Parameter coalescingWALWrites: open through `WALWriteCoalescingVFS` (one write per run of
+    ///   WAL frames); only for a connection that syncs every commit (`synchronous = FULL`).
+    public init(path: String, mode: Mode, coalescingWALWrites: Bool = false) throws(SQLiteError) {
         Self.configureProcess
         if mode == .readWrite { try Self.createOwnerOnly(path) }
         var database: OpaquePointer?
@@ -39,7 +41,8 @@ public final class SQLiteConnection {
         case .readWriteExisting: SQLITE_OPEN_READWRITE
         }
         let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let result = sqlite3_open_v2(path, &database, flags, nil)
+        let vfs = coalescingWALWrites && WALWriteCoalescingVFS.isRegistered ? WALWriteCoalescingVFS.name : nil
+        let result = sqlite3_open_v2(path, &database, flags, vfs)
         guard result == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let database { sqlite3_close_v2(database) }
@@ -176,6 +179,19 @@ public final class SQLiteConnection {
         }, context)
         defer { installProgressReporter() }
         return try body()
+    }
+
+    /// Whether every commit syncs (`PRAGMA synchronous` is FULL or EXTRA).
+    public var syncsEveryCommit: Bool {
+        get throws { try queryOne("PRAGMA synchronous") { $0.int64(0) } ?? 0 >= 2 }
+    }
+
+    /// The name of the VFS the main database was opened through (`unix`, `appbase-wal-coalescing`).
+    public var vfsName: String? {
+        var vfs: UnsafeMutablePointer<sqlite3_vfs>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) == SQLITE_OK,
+              let name = vfs?.pointee.zName else { return nil }
+        return String(cString: name)
     }
 
     /// `PRAGMA data_version`: changes when another connection commits.
