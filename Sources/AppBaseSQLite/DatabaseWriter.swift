@@ -119,7 +119,7 @@ public final class DatabaseWriter: Sendable {
     /// The write connection with `pragmas` applied: through `WALWriteCoalescingVFS` (ADR 0052)
     /// when it syncs every commit (`synchronous` FULL or EXTRA), else through the default VFS.
     private static func openConnection(path: String, pragmas: [String]) throws -> SQLiteConnection {
-        let coalescing = try SQLiteConnection(path: path, mode: .readWrite, coalescingWALWrites: true)
+        let coalescing = try SQLiteConnection(path: path, mode: .readWrite, vfs: .walWriteCoalescing)
         for pragma in pragmas { try coalescing.execute(pragma) }
         if try coalescing.syncsEveryCommit { return coalescing }
         let plain = try SQLiteConnection(path: path, mode: .readWrite)

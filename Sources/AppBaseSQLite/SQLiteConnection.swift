@@ -18,6 +18,25 @@ public final class SQLiteConnection {
         case readWriteExisting
     }
 
+    /// Which VFS the connection opens through: SQLite's default, or one of AppBase's shims of it.
+    public enum VFS: Sendable {
+        case standard
+        /// `WALWriteCoalescingVFS` (ADR 0052): one write per run of WAL frames. Only for a
+        /// connection that syncs every commit (`synchronous = FULL`).
+        case walWriteCoalescing
+        /// `PacedCheckpointVFS` (ADR 0053): the database file is synced every 256 KiB written.
+        case pacedCheckpoint
+
+        /// The registered name, or nil for the default (also when registering failed).
+        var registeredName: String? {
+            switch self {
+            case .standard: nil
+            case .walWriteCoalescing: WALWriteCoalescingVFS.isRegistered ? WALWriteCoalescingVFS.name : nil
+            case .pacedCheckpoint: PacedCheckpointVFS.isRegistered ? PacedCheckpointVFS.name : nil
+            }
+        }
+    }
+
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: SQLiteStatement] = [:]
@@ -29,9 +48,7 @@ public final class SQLiteConnection {
 
     /// Opens (creating if needed, unless read-only) the database at `path`. A database this
     /// creates is `0600`, and so are its `-wal`, `-shm` and journal files.
-    /// - Parameter coalescingWALWrites: open through `WALWriteCoalescingVFS` (one write per run of
-    ///   WAL frames); only for a connection that syncs every commit (`synchronous = FULL`).
-    public init(path: String, mode: Mode, coalescingWALWrites: Bool = false) throws(SQLiteError) {
+    public init(path: String, mode: Mode, vfs: VFS = .standard) throws(SQLiteError) {
         Self.configureProcess
         if mode == .readWrite { try Self.createOwnerOnly(path) }
         var database: OpaquePointer?
@@ -41,8 +58,7 @@ public final class SQLiteConnection {
         case .readWriteExisting: SQLITE_OPEN_READWRITE
         }
         let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let vfs = coalescingWALWrites && WALWriteCoalescingVFS.isRegistered ? WALWriteCoalescingVFS.name : nil
-        let result = sqlite3_open_v2(path, &database, flags, vfs)
+        let result = sqlite3_open_v2(path, &database, flags, vfs.registeredName)
         guard result == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let database { sqlite3_close_v2(database) }

@@ -1,7 +1,4 @@
 import CSQLite
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A SQLite VFS that is the default `unix` VFS except for WAL files: a WAL file's contiguous
 /// writes are gathered in memory and reach the file as one write when SQLite syncs it (or reads,
@@ -22,63 +19,11 @@ enum WALWriteCoalescingVFS {
     /// The name connections open it by (`sqlite3_open_v2`'s `zVfs`).
     static let name = "appbase-wal-coalescing"
 
-    /// Registers the VFS once per process (not as the default); false if the default VFS is
-    /// missing, in which case connections open through the default VFS.
-    static let isRegistered: Bool = CoalescingRegistration.shared != nil
-}
+    /// Registers the VFS once per process (not as the default); false if that failed, in which
+    /// case connections open through the default VFS.
+    static let isRegistered: Bool = walMethods != nil && SQLiteVFSShim.register(name: name, open: coalescingOpen)
 
-/// The process-wide VFS objects, made once and never freed: SQLite keeps pointers to them for
-/// as long as any connection uses the VFS, which is until the process ends.
-///
-/// `@unchecked Sendable`: the pointers are written once, before `shared` is published (a Swift
-/// `static let` initialises exactly once, thread-safely), and only read afterwards — by SQLite
-/// and by the C callbacks below, which cannot capture context.
-private struct CoalescingRegistration: @unchecked Sendable {
-    let underlying: UnsafeMutablePointer<sqlite3_vfs>
-    let walMethods: UnsafeMutablePointer<sqlite3_io_methods>
-
-    static let shared: CoalescingRegistration? = {
-        guard let underlying = sqlite3_vfs_find(nil) else { return nil }
-        let methods = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
-        methods.initialize(to: coalescingWALMethods)
-        let vfs = UnsafeMutablePointer<sqlite3_vfs>.allocate(capacity: 1)
-        // Every member but the name, the file size and `xOpen` is the default VFS's own: the unix
-        // VFS's other functions read nothing from the `sqlite3_vfs` they are given that differs.
-        var copy = underlying.pointee
-        copy.pNext = nil
-        copy.szOsFile = Int32(CoalescingFileLayout.headerSize) + underlying.pointee.szOsFile
-        copy.zName = UnsafePointer(strdup(WALWriteCoalescingVFS.name))
-        copy.xOpen = coalescingOpen
-        vfs.initialize(to: copy)
-        let registration = CoalescingRegistration(underlying: underlying, walMethods: methods)
-        // Published before registering: `coalescingOpen` reads it on the first open.
-        guard sqlite3_vfs_register(vfs, 0) == SQLITE_OK else { return nil }
-        return registration
-    }()
-}
-
-/// Where things live in the file object SQLite allocates (`szOsFile` bytes) for a WAL file:
-/// SQLite's `sqlite3_file` header (our methods), a pointer to the `WALWriteBuffer`, then the
-/// default VFS's own file object. Any other file is the default VFS's file object at offset 0
-/// with the default methods, so it costs nothing.
-private enum CoalescingFileLayout {
-    static let bufferOffset = MemoryLayout<sqlite3_file>.stride
-    static let headerSize = bufferOffset + MemoryLayout<UnsafeMutableRawPointer>.stride
-
-    /// The default VFS's file object inside a WAL file's object.
-    static func underlying(_ file: UnsafeMutablePointer<sqlite3_file>) -> UnsafeMutablePointer<sqlite3_file> {
-        (UnsafeMutableRawPointer(file) + headerSize).assumingMemoryBound(to: sqlite3_file.self)
-    }
-
-    static func buffer(_ file: UnsafeMutablePointer<sqlite3_file>) -> WALWriteBuffer {
-        let opaque = (UnsafeMutableRawPointer(file) + bufferOffset).load(as: UnsafeMutableRawPointer.self)
-        return Unmanaged<WALWriteBuffer>.fromOpaque(opaque).takeUnretainedValue()
-    }
-
-    /// The default methods of the file object inside (set by the default VFS's `xOpen`).
-    static func methods(_ file: UnsafeMutablePointer<sqlite3_file>) -> sqlite3_io_methods {
-        underlying(file).pointee.pMethods.pointee
-    }
+    fileprivate static let walMethods: PermanentMethods? = PermanentMethods(pointer: SQLiteVFSShim.permanent(coalescingWALMethods))
 }
 
 /// The bytes of one WAL file written but not yet passed on: one contiguous run starting at
@@ -121,29 +66,16 @@ final class WALWriteBuffer {
 
 /// Flushes `file`'s buffer to the file object inside; SQLite's result code.
 private func flushed(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
-    CoalescingFileLayout.buffer(file).flush(to: CoalescingFileLayout.underlying(file))
+    SQLiteVFSShim.state(file, as: WALWriteBuffer.self).flush(to: SQLiteVFSShim.inner(file))
 }
 
-private let coalescingOpen: @convention(c) (UnsafeMutablePointer<sqlite3_vfs>?, sqlite3_filename?,
-                                             UnsafeMutablePointer<sqlite3_file>?, Int32,
-                                             UnsafeMutablePointer<Int32>?) -> Int32 = { _, name, file, flags, outFlags in
-    guard let registration = CoalescingRegistration.shared, let file,
-          let open = registration.underlying.pointee.xOpen else { return SQLITE_CANTOPEN }
-    guard flags & SQLITE_OPEN_WAL != 0 else {
-        return open(registration.underlying, name, file, flags, outFlags)
+/// Wraps WAL files only.
+private let coalescingOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
+    guard let file else { return SQLITE_CANTOPEN }
+    guard flags & SQLITE_OPEN_WAL != 0, let methods = WALWriteCoalescingVFS.walMethods?.pointer else {
+        return SQLiteVFSShim.openPlain(name, file, flags, outFlags)
     }
-    let inner = CoalescingFileLayout.underlying(file)
-    file.pointee.pMethods = nil
-    let result = open(registration.underlying, name, inner, flags, outFlags)
-    guard result == SQLITE_OK, inner.pointee.pMethods != nil else {
-        // SQLite closes only a file whose methods are set; close what the default VFS opened.
-        if inner.pointee.pMethods != nil { _ = inner.pointee.pMethods.pointee.xClose?(inner) }
-        return result == SQLITE_OK ? SQLITE_CANTOPEN : result
-    }
-    let buffer = Unmanaged.passRetained(WALWriteBuffer()).toOpaque()
-    (UnsafeMutableRawPointer(file) + CoalescingFileLayout.bufferOffset).storeBytes(of: buffer, as: UnsafeMutableRawPointer.self)
-    file.pointee.pMethods = UnsafePointer(registration.walMethods)
-    return SQLITE_OK
+    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: methods, state: WALWriteBuffer())
 }
 
 /// The WAL file's methods: writes gather in the buffer; every other operation that could observe
@@ -154,71 +86,67 @@ private let coalescingWALMethods = sqlite3_io_methods(
     xClose: { file in
         guard let file else { return SQLITE_OK }
         let flushResult = flushed(file)
-        let inner = CoalescingFileLayout.underlying(file)
-        let closeResult = CoalescingFileLayout.methods(file).xClose?(inner) ?? SQLITE_IOERR
-        let opaque = (UnsafeMutableRawPointer(file) + CoalescingFileLayout.bufferOffset).load(as: UnsafeMutableRawPointer.self)
-        Unmanaged<WALWriteBuffer>.fromOpaque(opaque).release()
-        file.pointee.pMethods = nil
+        let closeResult = SQLiteVFSShim.closeWrapped(file)
         return flushResult != SQLITE_OK ? flushResult : closeResult
     },
     xRead: { file, bytes, amount, offset in
         guard let file else { return SQLITE_IOERR }
         let result = flushed(file)
         guard result == SQLITE_OK else { return result }
-        return CoalescingFileLayout.methods(file).xRead?(CoalescingFileLayout.underlying(file), bytes, amount, offset) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xRead?(SQLiteVFSShim.inner(file), bytes, amount, offset) ?? SQLITE_IOERR
     },
     xWrite: { file, bytes, amount, offset in
         guard let file, let bytes, amount >= 0 else { return SQLITE_IOERR }
-        let buffer = CoalescingFileLayout.buffer(file)
+        let buffer = SQLiteVFSShim.state(file, as: WALWriteBuffer.self)
         if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
-        let inner = CoalescingFileLayout.underlying(file)
+        let inner = SQLiteVFSShim.inner(file)
         let result = buffer.flush(to: inner)
         guard result == SQLITE_OK else { return result }
         if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
-        return CoalescingFileLayout.methods(file).xWrite?(inner, bytes, amount, offset) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xWrite?(inner, bytes, amount, offset) ?? SQLITE_IOERR
     },
     xTruncate: { file, size in
         guard let file else { return SQLITE_IOERR }
         let result = flushed(file)
         guard result == SQLITE_OK else { return result }
-        return CoalescingFileLayout.methods(file).xTruncate?(CoalescingFileLayout.underlying(file), size) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xTruncate?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
     },
     xSync: { file, flags in
         guard let file else { return SQLITE_IOERR }
         let result = flushed(file)
         guard result == SQLITE_OK else { return result }
-        return CoalescingFileLayout.methods(file).xSync?(CoalescingFileLayout.underlying(file), flags) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xSync?(SQLiteVFSShim.inner(file), flags) ?? SQLITE_IOERR
     },
     xFileSize: { file, size in
         guard let file else { return SQLITE_IOERR }
         let result = flushed(file)
         guard result == SQLITE_OK else { return result }
-        return CoalescingFileLayout.methods(file).xFileSize?(CoalescingFileLayout.underlying(file), size) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xFileSize?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
     },
     xLock: { file, level in
         guard let file else { return SQLITE_IOERR }
-        return CoalescingFileLayout.methods(file).xLock?(CoalescingFileLayout.underlying(file), level) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xLock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
     },
     xUnlock: { file, level in
         guard let file else { return SQLITE_IOERR }
-        return CoalescingFileLayout.methods(file).xUnlock?(CoalescingFileLayout.underlying(file), level) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xUnlock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
     },
     xCheckReservedLock: { file, reserved in
         guard let file else { return SQLITE_IOERR }
-        return CoalescingFileLayout.methods(file).xCheckReservedLock?(CoalescingFileLayout.underlying(file), reserved) ?? SQLITE_IOERR
+        return SQLiteVFSShim.methods(file).xCheckReservedLock?(SQLiteVFSShim.inner(file), reserved) ?? SQLITE_IOERR
     },
     xFileControl: { file, operation, argument in
         guard let file else { return SQLITE_NOTFOUND }
         let result = flushed(file)
         guard result == SQLITE_OK else { return result }
-        return CoalescingFileLayout.methods(file).xFileControl?(CoalescingFileLayout.underlying(file), operation, argument) ?? SQLITE_NOTFOUND
+        return SQLiteVFSShim.methods(file).xFileControl?(SQLiteVFSShim.inner(file), operation, argument) ?? SQLITE_NOTFOUND
     },
     xSectorSize: { file in
         guard let file else { return 4096 }
-        return CoalescingFileLayout.methods(file).xSectorSize?(CoalescingFileLayout.underlying(file)) ?? 4096
+        return SQLiteVFSShim.methods(file).xSectorSize?(SQLiteVFSShim.inner(file)) ?? 4096
     },
     xDeviceCharacteristics: { file in
         guard let file else { return 0 }
-        return CoalescingFileLayout.methods(file).xDeviceCharacteristics?(CoalescingFileLayout.underlying(file)) ?? 0
+        return SQLiteVFSShim.methods(file).xDeviceCharacteristics?(SQLiteVFSShim.inner(file)) ?? 0
     },
     xShmMap: nil, xShmLock: nil, xShmBarrier: nil, xShmUnmap: nil, xFetch: nil, xUnfetch: nil)
