@@ -16,14 +16,14 @@ enum PacedCheckpointVFS {
 
     /// Registers the VFS once per process (not as the default); false if that failed, in which
     /// case connections open through the default VFS.
-    static let isRegistered: Bool = databaseMethods != nil && SQLiteVFSShim.register(name: name, open: pacedOpen)
+    static let isRegistered: Bool = SQLiteVFSShim.register(name: name, open: pacedOpen)
 
     /// Syncs this VFS has added, process-wide (for tests and diagnostics).
     static var pacedSyncs: Int { pacedSyncCounter.load(ordering: .relaxed) }
 
     fileprivate static let pacedSyncCounter = Atomic<Int>(0)
 
-    fileprivate static let databaseMethods: PermanentMethods? = PermanentMethods(pointer: SQLiteVFSShim.permanent(pacedDatabaseMethods))
+    fileprivate static let databaseMethods = PermanentMethods(pointer: SQLiteVFSShim.permanent(pacedDatabaseMethods))
 }
 
 /// Bytes written to a database file since it was last synced. Used only by the connection that
@@ -37,10 +37,10 @@ final class PacedWrites {
 /// Wraps main database files only.
 private let pacedOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
     guard let file else { return SQLITE_CANTOPEN }
-    guard flags & SQLITE_OPEN_MAIN_DB != 0, let methods = PacedCheckpointVFS.databaseMethods?.pointer else {
+    guard flags & SQLITE_OPEN_MAIN_DB != 0 else {
         return SQLiteVFSShim.openPlain(name, file, flags, outFlags)
     }
-    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: methods, state: PacedWrites())
+    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: PacedCheckpointVFS.databaseMethods.pointer, state: PacedWrites())
 }
 
 /// The database file's methods: every call goes to the default methods; a write that takes the

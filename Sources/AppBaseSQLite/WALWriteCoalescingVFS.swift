@@ -21,9 +21,9 @@ enum WALWriteCoalescingVFS {
 
     /// Registers the VFS once per process (not as the default); false if that failed, in which
     /// case connections open through the default VFS.
-    static let isRegistered: Bool = walMethods != nil && SQLiteVFSShim.register(name: name, open: coalescingOpen)
+    static let isRegistered: Bool = SQLiteVFSShim.register(name: name, open: coalescingOpen)
 
-    fileprivate static let walMethods: PermanentMethods? = PermanentMethods(pointer: SQLiteVFSShim.permanent(coalescingWALMethods))
+    fileprivate static let walMethods = PermanentMethods(pointer: SQLiteVFSShim.permanent(coalescingWALMethods))
 }
 
 /// The bytes of one WAL file written but not yet passed on: one contiguous run starting at
@@ -72,10 +72,10 @@ private func flushed(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
 /// Wraps WAL files only.
 private let coalescingOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
     guard let file else { return SQLITE_CANTOPEN }
-    guard flags & SQLITE_OPEN_WAL != 0, let methods = WALWriteCoalescingVFS.walMethods?.pointer else {
+    guard flags & SQLITE_OPEN_WAL != 0 else {
         return SQLiteVFSShim.openPlain(name, file, flags, outFlags)
     }
-    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: methods, state: WALWriteBuffer())
+    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: WALWriteCoalescingVFS.walMethods.pointer, state: WALWriteBuffer())
 }
 
 /// The WAL file's methods: writes gather in the buffer; every other operation that could observe
