@@ -43,90 +43,25 @@ private let pacedOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
     return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: PacedCheckpointVFS.databaseMethods.pointer, state: PacedWrites())
 }
 
-/// The database file's methods: every call goes to the default methods; a write that takes the
-/// unsynced bytes to `chunkBytes` is followed by a sync (`SQLITE_SYNC_NORMAL`, an `fdatasync`).
-/// Version 3 like the default's: the database file uses shared memory (the wal-index) and may be
-/// memory-mapped.
-private let pacedDatabaseMethods = sqlite3_io_methods(
-    iVersion: 3,
-    xClose: { file in
-        guard let file else { return SQLITE_OK }
-        return SQLiteVFSShim.closeWrapped(file)
-    },
-    xRead: { file, bytes, amount, offset in
+/// The database file's methods: the forwarding ones, except that a write that takes the unsynced
+/// bytes to `chunkBytes` is followed by a sync (`SQLITE_SYNC_NORMAL`, an `fdatasync`).
+private let pacedDatabaseMethods: sqlite3_io_methods = {
+    var methods = SQLiteVFSShim.forwarding
+    methods.xWrite = { file, bytes, amount, offset in
         guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xRead?(SQLiteVFSShim.inner(file), bytes, amount, offset) ?? SQLITE_IOERR
-    },
-    xWrite: { file, bytes, amount, offset in
-        guard let file else { return SQLITE_IOERR }
-        let methods = SQLiteVFSShim.methods(file), inner = SQLiteVFSShim.inner(file)
-        let result = methods.xWrite?(inner, bytes, amount, offset) ?? SQLITE_IOERR
+        let result = SQLiteVFSShim.forwarding.xWrite?(file, bytes, amount, offset) ?? SQLITE_IOERR
         guard result == SQLITE_OK else { return result }
         let paced = SQLiteVFSShim.state(file, as: PacedWrites.self)
         paced.unsynced += Int(amount)
         guard paced.unsynced >= PacedWrites.chunkBytes else { return SQLITE_OK }
         paced.unsynced = 0
         PacedCheckpointVFS.pacedSyncCounter.add(1, ordering: .relaxed)
-        return methods.xSync?(inner, SQLITE_SYNC_NORMAL) ?? SQLITE_IOERR
-    },
-    xTruncate: { file, size in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xTruncate?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
-    },
-    xSync: { file, flags in
+        return SQLiteVFSShim.forwarding.xSync?(file, SQLITE_SYNC_NORMAL) ?? SQLITE_IOERR
+    }
+    methods.xSync = { file, flags in
         guard let file else { return SQLITE_IOERR }
         SQLiteVFSShim.state(file, as: PacedWrites.self).unsynced = 0
-        return SQLiteVFSShim.methods(file).xSync?(SQLiteVFSShim.inner(file), flags) ?? SQLITE_IOERR
-    },
-    xFileSize: { file, size in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xFileSize?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
-    },
-    xLock: { file, level in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xLock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
-    },
-    xUnlock: { file, level in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xUnlock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
-    },
-    xCheckReservedLock: { file, reserved in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xCheckReservedLock?(SQLiteVFSShim.inner(file), reserved) ?? SQLITE_IOERR
-    },
-    xFileControl: { file, operation, argument in
-        guard let file else { return SQLITE_NOTFOUND }
-        return SQLiteVFSShim.methods(file).xFileControl?(SQLiteVFSShim.inner(file), operation, argument) ?? SQLITE_NOTFOUND
-    },
-    xSectorSize: { file in
-        guard let file else { return 4096 }
-        return SQLiteVFSShim.methods(file).xSectorSize?(SQLiteVFSShim.inner(file)) ?? 4096
-    },
-    xDeviceCharacteristics: { file in
-        guard let file else { return 0 }
-        return SQLiteVFSShim.methods(file).xDeviceCharacteristics?(SQLiteVFSShim.inner(file)) ?? 0
-    },
-    xShmMap: { file, region, size, extend, mapped in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xShmMap?(SQLiteVFSShim.inner(file), region, size, extend, mapped) ?? SQLITE_IOERR
-    },
-    xShmLock: { file, offset, count, flags in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xShmLock?(SQLiteVFSShim.inner(file), offset, count, flags) ?? SQLITE_IOERR
-    },
-    xShmBarrier: { file in
-        guard let file else { return }
-        SQLiteVFSShim.methods(file).xShmBarrier?(SQLiteVFSShim.inner(file))
-    },
-    xShmUnmap: { file, delete in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xShmUnmap?(SQLiteVFSShim.inner(file), delete) ?? SQLITE_IOERR
-    },
-    xFetch: { file, offset, amount, pages in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xFetch?(SQLiteVFSShim.inner(file), offset, amount, pages) ?? SQLITE_IOERR
-    },
-    xUnfetch: { file, offset, page in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xUnfetch?(SQLiteVFSShim.inner(file), offset, page) ?? SQLITE_IOERR
-    })
+        return SQLiteVFSShim.forwarding.xSync?(file, flags) ?? SQLITE_IOERR
+    }
+    return methods
+}()

@@ -69,6 +69,14 @@ private func flushed(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
     SQLiteVFSShim.state(file, as: WALWriteBuffer.self).flush(to: SQLiteVFSShim.inner(file))
 }
 
+/// Flushes `file`'s buffer, then runs `operation` (a forwarding method; nil when the default
+/// file has no such method) unless the flush failed.
+private func flushed(_ file: UnsafeMutablePointer<sqlite3_file>, then operation: () -> Int32?) -> Int32 {
+    let result = flushed(file)
+    guard result == SQLITE_OK else { return result }
+    return operation() ?? SQLITE_IOERR
+}
+
 /// Wraps WAL files only.
 private let coalescingOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
     guard let file else { return SQLITE_CANTOPEN }
@@ -79,74 +87,48 @@ private let coalescingOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlag
 }
 
 /// The WAL file's methods: writes gather in the buffer; every other operation that could observe
-/// or move the file's contents flushes first; the rest go straight to the default methods.
-/// Version 1: SQLite uses no shared-memory or memory-mapping method on a WAL file.
-private let coalescingWALMethods = sqlite3_io_methods(
-    iVersion: 1,
-    xClose: { file in
+/// or move the file's contents flushes first; the rest are the forwarding ones. Version 1: SQLite
+/// uses no shared-memory or memory-mapping method on a WAL file.
+private let coalescingWALMethods: sqlite3_io_methods = {
+    var methods = SQLiteVFSShim.forwarding
+    methods.iVersion = 1
+    (methods.xShmMap, methods.xShmLock, methods.xShmBarrier, methods.xShmUnmap, methods.xFetch, methods.xUnfetch) =
+        (nil, nil, nil, nil, nil, nil)
+    methods.xWrite = { file, bytes, amount, offset in
+        guard let file, let bytes, amount >= 0 else { return SQLITE_IOERR }
+        let buffer = SQLiteVFSShim.state(file, as: WALWriteBuffer.self)
+        if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
+        let result = flushed(file)
+        guard result == SQLITE_OK else { return result }
+        if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
+        return SQLiteVFSShim.forwarding.xWrite?(file, bytes, amount, offset) ?? SQLITE_IOERR
+    }
+    methods.xClose = { file in
         guard let file else { return SQLITE_OK }
         let flushResult = flushed(file)
         let closeResult = SQLiteVFSShim.closeWrapped(file)
         return flushResult != SQLITE_OK ? flushResult : closeResult
-    },
-    xRead: { file, bytes, amount, offset in
+    }
+    // Flush, then forward: each returns the flush's error if it failed.
+    methods.xRead = { file, bytes, amount, offset in
         guard let file else { return SQLITE_IOERR }
-        let result = flushed(file)
-        guard result == SQLITE_OK else { return result }
-        return SQLiteVFSShim.methods(file).xRead?(SQLiteVFSShim.inner(file), bytes, amount, offset) ?? SQLITE_IOERR
-    },
-    xWrite: { file, bytes, amount, offset in
-        guard let file, let bytes, amount >= 0 else { return SQLITE_IOERR }
-        let buffer = SQLiteVFSShim.state(file, as: WALWriteBuffer.self)
-        if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
-        let inner = SQLiteVFSShim.inner(file)
-        let result = buffer.flush(to: inner)
-        guard result == SQLITE_OK else { return result }
-        if buffer.append(bytes, Int(amount), at: offset) { return SQLITE_OK }
-        return SQLiteVFSShim.methods(file).xWrite?(inner, bytes, amount, offset) ?? SQLITE_IOERR
-    },
-    xTruncate: { file, size in
+        return flushed(file, then: { SQLiteVFSShim.forwarding.xRead?(file, bytes, amount, offset) })
+    }
+    methods.xTruncate = { file, size in
         guard let file else { return SQLITE_IOERR }
-        let result = flushed(file)
-        guard result == SQLITE_OK else { return result }
-        return SQLiteVFSShim.methods(file).xTruncate?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
-    },
-    xSync: { file, flags in
+        return flushed(file, then: { SQLiteVFSShim.forwarding.xTruncate?(file, size) })
+    }
+    methods.xSync = { file, flags in
         guard let file else { return SQLITE_IOERR }
-        let result = flushed(file)
-        guard result == SQLITE_OK else { return result }
-        return SQLiteVFSShim.methods(file).xSync?(SQLiteVFSShim.inner(file), flags) ?? SQLITE_IOERR
-    },
-    xFileSize: { file, size in
+        return flushed(file, then: { SQLiteVFSShim.forwarding.xSync?(file, flags) })
+    }
+    methods.xFileSize = { file, size in
         guard let file else { return SQLITE_IOERR }
-        let result = flushed(file)
-        guard result == SQLITE_OK else { return result }
-        return SQLiteVFSShim.methods(file).xFileSize?(SQLiteVFSShim.inner(file), size) ?? SQLITE_IOERR
-    },
-    xLock: { file, level in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xLock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
-    },
-    xUnlock: { file, level in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xUnlock?(SQLiteVFSShim.inner(file), level) ?? SQLITE_IOERR
-    },
-    xCheckReservedLock: { file, reserved in
-        guard let file else { return SQLITE_IOERR }
-        return SQLiteVFSShim.methods(file).xCheckReservedLock?(SQLiteVFSShim.inner(file), reserved) ?? SQLITE_IOERR
-    },
-    xFileControl: { file, operation, argument in
+        return flushed(file, then: { SQLiteVFSShim.forwarding.xFileSize?(file, size) })
+    }
+    methods.xFileControl = { file, operation, argument in
         guard let file else { return SQLITE_NOTFOUND }
-        let result = flushed(file)
-        guard result == SQLITE_OK else { return result }
-        return SQLiteVFSShim.methods(file).xFileControl?(SQLiteVFSShim.inner(file), operation, argument) ?? SQLITE_NOTFOUND
-    },
-    xSectorSize: { file in
-        guard let file else { return 4096 }
-        return SQLiteVFSShim.methods(file).xSectorSize?(SQLiteVFSShim.inner(file)) ?? 4096
-    },
-    xDeviceCharacteristics: { file in
-        guard let file else { return 0 }
-        return SQLiteVFSShim.methods(file).xDeviceCharacteristics?(SQLiteVFSShim.inner(file)) ?? 0
-    },
-    xShmMap: nil, xShmLock: nil, xShmBarrier: nil, xShmUnmap: nil, xFetch: nil, xUnfetch: nil)
+        return flushed(file, then: { SQLiteVFSShim.forwarding.xFileControl?(file, operation, argument) })
+    }
+    return methods
+}()
