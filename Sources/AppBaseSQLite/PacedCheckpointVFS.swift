@@ -36,11 +36,8 @@ final class PacedWrites {
 
 /// Wraps main database files only.
 private let pacedOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
-    guard let file else { return SQLITE_CANTOPEN }
-    guard flags & SQLITE_OPEN_MAIN_DB != 0 else {
-        return SQLiteVFSShim.openPlain(name, file, flags, outFlags)
-    }
-    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: PacedCheckpointVFS.databaseMethods.pointer, state: PacedWrites())
+    SQLiteVFSShim.open(name, file, flags, outFlags, wrapping: SQLITE_OPEN_MAIN_DB, methods: PacedCheckpointVFS.databaseMethods,
+                       state: { PacedWrites() })
 }
 
 /// The database file's methods: the forwarding ones, except that a write that takes the unsynced

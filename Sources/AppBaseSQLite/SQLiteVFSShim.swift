@@ -35,6 +35,16 @@ enum SQLiteVFSShim {
         return sqlite3_vfs_register(vfs, 0) == SQLITE_OK
     }
 
+    /// Opens `file` through the default VFS: wrapped with `methods` and a new state when its open
+    /// flags include `kind` (`SQLITE_OPEN_WAL`, `SQLITE_OPEN_MAIN_DB`), else as it is.
+    static func open(_ name: sqlite3_filename?, _ file: UnsafeMutablePointer<sqlite3_file>?, _ flags: Int32,
+                     _ outFlags: UnsafeMutablePointer<Int32>?, wrapping kind: Int32, methods: PermanentMethods,
+                     state: () -> AnyObject) -> Int32 {
+        guard let file else { return SQLITE_CANTOPEN }
+        guard flags & kind != 0 else { return openPlain(name, file, flags, outFlags) }
+        return openWrapped(name, file, flags, outFlags, methods: methods.pointer, state: state())
+    }
+
     /// Opens `file` through the default VFS as it is (not wrapped).
     static func openPlain(_ name: sqlite3_filename?, _ file: UnsafeMutablePointer<sqlite3_file>, _ flags: Int32,
                           _ outFlags: UnsafeMutablePointer<Int32>?) -> Int32 {

@@ -79,11 +79,8 @@ private func flushed(_ file: UnsafeMutablePointer<sqlite3_file>, then operation:
 
 /// Wraps WAL files only.
 private let coalescingOpen: SQLiteVFSShim.Open = { _, name, file, flags, outFlags in
-    guard let file else { return SQLITE_CANTOPEN }
-    guard flags & SQLITE_OPEN_WAL != 0 else {
-        return SQLiteVFSShim.openPlain(name, file, flags, outFlags)
-    }
-    return SQLiteVFSShim.openWrapped(name, file, flags, outFlags, methods: WALWriteCoalescingVFS.walMethods.pointer, state: WALWriteBuffer())
+    SQLiteVFSShim.open(name, file, flags, outFlags, wrapping: SQLITE_OPEN_WAL, methods: WALWriteCoalescingVFS.walMethods,
+                       state: { WALWriteBuffer() })
 }
 
 /// The WAL file's methods: writes gather in the buffer; every other operation that could observe
