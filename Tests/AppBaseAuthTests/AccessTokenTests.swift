@@ -106,6 +106,23 @@ struct AccessTokenTests {
         #expect(cache.claims(for: huge, now: 0) == nil)
     }
 
+    @Test("the cache tells apart tokens that share their length and last 32 bytes (it hashes only those)")
+    func verifiedTokenCacheComparesWholeTokens() {
+        let cache = VerifiedTokenCache(capacity: 8)
+        let claims = { (sub: String) in AccessTokenClaims(sub: sub, sid: "s", app: "a", iat: 0, exp: 100, jti: "j") }
+        let signature = String(repeating: "s", count: 43)
+        let first = "header.payload-one." + signature, second = "header.payload-two." + signature
+        cache.insert(first, claims("one"))
+        #expect(cache.claims(for: first, now: 0)?.sub == "one")
+        #expect(cache.claims(for: second, now: 0) == nil)
+        cache.insert(second, claims("two"))
+        #expect(cache.claims(for: first, now: 0)?.sub == "one")
+        #expect(cache.claims(for: second, now: 0)?.sub == "two")
+        #expect(cache.claims(for: "short", now: 0) == nil)
+        cache.insert("short", claims("short"))
+        #expect(cache.claims(for: "short", now: 0)?.sub == "short")
+    }
+
     @Test("expired: 401 token_expired, only for a genuine token; one second earlier it works")
     func expired() async throws {
         try await withApp { app in

@@ -5,20 +5,22 @@ import Synchronization
 ///
 /// Invariant: the value is a value type (or immutable); readers keep what they read.
 public final class SnapshotCell<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    private let versionCounter = Atomic<UInt64>(0)
+    // Visible to inlined code, so readers in other modules are specialized for their `Value`
+    // rather than looking up `Mutex<Value>`'s metadata on every read.
+    @usableFromInline let storage: Mutex<Value>
+    @usableFromInline let versionCounter = Atomic<UInt64>(0)
 
     public init(_ value: Value) { storage = Mutex(value) }
 
     /// The current snapshot.
-    public var value: Value { storage.withLock { $0 } }
+    @inlinable public var value: Value { storage.withLock { $0 } }
 
     /// Grows with every `publish` and `update`, after the new value is in place: a reader that
     /// finds the same version as before the value it checked has seen no change since.
-    public var version: UInt64 { versionCounter.load(ordering: .acquiring) }
+    @inlinable public var version: UInt64 { versionCounter.load(ordering: .acquiring) }
 
     /// Publishes a new snapshot; later reads see it.
-    public func publish(_ value: Value) {
+    @inlinable public func publish(_ value: Value) {
         storage.withLock { stored in
             stored = value
             versionCounter.add(1, ordering: .releasing)
@@ -26,7 +28,7 @@ public final class SnapshotCell<Value: Sendable>: Sendable {
     }
 
     /// Changes the snapshot in place under the lock.
-    public func update<Result>(_ body: (inout Value) -> Result) -> Result {
+    @inlinable public func update<Result>(_ body: (inout Value) -> Result) -> Result {
         storage.withLock { stored in
             defer { versionCounter.add(1, ordering: .releasing) }
             return body(&stored)

@@ -17,19 +17,16 @@ public struct HTTPHeaders: Sendable, Sequence {
         fields.filter { Self.namesMatch($0.name, name) }.map(\.value)
     }
 
-    /// ASCII case-insensitive comparison of header names.
+    /// ASCII case-insensitive comparison of header names: lengths first (most fields of a
+    /// request differ in length from the name looked up), then the bytes.
     static func namesMatch(_ lhs: String, _ rhs: String) -> Bool {
-        var left = lhs.utf8.makeIterator()
-        var right = rhs.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return true
-            case (let a?, let b?):
-                if a != b && (a | 0x20) != (b | 0x20) { return false }
-                if a != b && !((a | 0x20) >= 97 && (a | 0x20) <= 122) { return false }
-            default: return false
-            }
+        let left = lhs.utf8, right = rhs.utf8
+        guard left.count == right.count else { return false }
+        for (a, b) in zip(left, right) where a != b {
+            let lower = a | 0x20
+            guard lower == b | 0x20, lower >= 97, lower <= 122 else { return false }
         }
+        return true
     }
 
     /// Appends a field (duplicates allowed).

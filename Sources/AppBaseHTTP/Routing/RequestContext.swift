@@ -20,12 +20,12 @@ public struct RequestContext: Sendable {
     /// The client's address (the socket peer, or the first untrusted `X-Forwarded-For` hop).
     public var clientIP: String
     public var identity: Identity
-    public var parameters: [String: String]
+    public var parameters: PathParameters
     /// The matched route's pattern, e.g. `/db/collections/:collection/:id` (for metrics).
     public let route: String
 
     public init(app: String, requestID: String, logger: Logger, clientIP: String, identity: Identity,
-                parameters: [String: String], route: String) {
+                parameters: PathParameters, route: String) {
         self.app = app
         self.requestID = requestID
         self.baseLogger = logger

@@ -49,7 +49,7 @@ public final class Router: HTTPDispatcher {
         let origin = request.headers["origin"]
         let method = request.method
         let parts = Self.segments(of: request.path)
-        var matched: (Route, [String: String])?
+        var matched: (Route, PathParameters)?
         if let method, method != .OPTIONS {
             for index in candidates(for: parts) {
                 let routeMethod = routes[index].method
@@ -167,11 +167,26 @@ public final class Router: HTTPDispatcher {
     }
 
     /// The non-empty `/`-separated segments of `path` (empty segments are skipped), split once
-    /// per request.
+    /// per request, scanning the bytes once (a `String.Index` walk costs far more per byte).
     static func segments(of path: String) -> [Substring] {
+        let utf8 = path.utf8
         var parts: [Substring] = []
-        var iterator = PathSegmentIterator(path)
-        while let part = iterator.next() { parts.append(part) }
+        let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            while start < bytes.count {
+                guard bytes[start] != UInt8(ascii: "/") else {
+                    start += 1
+                    continue
+                }
+                var end = start + 1
+                while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+                parts.append(path[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
+                start = end
+            }
+        }
+        if scanned == nil {
+            parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        }
         return parts
     }
 
@@ -180,7 +195,7 @@ public final class Router: HTTPDispatcher {
     ///
     /// Literals are compared first, so a route that differs in a later literal costs no decoding
     /// and no dictionary; a parameter without `%` is taken as it is (it is already valid UTF-8).
-    static func match(_ pattern: [PathSegment], _ parts: [Substring]) -> [String: String]? {
+    static func match(_ pattern: [PathSegment], _ parts: [Substring]) -> PathParameters? {
         guard pattern.count == parts.count else { return nil }
         var parameterCount = 0
         for (segment, part) in zip(pattern, parts) {
@@ -191,13 +206,12 @@ public final class Router: HTTPDispatcher {
                 parameterCount += 1
             }
         }
-        var parameters: [String: String] = [:]
-        guard parameterCount > 0 else { return parameters }
-        parameters.reserveCapacity(parameterCount)
+        guard parameterCount > 0 else { return PathParameters() }
+        var parameters = PathParameters(capacity: parameterCount)
         for (segment, part) in zip(pattern, parts) {
             guard case .parameter(let name) = segment else { continue }
             guard let decoded = decodedParameter(part) else { return nil }
-            parameters[name] = decoded
+            parameters.append(name, decoded)
         }
         return parameters
     }
@@ -213,30 +227,5 @@ public final class Router: HTTPDispatcher {
     /// A path or method safe to echo in a message (bounded, printable).
     static func safe(_ text: String) -> String {
         String(text.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
-}
-
-/// The non-empty `/`-separated segments of a path, as substrings of it.
-struct PathSegmentIterator: IteratorProtocol {
-    private let path: String
-    private var position: String.Index
-
-    init(_ path: String) {
-        self.path = path
-        position = path.startIndex
-    }
-
-    mutating func next() -> Substring? {
-        let utf8 = path.utf8
-        var start = position
-        while start < utf8.endIndex && utf8[start] == UInt8(ascii: "/") { start = utf8.index(after: start) }
-        guard start < utf8.endIndex else {
-            position = start
-            return nil
-        }
-        var end = start
-        while end < utf8.endIndex && utf8[end] != UInt8(ascii: "/") { end = utf8.index(after: end) }
-        position = end
-        return path[start..<end]
     }
 }

@@ -286,15 +286,25 @@ struct RequestTarget {
             }
             target = bytes[slash...]
         }
-        for byte in target where byte <= 0x20 || byte == 0x7F { return nil }
-        if let question = target.firstIndex(of: UInt8(ascii: "?")) {
+        // One pass: control bytes and spaces refuse the target; the first `?` ends the path
+        // and the first `#` ends everything.
+        var question: Int?
+        var fragment: Int?
+        for index in target.indices {
+            let byte = target[index]
+            if byte <= 0x20 || byte == 0x7F { return nil }
+            if byte == UInt8(ascii: "?") {
+                if question == nil && fragment == nil { question = index }
+            } else if byte == UInt8(ascii: "#"), fragment == nil {
+                fragment = index
+            }
+        }
+        let end = fragment ?? target.endIndex
+        if let question {
             path = String(decoding: target[..<question], as: UTF8.self)
-            let rest = target[(question + 1)...]
-            let withoutFragment = rest.firstIndex(of: UInt8(ascii: "#")).map { rest[..<$0] } ?? rest
-            query = String(decoding: withoutFragment, as: UTF8.self)
+            query = String(decoding: target[(question + 1)..<end], as: UTF8.self)
         } else {
-            let withoutFragment = target.firstIndex(of: UInt8(ascii: "#")).map { target[..<$0] } ?? target
-            path = String(decoding: withoutFragment, as: UTF8.self)
+            path = String(decoding: target[..<end], as: UTF8.self)
             query = ""
         }
     }
