@@ -58,7 +58,7 @@ extension AuthService {
         await audit(AuthAuditAction.keyCreated, request: request, context: context, target: created.record.id,
                     details: ["kind": kind.rawValue, "via": "api"])
         return .json(201, ["key": created.record.json(), "secret": .string(created.key)],
-                     headers: HTTPHeaders([("Cache-Control", "no-store")]))
+                     headers: HTTPHeaders("Cache-Control", "no-store"))
     }
 
     /// `DELETE /admin/api-keys/:id` → 200 `{"key":{… revokedAt}}`; 404 `not_found`. Revoking a

@@ -50,7 +50,7 @@ extension AuthService {
             "refreshToken": .string(refreshToken),
             "expiresIn": .int(max(1, claims.exp - now)),
         ]
-        return .json(status, body, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+        return .json(status, body, headers: HTTPHeaders("Cache-Control", "no-store"))
     }
 
     /// Hashes a new password on the hashing pool.

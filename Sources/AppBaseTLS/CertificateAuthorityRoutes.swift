@@ -25,7 +25,7 @@ public enum CertificateAuthorityRoutes {
             download(der, type: "application/x-x509-ca-cert", name: "appbase-ca.crt")
         }
         routes.addInline(.GET, "/ca/info") { _, _ in
-            .json(200, info, headers: HTTPHeaders([("Cache-Control", "no-cache")]))
+            .json(200, info, headers: HTTPHeaders("Cache-Control", "no-cache"))
         }
     }
 

@@ -56,4 +56,16 @@ struct RequestPartsTests {
         #expect(Router.match(pattern, ["c", "notes", "%FF"]) == nil)
         #expect(Router.match([.literal("health")], ["health"])?.count == 0)
     }
+
+    @Test("a response field value loses any CR and LF; clean values are copied as they are")
+    func responseFieldValues() {
+        let headers = HTTPHeaders([("ETag", "\"7\""), ("X-Note", "a\r\nSet-Cookie: x=1\nb")])
+        var head = ResponseHead(status: 200, headers: headers, keepAlive: true, http10: false, requestID: "r1",
+                                date: Array("Date: x\r\n".utf8))
+        head.setContentLength(2, omitForStatus: true)
+        let text = String(decoding: head.encoded(body: Array("{}".utf8)), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nETag: \"7\"\r\nX-Note: aSet-Cookie: x=1b\r\nContent-Length: 2\r\n"))
+        #expect(text.hasSuffix("\r\n\r\n{}"))
+        #expect(!text.contains("\r\nSet-Cookie"))
+    }
 }

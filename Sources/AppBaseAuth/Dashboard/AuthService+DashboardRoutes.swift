@@ -109,7 +109,7 @@ extension AuthService {
         }
         let (session, token) = signedIn
         let body: JSONValue = ["admin": session.admin.json, "csrfToken": .string(dashboard.cookie.csrfToken(for: token))]
-        return .json(200, body, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+        return .json(200, body, headers: HTTPHeaders("Cache-Control", "no-store"))
     }
 
     /// `DELETE /dashboard/api/session` (cookie + `X-CSRF-Token`) → 200 `{"signedOut":true}`, the cookie

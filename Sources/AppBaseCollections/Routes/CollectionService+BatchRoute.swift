@@ -48,6 +48,6 @@ extension CollectionService {
         RecordJSON.appendLiteral("]}", to: &body)
         for outcome in outcomes { await audit(outcome, request, context) }
         let sequence = outcomes.last.map { String($0.sequence) } ?? "0"
-        return .json(200, body, headers: HTTPHeaders([("X-Change-Seq", sequence)]))
+        return .json(200, body, headers: HTTPHeaders("X-Change-Seq", sequence))
     }
 }

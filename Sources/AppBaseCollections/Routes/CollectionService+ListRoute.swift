@@ -26,6 +26,6 @@ extension CollectionService {
         let page = try await environment.readers.read { connection in
             try ListPage.run(query, budget: budget, on: connection)
         }
-        return .json(200, page.body, headers: HTTPHeaders([("X-Change-Seq", String(page.changeSequence))]))
+        return .json(200, page.body, headers: HTTPHeaders("X-Change-Seq", String(page.changeSequence)))
     }
 }

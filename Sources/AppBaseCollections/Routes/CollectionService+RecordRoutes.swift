@@ -86,7 +86,7 @@ extension CollectionService {
     /// `If-None-Match`; 404 when it is missing or the read rule hides it.
     private static func recordResponse(_ found: FoundRecord?) throws -> HTTPResponse {
         guard let found else { throw AppBaseError.notFound("Record not found.") }
-        let etag = HTTPHeaders([("ETag", "\"\(found.version)\"")])
+        let etag = HTTPHeaders("ETag", "\"\(found.version)\"")
         guard let body = found.body else { return HTTPResponse(status: 304, headers: etag) }
         return .json(200, body, headers: etag)
     }
@@ -137,7 +137,7 @@ extension CollectionService {
 
     /// A write's response: the record (or 204), its `ETag` and the change sequence of the write.
     static func recordResponse(_ outcome: WriteOutcome) -> HTTPResponse {
-        var headers = HTTPHeaders([("X-Change-Seq", String(outcome.sequence))])
+        var headers = HTTPHeaders("X-Change-Seq", String(outcome.sequence))
         guard let record = outcome.record else { return .noContent(headers: headers) }
         headers.add("ETag", "\"\(outcome.version)\"")
         return .json(outcome.status, record, headers: headers)

@@ -2,9 +2,23 @@
 ///
 /// Request header names are stored lowercased by the parser, so lookups compare bytes.
 public struct HTTPHeaders: Sendable, Sequence {
-    public private(set) var fields: [(name: String, value: String)]
+    public private(set) var fields: [HTTPField]
 
-    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+    /// No fields.
+    public init() { fields = [] }
+
+    /// The fields of a list of name-value pairs, in order.
+    public init(_ pairs: [(name: String, value: String)]) {
+        fields = []
+        fields.reserveCapacity(pairs.count)
+        for pair in pairs { fields.append(HTTPField(name: pair.name, value: pair.value)) }
+    }
+
+    /// These fields, in order.
+    public init(fields: [HTTPField]) { self.fields = fields }
+
+    /// One field.
+    public init(_ name: String, _ value: String) { fields = [HTTPField(name: name, value: value)] }
 
     /// The first value of `name` (ASCII case-insensitive, without allocating).
     public subscript(name: String) -> String? {
@@ -30,12 +44,12 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// Appends a field (duplicates allowed).
-    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+    public mutating func add(_ name: String, _ value: String) { fields.append(HTTPField(name: name, value: value)) }
 
     /// Replaces every field called `name` with one.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append((name, value))
+        fields.append(HTTPField(name: name, value: value))
     }
 
     /// Removes every field called `name`.
@@ -45,5 +59,17 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+    public func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
+}
+
+/// One header field. A named type rather than a tuple: arrays of tuples are copied and freed
+/// through generic runtime witnesses, which showed in every request's profile.
+public struct HTTPField: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }

@@ -10,7 +10,7 @@ struct RequestHeadBuilder {
     }
 
     private(set) var urlBytes: [UInt8] = []
-    private(set) var fields: [(name: String, value: String)] = []
+    private(set) var fields: [HTTPField] = []
     private var fieldBuffer: [UInt8] = []
     private var valueBuffer: [UInt8] = []
     private var lastCallbackWasValue = false
@@ -85,7 +85,7 @@ struct RequestHeadBuilder {
         while start < end, valueBuffer[start] == 0x20 || valueBuffer[start] == 0x09 { start += 1 }
         while end > start, valueBuffer[end - 1] == 0x20 || valueBuffer[end - 1] == 0x09 { end -= 1 }
         let value = String(decoding: valueBuffer[start..<end], as: UTF8.self)
-        fields.append((name, value))
+        fields.append(HTTPField(name: name, value: value))
         fieldBuffer.removeAll(keepingCapacity: true)
         valueBuffer.removeAll(keepingCapacity: true)
     }

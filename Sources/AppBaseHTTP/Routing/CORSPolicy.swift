@@ -42,7 +42,7 @@ public struct CORSPolicy: Sendable, Hashable {
     /// when an origin is named and not allowed.
     public func preflight(_ request: HTTPRequest, allowed: Set<HTTPMethod>, origin: String?) -> HTTPResponse {
         let methods = allowed.union([.OPTIONS]).map(\.rawValue).sorted().joined(separator: ", ")
-        var headers = HTTPHeaders([("Allow", methods)])
+        var headers = HTTPHeaders("Allow", methods)
         if let origin, let allowOrigin = allowOrigin(for: origin) {
             headers.add("Access-Control-Allow-Origin", allowOrigin)
             if allowOrigin != "*" { headers.add("Vary", "Origin") }

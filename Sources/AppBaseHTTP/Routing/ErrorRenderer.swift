@@ -28,7 +28,7 @@ public enum ErrorRenderer {
             details.serialize(into: &body)
         }
         body.append(contentsOf: [125, 125])
-        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        var headers = HTTPHeaders("Content-Type", "application/json")
         if let retry = appError.retryAfterSeconds { headers.add("Retry-After", String(retry)) }
         for (name, value) in appError.headers { headers.add(name, value) }
         return HTTPResponse(status: appError.status, headers: headers, body: .bytes(body))

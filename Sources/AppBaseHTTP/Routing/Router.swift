@@ -171,6 +171,7 @@ public final class Router: HTTPDispatcher {
     static func segments(of path: String) -> [Substring] {
         let utf8 = path.utf8
         var parts: [Substring] = []
+        parts.reserveCapacity(8)
         let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
             var start = 0
             while start < bytes.count {

@@ -134,7 +134,7 @@ extension HTTPConnection {
             head.failure = .versionNotSupported
             return HTTPConnection.headersRefused
         }
-        let headers = HTTPHeaders(head.fields)
+        let headers = HTTPHeaders(fields: head.fields)
         if let failure = FramingHeaders.check(headers) {
             head.failure = failure
             return HTTPConnection.headersRefused
@@ -238,7 +238,8 @@ enum FramingHeaders {
     static func check(_ headers: HTTPHeaders) -> RequestHeadBuilder.Failure? {
         var transferEncodings = 0
         var contentLengths = 0
-        for (name, value) in headers.fields {
+        for field in headers.fields {
+            let name = field.name, value = field.value
             if name == "transfer-encoding" {
                 transferEncodings += 1
                 // Only `chunked`, alone: `gzip, chunked`, `xchunked`, `identity` are refused.

@@ -51,7 +51,7 @@ struct ResponseHead {
             out.append(contentsOf: field.name.utf8)
             out.append(58)
             out.append(32)
-            for byte in field.value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+            Self.appendValue(field.value, to: &out)
             out.append(13)
             out.append(10)
         }
@@ -83,6 +83,20 @@ struct ResponseHead {
         out.append(10)
         out.append(contentsOf: body)
         return out
+    }
+
+    /// A field value without CR or LF (a value cannot end the head or start a field): copied
+    /// whole when it has none, which is every value but a mistaken one.
+    private static func appendValue(_ value: String, to out: inout [UInt8]) {
+        let utf8 = value.utf8
+        let clean = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == 13 || $0 == 10 }
+        } ?? false
+        if clean {
+            out.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 where byte != 13 && byte != 10 { out.append(byte) }
+        }
     }
 }
 
