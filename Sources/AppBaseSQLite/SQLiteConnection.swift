@@ -40,12 +40,6 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: SQLiteStatement] = [:]
-    /// The statements used last, checked before `cache`: a read's `BEGIN`, query and `COMMIT`
-    /// are found by comparing their text (one pointer comparison for the same `static let`)
-    /// instead of hashing it.
-    private var recent: [SQLiteStatement] = []
-    private var recentNext = 0
-    private static let recentCapacity = 4
     private let progress = ProgressBudget()
     /// Where this connection reports progress (`reportProgress(to:)`), if anywhere.
     var progressReporter: ConnectionProgress?
@@ -99,7 +93,6 @@ public final class SQLiteConnection {
     }
 
     deinit {
-        recent.removeAll()
         cache.removeAll()
         // SQLite holds only an unretained pointer to the hook, which goes with this object.
         if walCommitHook != nil { sqlite3_wal_hook(handle, nil, nil) }
@@ -223,17 +216,10 @@ public final class SQLiteConnection {
     }
 
     /// Drops every cached statement (after schema changes that may invalidate plans).
-    public func clearStatementCache() {
-        recent.removeAll()
-        cache.removeAll()
-    }
+    public func clearStatementCache() { cache.removeAll() }
 
     private func prepared(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        for statement in recent where statement.sql == sql { return statement }
-        if let cached = cache[sql] {
-            remember(cached)
-            return cached
-        }
+        if let cached = cache[sql] { return cached }
         var statement: OpaquePointer?
         let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard result == SQLITE_OK, let statement else {
@@ -242,17 +228,7 @@ public final class SQLiteConnection {
         let wrapped = SQLiteStatement(handle: statement, sql: sql)
         if cache.count >= 256 { cache.removeAll() }
         cache[sql] = wrapped
-        remember(wrapped)
         return wrapped
-    }
-
-    private func remember(_ statement: SQLiteStatement) {
-        if recent.count < Self.recentCapacity {
-            recent.append(statement)
-        } else {
-            recent[recentNext] = statement
-            recentNext = (recentNext + 1) % Self.recentCapacity
-        }
     }
 }
 

@@ -2,10 +2,10 @@ import AppBaseSQLite
 import Foundation
 import Testing
 
-/// Prepared statements are found again by their text: through the few used last, else the
-/// cache (emptied at 256 entries, and by `clearStatementCache` after schema changes).
+/// Prepared statements are found again by their text in the connection's cache (emptied at 256
+/// entries, and by `clearStatementCache` after schema changes).
 @Suite struct StatementCacheTests {
-    @Test("the statements used last, the cached ones and ones prepared anew all answer for their own text")
+    @Test("cached statements and ones prepared anew (past 256 texts, after a schema change) answer for their own text")
     func statementsAnswerForTheirOwnText() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stmt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
