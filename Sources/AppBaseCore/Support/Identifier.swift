@@ -9,28 +9,34 @@ public enum Identifier {
     }()
     private static let requestCounter = Atomic<UInt64>(0)
 
-    /// A new UUIDv7 in lowercase canonical form: 48 bits of Unix milliseconds, then randomness.
+    /// A new UUIDv7 in lowercase canonical form: 48 bits of Unix milliseconds, then 74 random
+    /// bits (from `RandomBytePool`: no system call per id), written straight into the string.
     public static func uuidV7(milliseconds: Int64) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
+        var random: (UInt64, UInt16) = (0, 0)
+        withUnsafeMutableBytes(of: &random) { RandomBytePool.shared.fill(UnsafeMutableRawBufferPointer(rebasing: $0[0..<10])) }
         let time = UInt64(max(0, milliseconds))
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
-        let random1 = generator.next() as UInt64
-        let random2 = generator.next() as UInt64
-        for index in 6..<16 {
-            let source = index < 14 ? random1 : random2
-            bytes[index] = UInt8(truncatingIfNeeded: source >> (8 * UInt64(index % 8)))
+        var bytes: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
+            withUnsafeBytes(of: &random) { source in
+                for index in 0..<10 { raw[6 + index] = source[index] }
+            }
+            raw[6] = (raw[6] & 0x0F) | 0x70
+            raw[8] = (raw[8] & 0x3F) | 0x80
+            return String(unsafeUninitializedCapacity: 36) { text in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = 45
+                        position += 1
+                    }
+                    text[position] = hexDigits[Int(raw[index] >> 4)]
+                    text[position + 1] = hexDigits[Int(raw[index] & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(45) }
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// A request id (16 hex characters): a per-process random seed and a counter mixed with
