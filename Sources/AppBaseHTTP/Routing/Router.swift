@@ -195,7 +195,7 @@ public final class Router: HTTPDispatcher {
     /// Nothing is allocated unless the pattern has parameters.
     ///
     /// Literals are compared first, so a route that differs in a later literal costs no decoding
-    /// and no dictionary; a parameter without `%` is taken as it is (it is already valid UTF-8).
+    /// and no parameter list; a parameter without `%` is taken as it is (it is already valid UTF-8).
     static func match(_ pattern: [PathSegment], _ parts: [Substring]) -> PathParameters? {
         guard pattern.count == parts.count else { return nil }
         var parameterCount = 0
