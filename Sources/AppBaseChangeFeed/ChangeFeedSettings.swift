@@ -32,8 +32,10 @@ public struct ChangeFeedSettings: Sendable, Hashable {
     public var pruneIntervalSeconds = 60
     /// Change-log rows read per replay step. Default 256.
     public var replayPageSize = 256
-    /// Rows deleted per prune transaction, so pruning never holds the writer long. Default 5000.
-    public var pruneBatchRows = 5000
+    /// Rows deleted per prune transaction, so pruning never holds the writer long: the writes
+    /// queued behind one batch wait for it. Default 1,000 (~1.5 MB of WAL with 300-byte
+    /// records; 5,000 held commits 10–28 ms on a 2-core VM).
+    public var pruneBatchRows = 1000
 
     /// The defaults above.
     public init() {}
