@@ -12,15 +12,11 @@ public enum Identifier {
     /// A new UUIDv7 in lowercase canonical form: 48 bits of Unix milliseconds, then 74 random
     /// bits (from `RandomBytePool`: no system call per id), written straight into the string.
     public static func uuidV7(milliseconds: Int64) -> String {
-        var random: (UInt64, UInt16) = (0, 0)
-        withUnsafeMutableBytes(of: &random) { RandomBytePool.shared.fill(UnsafeMutableRawBufferPointer(rebasing: $0[0..<10])) }
         let time = UInt64(max(0, milliseconds))
         var bytes: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &bytes) { raw in
             for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: time >> (40 - 8 * UInt64(index))) }
-            withUnsafeBytes(of: &random) { source in
-                for index in 0..<10 { raw[6 + index] = source[index] }
-            }
+            RandomBytePool.shared.fill(UnsafeMutableRawBufferPointer(rebasing: raw[6..<16]))
             raw[6] = (raw[6] & 0x0F) | 0x70
             raw[8] = (raw[8] & 0x3F) | 0x80
             return String(unsafeUninitializedCapacity: 36) { text in

@@ -29,9 +29,7 @@ public final class RandomBytePool: Sendable {
         state.withLock { state in
             while written < buffer.count {
                 if state.next == state.bytes.count {
-                    var fresh = [UInt8](repeating: 0, count: Self.capacity)
-                    fresh.withUnsafeMutableBytes { Self.refill($0, &state) }
-                    state.bytes = fresh
+                    Self.refill(&state.bytes, from: &state.device)
                     state.next = 0
                 }
                 let count = min(buffer.count - written, state.bytes.count - state.next)
@@ -48,21 +46,23 @@ public final class RandomBytePool: Sendable {
     /// Fills `buffer` from the kernel's CSPRNG: `/dev/urandom` (the same generator as
     /// `getrandom`, which Glibc's module map does not export), read through a descriptor kept
     /// open; the standard generator when the device cannot be read (a bare chroot).
-    private static func refill(_ buffer: UnsafeMutableRawBufferPointer, _ state: inout State) {
-        guard let base = buffer.baseAddress else { return }
-        if state.device == nil { state.device = Self.openDevice() }
+    private static func refill(_ bytes: inout [UInt8], from device: inout Int32?) {
+        if device == nil { device = openDevice() }
         var filled = 0
-        while let device = state.device, filled < buffer.count {
-            let result = read(device, base + filled, buffer.count - filled)
-            if result > 0 {
-                filled += result
-            } else if !(result < 0 && errno == EINTR) {
-                break
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            while let descriptor = device, filled < buffer.count {
+                let result = read(descriptor, base + filled, buffer.count - filled)
+                if result > 0 {
+                    filled += result
+                } else if !(result < 0 && errno == EINTR) {
+                    break
+                }
             }
         }
-        guard filled < buffer.count else { return }
+        guard filled < bytes.count else { return }
         var generator = SystemRandomNumberGenerator()
-        for index in filled..<buffer.count { buffer[index] = generator.next() }
+        for index in filled..<bytes.count { bytes[index] = generator.next() }
     }
 
     private static func openDevice() -> Int32? {
