@@ -30,6 +30,35 @@ struct AuditPruneTests {
         }
     }
 
+    @Test("a prune longer than one batch cuts in several transactions, each with its checkpoint; the rest verifies")
+    func prunesInBatches() async throws {
+        try await AuditLogFixture.with { fixture in
+            let now = fixture.clock.nowMilliseconds()
+            let old = 2 * AuditLog.pruneBatchRows + 10
+            // Appended concurrently so they share group commits (a commit each would take seconds).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<old {
+                    let event = AuditEvent(app: "a", time: now - 10 * Self.day, actor: .system, action: "old.\(index)")
+                    let log = fixture.log
+                    group.addTask { () async throws -> Void in
+                        _ = try await fixture.database.writer.write { write in try log.append(event, in: write) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await fixture.append(2, action: "new")
+            #expect(try await fixture.log.prune(before: now - Self.day) == old)
+            let checkpoints = try await fixture.database.readers.read { connection in
+                try connection.query("SELECT seq FROM audit_log WHERE action = 'audit.checkpoint' ORDER BY seq") { $0.int64(0) }
+            }
+            // One per transaction: two full batches and the last ten.
+            #expect(checkpoints.count == 3)
+            let result = try await fixture.verify()
+            #expect(result.ok)
+            #expect(result.entries == 2 + 3)
+        }
+    }
+
     @Test("nothing old enough: nothing deleted, no checkpoint")
     func nothingToPrune() async throws {
         try await AuditLogFixture.with { fixture in
